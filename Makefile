@@ -1,0 +1,99 @@
+# sockkit - one plain Makefile.
+#
+#   make              build ./sockkit
+#   make deps         install what the tests need (Debian, as root)
+#   make test         unit (cmocka) and integration tests
+#   make sanitize     the same tests again, built with ASan and UBSan
+#   make memcheck     the unit tests under valgrind, failing on any leak
+#   make check        test + sanitize + memcheck (what CI runs)
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make clean
+
+VERSION	= 0.1.0
+CC	?= cc
+PREFIX	?= /usr/local
+BINDIR	= $(PREFIX)/bin
+MANDIR	= $(PREFIX)/share/man/man1
+
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra
+# The project's own flags come after the user's, so CFLAGS=... never drops
+# the language level, the headers or the warnings.
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) \
+	-Iinclude -DSOCKKIT_VERSION='"$(VERSION)"'
+AR	?= ar
+
+B	= build
+CORE_SRC = $(wildcard src/core/*.c)
+CMD_SRC	= $(wildcard src/cmd/*.c)
+CORE_OBJ = $(CORE_SRC:src/%.c=$(B)/%.o)
+CMD_OBJ	= $(CMD_SRC:src/%.c=$(B)/%.o)
+LIB	= $(B)/libsockkit.a
+HDRS	= $(wildcard include/sockkit/*.h src/core/*.h src/cmd/*.h)
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+TEST_LIBS = -lcmocka
+
+.PHONY: all deps test unit integration sanitize test-san memcheck check \
+	install clean
+
+all: sockkit
+
+sockkit: $(CMD_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB)
+
+$(B)/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(CORE_OBJ)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) \
+	    $(TEST_LIBS)
+
+# Installs the test dependencies from Debian's packages when one is missing.
+deps:
+	@sh tests/deps.sh
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: sockkit
+	@sh tests/integration/run.sh ./sockkit
+
+test: unit integration
+
+# A separate tree, so sanitized objects never mix with the normal ones.
+sanitize:
+	$(MAKE) B=build-san CC=clang \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" \
+	    test-san
+
+test-san: $(UNIT_BIN) $(B)/sockkit
+	@sh tests/run-unit.sh $(UNIT_BIN)
+	@sh tests/integration/run.sh ./$(B)/sockkit
+
+$(B)/sockkit: $(CMD_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB)
+
+memcheck: $(UNIT_BIN)
+	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)
+
+check: test sanitize memcheck
+
+install: sockkit
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	cp sockkit $(DESTDIR)$(BINDIR)/sockkit
+	chmod 755 $(DESTDIR)$(BINDIR)/sockkit
+	cp docs/sockkit.1 $(DESTDIR)$(MANDIR)/sockkit.1
+	chmod 644 $(DESTDIR)$(MANDIR)/sockkit.1
+
+clean:
+	rm -rf build build-san sockkit

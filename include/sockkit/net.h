@@ -1,0 +1,138 @@
+/*
+ * net.h - socket wrappers: resolve, listen, connect with a timeout, accept,
+ * Unix-domain sockets and complete sends and receives.
+ *
+ * Conventions (shared by the whole core):
+ *  - Functions return >= 0 on success (an fd, a count) and -1 on failure.
+ *  - Functions that touch the OS take `char *err` first: SK_ERRLEN bytes or
+ *    NULL.  On failure it holds one line naming the step that failed, and
+ *    errno still holds the cause.
+ *  - Nothing here prints, exits or keeps global state.  SIGPIPE is never
+ *    raised by the sends here (MSG_NOSIGNAL); plain write(2)s to pipes are
+ *    the caller's business.
+ */
+#ifndef SOCKKIT_NET_H
+#define SOCKKIT_NET_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netdb.h>
+#include <stddef.h>
+
+#define SK_ERRLEN	256
+/* Longest "addr:port" string sk_net_addr_str() writes, NUL included. */
+#define SK_ADDRSTRLEN	128
+
+/*
+ * Parse a port: a decimal number in 1..65535 (0 too when allow_zero), or
+ * a service name from the services database ("http", "ssh").  Returns the
+ * port number, or -1 with a message in err ("invalid port '70000'").
+ */
+int	sk_net_parse_port(char *err, const char *s, int allow_zero);
+
+/*
+ * Resolve host and port with getaddrinfo.  host NULL means the wildcard
+ * address when passive, else loopback.  family is AF_UNSPEC, AF_INET or
+ * AF_INET6; socktype SOCK_STREAM or SOCK_DGRAM.  The port is checked with
+ * sk_net_parse_port() first, so a bad port never reaches the resolver.
+ * On success *res must be released with freeaddrinfo().
+ */
+int	sk_net_resolve(char *err, const char *host, const char *port,
+	    int family, int socktype, int passive, struct addrinfo **res);
+
+/*
+ * Create a listening socket of the given type (SOCK_STREAM listens with a
+ * full backlog, SOCK_DGRAM is only bound).  SO_REUSEADDR is set.  With no
+ * host and no family the socket is an IPv6 dual-stack one where the system
+ * allows it, else IPv4.  Port "0" picks a free port: ask sk_net_local_port()
+ * which one.  The fd is close-on-exec and blocking.
+ */
+int	sk_net_listen(char *err, const char *host, const char *port,
+	    int family, int socktype);
+
+/* Options for sk_net_connect(); a zeroed struct means the defaults. */
+struct sk_net_dial {
+	int		 family;	/* AF_UNSPEC (0), AF_INET, AF_INET6 */
+	int		 socktype;	/* 0 means SOCK_STREAM */
+	int		 timeout_ms;	/* <= 0: no limit beyond the kernel's */
+	const char	*src_host;	/* bind to this source, or NULL */
+	const char	*src_port;	/* bind to this source port, or NULL */
+};
+
+/*
+ * Resolve and connect, trying each address in turn, each attempt bounded
+ * by timeout_ms.  Returns a connected, blocking, close-on-exec fd.  err
+ * names the last failure ("connect to 127.0.0.1:9: Connection refused").
+ */
+int	sk_net_connect(char *err, const char *host, const char *port,
+	    const struct sk_net_dial *dial);
+
+/*
+ * Start a nonblocking connect to one address, for callers that wait on an
+ * event loop (port scans).  Returns a nonblocking fd whose connect is
+ * complete or in progress; wait for writability, then call
+ * sk_net_connect_finish(), which returns 0 once connected, or -1 with errno
+ * set to the connect error (ECONNREFUSED, ...).
+ */
+int	sk_net_connect_start(char *err, const struct sockaddr *sa,
+	    socklen_t salen, int socktype);
+int	sk_net_connect_finish(char *err, int fd);
+
+/*
+ * Unix-domain sockets.  sk_net_unix_listen() binds path; a stale socket file
+ * left by a dead server (nobody answers on it) is removed first, while a
+ * live socket or any other kind of file there is an error and left alone.
+ */
+int	sk_net_unix_listen(char *err, const char *path, int socktype);
+int	sk_net_unix_connect(char *err, const char *path, int socktype,
+	    int timeout_ms);
+
+/*
+ * Accept one connection as a nonblocking, close-on-exec fd.  ss/sslen may
+ * be NULL.  Returns -1 with errno EAGAIN when none is pending; other errors
+ * (EMFILE, ECONNABORTED) also return -1 with err set.
+ */
+int	sk_net_accept(char *err, int lfd, struct sockaddr_storage *ss,
+	    socklen_t *sslen);
+
+int	sk_net_nonblock(char *err, int fd, int on);
+int	sk_net_nodelay(char *err, int fd);
+
+/*
+ * One write of up to len bytes: send(2) without SIGPIPE on a socket,
+ * write(2) on anything else.  Returns what they return.
+ */
+ssize_t	sk_net_write(int fd, const void *p, size_t len);
+
+/*
+ * Write all of p, looping over short writes and EINTR.  On a nonblocking
+ * fd EAGAIN waits with poll(2), at most timeout_ms in all (< 0: forever).
+ * Works on sockets (without SIGPIPE) and on other fds.  Returns len, or -1
+ * (errno ETIMEDOUT when the time ran out, EPIPE when the peer has gone).
+ */
+ssize_t	sk_net_send_all(char *err, int fd, const void *p, size_t len,
+	    int timeout_ms);
+
+/*
+ * Read exactly len bytes unless the stream ends first.  Returns the count
+ * read (less than len only at end of stream), or -1 on error or timeout,
+ * with the same EINTR/EAGAIN handling as sk_net_send_all().
+ */
+ssize_t	sk_net_recv_exact(char *err, int fd, void *p, size_t len,
+	    int timeout_ms);
+
+/*
+ * Format a socket address as "1.2.3.4:80", "[::1]:80", or the path of a
+ * Unix socket.  IPv4-mapped IPv6 addresses print as IPv4.  Returns the
+ * length written; buf should hold SK_ADDRSTRLEN bytes.
+ */
+int	sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
+	    size_t len);
+
+/* The local address of fd, formatted as by sk_net_addr_str(). */
+int	sk_net_local_str(char *err, int fd, char *buf, size_t len);
+
+/* The local port of a bound socket, or -1. */
+int	sk_net_local_port(char *err, int fd);
+
+#endif /* SOCKKIT_NET_H */

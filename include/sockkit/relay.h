@@ -1,0 +1,71 @@
+/*
+ * relay.h - copy bytes both ways between a connected socket and a pair of
+ * local fds (stdin and stdout), on an event loop: the heart of netcat.
+ *
+ *     in  --> sock    read `in`, send to the socket; at the end of `in`,
+ *                     shut the socket's write side (a half-close), so the
+ *                     peer sees EOF and may still answer
+ *     sock --> out    receive from the socket, write everything to `out`
+ *
+ * The relay ends when both directions have ended: `in` reached its end and
+ * all of it was sent, and the peer closed its side.  A peer that half-
+ * closes first still receives all of `in`.  Reads use one buffer per
+ * direction (SK_RELAY_BUFSZ); the socket is written without blocking and
+ * `in` is not read while unsent bytes wait, so memory stays bounded.
+ * `out` is written with blocking writes: a slow stdout slows the peer down
+ * through TCP, which is what backpressure should do.
+ *
+ * The relay owns none of the fds: it stops watching them when it ends and
+ * the caller closes them.  `in` may be -1 (nothing to send: half-close at
+ * once), and any kind of fd the loop serves (a regular file, /dev/null).
+ */
+#ifndef SOCKKIT_RELAY_H
+#define SOCKKIT_RELAY_H
+
+#include <stdint.h>
+
+#include <sockkit/net.h>
+
+#define SK_RELAY_BUFSZ	(128 * 1024)
+
+/* Flags for sk_relay_new(). */
+#define SK_RELAY_PEER_EOF_ENDS	0x1	/* end when the peer closes, even
+					   if `in` has not ended (a tty) */
+#define SK_RELAY_NO_HALFCLOSE	0x2	/* keep the write side open at the
+					   end of `in` */
+
+struct sk_loop;
+struct sk_relay;
+
+/*
+ * Called once when the relay ends; failed is 0 when both directions ended
+ * normally, else 1 and sk_relay_error() says why.  The callback may free
+ * the relay.
+ */
+typedef void	sk_relay_done_cb(struct sk_relay *r, int failed, void *arg);
+
+struct sk_relay_stats {
+	uint64_t	sent;		/* in -> sock */
+	uint64_t	received;	/* sock -> out */
+};
+
+/*
+ * Start relaying.  sock is made nonblocking.  Returns NULL with err set
+ * when the loop refuses a watch or memory runs out.
+ */
+struct sk_relay	*sk_relay_new(char *err, struct sk_loop *loop, int in,
+		    int sock, int out, int flags, sk_relay_done_cb *done,
+		    void *arg);
+
+/* Stop watching and free; the fds stay open.  NULL is fine. */
+void		 sk_relay_free(struct sk_relay *r);
+
+const struct sk_relay_stats *sk_relay_stats(const struct sk_relay *r);
+
+/* Has `in` ended (end of file, or it was -1)? */
+int		 sk_relay_in_done(const struct sk_relay *r);
+
+/* Why the relay failed: one line, or "" when it did not. */
+const char	*sk_relay_error(const struct sk_relay *r);
+
+#endif /* SOCKKIT_RELAY_H */

@@ -1,0 +1,230 @@
+/*
+ * cmd.c - helpers every subcommand shares: common options, messages,
+ * numbers, the listening line, signals and stdout's last check.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sockkit/loop.h>
+#include <sockkit/net.h>
+
+#include "cmd.h"
+
+static void
+vmsg(const char *cmd, const char *hint, const char *fmt, va_list ap)
+{
+	char	line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (hint != NULL)
+		fprintf(stderr, "sockkit: %s: %s (see 'sockkit %s --help')\n",
+		    cmd, line, hint);
+	else
+		fprintf(stderr, "sockkit: %s: %s\n", cmd, line);
+}
+
+void
+cmd_err(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vmsg(cmd, NULL, fmt, ap);
+	va_end(ap);
+}
+
+int
+cmd_usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vmsg(cmd, cmd, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int
+cmd_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return cmd_finish_stdout("help");
+}
+
+int
+cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
+{
+	const char *const	*b;
+
+	switch (ch) {
+	case '4':
+		o->family = AF_INET;
+		return 1;
+	case '6':
+		o->family = AF_INET6;
+		return 1;
+	case 'v':
+		o->verbose++;
+		return 1;
+	case 'h':
+		o->help = 1;
+		return 1;
+	case OPT_JSON:
+		o->json = 1;
+		return 1;
+	case OPT_BACKEND:
+		for (b = sk_loop_backends(); *b != NULL; b++)
+			if (strcmp(*b, optarg) == 0) {
+				o->backend = *b;
+				return 1;
+			}
+		cmd_usage_err(cmd, "--backend: unknown backend '%s'", optarg);
+		return -1;
+	case ':':
+		/* getopt_long leaves the option itself in argv[optind-1]. */
+		cmd_usage_err(cmd, "option '%s' needs a value",
+		    argv[optind - 1]);
+		return -1;
+	case '?':
+		if (optopt != 0)
+			cmd_usage_err(cmd, "unknown option '-%c'", optopt);
+		else
+			cmd_usage_err(cmd, "unknown option '%s'",
+			    argv[optind - 1]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_number(const char *cmd, const char *what, const char *s, long long min,
+    long long max, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max) {
+		cmd_usage_err(cmd, "%s: invalid number '%s' (%lld-%lld)", what,
+		    s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+cmd_listening(const char *cmd, int fd)
+{
+	char	as[SK_ADDRSTRLEN];
+
+	if (sk_net_local_str(NULL, fd, as, sizeof(as)) == -1)
+		snprintf(as, sizeof(as), "?");
+	fprintf(stderr, "sockkit: %s: listening on %s\n", cmd, as);
+	fflush(stderr);
+}
+
+/*
+ * Signals: the handler only writes a byte to a pipe the loop watches, so
+ * the loop stops at a safe point between callbacks.
+ */
+static int			sigpipe_fds[2] = { -1, -1 };
+static volatile sig_atomic_t	signalled;
+
+static void
+on_signal(int sig)
+{
+	int	saved = errno;
+
+	signalled = sig;
+	if (sigpipe_fds[1] != -1)
+		(void)write(sigpipe_fds[1], "", 1);
+	errno = saved;
+}
+
+static void
+on_sigpipe_readable(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	char	buf[64];
+
+	(void)mask;
+	(void)arg;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	sk_loop_stop(loop);
+}
+
+int
+cmd_signals_init(const char *cmd, struct sk_loop *loop)
+{
+	struct sigaction	sa;
+	char			err[SK_ERRLEN];
+	int			i;
+
+	if (pipe(sigpipe_fds) == -1) {
+		cmd_err(cmd, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		(void)fcntl(sigpipe_fds[i], F_SETFD, FD_CLOEXEC);
+		(void)sk_net_nonblock(NULL, sigpipe_fds[i], 1);
+	}
+	if (sk_loop_add(err, loop, sigpipe_fds[0], SK_READ,
+	    on_sigpipe_readable, NULL) == -1) {
+		cmd_err(cmd, "%s", err);
+		cmd_signals_fini(NULL);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
+
+void
+cmd_signals_fini(struct sk_loop *loop)
+{
+	int	i;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (loop != NULL && sigpipe_fds[0] != -1)
+		sk_loop_del(loop, sigpipe_fds[0]);
+	for (i = 0; i < 2; i++)
+		if (sigpipe_fds[i] != -1) {
+			close(sigpipe_fds[i]);
+			sigpipe_fds[i] = -1;
+		}
+}
+
+int
+cmd_signalled(void)
+{
+	return signalled != 0;
+}
+
+int
+cmd_finish_stdout(const char *cmd)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		/* A closed pipe is the reader's choice, not our failure. */
+		if (errno == EPIPE)
+			return 0;
+		cmd_err(cmd, "write to stdout: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}

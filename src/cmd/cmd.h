@@ -1,0 +1,89 @@
+/*
+ * cmd.h - what the subcommands share: the entry points, the options every
+ * command takes, and the one way of reporting errors and listening.
+ *
+ * src/cmd owns stdout, stderr and exit codes: 0 success, 1 runtime
+ * failure, 2 usage error.  Messages are one line, "sockkit: CMD: what".
+ */
+#ifndef SOCKKIT_CMD_H
+#define SOCKKIT_CMD_H
+
+#include <getopt.h>
+
+struct sk_loop;
+
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+/* Subcommand entry points, listed in main.c's table. */
+int	cmd_tcp_server(int argc, char **argv);
+int	cmd_tcp_client(int argc, char **argv);
+
+/*
+ * The options every command takes, parsed in one place: -4, -6, -v,
+ * --backend, --json and -h/--help.  Put COMMON_SHORTOPTS in the optstring
+ * and COMMON_LONGOPTS in the long option table, and hand every option
+ * getopt_long() returns to cmd_common() first.
+ */
+struct common_opts {
+	int		 family;	/* AF_UNSPEC, AF_INET or AF_INET6 */
+	int		 verbose;
+	int		 json;
+	int		 help;
+	const char	*backend;	/* NULL: the best available */
+};
+
+enum {
+	OPT_BACKEND = 0x100,
+	OPT_JSON,
+	OPT_FIRST_CMD		/* commands number their own long options here */
+};
+
+#define COMMON_SHORTOPTS	":46hv"
+#define COMMON_LONGOPTS							\
+	{ "backend",	required_argument,	NULL,	OPT_BACKEND },	\
+	{ "json",	no_argument,		NULL,	OPT_JSON },	\
+	{ "help",	no_argument,		NULL,	'h' }
+
+/*
+ * Handle one option from getopt_long().  Returns 1 when it was a common
+ * option, 0 when it is the command's own, or -1 after printing a usage
+ * error (unknown option, missing argument, bad backend): exit 2 then.
+ */
+int	cmd_common(const char *cmd, struct common_opts *o, int ch,
+	    char **argv);
+
+/* Print "sockkit: CMD: message" to stderr. */
+void	cmd_err(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The same with a pointer to --help; returns EXIT_USAGE. */
+int	cmd_usage_err(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Print the usage text to stdout; returns 0 (or 1 if stdout failed). */
+int	cmd_help(const char *usage);
+
+/*
+ * Parse a whole decimal number in [min, max] into *out.  Returns 0, or -1
+ * after a usage error naming the option ("--max-clients: invalid ...").
+ */
+int	cmd_number(const char *cmd, const char *what, const char *s,
+	    long long min, long long max, long long *out);
+
+/* Print "sockkit: CMD: listening on ADDR:PORT" for fd, flushed at once. */
+void	cmd_listening(const char *cmd, int fd);
+
+/*
+ * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so
+ * the loop wakes at once).  cmd_signals_fini() restores the defaults.
+ * cmd_signalled() tells whether one arrived.
+ */
+int	cmd_signals_init(const char *cmd, struct sk_loop *loop);
+void	cmd_signals_fini(struct sk_loop *loop);
+int	cmd_signalled(void);
+
+/* Flush stdout; returns 1 after reporting a write error, else 0. */
+int	cmd_finish_stdout(const char *cmd);
+
+#endif /* SOCKKIT_CMD_H */

@@ -1,0 +1,206 @@
+/*
+ * main.c - the sockkit binary: process-wide set-up, then dispatch to the
+ * subcommand named by argv[1] through the table below.
+ */
+#include <sys/resource.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sockkit/loop.h>
+
+#include "cmd.h"
+
+struct command {
+	const char	*name;
+	int		(*fn)(int, char **);	/* NULL: not built yet */
+	const char	*summary;
+	const char	*synopsis;		/* for the ones not built */
+};
+
+static const struct command commands[] = {
+	{ "tcp-server", cmd_tcp_server,
+	    "TCP server: stdio like nc -l, echo, upper, discard", NULL },
+	{ "tcp-client", cmd_tcp_client,
+	    "TCP client: pipe stdin and stdout through a connection", NULL },
+	{ "udp-server", NULL, "UDP server: print, echo or time datagrams",
+	    "usage: sockkit udp-server [options] [ADDRESS] PORT\n" },
+	{ "udp-client", NULL, "UDP client: send stdin lines, print replies",
+	    "usage: sockkit udp-client [options] HOST PORT\n" },
+	{ "broadcast", NULL, "send and listen for broadcast and multicast",
+	    "usage: sockkit broadcast send [--port PORT] [--to ADDR|--group "
+	    "MCAST_ADDR] [MESSAGE]\n"
+	    "       sockkit broadcast listen [--group MCAST_ADDR] PORT\n" },
+	{ "fileserve", NULL, "verified, resumable file transfer",
+	    "usage: sockkit fileserve serve [-d DIR] [ADDRESS] PORT\n"
+	    "       sockkit fileserve get HOST PORT REMOTE_PATH [-o LOCAL]\n"
+	    "       sockkit fileserve put HOST PORT LOCAL [REMOTE_PATH]\n"
+	    "       sockkit fileserve ls HOST PORT [REMOTE_DIR]\n" },
+	{ "http", NULL, "static HTTP/1.1 file server",
+	    "usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n" },
+	{ "ipcalc", NULL, "subnet and class facts for IPv4 and IPv6",
+	    "usage: sockkit ipcalc [options] ADDRESS[/PREFIX] | ADDRESS "
+	    "NETMASK | -\n" },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: sockkit COMMAND [options] [arguments]\n"
+	    "       sockkit --help | --version\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-11s %s%s\n", commands[i].name,
+		    commands[i].summary,
+		    commands[i].fn == NULL ? " (not built yet)" : "");
+	fprintf(f, "\n'sockkit COMMAND --help' describes a command's options;"
+	    " 'man sockkit' all of them.\n");
+}
+
+static void
+version(void)
+{
+	const char *const	*b;
+
+	printf("sockkit %s (event loop backends:", SOCKKIT_VERSION);
+	for (b = sk_loop_backends(); *b != NULL; b++)
+		printf(" %s", *b);
+	printf(")\n");
+}
+
+/* Levenshtein distance, for "did you mean" on a mistyped command. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, prev, tmp, row[32];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static int
+unknown(const char *name)
+{
+	size_t	i, best = 3, d;
+	int	hint = -1;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if ((d = distance(name, commands[i].name)) < best) {
+			best = d;
+			hint = (int)i;
+		}
+	if (hint >= 0)
+		fprintf(stderr, "sockkit: %s: unknown command (did you mean "
+		    "'%s'? see 'sockkit --help')\n", name,
+		    commands[hint].name);
+	else
+		fprintf(stderr, "sockkit: %s: unknown command (see "
+		    "'sockkit --help')\n", name);
+	return EXIT_USAGE;
+}
+
+/* Servers hold thousands of sockets: take all the fds we are allowed. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int
+not_built(const struct command *c, int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			fputs(c->synopsis, stdout);
+			printf("\n%s.  Not built yet in this version.\n",
+			    c->summary);
+			return cmd_finish_stdout(c->name);
+		}
+	fprintf(stderr, "sockkit: %s: not built yet in this version\n",
+	    c->name);
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*name;
+	char		*hargv[4];
+	size_t		 i;
+
+	/*
+	 * A peer that goes away must show up as EPIPE where we write, never
+	 * kill the process.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return cmd_finish_stdout("help");
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+		version();
+		return cmd_finish_stdout("version");
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return cmd_finish_stdout("help");
+		}
+		/* "sockkit help CMD" is "sockkit CMD --help". */
+		hargv[0] = argv[0];
+		hargv[1] = argv[2];
+		hargv[2] = "--help";
+		hargv[3] = NULL;
+		argv = hargv;
+		argc = 3;
+		name = argv[1];
+	}
+	if (name[0] == '-') {
+		fprintf(stderr, "sockkit: unknown option '%s' (see 'sockkit "
+		    "--help')\n", name);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(name, commands[i].name) != 0)
+			continue;
+		if (commands[i].fn == NULL)
+			return not_built(&commands[i], argc - 1, argv + 1);
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	return unknown(name);
+}

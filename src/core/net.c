@@ -1,0 +1,663 @@
+/*
+ * net.c - socket wrappers (see net.h).
+ *
+ * Every fd made here is close-on-exec.  Connects are always nonblocking
+ * underneath so that a timeout can bound them; the blocking helpers hand
+ * back blocking fds.
+ */
+#define _GNU_SOURCE		/* accept4, SOCK_CLOEXEC where available */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sockkit/net.h>
+
+#include "err.h"
+
+/* Linux caps this at net.core.somaxconn; ask for all it allows. */
+#define BACKLOG	65535
+
+int
+sk_net_parse_port(char *err, const char *s, int allow_zero)
+{
+	struct servent	*se;
+	const char	*p;
+	long		 v = 0;
+
+	if (s == NULL || *s == '\0') {
+		core_err(err, "invalid port ''");
+		return -1;
+	}
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > 65535)
+			break;
+	}
+	if (*p == '\0') {
+		if (v > 65535 || (v == 0 && !allow_zero)) {
+			core_err(err, "invalid port '%s' (use 1-65535%s)", s,
+			    allow_zero ? ", or 0 for any free port" : "");
+			return -1;
+		}
+		return (int)v;
+	}
+	/* Service names start with a letter; "80x" and "-5" are not names. */
+	if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
+		if ((se = getservbyname(s, "tcp")) != NULL ||
+		    (se = getservbyname(s, "udp")) != NULL)
+			return ntohs((uint16_t)se->s_port);
+		core_err(err, "invalid port '%s' (unknown service)", s);
+		return -1;
+	}
+	core_err(err, "invalid port '%s'", s);
+	return -1;
+}
+
+int
+sk_net_resolve(char *err, const char *host, const char *port, int family,
+    int socktype, int passive, struct addrinfo **res)
+{
+	struct addrinfo	hints;
+	char		pbuf[8];
+	int		p, rc;
+
+	if ((p = sk_net_parse_port(err, port, passive)) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(pbuf, sizeof(pbuf), "%d", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+	rc = getaddrinfo(host, pbuf, &hints, res);
+	if (rc != 0) {
+		if (rc == EAI_SYSTEM)
+			core_errno(err, "resolve '%s'", host ? host : "*");
+		else {
+			core_err(err, "resolve '%s': %s", host ? host : "*",
+			    gai_strerror(rc));
+			errno = rc == EAI_MEMORY ? ENOMEM : EHOSTUNREACH;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* socket(2), close-on-exec. */
+static int
+sock_open(int family, int socktype, int protocol)
+{
+	int	fd;
+
+#ifdef SOCK_CLOEXEC
+	fd = socket(family, socktype | SOCK_CLOEXEC, protocol);
+#else
+	if ((fd = socket(family, socktype, protocol)) != -1)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+	return fd;
+}
+
+static void
+close_keep_errno(int fd)
+{
+	int	saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+/* Bind and (for streams) listen on one resolved address. */
+static int
+listen_one(char *err, const struct addrinfo *ai, int dualstack)
+{
+	char	as[SK_ADDRSTRLEN];
+	int	fd, on = 1, off = 0;
+
+	sk_net_addr_str(ai->ai_addr, ai->ai_addrlen, as, sizeof(as));
+	if ((fd = sock_open(ai->ai_family, ai->ai_socktype,
+	    ai->ai_protocol)) == -1) {
+		core_errno(err, "socket for %s", as);
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (dualstack && ai->ai_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		core_errno(err, "bind %s", as);
+		close_keep_errno(fd);
+		return -1;
+	}
+	if (ai->ai_socktype == SOCK_STREAM && listen(fd, BACKLOG) == -1) {
+		core_errno(err, "listen on %s", as);
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sk_net_listen(char *err, const char *host, const char *port, int family,
+    int socktype)
+{
+	struct addrinfo	*res, *ai;
+	int		 fd = -1, pass, dualstack;
+
+	if (sk_net_resolve(err, host, port, family, socktype, 1, &res) == -1)
+		return -1;
+	/*
+	 * With no address and no family, one IPv6 socket with V6ONLY off
+	 * serves both families; so try IPv6 first, then the rest in the
+	 * resolver's order.
+	 */
+	dualstack = host == NULL && family == AF_UNSPEC;
+	for (pass = dualstack ? 0 : 1; pass < 2 && fd == -1; pass++)
+		for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+			if (pass == 0 && ai->ai_family != AF_INET6)
+				continue;
+			fd = listen_one(err, ai, dualstack);
+		}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int
+sk_net_nonblock(char *err, int fd, int on)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1) {
+		core_errno(err, "fcntl F_GETFL");
+		return -1;
+	}
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	if (fcntl(fd, F_SETFL, fl) == -1) {
+		core_errno(err, "fcntl F_SETFL");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sk_net_nodelay(char *err, int fd)
+{
+	int	on = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1) {
+		core_errno(err, "setsockopt TCP_NODELAY");
+		return -1;
+	}
+	return 0;
+}
+
+/* Open a nonblocking socket, bind it to src if given, start connecting. */
+static int
+start(char *err, const struct sockaddr *sa, socklen_t salen, int socktype,
+    const struct addrinfo *src)
+{
+	char	as[SK_ADDRSTRLEN];
+	int	fd, on = 1;
+
+	sk_net_addr_str(sa, salen, as, sizeof(as));
+	if ((fd = sock_open(sa->sa_family, socktype, 0)) == -1) {
+		core_errno(err, "socket for %s", as);
+		return -1;
+	}
+	if (sk_net_nonblock(err, fd, 1) == -1) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	if (src != NULL) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on));
+		if (bind(fd, src->ai_addr, src->ai_addrlen) == -1) {
+			char	ss[SK_ADDRSTRLEN];
+
+			sk_net_addr_str(src->ai_addr, src->ai_addrlen, ss,
+			    sizeof(ss));
+			core_errno(err, "bind source %s", ss);
+			close_keep_errno(fd);
+			return -1;
+		}
+	}
+	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS &&
+	    errno != EINTR) {
+		core_errno(err, "connect to %s", as);
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sk_net_connect_start(char *err, const struct sockaddr *sa, socklen_t salen,
+    int socktype)
+{
+	return start(err, sa, salen, socktype, NULL);
+}
+
+int
+sk_net_connect_finish(char *err, int fd)
+{
+	int		soerr = 0;
+	socklen_t	len = sizeof(soerr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1) {
+		core_errno(err, "getsockopt SO_ERROR");
+		return -1;
+	}
+	if (soerr != 0) {
+		errno = soerr;
+		core_errno(err, "connect");
+		return -1;
+	}
+	return 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for events on fd until the deadline (-1: none).  Returns 1 when
+ * ready, 0 on timeout (errno ETIMEDOUT), -1 on error.
+ */
+static int
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd	pfd;
+	long long	left;
+	int		n, ms;
+
+	for (;;) {
+		ms = -1;
+		if (deadline >= 0) {
+			left = deadline - now_ms();
+			if (left <= 0) {
+				errno = ETIMEDOUT;
+				return 0;
+			}
+			ms = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, ms);
+		if (n > 0)
+			return 1;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+static long long
+deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+/* Finish a started connect within timeout_ms and make fd blocking again. */
+static int
+complete(char *err, int fd, const char *what, int timeout_ms)
+{
+	int	rc;
+
+	rc = wait_fd(fd, POLLOUT, deadline_of(timeout_ms <= 0 ? -1 :
+	    timeout_ms));
+	if (rc <= 0) {
+		core_errno(err, "connect to %s", what);
+		return -1;
+	}
+	if (sk_net_connect_finish(NULL, fd) == -1) {
+		core_errno(err, "connect to %s", what);
+		return -1;
+	}
+	return sk_net_nonblock(err, fd, 0);
+}
+
+int
+sk_net_connect(char *err, const char *host, const char *port,
+    const struct sk_net_dial *dial)
+{
+	static const struct sk_net_dial	 defaults;
+	struct addrinfo			*res, *ai, *src = NULL, *s;
+	char				 as[SK_ADDRSTRLEN];
+	int				 fd = -1, socktype;
+
+	if (dial == NULL)
+		dial = &defaults;
+	socktype = dial->socktype ? dial->socktype : SOCK_STREAM;
+	if (sk_net_resolve(err, host, port, dial->family, socktype, 0,
+	    &res) == -1)
+		return -1;
+	if ((dial->src_host != NULL || dial->src_port != NULL) &&
+	    sk_net_resolve(err, dial->src_host,
+	    dial->src_port ? dial->src_port : "0", dial->family, socktype, 1,
+	    &src) == -1) {
+		freeaddrinfo(res);
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		/* The source must be of the destination's family. */
+		for (s = src; s != NULL; s = s->ai_next)
+			if (s->ai_family == ai->ai_family)
+				break;
+		if (src != NULL && s == NULL) {
+			errno = EAFNOSUPPORT;
+			core_err(err, "no source address of the family of %s",
+			    host);
+			continue;
+		}
+		if ((fd = start(err, ai->ai_addr, ai->ai_addrlen, socktype,
+		    s)) == -1)
+			continue;
+		sk_net_addr_str(ai->ai_addr, ai->ai_addrlen, as, sizeof(as));
+		if (complete(err, fd, as, dial->timeout_ms) == -1) {
+			close_keep_errno(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (src != NULL)
+		freeaddrinfo(src);
+	return fd;
+}
+
+static int
+unix_addr(char *err, const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		core_err(err, "unix socket path too long (%zu bytes at most): "
+		    "%s", sizeof(sun->sun_path) - 1, path);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+int
+sk_net_unix_connect(char *err, const char *path, int socktype,
+    int timeout_ms)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	if (unix_addr(err, path, &sun) == -1)
+		return -1;
+	if ((fd = start(err, (struct sockaddr *)&sun, sizeof(sun), socktype,
+	    NULL)) == -1)
+		return -1;
+	if (complete(err, fd, path, timeout_ms) == -1) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A socket file at path: remove it if it is stale (no server answers), as
+ * a crashed server leaves it; refuse to touch a live one or a non-socket.
+ */
+static int
+clear_stale(char *err, const char *path, int socktype)
+{
+	struct stat	st;
+	int		fd;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : (core_errno(err, "%s", path), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		core_err(err, "%s exists and is not a socket", path);
+		return -1;
+	}
+	if ((fd = sk_net_unix_connect(NULL, path, socktype, 1000)) != -1) {
+		close(fd);
+		errno = EADDRINUSE;
+		core_errno(err, "%s", path);
+		return -1;
+	}
+	if (errno != ECONNREFUSED) {
+		core_errno(err, "probe %s", path);
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		core_errno(err, "remove stale socket %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sk_net_unix_listen(char *err, const char *path, int socktype)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	if (unix_addr(err, path, &sun) == -1)
+		return -1;
+	if (clear_stale(err, path, socktype) == -1)
+		return -1;
+	if ((fd = sock_open(AF_UNIX, socktype, 0)) == -1) {
+		core_errno(err, "socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		core_errno(err, "bind %s", path);
+		close_keep_errno(fd);
+		return -1;
+	}
+	if (socktype == SOCK_STREAM && listen(fd, BACKLOG) == -1) {
+		core_errno(err, "listen on %s", path);
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sk_net_accept(char *err, int lfd, struct sockaddr_storage *ss,
+    socklen_t *sslen)
+{
+	socklen_t	dummy = 0;
+	int		fd;
+
+	if (sslen != NULL && ss != NULL)
+		*sslen = sizeof(*ss);
+	else {
+		ss = NULL;
+		sslen = &dummy;
+	}
+	for (;;) {
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__OpenBSD__)
+		fd = accept4(lfd, (struct sockaddr *)ss, ss ? sslen : NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+		fd = accept(lfd, (struct sockaddr *)ss, ss ? sslen : NULL);
+		if (fd != -1) {
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+			if (sk_net_nonblock(err, fd, 1) == -1) {
+				close_keep_errno(fd);
+				return -1;
+			}
+		}
+#endif
+		if (fd != -1 || errno != EINTR)
+			break;
+	}
+	/* Formatting a message for the common "none pending" costs time. */
+	if (fd == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		core_errno(err, "accept");
+	return fd;
+}
+
+ssize_t
+sk_net_write(int fd, const void *p, size_t len)
+{
+	ssize_t	n;
+
+	n = send(fd, p, len, MSG_NOSIGNAL);
+	if (n == -1 && errno == ENOTSOCK)
+		n = write(fd, p, len);
+	return n;
+}
+
+ssize_t
+sk_net_send_all(char *err, int fd, const void *p, size_t len,
+    int timeout_ms)
+{
+	const char	*c = p;
+	long long	 deadline = deadline_of(timeout_ms);
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	while (done < len) {
+		n = sk_net_write(fd, c + done, len - done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_fd(fd, POLLOUT, deadline) == 1)
+				continue;
+		}
+		core_errno(err, "send");
+		return -1;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t
+sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
+{
+	char		*c = p;
+	long long	 deadline = deadline_of(timeout_ms);
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	while (done < len) {
+		n = read(fd, c + done, len - done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    wait_fd(fd, POLLIN, deadline) == 1)
+			continue;
+		core_errno(err, "receive");
+		return -1;
+	}
+	return (ssize_t)done;
+}
+
+int
+sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
+    size_t len)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	const struct sockaddr_un	*sun;
+	struct in_addr			 v4;
+	char				 host[INET6_ADDRSTRLEN];
+	int				 n;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		n = snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			memcpy(&v4, sin6->sin6_addr.s6_addr + 12, 4);
+			inet_ntop(AF_INET, &v4, host, sizeof(host));
+			n = snprintf(buf, len, "%s:%u", host,
+			    ntohs(sin6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+			    sizeof(host));
+			n = snprintf(buf, len, "[%s]:%u", host,
+			    ntohs(sin6->sin6_port));
+		}
+		break;
+	case AF_UNIX:
+		sun = (const struct sockaddr_un *)sa;
+		if (salen <= offsetof(struct sockaddr_un, sun_path) ||
+		    sun->sun_path[0] == '\0')
+			n = snprintf(buf, len, "unix:unnamed");
+		else
+			n = snprintf(buf, len, "%.*s",
+			    (int)(salen - offsetof(struct sockaddr_un,
+			    sun_path)), sun->sun_path);
+		break;
+	default:
+		n = snprintf(buf, len, "?");
+		break;
+	}
+	return n < 0 ? 0 : n;
+}
+
+int
+sk_net_local_str(char *err, int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		core_errno(err, "getsockname");
+		return -1;
+	}
+	return sk_net_addr_str((struct sockaddr *)&ss, sslen, buf, len);
+}
+
+int
+sk_net_local_port(char *err, int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		core_errno(err, "getsockname");
+		return -1;
+	}
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	errno = EAFNOSUPPORT;
+	core_errno(err, "local port");
+	return -1;
+}

@@ -1,0 +1,119 @@
+# lib.sh - helpers for the integration tests (sourced by run.sh).
+#
+# A test is a shell function named t_<name> in a tests/integration/test_*.sh
+# file.  It runs in its own subshell with a fresh scratch directory ($T) as
+# its working directory, and fails on the first failed check.  Servers are
+# started on port 0; start_server waits, bounded, for the "listening on"
+# line and reads the real port from it; everything started is stopped by
+# PID when the test ends.
+
+: "${SK:?SK must name the sockkit binary}"
+# Bound on every wait, in tenths of a second.
+WAIT_TENTHS=${WAIT_TENTHS:-100}
+
+PIDS=""
+
+fail() {
+	echo "    FAIL: $*" >&2
+	exit 1
+}
+
+# Remember a background process so cleanup() stops it.
+track() {
+	PIDS="$PIDS $1"
+}
+
+# Stop the tracked processes by PID: TERM, then KILL if they linger.
+cleanup() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 30 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PIDS=""
+}
+
+# wait_for FILE PATTERN: until a line of FILE matches (grep -E), bounded.
+wait_for() {
+	i=0
+	while [ $i -lt "$WAIT_TENTHS" ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "    timed out waiting for /$2/ in $1:" >&2
+	sed 's/^/      /' "$1" >&2 2>/dev/null
+	return 1
+}
+
+# wait_exit PID: wait for a process to end by itself, bounded; sets RC.
+wait_exit() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$WAIT_TENTHS" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "    process $1 did not exit in time" >&2
+		return 1
+	fi
+	wait "$1"
+	RC=$?
+	return 0
+}
+
+# start_server NAME ARGS...: run "sockkit ARGS" in the background with
+# stdout in NAME.out, stderr in NAME.err and stdin from $SERVER_STDIN (or
+# /dev/null); wait for its listening line; set PORT and SPID.
+start_server() {
+	name=$1
+	shift
+	"$SK" "$@" <"${SERVER_STDIN:-/dev/null}" >"$name.out" 2>"$name.err" &
+	SPID=$!
+	track "$SPID"
+	wait_for "$name.err" 'listening on ' || fail "server did not listen: $*"
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$name.err" |
+	    head -n 1)
+	[ -n "$PORT" ] || [ -n "${UNIX_SERVER:-}" ] ||
+	    fail "no port in the listening line: $(cat "$name.err")"
+}
+
+# stop_server: SIGTERM the last server and check it exits 0 on its own.
+stop_server() {
+	kill -TERM "$SPID" 2>/dev/null
+	wait_exit "$SPID" || fail "server $SPID ignored SIGTERM"
+	[ "$RC" -eq 0 ] || fail "server exited $RC after SIGTERM"
+}
+
+# expect_exit CODE CMD...: run CMD bounded in time; check its exit code.
+expect_exit() {
+	want=$1
+	shift
+	timeout 20 "$@"
+	got=$?
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, wanted $want"
+}
+
+# one_line FILE PREFIX: FILE holds exactly one line, starting with PREFIX.
+one_line() {
+	n=$(wc -l <"$1")
+	[ "$n" -eq 1 ] || fail "expected one line in $1, got $n: $(cat "$1")"
+	grep -q "^$2" "$1" || fail "expected '$2...' in $1, got: $(cat "$1")"
+}
+
+# random_file NAME BYTES
+random_file() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+have_ipv6() {
+	python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
+	    2>/dev/null
+}

@@ -1,0 +1,120 @@
+# test_cli.sh - the dispatcher and the command-line contract: help,
+# version, unknown commands and options, bad ports, exit codes, and the
+# one-line "sockkit: CMD: what" errors.
+
+ALL_CMDS="tcp-server tcp-client udp-server udp-client broadcast fileserve http ipcalc"
+
+t_no_args_is_usage() {
+	expect_exit 2 "$SK" >out 2>err
+	[ ! -s out ] || fail "usage went to stdout"
+	grep -q '^usage: sockkit COMMAND' err || fail "no usage: $(cat err)"
+}
+
+t_help_lists_every_command() {
+	expect_exit 0 "$SK" --help >out 2>err
+	[ ! -s err ] || fail "stderr: $(cat err)"
+	for c in $ALL_CMDS; do
+		grep -q "^  $c " out || fail "--help misses $c"
+	done
+	expect_exit 0 "$SK" -h >out2
+	cmp -s out out2 || fail "-h differs from --help"
+	expect_exit 0 "$SK" help >out3
+	cmp -s out out3 || fail "'help' differs from --help"
+}
+
+t_version() {
+	expect_exit 0 "$SK" --version >out 2>err
+	grep -Eq '^sockkit [0-9]+\.[0-9]+\.[0-9]+ \(event loop backends: epoll poll select\)$' out ||
+	    fail "version: $(cat out)"
+}
+
+t_every_command_has_help() {
+	for c in $ALL_CMDS; do
+		expect_exit 0 "$SK" "$c" --help >out 2>err
+		grep -q "^usage: sockkit $c" out || fail "$c --help: $(cat out)"
+		[ ! -s err ] || fail "$c --help wrote to stderr"
+		expect_exit 0 "$SK" help "$c" >out2
+		cmp -s out out2 || fail "'help $c' differs from '$c --help'"
+	done
+}
+
+t_unknown_command() {
+	expect_exit 2 "$SK" nope >out 2>err
+	one_line err "sockkit: nope: unknown command"
+	grep -q "sockkit --help" err || fail "no hint: $(cat err)"
+	expect_exit 2 "$SK" tcp-sevrer 2>err
+	grep -q "did you mean 'tcp-server'" err || fail "no suggestion"
+	expect_exit 2 "$SK" --bogus 2>err
+	one_line err "sockkit: unknown option '--bogus'"
+}
+
+t_unknown_option() {
+	expect_exit 2 "$SK" tcp-server --bogus 2>err
+	one_line err "sockkit: tcp-server: unknown option '--bogus'"
+	grep -q "sockkit tcp-server --help" err || fail "no hint"
+	expect_exit 2 "$SK" tcp-client -Q 127.0.0.1 1 2>err
+	one_line err "sockkit: tcp-client: unknown option '-Q'"
+	expect_exit 2 "$SK" tcp-client 127.0.0.1 1 -w 2>err
+	one_line err "sockkit: tcp-client: option '-w' needs a value"
+	expect_exit 2 "$SK" tcp-server --backend kqueue 0 2>err
+	one_line err "sockkit: tcp-server: --backend: unknown backend 'kqueue'"
+	expect_exit 2 "$SK" tcp-server --echo --discard 0 2>err
+	one_line err "sockkit: tcp-server: choose one of"
+	expect_exit 2 "$SK" tcp-server --max-clients 0 0 2>err
+	one_line err "sockkit: tcp-server: --max-clients: invalid number '0'"
+}
+
+t_bad_ports() {
+	for p in 70000 65536 -5 80x abc '' 99999999999999999999; do
+		expect_exit 2 "$SK" tcp-server -- 127.0.0.1 "$p" 2>err
+		one_line err "sockkit: tcp-server: invalid port '$p'"
+		expect_exit 2 "$SK" tcp-client -- 127.0.0.1 "$p" </dev/null \
+		    2>err
+		one_line err "sockkit: tcp-client: invalid port '$p'"
+	done
+	# Without "--", getopt takes -5 for an option: still a usage error.
+	expect_exit 2 "$SK" tcp-server 127.0.0.1 -5 2>err
+	one_line err "sockkit: tcp-server: unknown option '-5'"
+	# Port 0 is for servers only.
+	expect_exit 2 "$SK" tcp-client 127.0.0.1 0 </dev/null 2>err
+	one_line err "sockkit: tcp-client: invalid port '0'"
+	expect_exit 2 "$SK" tcp-server 2>err
+	one_line err "sockkit: tcp-server: missing PORT"
+}
+
+t_service_names_as_ports() {
+	[ -f /etc/services ] || return 0
+	# "echo" is a service name (port 7): accepted, then refused at runtime.
+	expect_exit 1 "$SK" tcp-client -w 2 127.0.0.1 echo </dev/null 2>err
+	one_line err "sockkit: tcp-client: connect to 127.0.0.1:7"
+}
+
+t_not_built_commands() {
+	for c in udp-server udp-client broadcast fileserve http ipcalc; do
+		expect_exit 2 "$SK" "$c" x 2>err
+		one_line err "sockkit: $c: not built yet"
+	done
+}
+
+t_runtime_errors_exit_1() {
+	expect_exit 1 "$SK" tcp-client -w 2 no-such-host.invalid 80 \
+	    </dev/null 2>err
+	one_line err "sockkit: tcp-client: resolve 'no-such-host.invalid'"
+	# A port in use: the second server cannot bind.
+	start_server a tcp-server --echo 127.0.0.1 0
+	expect_exit 1 "$SK" tcp-server --echo 127.0.0.1 "$PORT" 2>err
+	one_line err "sockkit: tcp-server: bind 127.0.0.1:$PORT"
+}
+
+t_help_matches_man_page() {
+	man=$TOP/docs/sockkit.1
+	[ -f "$man" ] || fail "no docs/sockkit.1"
+	# Every long option a built command's --help names is in the man page.
+	for c in tcp-server tcp-client; do
+		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
+		while read -r opt; do
+			grep -q -- "$(printf '%s' "$opt" | sed 's/^--//')" "$man" ||
+			    fail "$c $opt missing from docs/sockkit.1"
+		done
+	done
+}

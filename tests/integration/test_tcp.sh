@@ -1,0 +1,216 @@
+# test_tcp.sh - tcp-server and tcp-client against real peers (nc, socat,
+# python3) on loopback and Unix sockets: the listening line, stdio mode
+# with half-closes both ways, echo and upper on every backend, clean stops.
+
+BACKENDS="select poll epoll"
+
+t_listening_line() {
+	start_server s tcp-server --echo 127.0.0.1 0
+	one_line s.err "sockkit: tcp-server: listening on 127.0.0.1:"
+	[ "$PORT" -gt 0 ] && [ "$PORT" -lt 65536 ] || fail "port $PORT"
+	stop_server
+}
+
+t_default_address_is_dual_stack() {
+	start_server s tcp-server --echo 0
+	grep -Eq 'listening on (\[::\]|0\.0\.0\.0):' s.err || fail "$(cat s.err)"
+	echo v4 | timeout 10 nc -N 127.0.0.1 "$PORT" >out4
+	[ "$(cat out4)" = v4 ] || fail "IPv4 client got '$(cat out4)'"
+	if have_ipv6 && grep -q '\[::\]' s.err; then
+		echo v6 | timeout 10 nc -N ::1 "$PORT" >out6
+		[ "$(cat out6)" = v6 ] || fail "IPv6 client got '$(cat out6)'"
+	fi
+	stop_server
+}
+
+t_sigterm_and_sigint_stop_cleanly() {
+	start_server s tcp-server --echo 127.0.0.1 0
+	stop_server
+	start_server s tcp-server --echo 127.0.0.1 0
+	kill -INT "$SPID"
+	wait_exit "$SPID" || fail "SIGINT ignored"
+	[ "$RC" -eq 0 ] || fail "exit $RC after SIGINT"
+}
+
+t_echo_every_backend() {
+	random_file data 3000000
+	for b in $BACKENDS; do
+		start_server s tcp-server --echo --backend "$b" 127.0.0.1 0
+		timeout 20 "$SK" tcp-client --backend "$b" 127.0.0.1 "$PORT" \
+		    <data >back || fail "$b: client failed"
+		cmp -s data back || fail "$b: echo differs"
+		# A python3 client too, talking in small pieces.
+		timeout 20 python3 - "$PORT" <<'PY' || fail "$b: python client"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+for i in range(100):
+    s.sendall(b"line %d\n" % i)
+    want = b"line %d\n" % i
+    got = b""
+    while len(got) < len(want):
+        got += s.recv(len(want) - len(got))
+    assert got == want, (got, want)
+s.close()
+PY
+		stop_server
+	done
+}
+
+t_upper() {
+	start_server s tcp-server --upper 127.0.0.1 0
+	printf 'Hello, World! 123 \303\251\n' | timeout 10 nc -N 127.0.0.1 "$PORT" >out
+	printf 'HELLO, WORLD! 123 \303\251\n' >want
+	cmp -s out want || fail "upper: '$(cat out)'"
+	stop_server
+}
+
+t_discard() {
+	start_server s tcp-server --discard -v 127.0.0.1 0
+	random_file data 1000000
+	timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" <data >out ||
+	    fail "client failed"
+	[ ! -s out ] || fail "discard sent something back"
+	wait_for s.err 'in 1000000 B, out 0 B' || fail "no byte counts"
+	stop_server
+}
+
+# stdio server, nc client: both directions, then the server exits by itself.
+t_stdio_server_nc_client() {
+	random_file srvdata 2000000
+	random_file clidata 2000000
+	SERVER_STDIN=srvdata start_server s tcp-server 127.0.0.1 0
+	timeout 20 nc -N 127.0.0.1 "$PORT" <clidata >got_by_client ||
+	    fail "nc failed"
+	wait_exit "$SPID" || fail "server did not exit after both ended"
+	[ "$RC" -eq 0 ] || fail "server exit $RC"
+	cmp -s clidata s.out || fail "server stdout differs"
+	cmp -s srvdata got_by_client || fail "client got a different file"
+}
+
+# The client half-closes at once; the server must still send all of stdin.
+t_stdio_server_client_halfcloses_first() {
+	random_file srvdata 5000000
+	SERVER_STDIN=srvdata start_server s tcp-server 127.0.0.1 0
+	timeout 20 nc -N 127.0.0.1 "$PORT" </dev/null >got || fail "nc failed"
+	wait_exit "$SPID" || fail "server did not exit"
+	cmp -s srvdata got || fail "client got $(wc -c <got) of 5000000 bytes"
+}
+
+# A server that answers only well after our EOF: we must keep reading.
+# (socat cannot play it: it closes 0.5 s after one side's EOF.)
+t_client_reads_reply_after_eof() {
+	python3 - >port.txt 2>py.err <<'PY' &
+import socket
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+c, _ = l.accept()
+c.settimeout(20)
+while c.recv(65536):
+    pass
+import time
+time.sleep(1.5)
+c.sendall(b"late-reply\n")
+c.close()
+PY
+	track $!
+	wait_for port.txt '^[0-9]+$' || fail "python server did not start"
+	echo request | timeout 20 "$SK" tcp-client 127.0.0.1 "$(cat port.txt)" \
+	    >out || fail "client exit $?"
+	[ "$(cat out)" = late-reply ] || fail "got '$(cat out)'"
+}
+
+t_client_to_nc_server_both_ways() {
+	random_file a 3000000
+	random_file b 3000000
+	# nc -lv on port 0 names the port it got: "Listening on HOST PORT".
+	timeout 30 nc -lv 127.0.0.1 0 <b >nc_got 2>nc.err &
+	ncpid=$!
+	track $ncpid
+	wait_for nc.err '^Listening on ' || fail "nc did not listen"
+	port=$(sed -n 's/^Listening on .* \([0-9][0-9]*\)$/\1/p' nc.err)
+	timeout 30 "$SK" tcp-client 127.0.0.1 "$port" <a >sk_got 2>err ||
+	    fail "client: $(cat err)"
+	wait_exit $ncpid || fail "nc did not finish"
+	cmp -s a nc_got || fail "nc got a different file"
+	cmp -s b sk_got || fail "we got a different file"
+}
+
+t_refused_and_timeout() {
+	start_server s tcp-server --echo 127.0.0.1 0
+	port=$PORT
+	stop_server
+	expect_exit 1 "$SK" tcp-client -w 2 127.0.0.1 "$port" </dev/null 2>err
+	one_line err "sockkit: tcp-client: connect to 127.0.0.1:$port: Connection refused"
+}
+
+t_unix_socket() {
+	UNIX_SERVER=1 start_server s tcp-server --echo -U "$PWD/sock"
+	one_line s.err "sockkit: tcp-server: listening on $PWD/sock"
+	echo over-unix | timeout 10 "$SK" tcp-client -U "$PWD/sock" >out ||
+	    fail "client failed"
+	[ "$(cat out)" = over-unix ] || fail "got '$(cat out)'"
+	echo via-socat | timeout 10 socat - UNIX-CONNECT:"$PWD/sock" >out2
+	[ "$(cat out2)" = via-socat ] || fail "socat got '$(cat out2)'"
+	stop_server
+	[ ! -e sock ] || fail "socket file left behind"
+	# A stale socket file (its server killed) is replaced safely.
+	UNIX_SERVER=1 start_server s tcp-server --echo -U "$PWD/sock"
+	kill -KILL "$SPID"
+	wait "$SPID" 2>/dev/null
+	[ -S sock ] || fail "expected a stale socket"
+	UNIX_SERVER=1 start_server s2 tcp-server --echo -U "$PWD/sock"
+	stop_server
+	# A regular file in the way is an error, and is left alone.
+	echo keep >file
+	expect_exit 1 "$SK" tcp-server --echo -U "$PWD/file" 2>err
+	one_line err "sockkit: tcp-server: $PWD/file exists and is not a socket"
+	[ "$(cat file)" = keep ] || fail "file was touched"
+}
+
+t_ipv6_loopback() {
+	have_ipv6 || return 0
+	start_server s tcp-server --echo ::1 0
+	one_line s.err "sockkit: tcp-server: listening on \[::1\]:"
+	echo six | timeout 10 "$SK" tcp-client -6 ::1 "$PORT" >out ||
+	    fail "client failed"
+	[ "$(cat out)" = six ] || fail "got '$(cat out)'"
+	stop_server
+}
+
+t_max_clients() {
+	start_server s tcp-server --echo --max-clients 1 -v 127.0.0.1 0
+	# Hold one client open; a second is refused while it is there.
+	python3 - "$PORT" <<'PY' || fail "max-clients not enforced"
+import socket, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=5)
+a.sendall(b"a")
+assert a.recv(1) == b"a"
+b = socket.create_connection(("127.0.0.1", port), timeout=5)
+b.sendall(b"b")
+try:
+    got = b.recv(1)
+except ConnectionResetError:
+    got = b""
+assert got == b"", got
+a.close()
+PY
+	wait_for s.err 'refused a client' || fail "no log line"
+	stop_server
+}
+
+t_idle_timeout() {
+	start_server s tcp-server --echo --idle-timeout 1 -v 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "idle client not dropped"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+t = time.time()
+assert s.recv(1) == b""
+assert 0.5 < time.time() - t < 5, time.time() - t
+PY
+	wait_for s.err 'idle for 1s: dropped' || fail "no log line"
+	stop_server
+}

@@ -1,0 +1,525 @@
+/*
+ * test_net.c - socket wrappers on loopback and Unix sockets: ports,
+ * resolving, listening on port 0, dual stack, connecting with a timeout,
+ * refused connects, complete sends and receives across short writes and
+ * EAGAIN, SIGPIPE never raised, stale Unix socket files.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sockkit/net.h>
+
+#include "testutil.h"
+
+struct pcase {
+	const char	*in;
+	int		 allow_zero;
+	int		 want;
+};
+
+static const struct pcase pcases[] = {
+	{ "80",		0, 80 },
+	{ "1",		0, 1 },
+	{ "65535",	0, 65535 },
+	{ "0",		1, 0 },
+	{ "0",		0, -1 },
+	{ "65536",	0, -1 },
+	{ "70000",	1, -1 },
+	{ "99999999999999999999", 0, -1 },
+	{ "-5",		0, -1 },
+	{ "+5",		0, -1 },
+	{ "80x",	0, -1 },
+	{ "x80",	0, -1 },
+	{ " 80",	0, -1 },
+	{ "",		0, -1 },
+	{ "nosuchservice", 0, -1 },
+};
+
+static void
+test_parse_port(void **state)
+{
+	char	err[SK_ERRLEN];
+	size_t	i;
+	int	got;
+
+	(void)state;
+	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		err[0] = '\0';
+		got = sk_net_parse_port(err, pcases[i].in,
+		    pcases[i].allow_zero);
+		if (got != pcases[i].want)
+			fail_msg("port '%s': got %d, want %d", pcases[i].in,
+			    got, pcases[i].want);
+		if (got == -1)
+			assert_non_null(strstr(err, "invalid port"));
+	}
+	/* Service names, where the services database has them. */
+	if (getservbyname("http", "tcp") != NULL)
+		assert_int_equal(sk_net_parse_port(NULL, "http", 0), 80);
+	assert_int_equal(sk_net_parse_port(NULL, NULL, 0), -1);
+}
+
+static void
+test_resolve(void **state)
+{
+	struct addrinfo	*res;
+	char		 err[SK_ERRLEN];
+
+	(void)state;
+	assert_int_equal(sk_net_resolve(err, "127.0.0.1", "80", AF_UNSPEC,
+	    SOCK_STREAM, 0, &res), 0);
+	assert_int_equal(res->ai_family, AF_INET);
+	freeaddrinfo(res);
+	assert_int_equal(sk_net_resolve(err, "::1", "80", AF_UNSPEC,
+	    SOCK_STREAM, 0, &res), 0);
+	assert_int_equal(res->ai_family, AF_INET6);
+	freeaddrinfo(res);
+	/* -4 with an IPv6 literal cannot resolve. */
+	assert_int_equal(sk_net_resolve(err, "::1", "80", AF_INET,
+	    SOCK_STREAM, 0, &res), -1);
+	assert_non_null(strstr(err, "resolve '::1'"));
+	/* A bad port never reaches the resolver. */
+	assert_int_equal(sk_net_resolve(err, "127.0.0.1", "70000", AF_UNSPEC,
+	    SOCK_STREAM, 0, &res), -1);
+	assert_non_null(strstr(err, "invalid port '70000'"));
+	/* "localhost" is a name, resolved by getaddrinfo. */
+	assert_int_equal(sk_net_resolve(err, "localhost", "80", AF_INET,
+	    SOCK_STREAM, 0, &res), 0);
+	freeaddrinfo(res);
+}
+
+static void
+test_addr_str(void **state)
+{
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+	struct sockaddr_un	sun;
+	char			buf[SK_ADDRSTRLEN];
+
+	(void)state;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(8080);
+	inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
+	sk_net_addr_str((struct sockaddr *)&sin, sizeof(sin), buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "10.1.2.3:8080");
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(443);
+	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
+	sk_net_addr_str((struct sockaddr *)&sin6, sizeof(sin6), buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "[2001:db8::1]:443");
+	/* IPv4-mapped addresses (dual stack) read as IPv4. */
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6.sin6_addr);
+	sk_net_addr_str((struct sockaddr *)&sin6, sizeof(sin6), buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:443");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "/tmp/x.sock");
+	sk_net_addr_str((struct sockaddr *)&sun, sizeof(sun), buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "/tmp/x.sock");
+}
+
+/* Listen on port 0 at host, connect, accept; returns the port. */
+static int
+roundtrip(const char *host, const char *connect_to, int family)
+{
+	char			err[SK_ERRLEN], port[8], buf[8];
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	struct sk_net_dial	dial;
+	int			lfd, cfd, afd, p;
+
+	lfd = sk_net_listen(err, host, "0", family, SOCK_STREAM);
+	if (lfd == -1)
+		fail_msg("listen %s: %s", host ? host : "*", err);
+	p = sk_net_local_port(err, lfd);
+	assert_true(p > 0 && p < 65536);
+	snprintf(port, sizeof(port), "%d", p);
+	memset(&dial, 0, sizeof(dial));
+	dial.timeout_ms = 2000;
+	cfd = sk_net_connect(err, connect_to, port, &dial);
+	if (cfd == -1)
+		fail_msg("connect %s:%s: %s", connect_to, port, err);
+	/* The accepted fd is nonblocking: wait for it to be there. */
+	assert_int_equal(sk_net_nonblock(err, lfd, 1), 0);
+	sslen = sizeof(ss);
+	while ((afd = sk_net_accept(err, lfd, &ss, &sslen)) == -1 &&
+	    errno == EAGAIN)
+		poll(NULL, 0, 1);
+	assert_true(afd >= 0);
+	assert_true(fcntl(afd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(afd, F_GETFD) & FD_CLOEXEC);
+	/* The connected fd is blocking. */
+	assert_false(fcntl(cfd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(sk_net_send_all(err, cfd, "ping", 4, 1000), 4);
+	assert_int_equal(sk_net_recv_exact(err, afd, buf, 4, 1000), 4);
+	assert_memory_equal(buf, "ping", 4);
+	close(cfd);
+	close(afd);
+	close(lfd);
+	return p;
+}
+
+static void
+test_listen_connect_v4(void **state)
+{
+	(void)state;
+	roundtrip("127.0.0.1", "127.0.0.1", AF_UNSPEC);
+	roundtrip(NULL, "127.0.0.1", AF_INET);
+}
+
+static int
+have_ipv6(void)
+{
+	int	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 sin6;
+	int	ok;
+
+	if (fd == -1)
+		return 0;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+	close(fd);
+	return ok;
+}
+
+static void
+test_listen_connect_v6(void **state)
+{
+	(void)state;
+	if (!have_ipv6())
+		skip();
+	roundtrip("::1", "::1", AF_UNSPEC);
+	/* No address, no family: one dual-stack socket takes both. */
+	roundtrip(NULL, "::1", AF_UNSPEC);
+	roundtrip(NULL, "127.0.0.1", AF_UNSPEC);
+}
+
+static void
+test_connect_refused(void **state)
+{
+	char			err[SK_ERRLEN], port[8];
+	struct sk_net_dial	dial;
+	int			lfd, p;
+
+	(void)state;
+	/* A port that was just free: bind, learn it, close. */
+	lfd = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_STREAM);
+	p = sk_net_local_port(err, lfd);
+	close(lfd);
+	snprintf(port, sizeof(port), "%d", p);
+	memset(&dial, 0, sizeof(dial));
+	dial.timeout_ms = 2000;
+	assert_int_equal(sk_net_connect(err, "127.0.0.1", port, &dial), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	assert_non_null(strstr(err, "connect to 127.0.0.1:"));
+	assert_non_null(strstr(err, "refused"));
+}
+
+static void
+test_connect_source(void **state)
+{
+	char			err[SK_ERRLEN], port[8], as[SK_ADDRSTRLEN];
+	struct sk_net_dial	dial;
+	int			lfd, cfd;
+
+	(void)state;
+	lfd = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, lfd));
+	memset(&dial, 0, sizeof(dial));
+	dial.src_host = "127.0.0.2";
+	cfd = sk_net_connect(err, "127.0.0.1", port, &dial);
+	if (cfd == -1)
+		fail_msg("%s", err);
+	sk_net_local_str(err, cfd, as, sizeof(as));
+	assert_true(strncmp(as, "127.0.0.2:", 10) == 0);
+	close(cfd);
+	close(lfd);
+}
+
+static void
+test_connect_start_finish(void **state)
+{
+	struct sockaddr_in	sin;
+	char			err[SK_ERRLEN];
+	struct pollfd		pfd;
+	int			lfd, fd;
+
+	(void)state;
+	lfd = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_STREAM);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)sk_net_local_port(err, lfd));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = sk_net_connect_start(err, (struct sockaddr *)&sin, sizeof(sin),
+	    SOCK_STREAM);
+	assert_true(fd >= 0);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_int_equal(sk_net_connect_finish(err, fd), 0);
+	close(fd);
+	/* The same port closed: the finish reports the refusal. */
+	close(lfd);
+	fd = sk_net_connect_start(err, (struct sockaddr *)&sin, sizeof(sin),
+	    SOCK_STREAM);
+	if (fd != -1) {
+		assert_int_equal(poll(&pfd, 1, 2000), 1);
+		pfd.fd = fd;
+		assert_int_equal(poll(&pfd, 1, 2000), 1);
+		assert_int_equal(sk_net_connect_finish(err, fd), -1);
+		assert_int_equal(errno, ECONNREFUSED);
+		close(fd);
+	} else
+		assert_int_equal(errno, ECONNREFUSED);
+}
+
+/*
+ * A connect that cannot complete is bounded by the timeout: fill a
+ * listener's backlog (never accepting) so later SYNs get no answer.
+ */
+static void
+test_connect_timeout(void **state)
+{
+	char			err[SK_ERRLEN], port[8];
+	struct sockaddr_in	sin;
+	struct sk_net_dial	dial;
+	int			lfd, fds[64], n = 0, fd, i;
+	long long		t0;
+	struct timespec		ts;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, lfd));
+	memset(&dial, 0, sizeof(dial));
+	dial.timeout_ms = 200;
+	/* Fill the queue: connects succeed until it is full. */
+	for (i = 0; i < 64; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t0 = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+		fd = sk_net_connect(err, "127.0.0.1", port, &dial);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (fd == -1) {
+			assert_int_equal(errno, ETIMEDOUT);
+			assert_true(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 -
+			    t0 < 2000);
+			break;
+		}
+		fds[n++] = fd;
+	}
+	assert_true(i < 64);
+	while (n > 0)
+		close(fds[--n]);
+	close(lfd);
+}
+
+/* Short writes and EAGAIN: a tiny socket buffer and a slow reader. */
+static void
+test_send_all_recv_exact(void **state)
+{
+	static char	 out[1 << 20], in[1 << 20];
+	char		 err[SK_ERRLEN];
+	int		 sv[2], sz = 2048;
+	size_t		 i;
+	pid_t		 pid;
+	int		 status;
+
+	(void)state;
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 7 + i / 251);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	assert_int_equal(sk_net_nonblock(err, sv[0], 1), 0);
+	assert_int_equal(sk_net_nonblock(err, sv[1], 1), 0);
+	if ((pid = fork()) == 0) {
+		close(sv[1]);
+		_exit(sk_net_send_all(err, sv[0], out, sizeof(out), 5000) ==
+		    (ssize_t)sizeof(out) ? 0 : 1);
+	}
+	close(sv[0]);
+	/* Read in odd pieces to force many partial reads. */
+	assert_int_equal(sk_net_recv_exact(err, sv[1], in, 12345, 5000),
+	    12345);
+	assert_int_equal(sk_net_recv_exact(err, sv[1], in + 12345,
+	    sizeof(in) - 12345, 5000), (ssize_t)(sizeof(in) - 12345));
+	assert_memory_equal(in, out, sizeof(out));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* At the end of the stream recv_exact returns what it got. */
+	assert_int_equal(sk_net_recv_exact(err, sv[1], in, 10, 1000), 0);
+	close(sv[1]);
+}
+
+static void
+test_timeouts(void **state)
+{
+	char	err[SK_ERRLEN], buf[4];
+	static char big[1 << 20];
+	int	sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sk_net_nonblock(err, sv[0], 1), 0);
+	assert_int_equal(sk_net_recv_exact(err, sv[0], buf, 4, 50), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	/* Nobody reads sv[1]: the send fills the buffers and times out. */
+	assert_int_equal(sk_net_send_all(err, sv[0], big, sizeof(big), 50),
+	    -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+test_no_sigpipe(void **state)
+{
+	char	err[SK_ERRLEN];
+	int	sv[2];
+	struct sigaction sa, old;
+
+	(void)state;
+	/* Make SIGPIPE fatal, as it is by default, to prove it never comes. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, &old);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(sk_net_send_all(err, sv[0], "x", 1, 100), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(sk_net_write(sv[0], "x", 1), -1);
+	close(sv[0]);
+	sigaction(SIGPIPE, &old, NULL);
+}
+
+static void
+test_unix_sockets(void **state)
+{
+	char		err[SK_ERRLEN], path[64], buf[4];
+	int		lfd, cfd, afd, lfd2, fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/sockkit-test-%d.sock",
+	    (int)getpid());
+	unlink(path);
+	lfd = sk_net_unix_listen(err, path, SOCK_STREAM);
+	if (lfd == -1)
+		fail_msg("%s", err);
+	cfd = sk_net_unix_connect(err, path, SOCK_STREAM, 1000);
+	assert_true(cfd >= 0);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	assert_int_equal(sk_net_send_all(err, cfd, "unix", 4, 1000), 4);
+	assert_int_equal(sk_net_recv_exact(err, afd, buf, 4, 1000), 4);
+	assert_memory_equal(buf, "unix", 4);
+	close(cfd);
+	close(afd);
+	/* A live socket is not taken over. */
+	assert_int_equal(sk_net_unix_listen(err, path, SOCK_STREAM), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	/* Its server gone, the file is stale and is replaced. */
+	close(lfd);
+	lfd2 = sk_net_unix_listen(err, path, SOCK_STREAM);
+	if (lfd2 == -1)
+		fail_msg("stale socket not replaced: %s", err);
+	close(lfd2);
+	unlink(path);
+	/* A regular file at the path is never removed. */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	assert_int_equal(sk_net_unix_listen(err, path, SOCK_STREAM), -1);
+	assert_non_null(strstr(err, "not a socket"));
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	/* Datagram sockets too. */
+	lfd = sk_net_unix_listen(err, path, SOCK_DGRAM);
+	assert_true(lfd >= 0);
+	cfd = sk_net_unix_connect(err, path, SOCK_DGRAM, 1000);
+	assert_true(cfd >= 0);
+	assert_int_equal(send(cfd, "dg", 2, 0), 2);
+	assert_int_equal(recv(lfd, buf, sizeof(buf), 0), 2);
+	close(cfd);
+	close(lfd);
+	unlink(path);
+	/* A path too long for sun_path is an error, not a truncation. */
+	memset(buf, 0, sizeof(buf));
+	{
+		char long_path[300];
+
+		memset(long_path, 'a', sizeof(long_path) - 1);
+		long_path[sizeof(long_path) - 1] = '\0';
+		assert_int_equal(sk_net_unix_listen(err, long_path,
+		    SOCK_STREAM), -1);
+		assert_non_null(strstr(err, "too long"));
+	}
+}
+
+static void
+test_udp_bind(void **state)
+{
+	char	err[SK_ERRLEN], port[8], buf[8];
+	struct sk_net_dial dial;
+	int	sfd, cfd;
+
+	(void)state;
+	sfd = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_DGRAM);
+	assert_true(sfd >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, sfd));
+	memset(&dial, 0, sizeof(dial));
+	dial.socktype = SOCK_DGRAM;
+	cfd = sk_net_connect(err, "127.0.0.1", port, &dial);
+	assert_true(cfd >= 0);
+	assert_int_equal(send(cfd, "udp", 3, 0), 3);
+	assert_int_equal(recv(sfd, buf, sizeof(buf), 0), 3);
+	close(cfd);
+	close(sfd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_port),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_listen_connect_v4),
+		cmocka_unit_test(test_listen_connect_v6),
+		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_connect_source),
+		cmocka_unit_test(test_connect_start_finish),
+		cmocka_unit_test(test_connect_timeout),
+		cmocka_unit_test(test_send_all_recv_exact),
+		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_no_sigpipe),
+		cmocka_unit_test(test_unix_sockets),
+		cmocka_unit_test(test_udp_bind),
+	};
+
+	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
+}

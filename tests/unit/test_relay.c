@@ -1,0 +1,228 @@
+/*
+ * test_relay.c - the netcat core, on every backend, against a forked peer:
+ * both directions with a half-close, a peer that half-closes first and
+ * must still get all of our input, no input at all, a regular-file input,
+ * and a peer that leaves without reading (an error, never SIGPIPE).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sockkit/loop.h>
+#include <sockkit/net.h>
+#include <sockkit/relay.h>
+
+#include "testutil.h"
+
+#define BIG	(3 * 1024 * 1024 + 17)
+
+struct done {
+	int	called;
+	int	failed;
+	char	err[SK_ERRLEN];
+};
+
+static void
+on_done(struct sk_relay *r, int failed, void *arg)
+{
+	struct done	*d = arg;
+
+	d->called++;
+	d->failed = failed;
+	snprintf(d->err, sizeof(d->err), "%s", sk_relay_error(r));
+}
+
+/* A temporary regular file holding n pattern bytes, open for reading. */
+static int
+pattern_file(size_t n)
+{
+	char	 path[] = "/tmp/sockkit-relay-XXXXXX";
+	char	*p;
+	size_t	 i;
+	int	 fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	p = malloc(n);
+	for (i = 0; i < n; i++)
+		p[i] = (char)(i % 253);
+	assert_int_equal(sk_net_send_all(NULL, fd, p, n, -1), (ssize_t)n);
+	free(p);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+/* Peer: read to EOF checking the pattern, then answer with the count. */
+static void
+peer_count_then_reply(int fd, size_t want, int shut_first)
+{
+	char	buf[65536], reply[64];
+	size_t	got = 0;
+	ssize_t	n, i;
+	int	bad = 0;
+
+	if (shut_first)
+		shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] != (char)((got + (size_t)i) % 253))
+				bad = 1;
+		got += (size_t)n;
+	}
+	if (!shut_first) {
+		snprintf(reply, sizeof(reply), "got %zu", got);
+		sk_net_send_all(NULL, fd, reply, strlen(reply), 5000);
+	}
+	_exit(got == want && !bad ? 0 : 1);
+}
+
+static int
+wait_child(pid_t pid)
+{
+	int	status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void
+run_relay(void **state, int in, int sock, int out, int flags,
+    struct done *d)
+{
+	char		 err[SK_ERRLEN];
+	struct sk_loop	*loop;
+	struct sk_relay	*r;
+
+	loop = sk_loop_new(err, backend_of(state));
+	assert_non_null(loop);
+	r = sk_relay_new(err, loop, in, sock, out, flags, on_done, d);
+	if (r == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(sk_loop_run(err, loop), 0);
+	assert_int_equal(d->called, 1);
+	sk_relay_free(r);
+	sk_loop_free(loop);
+}
+
+/* Our input ends, we half-close, the peer answers after our EOF. */
+static void
+test_reply_after_eof(void **state)
+{
+	struct done	d = { 0 };
+	int		sv[2], out[2], in;
+	char		buf[64];
+	pid_t		pid;
+	ssize_t		n;
+
+	in = pattern_file(BIG);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(out), 0);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		peer_count_then_reply(sv[1], BIG, 0);
+	}
+	close(sv[1]);
+	run_relay(state, in, sv[0], out[1], 0, &d);
+	assert_int_equal(d.failed, 0);
+	assert_int_equal(wait_child(pid), 0);
+	close(out[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	snprintf(d.err, sizeof(d.err), "got %d", BIG);
+	assert_string_equal(buf, d.err);
+	close(out[0]);
+	close(sv[0]);
+	close(in);
+}
+
+/* The peer half-closes before we send anything: it still gets it all. */
+static void
+test_peer_halfcloses_first(void **state)
+{
+	struct done	d = { 0 };
+	int		sv[2], in;
+	pid_t		pid;
+
+	in = pattern_file(BIG);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		peer_count_then_reply(sv[1], BIG, 1);
+	}
+	close(sv[1]);
+	run_relay(state, in, sv[0], -1, 0, &d);
+	assert_int_equal(d.failed, 0);
+	assert_int_equal(wait_child(pid), 0);
+	close(sv[0]);
+	close(in);
+}
+
+/* No input at all (-1): half-close at once, still print the reply. */
+static void
+test_no_input(void **state)
+{
+	struct done	d = { 0 };
+	int		sv[2], out[2];
+	char		buf[16];
+	pid_t		pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(out), 0);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		peer_count_then_reply(sv[1], 0, 0);
+	}
+	close(sv[1]);
+	run_relay(state, -1, sv[0], out[1], 0, &d);
+	assert_int_equal(d.failed, 0);
+	assert_int_equal(wait_child(pid), 0);
+	assert_int_equal(read(out[0], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "got 0", 5);
+	close(out[0]);
+	close(out[1]);
+	close(sv[0]);
+}
+
+/* The peer leaves without reading: a clean failure, never SIGPIPE. */
+static void
+test_peer_gone(void **state)
+{
+	struct done		d = { 0 };
+	struct sigaction	sa, old;
+	int			sv[2], in;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, &old);
+	in = pattern_file(BIG);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	run_relay(state, in, sv[0], -1, 0, &d);
+	assert_int_equal(d.failed, 1);
+	assert_non_null(strstr(d.err, "send"));
+	close(sv[0]);
+	close(in);
+	sigaction(SIGPIPE, &old, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reply_after_eof),
+		cmocka_unit_test(test_peer_halfcloses_first),
+		cmocka_unit_test(test_no_input),
+		cmocka_unit_test(test_peer_gone),
+	};
+
+	return run_per_backend("relay", tests, sizeof(tests) /
+	    sizeof(tests[0]));
+}
