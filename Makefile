@@ -6,6 +6,7 @@
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make check        test + sanitize + memcheck (what CI runs)
+#   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -36,7 +37,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	install clean
+	fuzz install clean
 
 all: sockkit
 
@@ -87,6 +88,21 @@ memcheck: $(UNIT_BIN)
 	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)
 
 check: test sanitize memcheck
+
+# One binary per tests/fuzz/fuzz_<parser>.c, built with clang's libFuzzer
+# over the core sources.  Run one on a scratch copy of its seeds, since
+# libFuzzer adds what it finds to the first directory it is given:
+#   cp -r tests/fuzz/corpus/frame /tmp/c && build-fuzz/fuzz_frame /tmp/c
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
+	-D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude
+
+fuzz: $(FUZZ_BIN)
+
+build-fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
 
 install: sockkit
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
