@@ -112,4 +112,4 @@ install: sockkit
 	chmod 644 $(DESTDIR)$(MANDIR)/sockkit.1
 
 clean:
-	rm -rf build build-san sockkit
+	rm -rf build build-san build-fuzz sockkit

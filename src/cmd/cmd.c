@@ -124,6 +124,33 @@ cmd_number(const char *cmd, const char *what, const char *s, long long min,
 	return 0;
 }
 
+int
+cmd_endpoint(const char *cmd, int argc, char **argv, int server,
+    const char *unix_path, const char **host, const char **port)
+{
+	*host = *port = NULL;
+	if (unix_path != NULL) {
+		if (argc != 0) {
+			cmd_usage_err(cmd, "-U PATH takes no %s",
+			    server ? "address or port" : "host or port");
+			return -1;
+		}
+		return 0;
+	}
+	if (argc < (server ? 1 : 2) || argc > 2) {
+		cmd_usage_err(cmd, argc > 2 ? "too many arguments" : server ?
+		    "missing PORT" : "missing HOST and PORT");
+		return -1;
+	}
+	*host = argc == 2 ? argv[0] : NULL;
+	*port = argv[argc - 1];
+	if (sk_net_parse_port(NULL, *port, server) == -1) {
+		cmd_usage_err(cmd, "invalid port '%s'", *port);
+		return -1;
+	}
+	return 0;
+}
+
 void
 cmd_listening(const char *cmd, int fd)
 {

@@ -71,6 +71,15 @@ int	cmd_help(const char *usage);
 int	cmd_number(const char *cmd, const char *what, const char *s,
 	    long long min, long long max, long long *out);
 
+/*
+ * Take the operands after the options: "[ADDRESS] PORT" for a server
+ * (port 0 allowed: any free port), "HOST PORT" for a client; none when
+ * unix_path is set.  Sets *host (NULL: none given) and *port.  Returns 0,
+ * or -1 after a usage error.
+ */
+int	cmd_endpoint(const char *cmd, int argc, char **argv, int server,
+	    const char *unix_path, const char **host, const char **port);
+
 /* Print "sockkit: CMD: listening on ADDR:PORT" for fd, flushed at once. */
 void	cmd_listening(const char *cmd, int fd);
 

@@ -107,27 +107,8 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	}
 	if (o->c.help)
 		return 0;
-	argc -= optind;
-	argv += optind;
-	if (o->unix_path != NULL) {
-		if (argc != 0) {
-			cmd_usage_err(CMD, "-U PATH takes no host or port");
-			return -1;
-		}
-		return 0;
-	}
-	if (argc != 2) {
-		cmd_usage_err(CMD, argc < 2 ? "missing HOST and PORT" :
-		    "too many arguments");
-		return -1;
-	}
-	o->host = argv[0];
-	o->port = argv[1];
-	if (sk_net_parse_port(NULL, o->port, 0) == -1) {
-		cmd_usage_err(CMD, "invalid port '%s'", o->port);
-		return -1;
-	}
-	return 0;
+	return cmd_endpoint(CMD, argc - optind, argv + optind, 0,
+	    o->unix_path, &o->host, &o->port);
 }
 
 static int

@@ -174,27 +174,8 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		cmd_usage_err(CMD, "choose one of --echo, --upper, --discard");
 		return -1;
 	}
-	argc -= optind;
-	argv += optind;
-	if (o->unix_path != NULL) {
-		if (argc != 0) {
-			cmd_usage_err(CMD, "-U PATH takes no address or port");
-			return -1;
-		}
-		return 0;
-	}
-	if (argc < 1 || argc > 2) {
-		cmd_usage_err(CMD, argc < 1 ? "missing PORT" :
-		    "too many arguments");
-		return -1;
-	}
-	o->host = argc == 2 ? argv[0] : NULL;
-	o->port = argv[argc - 1];
-	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
-		cmd_usage_err(CMD, "invalid port '%s'", o->port);
-		return -1;
-	}
-	return 0;
+	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
+	    o->unix_path, &o->host, &o->port);
 }
 
 static int

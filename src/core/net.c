@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,35 +529,14 @@ sk_net_write(int fd, const void *p, size_t len)
 	return n;
 }
 
-ssize_t
-sk_net_send_all(char *err, int fd, const void *p, size_t len,
-    int timeout_ms)
-{
-	const char	*c = p;
-	long long	 deadline = deadline_of(timeout_ms);
-	size_t		 done = 0;
-	ssize_t		 n;
-
-	while (done < len) {
-		n = sk_net_write(fd, c + done, len - done);
-		if (n > 0) {
-			done += (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(fd, POLLOUT, deadline) == 1)
-				continue;
-		}
-		core_errno(err, "send");
-		return -1;
-	}
-	return (ssize_t)done;
-}
-
-ssize_t
-sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
+/*
+ * Move len bytes through fd in one direction, across short transfers,
+ * EINTR and EAGAIN (waiting with poll until the deadline).  A read that
+ * meets the end of the stream returns the count moved so far.
+ */
+static ssize_t
+transfer(char *err, int fd, void *p, size_t len, int timeout_ms,
+    int writing)
 {
 	char		*c = p;
 	long long	 deadline = deadline_of(timeout_ms);
@@ -564,22 +544,37 @@ sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
 	ssize_t		 n;
 
 	while (done < len) {
-		n = read(fd, c + done, len - done);
+		n = writing ? sk_net_write(fd, c + done, len - done) :
+		    read(fd, c + done, len - done);
 		if (n > 0) {
 			done += (size_t)n;
 			continue;
 		}
-		if (n == 0)
+		if (n == 0 && !writing)
 			break;
-		if (errno == EINTR)
+		if (n == -1 && errno == EINTR)
 			continue;
-		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(fd, POLLIN, deadline) == 1)
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    wait_fd(fd, writing ? POLLOUT : POLLIN, deadline) == 1)
 			continue;
-		core_errno(err, "receive");
+		core_errno(err, writing ? "send" : "receive");
 		return -1;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t
+sk_net_send_all(char *err, int fd, const void *p, size_t len,
+    int timeout_ms)
+{
+	/* transfer() only reads through p when it is not writing. */
+	return transfer(err, fd, (void *)(uintptr_t)p, len, timeout_ms, 1);
+}
+
+ssize_t
+sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
+{
+	return transfer(err, fd, p, len, timeout_ms, 0);
 }
 
 int
