@@ -16,8 +16,14 @@
  * through TCP, which is what backpressure should do.
  *
  * The relay owns none of the fds: it stops watching them when it ends and
- * the caller closes them.  `in` may be -1 (nothing to send: half-close at
- * once), and any kind of fd the loop serves (a regular file, /dev/null).
+ * the caller closes them.  `in` may be -1 (nothing to send but what
+ * sk_relay_queue() gives), and any kind of fd the loop serves (a regular
+ * file, /dev/null).  `out` may be -1 (received bytes are dropped).
+ *
+ * Framed (SK_RELAY_FRAMED): each line of `in` (newline stripped; a last
+ * line without one too) goes out as one frame (docs/protocol.md), and each
+ * frame received is written to `out` followed by a newline.  A frame
+ * announced over max_frame ends the relay with an error.
  */
 #ifndef SOCKKIT_RELAY_H
 #define SOCKKIT_RELAY_H
@@ -33,6 +39,7 @@
 					   if `in` has not ended (a tty) */
 #define SK_RELAY_NO_HALFCLOSE	0x2	/* keep the write side open at the
 					   end of `in` */
+#define SK_RELAY_FRAMED		0x4	/* lines <-> length-prefixed frames */
 
 struct sk_loop;
 struct sk_relay;
@@ -44,18 +51,39 @@ struct sk_relay;
  */
 typedef void	sk_relay_done_cb(struct sk_relay *r, int failed, void *arg);
 
+/*
+ * Called with what is received (raw bytes, or one frame's payload when
+ * framed), after it was written to `out`.  Return 0 to go on, 1 to end the
+ * relay now as a success.
+ */
+typedef int	sk_relay_data_cb(const uint8_t *p, size_t n, void *arg);
+
+struct sk_relay_opts {
+	int			 flags;
+	size_t			 max_frame;	/* framed; 0: the default */
+	sk_relay_data_cb	*on_data;	/* or NULL */
+	void			*data_arg;
+};
+
 struct sk_relay_stats {
 	uint64_t	sent;		/* in -> sock */
 	uint64_t	received;	/* sock -> out */
 };
 
 /*
- * Start relaying.  sock is made nonblocking.  Returns NULL with err set
- * when the loop refuses a watch or memory runs out.
+ * Start relaying.  sock is made nonblocking.  opts may be NULL.  Returns
+ * NULL with err set when the loop refuses a watch or memory runs out.
  */
 struct sk_relay	*sk_relay_new(char *err, struct sk_loop *loop, int in,
-		    int sock, int out, int flags, sk_relay_done_cb *done,
-		    void *arg);
+		    int sock, int out, const struct sk_relay_opts *opts,
+		    sk_relay_done_cb *done, void *arg);
+
+/*
+ * Queue bytes to send before anything read from `in` (a scripted
+ * request), as they are: not framed.  Call it before the loop runs.
+ * Returns 0, or -1 when memory runs out.
+ */
+int		 sk_relay_queue(struct sk_relay *r, const void *p, size_t n);
 
 /* Stop watching and free; the fds stay open.  NULL is fine. */
 void		 sk_relay_free(struct sk_relay *r);

@@ -189,8 +189,8 @@ cmd_tcp_client(int argc, char **argv)
 {
 	struct client_opts	o;
 	struct client		cl;
+	struct sk_relay_opts	ro;
 	char			err[SK_ERRLEN];
-	int			flags = 0;
 
 	if (parse_args(argc, argv, &o) == -1)
 		return EXIT_USAGE;
@@ -204,10 +204,11 @@ cmd_tcp_client(int argc, char **argv)
 			close(cl.fd);
 		return EXIT_RUNTIME;
 	}
+	memset(&ro, 0, sizeof(ro));
 	if (isatty(STDIN_FILENO))
-		flags |= SK_RELAY_PEER_EOF_ENDS;
+		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
 	cl.relay = sk_relay_new(err, cl.loop, STDIN_FILENO, cl.fd,
-	    STDOUT_FILENO, flags, on_relay_done, &cl);
+	    STDOUT_FILENO, &ro, on_relay_done, &cl);
 	if (cl.relay == NULL || cmd_signals_init(CMD, cl.loop) == -1 ||
 	    (o.wait_s > 0 && sk_loop_timer_add(err, cl.loop, o.wait_s * 1000,
 	    o.wait_s * 1000, on_idle_check, &cl) == -1)) {

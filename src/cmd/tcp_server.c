@@ -258,14 +258,15 @@ conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss,
 static int
 start_stdio(struct server *srv, struct conn *c)
 {
-	char	err[SK_ERRLEN];
-	int	flags = 0;
+	struct sk_relay_opts	ro;
+	char			err[SK_ERRLEN];
 
+	memset(&ro, 0, sizeof(ro));
 	/* A person at a terminal expects the session to end with the peer. */
 	if (srv->stdin_fd != -1 && isatty(srv->stdin_fd))
-		flags |= SK_RELAY_PEER_EOF_ENDS;
+		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
 	c->relay = sk_relay_new(err, srv->loop, srv->stdin_fd, c->fd,
-	    STDOUT_FILENO, flags, on_relay_done, c);
+	    STDOUT_FILENO, &ro, on_relay_done, c);
 	if (c->relay == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;

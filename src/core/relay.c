@@ -3,6 +3,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <sockkit/buf.h>
+#include <sockkit/frame.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/relay.h>
@@ -21,8 +23,10 @@ struct sk_relay {
 	int			 in;
 	int			 sock;
 	int			 out;
-	int			 flags;
-	struct sk_buf		 tosock;	/* read from in, not yet sent */
+	struct sk_relay_opts	 o;
+	struct sk_buf		 tosock;	/* waiting to be sent */
+	struct sk_buf		 line;		/* framed: a partial line */
+	struct sk_frame_dec	 dec;		/* framed: frames received */
 	uint8_t			*rbuf;		/* sock -> out */
 	int			 in_done;	/* in has ended */
 	int			 shut;		/* our write side is shut */
@@ -39,20 +43,21 @@ static void	on_sock(struct sk_loop *, int, int, void *);
 
 /*
  * Watch `in` only while nothing waits to be sent (that is the
- * backpressure), and the socket for what each direction still needs.
+ * backpressure), and the socket for what each direction still needs:
+ * writability also when only the half-close is left to do.
  */
 static int
 update(struct sk_relay *r)
 {
-	int	mask = 0;
+	int	mask = 0, pending = sk_buf_len(&r->tosock) > 0;
 
 	if (r->in != -1 && !r->in_done) {
-		mask = sk_buf_len(&r->tosock) == 0 ? SK_READ : 0;
+		mask = pending ? 0 : SK_READ;
 		if (sk_loop_mod(r->err, r->loop, r->in, mask) == -1)
 			return -1;
 	}
 	mask = (r->peer_done ? 0 : SK_READ) |
-	    (sk_buf_len(&r->tosock) > 0 ? SK_WRITE : 0);
+	    (pending || (r->in_done && !r->shut) ? SK_WRITE : 0);
 	return sk_loop_mod(r->err, r->loop, r->sock, mask);
 }
 
@@ -78,28 +83,15 @@ finish(struct sk_relay *r, int failed)
 static int
 check_end(struct sk_relay *r)
 {
-	if (r->peer_done && (r->flags & SK_RELAY_PEER_EOF_ENDS)) {
-		finish(r, 0);
-		return 1;
-	}
-	if (r->in_done && sk_buf_len(&r->tosock) == 0 && r->peer_done) {
+	if (r->peer_done && ((r->o.flags & SK_RELAY_PEER_EOF_ENDS) ||
+	    (r->in_done && r->shut))) {
 		finish(r, 0);
 		return 1;
 	}
 	return 0;
 }
 
-static void
-half_close(struct sk_relay *r)
-{
-	if (r->shut)
-		return;
-	r->shut = 1;
-	if (!(r->flags & SK_RELAY_NO_HALFCLOSE))
-		(void)shutdown(r->sock, SHUT_WR);
-}
-
-/* Send what waits; returns -1 after finishing with an error. */
+/* Send what waits; at the end of input, shut our side.  -1: finished. */
 static int
 flush_sock(struct sk_relay *r)
 {
@@ -111,8 +103,39 @@ flush_sock(struct sk_relay *r)
 		return -1;
 	}
 	r->st.sent += (uint64_t)n;
-	if (r->in_done && sk_buf_len(&r->tosock) == 0)
-		half_close(r);
+	if (r->in_done && sk_buf_len(&r->tosock) == 0 && !r->shut) {
+		r->shut = 1;
+		if (!(r->o.flags & SK_RELAY_NO_HALFCLOSE))
+			(void)shutdown(r->sock, SHUT_WR);
+	}
+	return 0;
+}
+
+/* Framed: turn the whole lines held (all of them at the end) into frames. */
+static int
+frame_lines(struct sk_relay *r)
+{
+	const uint8_t	*p = sk_buf_data(&r->line), *nl;
+	size_t		 len = sk_buf_len(&r->line), used = 0, n;
+
+	while (used < len) {
+		nl = memchr(p + used, '\n', len - used);
+		if (nl == NULL && !r->in_done)
+			break;
+		n = nl != NULL ? (size_t)(nl - (p + used)) : len - used;
+		if (sk_frame_encode(&r->tosock, p + used, n) == -1) {
+			core_errno(r->err, "frame a line");
+			return -1;
+		}
+		used += n + (nl != NULL);
+	}
+	sk_buf_consume(&r->line, used);
+	if (sk_buf_full(&r->line)) {
+		errno = EMSGSIZE;
+		core_err(r->err, "an input line is longer than a frame may be "
+		    "(%zu bytes)", r->o.max_frame);
+		return -1;
+	}
 	return 0;
 }
 
@@ -120,11 +143,12 @@ static void
 on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 {
 	struct sk_relay	*r = arg;
+	int		 framed = r->o.flags & SK_RELAY_FRAMED;
 	ssize_t		 n;
 
 	(void)loop;
 	(void)mask;
-	n = sk_buf_read(&r->tosock, fd, SK_RELAY_BUFSZ);
+	n = sk_buf_read(framed ? &r->line : &r->tosock, fd, SK_RELAY_BUFSZ);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n == -1) {
@@ -136,41 +160,125 @@ on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 		r->in_done = 1;
 		sk_loop_del(r->loop, fd);
 	}
+	if (framed && frame_lines(r) == -1) {
+		finish(r, 1);
+		return;
+	}
 	if (flush_sock(r) == -1 || check_end(r))
 		return;
 	if (update(r) == -1)
 		finish(r, 1);
 }
 
+/* Write p and, if asked, a newline after it: one write when it can be. */
+static int
+put_out(int fd, const uint8_t *p, size_t n, int newline)
+{
+	struct iovec	iov[2];
+	ssize_t		w;
+	size_t		done;
+
+	if (!newline)
+		return sk_net_send_all(NULL, fd, p, n, -1) == -1 ? -1 : 0;
+	iov[0].iov_base = (void *)(uintptr_t)p;
+	iov[0].iov_len = n;
+	iov[1].iov_base = "\n";
+	iov[1].iov_len = 1;
+	do
+		w = writev(fd, iov, 2);
+	while (w == -1 && errno == EINTR);
+	if (w == (ssize_t)n + 1)
+		return 0;
+	if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -1;
+	/* A short write: finish from where it stopped. */
+	done = w > 0 ? (size_t)w : 0;
+	if (done < n && sk_net_send_all(NULL, fd, p + done, n - done, -1) == -1)
+		return -1;
+	return sk_net_send_all(NULL, fd, "\n", 1, -1) == -1 ? -1 : 0;
+}
+
+/* Deliver what was received to out and to the data callback. */
+static int
+deliver(struct sk_relay *r, const uint8_t *p, size_t n, int newline)
+{
+	r->st.received += n;
+	if (r->out != -1 && put_out(r->out, p, n, newline) == -1) {
+		core_errno(r->err, "write output");
+		return -1;
+	}
+	if (r->o.on_data != NULL && r->o.on_data(p, n, r->o.data_arg))
+		return 1;
+	return 0;
+}
+
+/* Read once from the socket; returns -1 or 1 after finishing. */
+static int
+receive(struct sk_relay *r)
+{
+	const uint8_t	*payload;
+	uint32_t	 plen;
+	ssize_t		 n;
+	int		 rc, got;
+
+	if (r->o.flags & SK_RELAY_FRAMED)
+		n = sk_frame_dec_read(&r->dec, r->sock, SK_RELAY_BUFSZ);
+	else
+		do
+			n = read(r->sock, r->rbuf, SK_RELAY_BUFSZ);
+		while (n == -1 && errno == EINTR);
+	if (n == 0) {
+		r->peer_done = 1;
+		if (sk_frame_dec_pending(&r->dec) > 0) {
+			core_err(r->err, "the stream ended inside a frame");
+			finish(r, 1);
+			return -1;
+		}
+		return 0;
+	}
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EMSGSIZE)
+			core_err(r->err, "received a frame over the maximum "
+			    "(%zu bytes)", r->o.max_frame);
+		else
+			core_errno(r->err, "receive");
+		finish(r, 1);
+		return -1;
+	}
+	if (!(r->o.flags & SK_RELAY_FRAMED))
+		rc = deliver(r, r->rbuf, (size_t)n, 0);
+	else
+		for (rc = 0; rc == 0; rc = deliver(r, payload, plen, 1)) {
+			got = sk_frame_dec_next(&r->dec, &payload, &plen);
+			if (got == 0)
+				break;
+			if (got == -1) {
+				core_err(r->err, "received a frame over the "
+				    "maximum (%zu bytes)", r->o.max_frame);
+				rc = -1;
+				break;
+			}
+		}
+	if (rc != 0) {
+		finish(r, rc == -1);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 on_sock(struct sk_loop *loop, int fd, int mask, void *arg)
 {
 	struct sk_relay	*r = arg;
-	ssize_t		 n;
 
 	(void)loop;
+	(void)fd;
 	if ((mask & SK_WRITE) && flush_sock(r) == -1)
 		return;
-	if ((mask & SK_READ) && !r->peer_done) {
-		do
-			n = read(fd, r->rbuf, SK_RELAY_BUFSZ);
-		while (n == -1 && errno == EINTR);
-		if (n > 0) {
-			r->st.received += (uint64_t)n;
-			if (r->out != -1 && sk_net_send_all(r->err, r->out,
-			    r->rbuf, (size_t)n, -1) == -1) {
-				core_errno(r->err, "write output");
-				finish(r, 1);
-				return;
-			}
-		} else if (n == 0)
-			r->peer_done = 1;
-		else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			core_errno(r->err, "receive");
-			finish(r, 1);
-			return;
-		}
-	}
+	if ((mask & SK_READ) && !r->peer_done && receive(r) == -1)
+		return;
 	if (check_end(r))
 		return;
 	if (update(r) == -1)
@@ -179,7 +287,7 @@ on_sock(struct sk_loop *loop, int fd, int mask, void *arg)
 
 struct sk_relay *
 sk_relay_new(char *err, struct sk_loop *loop, int in, int sock, int out,
-    int flags, sk_relay_done_cb *done, void *arg)
+    const struct sk_relay_opts *opts, sk_relay_done_cb *done, void *arg)
 {
 	struct sk_relay	*r;
 
@@ -193,28 +301,40 @@ sk_relay_new(char *err, struct sk_loop *loop, int in, int sock, int out,
 	r->in = in;
 	r->sock = sock;
 	r->out = out;
-	r->flags = flags;
+	if (opts != NULL)
+		r->o = *opts;
+	if (r->o.max_frame == 0)
+		r->o.max_frame = SK_FRAME_MAX_DEFAULT;
 	r->done = done;
 	r->arg = arg;
-	sk_buf_init(&r->tosock, SK_RELAY_BUFSZ);
+	r->in_done = in == -1;
+	/* Backpressure is by not reading `in` while bytes wait. */
+	sk_buf_init(&r->tosock, 0);
+	sk_buf_init(&r->line, r->o.max_frame + 1);
+	sk_frame_dec_init(&r->dec, r->o.max_frame);
 	if (sk_net_nonblock(err, sock, 1) == -1)
 		goto fail;
-	if (in == -1) {
-		r->in_done = 1;
-		half_close(r);
-	} else if (sk_loop_add(err, loop, in, SK_READ, on_in, r) == -1)
+	if (in != -1 && sk_loop_add(err, loop, in, SK_READ, on_in, r) == -1)
 		goto fail;
-	if (sk_loop_add(err, loop, sock, SK_READ, on_sock, r) == -1) {
+	if (sk_loop_add(err, loop, sock, SK_READ | (r->in_done ? SK_WRITE : 0),
+	    on_sock, r) == -1) {
 		if (in != -1)
 			sk_loop_del(loop, in);
 		goto fail;
 	}
 	return r;
 fail:
-	sk_buf_release(&r->tosock);
-	free(r->rbuf);
-	free(r);
+	sk_relay_free(r);
 	return NULL;
+}
+
+int
+sk_relay_queue(struct sk_relay *r, const void *p, size_t n)
+{
+	if (sk_buf_append(&r->tosock, p, n) == -1)
+		return -1;
+	/* Send it first: hold `in` back until the queue drains. */
+	return update(r);
 }
 
 void
@@ -222,12 +342,14 @@ sk_relay_free(struct sk_relay *r)
 {
 	if (r == NULL)
 		return;
-	if (!r->ended) {
-		if (r->in != -1 && !r->in_done)
+	if (!r->ended && r->loop != NULL) {
+		if (r->in != -1)
 			sk_loop_del(r->loop, r->in);
 		sk_loop_del(r->loop, r->sock);
 	}
 	sk_buf_release(&r->tosock);
+	sk_buf_release(&r->line);
+	sk_frame_dec_release(&r->dec);
 	free(r->rbuf);
 	free(r);
 }

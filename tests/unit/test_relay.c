@@ -4,6 +4,8 @@
  * must still get all of our input, no input at all, a regular-file input,
  * and a peer that leaves without reading (an error, never SIGPIPE).
  */
+#define _GNU_SOURCE	/* memmem */
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -93,8 +95,8 @@ wait_child(pid_t pid)
 }
 
 static void
-run_relay(void **state, int in, int sock, int out, int flags,
-    struct done *d)
+run_relay(void **state, int in, int sock, int out,
+    const struct sk_relay_opts *ro, struct done *d)
 {
 	char		 err[SK_ERRLEN];
 	struct sk_loop	*loop;
@@ -102,7 +104,7 @@ run_relay(void **state, int in, int sock, int out, int flags,
 
 	loop = sk_loop_new(err, backend_of(state));
 	assert_non_null(loop);
-	r = sk_relay_new(err, loop, in, sock, out, flags, on_done, d);
+	r = sk_relay_new(err, loop, in, sock, out, ro, on_done, d);
 	if (r == NULL)
 		fail_msg("%s", err);
 	assert_int_equal(sk_loop_run(err, loop), 0);
@@ -129,7 +131,7 @@ test_reply_after_eof(void **state)
 		peer_count_then_reply(sv[1], BIG, 0);
 	}
 	close(sv[1]);
-	run_relay(state, in, sv[0], out[1], 0, &d);
+	run_relay(state, in, sv[0], out[1], NULL, &d);
 	assert_int_equal(d.failed, 0);
 	assert_int_equal(wait_child(pid), 0);
 	close(out[1]);
@@ -158,7 +160,7 @@ test_peer_halfcloses_first(void **state)
 		peer_count_then_reply(sv[1], BIG, 1);
 	}
 	close(sv[1]);
-	run_relay(state, in, sv[0], -1, 0, &d);
+	run_relay(state, in, sv[0], -1, NULL, &d);
 	assert_int_equal(d.failed, 0);
 	assert_int_equal(wait_child(pid), 0);
 	close(sv[0]);
@@ -181,7 +183,7 @@ test_no_input(void **state)
 		peer_count_then_reply(sv[1], 0, 0);
 	}
 	close(sv[1]);
-	run_relay(state, -1, sv[0], out[1], 0, &d);
+	run_relay(state, -1, sv[0], out[1], NULL, &d);
 	assert_int_equal(d.failed, 0);
 	assert_int_equal(wait_child(pid), 0);
 	assert_int_equal(read(out[0], buf, sizeof(buf)), 5);
@@ -205,12 +207,134 @@ test_peer_gone(void **state)
 	in = pattern_file(BIG);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	close(sv[1]);
-	run_relay(state, in, sv[0], -1, 0, &d);
+	run_relay(state, in, sv[0], -1, NULL, &d);
 	assert_int_equal(d.failed, 1);
 	assert_non_null(strstr(d.err, "send"));
 	close(sv[0]);
 	close(in);
 	sigaction(SIGPIPE, &old, NULL);
+}
+
+/* Framed: stdin lines go out as frames; frames come back as lines. */
+static void
+test_framed(void **state)
+{
+	struct sk_relay_opts	ro = { .flags = SK_RELAY_FRAMED };
+	struct done		d = { 0 };
+	int			sv[2], in[2], out[2];
+	char			buf[256];
+	pid_t			pid;
+	ssize_t			n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	/* Two lines, an empty one, and a last one without a newline. */
+	assert_int_equal(write(in[1], "one\ntwo\n\nlast", 13), 13);
+	close(in[1]);
+	if ((pid = fork()) == 0) {
+		/* The peer checks the frames, then answers in torn frames. */
+		static const char want[] = "\0\0\0\3one\0\0\0\3two"
+		    "\0\0\0\0\0\0\0\4last";
+		static const char reply[] = "\0\0\0\5hello\0\0\0\0"
+		    "\0\0\0\2ok";
+		size_t	got = 0, i;
+
+		close(sv[0]);
+		while ((n = read(sv[1], buf + got, sizeof(buf) - got)) > 0)
+			got += (size_t)n;
+		if (got != sizeof(want) - 1 || memcmp(buf, want, got) != 0)
+			_exit(1);
+		for (i = 0; i < sizeof(reply) - 1; i++)
+			if (write(sv[1], reply + i, 1) != 1)
+				_exit(2);
+		_exit(0);
+	}
+	close(sv[1]);
+	run_relay(state, in[0], sv[0], out[1], &ro, &d);
+	assert_int_equal(d.failed, 0);
+	assert_int_equal(wait_child(pid), 0);
+	n = read(out[0], buf, sizeof(buf));
+	assert_int_equal(n, 10);
+	assert_memory_equal(buf, "hello\n\nok\n", 10);
+	close(in[0]);
+	close(out[0]);
+	close(out[1]);
+	close(sv[0]);
+}
+
+/* A frame over the maximum ends the relay with an error. */
+static void
+test_framed_oversized(void **state)
+{
+	struct sk_relay_opts	ro = { .flags = SK_RELAY_FRAMED,
+				    .max_frame = 10 };
+	struct done		d = { 0 };
+	int			sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], "\0\0\0\13hello world", 15), 15);
+	run_relay(state, -1, sv[0], -1, &ro, &d);
+	assert_int_equal(d.failed, 1);
+	assert_non_null(strstr(d.err, "over the maximum (10 bytes)"));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+struct expect {
+	const char	*text;
+	size_t		 seen;
+};
+
+static int
+on_data_expect(const uint8_t *p, size_t n, void *arg)
+{
+	struct expect	*e = arg;
+
+	e->seen += n;
+	return memmem(p, n, e->text, strlen(e->text)) != NULL;
+}
+
+/*
+ * Queued bytes go out first; the data callback ends the relay as a
+ * success while the peer still has the connection open.
+ */
+static void
+test_queue_and_data_callback(void **state)
+{
+	struct expect		e = { "PONG", 0 };
+	struct sk_relay_opts	ro = { .flags = SK_RELAY_NO_HALFCLOSE,
+				    .on_data = on_data_expect,
+				    .data_arg = &e };
+	char			 err[SK_ERRLEN], buf[16];
+	struct done		 d = { 0 };
+	struct sk_loop		*loop;
+	struct sk_relay		*r;
+	int			 sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	loop = sk_loop_new(err, backend_of(state));
+	r = sk_relay_new(err, loop, -1, sv[0], -1, &ro, on_done, &d);
+	assert_non_null(r);
+	assert_int_equal(sk_relay_queue(r, "PING\r\n", 6), 0);
+	assert_int_equal(sk_loop_once(err, loop, 1000) >= 0, 1);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "PING\r\n", 6);
+	/* Not half-closed: the peer sees no EOF. */
+	assert_int_equal(sk_net_nonblock(NULL, sv[1], 1), 0);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), -1);
+	assert_int_equal(write(sv[1], "+PO", 3), 3);
+	assert_int_equal(sk_loop_once(err, loop, 1000), 1);
+	assert_int_equal(d.called, 0);
+	assert_int_equal(write(sv[1], "+PONG\r\n", 7), 7);
+	assert_int_equal(sk_loop_run(err, loop), 0);
+	assert_int_equal(d.called, 1);
+	assert_int_equal(d.failed, 0);
+	assert_int_equal(e.seen, 10);
+	sk_relay_free(r);
+	sk_loop_free(loop);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 int
@@ -221,6 +345,9 @@ main(void)
 		cmocka_unit_test(test_peer_halfcloses_first),
 		cmocka_unit_test(test_no_input),
 		cmocka_unit_test(test_peer_gone),
+		cmocka_unit_test(test_framed),
+		cmocka_unit_test(test_framed_oversized),
+		cmocka_unit_test(test_queue_and_data_callback),
 	};
 
 	return run_per_backend("relay", tests, sizeof(tests) /
