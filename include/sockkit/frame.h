@@ -54,6 +54,12 @@ struct sk_frame_dec {
 void	sk_frame_dec_init(struct sk_frame_dec *d, size_t max);
 void	sk_frame_dec_release(struct sk_frame_dec *d);
 
+/*
+ * The length announced by the frame at the front, once its header is in
+ * (even when it is over max: for error messages); -1 before that.
+ */
+long long	sk_frame_dec_announced(const struct sk_frame_dec *d);
+
 /* Bytes fed but not yet handed out as frames. */
 size_t	sk_frame_dec_pending(const struct sk_frame_dec *d);
 

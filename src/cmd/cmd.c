@@ -243,6 +243,21 @@ cmd_signalled(void)
 	return signalled != 0;
 }
 
+void
+cmd_json_str(FILE *f, const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 int
 cmd_finish_stdout(const char *cmd)
 {

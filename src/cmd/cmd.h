@@ -9,6 +9,7 @@
 #define SOCKKIT_CMD_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 struct sk_loop;
 
@@ -91,6 +92,9 @@ void	cmd_listening(const char *cmd, int fd);
 int	cmd_signals_init(const char *cmd, struct sk_loop *loop);
 void	cmd_signals_fini(struct sk_loop *loop);
 int	cmd_signalled(void);
+
+/* Write s to f as the inside of a JSON string (escaped, no quotes). */
+void	cmd_json_str(FILE *f, const char *s);
 
 /* Flush stdout; returns 1 after reporting a write error, else 0. */
 int	cmd_finish_stdout(const char *cmd);

@@ -4,9 +4,16 @@
  * client half-closes and keeps printing until the server closes: no timer
  * guesses when the replies are over, which is where nc hangs and socat
  * drops late replies.
+ *
+ * It also checks services for scripts: -z tells which ports of a range are
+ * open, connecting to many at once on the event loop, and --send/--expect
+ * sends a request and succeeds only if the reply holds the expected text.
  */
+#define _GNU_SOURCE		/* memmem */
+
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sockkit/frame.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/relay.h>
@@ -25,6 +33,7 @@
 static const char usage_text[] =
 "usage: sockkit tcp-client [options] HOST PORT\n"
 "       sockkit tcp-client [options] -U PATH\n"
+"       sockkit tcp-client -z [options] HOST PORT|LO-HI\n"
 "\n"
 "Connect, copy stdin to the connection and the connection to stdout.  At\n"
 "the end of stdin, half-close and keep reading until the server closes.\n"
@@ -35,34 +44,143 @@ static const char usage_text[] =
 "  -s ADDRESS               connect from this source address\n"
 "  -p PORT                  connect from this source port\n"
 "  -U, --unix PATH          connect to a Unix-domain stream socket\n"
+"      --frame              send each stdin line as one length-prefixed\n"
+"                           frame; print each frame received as a line\n"
+"      --max-frame BYTES    largest frame accepted (default 16777216)\n"
+"      --send STRING        send STRING instead of stdin; \\r \\n \\t \\\\ and\n"
+"                           \\xHH are understood\n"
+"      --expect TEXT        succeed (exit 0) once the reply holds TEXT, fail\n"
+"                           (exit 1) if it ends or -w passes first (default\n"
+"                           10 s); the reply is not printed\n"
+"  -z                       only tell whether the port(s) are open: one line\n"
+"                           'HOST PORT open|closed' per port; exit 0 if any\n"
+"                           is open.  -w bounds each try (default 3 s)\n"
+"      --parallel N         -z: ports tried at once (default 100)\n"
+"      --json               -z: one JSON object per port instead\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
 "  -v                       summary at the end: bytes each way, time, rate\n"
 "  -h, --help               this text\n"
 "\n"
-"Exits 0 when both directions ended cleanly, 1 when the connection failed,\n"
-"2 on a usage error.\n";
+"Exits 0 when both directions ended cleanly (or the expected text came),\n"
+"1 when the connection failed, 2 on a usage error.\n";
 
 struct client_opts {
 	struct common_opts	 c;
 	long long		 wait_s;	/* -w; 0: none */
+	int			 zero;		/* -z */
+	int			 frame;
+	long long		 max_frame;
+	long long		 parallel;
+	char			*send;		/* unescaped, or NULL */
+	size_t			 sendlen;
+	const char		*expect;
 	const char		*src_host;
 	const char		*src_port;
 	const char		*unix_path;
 	const char		*host;
 	const char		*port;
+	int			 lo, hi;	/* -z range */
+};
+
+/* --expect: a sliding window over the reply, so TEXT may be torn. */
+struct matcher {
+	const char	*text;
+	size_t		 tlen;
+	char		*win;		/* the last tlen - 1 bytes, and more */
+	size_t		 wlen;
+	uint64_t	 total;
+	int		 seen;
+	char		 tail[48];	/* the last bytes, for the error */
+	size_t		 taillen;
 };
 
 struct client {
 	const struct client_opts *o;
 	struct sk_loop		*loop;
 	struct sk_relay		*relay;
+	struct matcher		 m;
 	int			 fd;
 	int			 status;
+	int			 timed_out;
 	long long		 start_ms;
 	uint64_t		 seen;		/* bytes at the last idle check */
 };
 
 #define CMD	"tcp-client"
+
+enum {
+	OPT_FRAME = OPT_FIRST_CMD,
+	OPT_MAX_FRAME,
+	OPT_SEND,
+	OPT_EXPECT,
+	OPT_PARALLEL
+};
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Unescape --send's STRING in place: \r \n \t \0 \\ \xHH.  Returns the
+ * length, or -1 for a bad escape.
+ */
+static long
+unescape(char *s)
+{
+	static const char	 from[] = "rnt0\\", to[] = "\r\n\t\0\\";
+	const char		*e;
+	char			*d = s, *p = s;
+
+	while (*p != '\0') {
+		if (*p != '\\') {
+			*d++ = *p++;
+			continue;
+		}
+		if (p[1] == 'x') {
+			if (hexval(p[2]) < 0 || hexval(p[3]) < 0)
+				return -1;
+			*d++ = (char)(hexval(p[2]) << 4 | hexval(p[3]));
+			p += 4;
+		} else if (p[1] != '\0' && (e = strchr(from, p[1])) != NULL) {
+			*d++ = to[e - from];
+			p += 2;
+		} else
+			return -1;
+	}
+	*d = '\0';
+	return (long)(d - s);
+}
+
+/* PORT or LO-HI for -z. */
+static int
+parse_range(struct client_opts *o, const char *s)
+{
+	char	buf[32], *dash;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((dash = strchr(buf, '-')) != NULL && dash != buf)
+		*dash++ = '\0';
+	else
+		dash = NULL;
+	if ((o->lo = sk_net_parse_port(NULL, buf, 0)) == -1 ||
+	    (o->hi = dash ? sk_net_parse_port(NULL, dash, 0) : o->lo) == -1) {
+		cmd_usage_err(CMD, "invalid port '%s'", s);
+		return -1;
+	}
+	if (o->lo > o->hi) {
+		cmd_usage_err(CMD, "invalid port range '%s' (low-high)", s);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv, struct client_opts *o)
@@ -70,14 +188,22 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "unix",	required_argument,	NULL,	'U' },
+		{ "frame",	no_argument,		NULL,	OPT_FRAME },
+		{ "max-frame",	required_argument,	NULL,	OPT_MAX_FRAME },
+		{ "send",	required_argument,	NULL,	OPT_SEND },
+		{ "expect",	required_argument,	NULL,	OPT_EXPECT },
+		{ "parallel",	required_argument,	NULL,	OPT_PARALLEL },
 		{ NULL,		0,			NULL,	0 }
 	};
 	int	ch, rc;
+	long	n;
 
 	memset(o, 0, sizeof(*o));
+	o->max_frame = SK_FRAME_MAX_DEFAULT;
+	o->parallel = 100;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:s:p:U:",
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:s:p:U:z",
 	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
@@ -103,12 +229,262 @@ parse_args(int argc, char **argv, struct client_opts *o)
 		case 'U':
 			o->unix_path = optarg;
 			break;
+		case 'z':
+			o->zero = 1;
+			break;
+		case OPT_FRAME:
+			o->frame = 1;
+			break;
+		case OPT_MAX_FRAME:
+			if (cmd_number(CMD, "--max-frame", optarg, 0,
+			    UINT32_MAX, &o->max_frame) == -1)
+				return -1;
+			break;
+		case OPT_SEND:
+			o->send = optarg;
+			if ((n = unescape(o->send)) == -1) {
+				cmd_usage_err(CMD, "--send: bad escape (use "
+				    "\\r \\n \\t \\0 \\\\ \\xHH)");
+				return -1;
+			}
+			o->sendlen = (size_t)n;
+			break;
+		case OPT_EXPECT:
+			if (*optarg == '\0') {
+				cmd_usage_err(CMD, "--expect: empty TEXT");
+				return -1;
+			}
+			o->expect = optarg;
+			break;
+		case OPT_PARALLEL:
+			if (cmd_number(CMD, "--parallel", optarg, 1, 10000,
+			    &o->parallel) == -1)
+				return -1;
+			break;
 		}
 	}
 	if (o->c.help)
 		return 0;
+	if (o->c.json && !o->zero) {
+		cmd_usage_err(CMD, "--json goes with -z");
+		return -1;
+	}
+	if (o->zero) {
+		if (o->unix_path != NULL || o->send != NULL ||
+		    o->expect != NULL || o->frame) {
+			cmd_usage_err(CMD, "-z takes no -U, --send, --expect "
+			    "or --frame");
+			return -1;
+		}
+		if (argc - optind != 2) {
+			cmd_usage_err(CMD, argc - optind < 2 ?
+			    "missing HOST and PORT" : "too many arguments");
+			return -1;
+		}
+		o->host = argv[optind];
+		o->port = argv[optind + 1];
+		return parse_range(o, o->port);
+	}
 	return cmd_endpoint(CMD, argc - optind, argv + optind, 0,
 	    o->unix_path, &o->host, &o->port);
+}
+
+/*
+ * -z: try every port of the range, --parallel at a time, each bounded by
+ * -w; print the results in port order as soon as they are known.
+ */
+struct scan {
+	const struct client_opts *o;
+	struct sk_loop		*loop;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 next;		/* next port to try */
+	int			 printed;	/* next port to print */
+	int			 inflight;
+	int			 nopen;
+	uint8_t			*state;		/* per port: 0 to try, ... */
+	const char		**why;		/* per port: why closed */
+	struct probe		*probes;	/* --parallel slots */
+};
+
+enum { P_TODO, P_TRYING, P_OPEN, P_CLOSED };
+
+struct probe {
+	struct scan	*sc;
+	int		 fd;		/* -1: free slot */
+	int		 port;
+	long long	 deadline;
+};
+
+static void
+scan_print(struct scan *sc)
+{
+	const struct client_opts	*o = sc->o;
+	int				 i, st;
+
+	while (sc->printed <= o->hi &&
+	    (st = sc->state[sc->printed - o->lo]) >= P_OPEN) {
+		i = sc->printed - o->lo;
+		if (o->c.json) {
+			printf("{\"host\":\"");
+			cmd_json_str(stdout, o->host);
+			printf("\",\"port\":%d,\"state\":\"%s\"", sc->printed,
+			    st == P_OPEN ? "open" : "closed");
+			if (st == P_CLOSED) {
+				printf(",\"error\":\"");
+				cmd_json_str(stdout, sc->why[i]);
+				printf("\"");
+			}
+			printf("}\n");
+		} else
+			printf("%s %d %s\n", o->host, sc->printed,
+			    st == P_OPEN ? "open" : "closed");
+		if (o->c.verbose && st == P_CLOSED)
+			cmd_err(CMD, "%s %d: %s", o->host, sc->printed,
+			    sc->why[i]);
+		sc->printed++;
+	}
+	fflush(stdout);
+}
+
+static void	on_probe(struct sk_loop *, int, int, void *);
+
+/* Settle a probe's port and free its slot. */
+static void
+probe_done(struct probe *p, int open, const char *why)
+{
+	struct scan	*sc = p->sc;
+
+	sc->state[p->port - sc->o->lo] = open ? P_OPEN : P_CLOSED;
+	sc->why[p->port - sc->o->lo] = why;
+	sc->nopen += open;
+	if (p->fd != -1) {
+		sk_loop_del(sc->loop, p->fd);
+		close(p->fd);
+		p->fd = -1;
+		sc->inflight--;
+	}
+}
+
+/* Fill the free slots with the next ports. */
+static void
+scan_start(struct scan *sc)
+{
+	struct probe	*p;
+	long long	 i;
+	char		 err[SK_ERRLEN];
+
+	for (i = 0; i < sc->o->parallel && sc->next <= sc->o->hi; i++) {
+		p = &sc->probes[i];
+		if (p->fd != -1)
+			continue;
+		p->port = sc->next++;
+		sc->state[p->port - sc->o->lo] = P_TRYING;
+		if (sc->ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&sc->ss)->sin_port =
+			    htons((uint16_t)p->port);
+		else
+			((struct sockaddr_in6 *)&sc->ss)->sin6_port =
+			    htons((uint16_t)p->port);
+		p->fd = sk_net_connect_start(err, (struct sockaddr *)&sc->ss,
+		    sc->sslen, SOCK_STREAM);
+		if (p->fd == -1) {
+			probe_done(p, 0, strerror(errno));
+			continue;
+		}
+		sc->inflight++;
+		p->deadline = sk_loop_now_ms() + sc->o->wait_s * 1000;
+		if (sk_loop_add(err, sc->loop, p->fd, SK_WRITE, on_probe,
+		    p) == -1)
+			probe_done(p, 0, "cannot watch");
+	}
+	scan_print(sc);
+	if (sc->inflight == 0 && sc->next > sc->o->hi)
+		sk_loop_stop(sc->loop);
+}
+
+static void
+on_probe(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct probe	*p = arg;
+
+	(void)loop;
+	(void)mask;
+	if (sk_net_connect_finish(NULL, fd) == 0)
+		probe_done(p, 1, NULL);
+	else
+		probe_done(p, 0, strerror(errno));
+	scan_start(p->sc);
+}
+
+static void
+on_scan_tick(struct sk_loop *loop, long long id, void *arg)
+{
+	struct scan	*sc = arg;
+	long long	 now = sk_loop_now_ms(), i;
+
+	(void)loop;
+	(void)id;
+	for (i = 0; i < sc->o->parallel; i++)
+		if (sc->probes[i].fd != -1 && sc->probes[i].deadline <= now)
+			probe_done(&sc->probes[i], 0, "timed out");
+	scan_start(sc);
+}
+
+static int
+scan(const struct client_opts *o)
+{
+	struct scan	 sc;
+	struct addrinfo	*res;
+	char		 err[SK_ERRLEN];
+	size_t		 n = (size_t)(o->hi - o->lo + 1);
+	long long	 i;
+	int		 status = EXIT_RUNTIME;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.o = o;
+	sc.next = sc.printed = o->lo;
+	if (sk_net_resolve(err, o->host, "1", o->c.family, SOCK_STREAM, 0,
+	    &res) == -1) {
+		cmd_err(CMD, "%s", err);
+		return EXIT_RUNTIME;
+	}
+	memcpy(&sc.ss, res->ai_addr, res->ai_addrlen);
+	sc.sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	sc.state = calloc(n, 1);
+	sc.why = calloc(n, sizeof(*sc.why));
+	sc.probes = calloc((size_t)o->parallel, sizeof(*sc.probes));
+	if (sc.state == NULL || sc.why == NULL || sc.probes == NULL) {
+		cmd_err(CMD, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < o->parallel; i++) {
+		sc.probes[i].sc = &sc;
+		sc.probes[i].fd = -1;
+	}
+	if ((sc.loop = sk_loop_new(err, o->c.backend)) == NULL ||
+	    sk_loop_timer_add(err, sc.loop, 50, 50, on_scan_tick, &sc) == -1) {
+		cmd_err(CMD, "%s", err);
+		goto out;
+	}
+	scan_start(&sc);
+	if (sk_loop_run(err, sc.loop) == -1) {
+		cmd_err(CMD, "%s", err);
+		goto out;
+	}
+	status = sc.nopen > 0 ? 0 : EXIT_RUNTIME;
+out:
+	for (i = 0; sc.probes != NULL && i < o->parallel; i++)
+		if (sc.probes[i].fd != -1)
+			close(sc.probes[i].fd);
+	sk_loop_free(sc.loop);
+	free(sc.probes);
+	free(sc.why);
+	free(sc.state);
+	if (cmd_finish_stdout(CMD) != 0)
+		status = EXIT_RUNTIME;
+	return status;
 }
 
 static int
@@ -139,10 +515,53 @@ setup(struct client *cl)
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
+	if (o->expect != NULL) {
+		cl->m.text = o->expect;
+		cl->m.tlen = strlen(o->expect);
+		if ((cl->m.win = malloc(cl->m.tlen + SK_RELAY_BUFSZ)) ==
+		    NULL) {
+			cmd_err(CMD, "out of memory");
+			return -1;
+		}
+	}
 	return 0;
 }
 
-/* The event handlers: the relay's end, and the -w idle check. */
+/* The event handlers: data for --expect, the relay's end, -w timers. */
+
+static int
+on_data(const uint8_t *p, size_t n, void *arg)
+{
+	struct matcher	*m = arg;
+	size_t		 keep, t;
+
+	m->total += n;
+	/* Remember the tail of the reply for an error message. */
+	t = n < sizeof(m->tail) ? n : sizeof(m->tail);
+	if (m->taillen + t > sizeof(m->tail)) {
+		keep = sizeof(m->tail) - t;
+		memmove(m->tail, m->tail + m->taillen - keep, keep);
+		m->taillen = keep;
+	}
+	memcpy(m->tail + m->taillen, p + n - t, t);
+	m->taillen += t;
+	/* Search the kept tail plus the new bytes, in pieces if large. */
+	while (n > 0) {
+		t = n < SK_RELAY_BUFSZ ? n : SK_RELAY_BUFSZ;
+		memcpy(m->win + m->wlen, p, t);
+		m->wlen += t;
+		p += t;
+		n -= t;
+		if (memmem(m->win, m->wlen, m->text, m->tlen) != NULL) {
+			m->seen = 1;
+			return 1;
+		}
+		keep = m->tlen - 1 < m->wlen ? m->tlen - 1 : m->wlen;
+		memmove(m->win, m->win + m->wlen - keep, keep);
+		m->wlen = keep;
+	}
+	return 0;
+}
 
 static void
 on_relay_done(struct sk_relay *r, int failed, void *arg)
@@ -173,6 +592,48 @@ on_idle_check(struct sk_loop *loop, long long id, void *arg)
 }
 
 static void
+on_expect_deadline(struct sk_loop *loop, long long id, void *arg)
+{
+	struct client	*cl = arg;
+
+	(void)id;
+	cl->timed_out = 1;
+	sk_loop_stop(loop);
+}
+
+/* --expect's verdict, with what came instead when it failed. */
+static void
+expect_verdict(struct client *cl)
+{
+	const struct matcher	*m = &cl->m;
+	char			 shown[4 * sizeof(m->tail) + 1];
+	size_t			 i, j = 0;
+
+	if (m->seen || cl->status != 0)
+		return;
+	for (i = 0; i < m->taillen; i++) {
+		unsigned char	ch = (unsigned char)m->tail[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\'')
+			shown[j++] = (char)ch;
+		else
+			j += (size_t)snprintf(shown + j, sizeof(shown) - j,
+			    "\\x%02x", ch);
+	}
+	shown[j] = '\0';
+	if (cl->timed_out)
+		cmd_err(CMD, "'%s' not seen within %lld s (received %" PRIu64
+		    " bytes%s%s%s)", m->text, cl->o->wait_s > 0 ?
+		    cl->o->wait_s : 10, m->total, m->taillen ? ", ending '" : "",
+		    shown, m->taillen ? "'" : "");
+	else
+		cmd_err(CMD, "'%s' not seen before the server closed (received "
+		    "%" PRIu64 " bytes%s%s%s)", m->text, m->total,
+		    m->taillen ? ", ending '" : "", shown, m->taillen ? "'" : "");
+	cl->status = EXIT_RUNTIME;
+}
+
+static void
 summary(const struct client *cl)
 {
 	const struct sk_relay_stats	*st = sk_relay_stats(cl->relay);
@@ -180,8 +641,68 @@ summary(const struct client *cl)
 
 	secs = (double)(sk_loop_now_ms() - cl->start_ms) / 1000.0;
 	cmd_err(CMD, "sent %" PRIu64 " B, received %" PRIu64 " B in %.3f s "
-	    "(%.1f MB/s)", st->sent, st->received, secs,
-	    secs > 0 ? (double)(st->sent + st->received) / secs / 1e6 : 0.0);
+	    "(%.1f MB/s)%s", st->sent, st->received, secs,
+	    secs > 0 ? (double)(st->sent + st->received) / secs / 1e6 : 0.0,
+	    cl->m.seen ? ", expected text seen" : "");
+}
+
+static int
+start(struct client *cl)
+{
+	const struct client_opts	*o = cl->o;
+	struct sk_relay_opts		 ro;
+	struct sk_buf			 framed;
+	char				 err[SK_ERRLEN];
+	long long			 limit;
+	int				 in = STDIN_FILENO, rc;
+
+	memset(&ro, 0, sizeof(ro));
+	if (o->frame)
+		ro.flags |= SK_RELAY_FRAMED;
+	ro.max_frame = (size_t)o->max_frame;
+	if (o->send != NULL)
+		in = -1;
+	if (o->expect != NULL) {
+		/* Keep the line open: some servers close on our EOF. */
+		ro.flags |= SK_RELAY_NO_HALFCLOSE;
+		ro.on_data = on_data;
+		ro.data_arg = &cl->m;
+	} else if (in != -1 && isatty(in))
+		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
+	cl->relay = sk_relay_new(err, cl->loop, in, cl->fd,
+	    o->expect != NULL ? -1 : STDOUT_FILENO, &ro, on_relay_done, cl);
+	if (cl->relay == NULL) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	if (o->send != NULL) {
+		sk_buf_init(&framed, 0);
+		rc = o->frame ? sk_frame_encode(&framed, o->send, o->sendlen) :
+		    sk_buf_append(&framed, o->send, o->sendlen);
+		if (rc == 0)
+			rc = sk_relay_queue(cl->relay, sk_buf_data(&framed),
+			    sk_buf_len(&framed));
+		sk_buf_release(&framed);
+		if (rc == -1) {
+			cmd_err(CMD, "--send: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (cmd_signals_init(CMD, cl->loop) == -1)
+		return -1;
+	if (o->expect != NULL) {
+		limit = o->wait_s > 0 ? o->wait_s : 10;
+		if (sk_loop_timer_add(err, cl->loop, limit * 1000, 0,
+		    on_expect_deadline, cl) == -1) {
+			cmd_err(CMD, "%s", err);
+			return -1;
+		}
+	} else if (o->wait_s > 0 && sk_loop_timer_add(err, cl->loop,
+	    o->wait_s * 1000, o->wait_s * 1000, on_idle_check, cl) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -189,42 +710,36 @@ cmd_tcp_client(int argc, char **argv)
 {
 	struct client_opts	o;
 	struct client		cl;
-	struct sk_relay_opts	ro;
 	char			err[SK_ERRLEN];
 
 	if (parse_args(argc, argv, &o) == -1)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
+	if (o.zero) {
+		if (o.wait_s == 0)
+			o.wait_s = 3;
+		return scan(&o);
+	}
 	memset(&cl, 0, sizeof(cl));
 	cl.o = &o;
 	cl.fd = -1;
-	if (setup(&cl) == -1) {
-		if (cl.fd != -1)
-			close(cl.fd);
-		return EXIT_RUNTIME;
-	}
-	memset(&ro, 0, sizeof(ro));
-	if (isatty(STDIN_FILENO))
-		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
-	cl.relay = sk_relay_new(err, cl.loop, STDIN_FILENO, cl.fd,
-	    STDOUT_FILENO, &ro, on_relay_done, &cl);
-	if (cl.relay == NULL || cmd_signals_init(CMD, cl.loop) == -1 ||
-	    (o.wait_s > 0 && sk_loop_timer_add(err, cl.loop, o.wait_s * 1000,
-	    o.wait_s * 1000, on_idle_check, &cl) == -1)) {
-		if (cl.relay == NULL)
-			cmd_err(CMD, "%s", err);
+	if (setup(&cl) == -1 || start(&cl) == -1)
 		cl.status = EXIT_RUNTIME;
-	} else if (sk_loop_run(err, cl.loop) == -1) {
+	else if (sk_loop_run(err, cl.loop) == -1) {
 		cmd_err(CMD, "%s", err);
 		cl.status = EXIT_RUNTIME;
 	}
+	if (o.expect != NULL && cl.relay != NULL)
+		expect_verdict(&cl);
 	if (o.c.verbose && cl.relay != NULL)
 		summary(&cl);
 	cmd_signals_fini(cl.loop);
 	sk_relay_free(cl.relay);
 	sk_loop_free(cl.loop);
-	close(cl.fd);
+	free(cl.m.win);
+	if (cl.fd != -1)
+		close(cl.fd);
 	if (cl.status == 0)
 		cl.status = cmd_finish_stdout(CMD);
 	return cl.status;

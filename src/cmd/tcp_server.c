@@ -2,16 +2,21 @@
  * tcp_server.c - sockkit tcp-server: listen on a TCP (or Unix-domain)
  * stream socket and serve clients in one of several modes.  The default,
  * stdio, is netcat's "nc -l": one client at a time, its bytes to stdout and
- * stdin's to it, with a half-close when stdin ends.  --echo, --upper and
- * --discard serve many clients at once from one event loop: each read goes
- * back out at once, and a client whose replies do not drain is not read
- * from until they do, so memory stays bounded whatever a client does.
+ * stdin's to it, with a half-close when stdin ends.  --echo, --upper,
+ * --discard and --chat serve many clients at once from one event loop.
+ *
+ * Every reply or message goes out at once; what a socket does not take
+ * waits in that client's queue, which is bounded.  An echo client with
+ * replies waiting is not read from until they drain (backpressure); a chat
+ * client whose queue overflows is dropped, so a slow reader never stalls
+ * the room.  Idle clients hold no buffers: reads go into one shared buffer.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,7 @@
 #include <unistd.h>
 
 #include <sockkit/buf.h>
+#include <sockkit/frame.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/relay.h>
@@ -38,9 +44,17 @@ static const char usage_text[] =
 "      --echo               send back what each client sends (many at once)\n"
 "      --upper              like --echo, ASCII upper-cased\n"
 "      --discard            read and drop everything\n"
+"      --chat               chat room: each line goes to every other client\n"
+"                           as \"<NAME> line\"; /nick NAME, /who, /quit\n"
+"      --frame              length-prefixed frames instead of bytes or lines\n"
+"                           (with --echo, --upper, --chat)\n"
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -U, --unix PATH          listen on a Unix-domain stream socket\n"
+"      --max-frame BYTES    largest frame accepted (default 16777216)\n"
+"      --max-line BYTES     chat: longest line accepted (default 65536)\n"
+"      --max-queue BYTES    chat: most bytes queued for a slow reader\n"
+"                           before it is dropped (default 1048576)\n"
 "      --max-clients N      refuse clients past N at once\n"
 "      --idle-timeout SECS  drop a client silent for SECS seconds\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
@@ -54,13 +68,18 @@ enum mode {
 	MODE_STDIO,
 	MODE_ECHO,
 	MODE_UPPER,
-	MODE_DISCARD
+	MODE_DISCARD,
+	MODE_CHAT
 };
 
 struct server_opts {
 	struct common_opts	 c;
 	enum mode		 mode;
+	int			 frame;
 	int			 keep_open;
+	long long		 max_frame;
+	long long		 max_line;
+	long long		 max_queue;
 	long long		 max_clients;	/* 0: no limit */
 	long long		 idle_timeout;	/* seconds; 0: none */
 	const char		*unix_path;
@@ -70,22 +89,28 @@ struct server_opts {
 
 /* Bytes read per event, shared by all clients: idle ones cost none. */
 #define RBUFSZ		(64 * 1024)
-/* Replies waiting for a slow reader: at most one read's worth. */
-#define OUTLIMIT	RBUFSZ
+/* Room for a default name ("[IPv6]:port"); chosen nicks are shorter. */
+#define NICKMAX		63
+#define NICKUSER	32
 
 struct conn {
-	struct server	*srv;
-	int		 fd;
-	int		 eof;		/* the client has half-closed */
-	struct sk_buf	 out;		/* replies not yet sent */
-	long long	 start_ms;
-	long long	 last_ms;	/* for --idle-timeout */
-	uint64_t	 bytes_in;
-	uint64_t	 bytes_out;
-	struct sk_relay	*relay;		/* stdio mode */
-	struct conn	*prev;
-	struct conn	*next;
-	char		 name[SK_ADDRSTRLEN];
+	struct server		*srv;
+	int			 fd;
+	int			 eof;		/* the client has half-closed */
+	int			 doomed;	/* chat: drop after this event */
+	const char		*why;		/* ...and the reason */
+	struct sk_buf		 out;		/* bytes not yet sent */
+	struct sk_buf		 line;		/* chat: a partial line */
+	struct sk_frame_dec	 dec;		/* --frame: a partial frame */
+	long long		 start_ms;
+	long long		 last_ms;	/* for --idle-timeout */
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	struct sk_relay		*relay;		/* stdio mode */
+	struct conn		*prev;
+	struct conn		*next;
+	char			 peer[SK_ADDRSTRLEN];
+	char			 nick[NICKMAX + 1];
 };
 
 struct server {
@@ -93,8 +118,11 @@ struct server {
 	struct sk_loop		*loop;
 	int			 lfd;
 	int			 nclients;
+	int			 ndoomed;
 	struct conn		*conns;
 	uint8_t			*rbuf;
+	struct sk_buf		 msg;		/* chat: the message being built */
+	size_t			 outlimit;	/* bound on a client's queue */
 	int			 stdin_fd;	/* -1 once it has ended */
 	int			 unix_bound;	/* we made the socket file */
 	int			 status;	/* the exit status */
@@ -106,6 +134,11 @@ enum {
 	OPT_ECHO = OPT_FIRST_CMD,
 	OPT_UPPER,
 	OPT_DISCARD,
+	OPT_CHAT,
+	OPT_FRAME,
+	OPT_MAX_FRAME,
+	OPT_MAX_LINE,
+	OPT_MAX_QUEUE,
 	OPT_MAX_CLIENTS,
 	OPT_IDLE_TIMEOUT
 };
@@ -115,20 +148,26 @@ parse_args(int argc, char **argv, struct server_opts *o)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "keep-open",		no_argument,	   NULL, 'k' },
-		{ "unix",		required_argument, NULL, 'U' },
-		{ "echo",		no_argument,	   NULL, OPT_ECHO },
-		{ "upper",		no_argument,	   NULL, OPT_UPPER },
-		{ "discard",		no_argument,	   NULL, OPT_DISCARD },
-		{ "max-clients",	required_argument, NULL,
-		    OPT_MAX_CLIENTS },
-		{ "idle-timeout",	required_argument, NULL,
-		    OPT_IDLE_TIMEOUT },
-		{ NULL,			0,		   NULL, 0 }
+		{ "keep-open",	no_argument,	   NULL, 'k' },
+		{ "unix",	required_argument, NULL, 'U' },
+		{ "echo",	no_argument,	   NULL, OPT_ECHO },
+		{ "upper",	no_argument,	   NULL, OPT_UPPER },
+		{ "discard",	no_argument,	   NULL, OPT_DISCARD },
+		{ "chat",	no_argument,	   NULL, OPT_CHAT },
+		{ "frame",	no_argument,	   NULL, OPT_FRAME },
+		{ "max-frame",	required_argument, NULL, OPT_MAX_FRAME },
+		{ "max-line",	required_argument, NULL, OPT_MAX_LINE },
+		{ "max-queue",	required_argument, NULL, OPT_MAX_QUEUE },
+		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ NULL,		0,		   NULL, 0 }
 	};
 	int	ch, rc, nmodes = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->max_frame = SK_FRAME_MAX_DEFAULT;
+	o->max_line = 64 * 1024;
+	o->max_queue = 1024 * 1024;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "kU:", longopts,
@@ -145,16 +184,31 @@ parse_args(int argc, char **argv, struct server_opts *o)
 			o->unix_path = optarg;
 			break;
 		case OPT_ECHO:
-			o->mode = MODE_ECHO;
-			nmodes++;
-			break;
 		case OPT_UPPER:
-			o->mode = MODE_UPPER;
+		case OPT_DISCARD:
+		case OPT_CHAT:
+			o->mode = ch == OPT_ECHO ? MODE_ECHO :
+			    ch == OPT_UPPER ? MODE_UPPER :
+			    ch == OPT_DISCARD ? MODE_DISCARD : MODE_CHAT;
 			nmodes++;
 			break;
-		case OPT_DISCARD:
-			o->mode = MODE_DISCARD;
-			nmodes++;
+		case OPT_FRAME:
+			o->frame = 1;
+			break;
+		case OPT_MAX_FRAME:
+			if (cmd_number(CMD, "--max-frame", optarg, 0,
+			    UINT32_MAX, &o->max_frame) == -1)
+				return -1;
+			break;
+		case OPT_MAX_LINE:
+			if (cmd_number(CMD, "--max-line", optarg, 1,
+			    1 << 30, &o->max_line) == -1)
+				return -1;
+			break;
+		case OPT_MAX_QUEUE:
+			if (cmd_number(CMD, "--max-queue", optarg, 1024,
+			    1LL << 40, &o->max_queue) == -1)
+				return -1;
 			break;
 		case OPT_MAX_CLIENTS:
 			if (cmd_number(CMD, "--max-clients", optarg, 1,
@@ -171,7 +225,18 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	if (o->c.help)
 		return 0;
 	if (nmodes > 1) {
-		cmd_usage_err(CMD, "choose one of --echo, --upper, --discard");
+		cmd_usage_err(CMD, "choose one of --echo, --upper, --discard, "
+		    "--chat");
+		return -1;
+	}
+	if (o->frame && (o->mode == MODE_STDIO || o->mode == MODE_DISCARD)) {
+		cmd_usage_err(CMD, "--frame goes with --echo, --upper or "
+		    "--chat");
+		return -1;
+	}
+	if (o->keep_open && o->mode != MODE_STDIO) {
+		cmd_usage_err(CMD, "-k is for stdio mode; the other modes "
+		    "always keep serving");
 		return -1;
 	}
 	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
@@ -181,38 +246,54 @@ parse_args(int argc, char **argv, struct server_opts *o)
 static int
 setup(struct server *srv)
 {
-	char	err[SK_ERRLEN];
+	const struct server_opts	*o = srv->o;
+	char				 err[SK_ERRLEN];
 
-	if (srv->o->unix_path != NULL)
-		srv->lfd = sk_net_unix_listen(err, srv->o->unix_path,
-		    SOCK_STREAM);
+	if (o->unix_path != NULL)
+		srv->lfd = sk_net_unix_listen(err, o->unix_path, SOCK_STREAM);
 	else
-		srv->lfd = sk_net_listen(err, srv->o->host, srv->o->port,
-		    srv->o->c.family, SOCK_STREAM);
+		srv->lfd = sk_net_listen(err, o->host, o->port, o->c.family,
+		    SOCK_STREAM);
 	if (srv->lfd == -1) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	srv->unix_bound = srv->o->unix_path != NULL;
+	srv->unix_bound = o->unix_path != NULL;
 	if (sk_net_nonblock(err, srv->lfd, 1) == -1 ||
-	    (srv->loop = sk_loop_new(err, srv->o->c.backend)) == NULL) {
+	    (srv->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	if (srv->o->mode != MODE_STDIO &&
-	    (srv->rbuf = malloc(RBUFSZ)) == NULL) {
+	if (o->mode != MODE_STDIO && (srv->rbuf = malloc(RBUFSZ)) == NULL) {
 		cmd_err(CMD, "out of memory");
 		return -1;
 	}
+	/*
+	 * An echo client is not read while replies wait, so its queue holds
+	 * at most what one read completes: a read's worth of bytes, or with
+	 * frames, a whole frame as well.  A chat queue is --max-queue.
+	 */
+	if (o->mode == MODE_CHAT)
+		srv->outlimit = (size_t)o->max_queue;
+	else
+		srv->outlimit = RBUFSZ + (o->frame ? (size_t)o->max_frame +
+		    SK_FRAME_HDRLEN : 0);
+	sk_buf_init(&srv->msg, 0);
 	return 0;
 }
 
-/* The event handlers, in the order events come: accept, read, write, close. */
+/*
+ * The event handlers, in the order events come: accept, read (and the
+ * modes' message handlers), write, close.
+ */
 
 static void	on_accept(struct sk_loop *, int, int, void *);
 static void	on_client(struct sk_loop *, int, int, void *);
 static void	on_relay_done(struct sk_relay *, int, void *);
+static void	chat_join(struct conn *);
+static void	chat_reap(struct server *);
 static void	conn_free(struct conn *);
+static void	conn_release(struct conn *);
 
 static int
 start_listening(struct server *srv)
@@ -238,19 +319,22 @@ conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss,
 	c->srv = srv;
 	c->fd = fd;
 	c->start_ms = c->last_ms = sk_loop_now_ms();
-	sk_buf_init(&c->out, OUTLIMIT);
+	sk_buf_init(&c->out, srv->outlimit);
+	sk_buf_init(&c->line, (size_t)srv->o->max_line + 1);
+	sk_frame_dec_init(&c->dec, (size_t)srv->o->max_frame);
 	if (ss->ss_family == AF_UNIX)
-		snprintf(c->name, sizeof(c->name), "unix:%d", fd);
+		snprintf(c->peer, sizeof(c->peer), "unix:%d", fd);
 	else
-		sk_net_addr_str((const struct sockaddr *)ss, sslen, c->name,
-		    sizeof(c->name));
+		sk_net_addr_str((const struct sockaddr *)ss, sslen, c->peer,
+		    sizeof(c->peer));
+	snprintf(c->nick, sizeof(c->nick), "%.*s", NICKMAX, c->peer);
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nclients++;
 	if (srv->o->c.verbose)
-		cmd_err(CMD, "%s connected", c->name);
+		cmd_err(CMD, "%s connected", c->peer);
 	return c;
 }
 
@@ -311,7 +395,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		if ((fd = sk_net_accept(err, lfd, &ss, &sslen)) == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == ECONNABORTED)
-				return;
+				break;
 			cmd_err(CMD, "%s", err);
 			/*
 			 * Out of fds: the client stays queued and the socket
@@ -321,7 +405,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			    sk_loop_timer_add(NULL, loop, 100, 0, on_resume,
 			    srv) != -1)
 				(void)sk_loop_mod(NULL, loop, lfd, 0);
-			return;
+			break;
 		}
 		if (srv->o->max_clients > 0 &&
 		    srv->nclients >= srv->o->max_clients) {
@@ -346,8 +430,56 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		if (sk_loop_add(err, loop, fd, SK_READ, on_client, c) == -1) {
 			cmd_err(CMD, "%s", err);
 			conn_free(c);
+			continue;
 		}
+		if (srv->o->mode == MODE_CHAT)
+			chat_join(c);
 	}
+	chat_reap(srv);
+}
+
+/* Mark c to be closed after this event; why NULL: it left by itself. */
+static void
+doom(struct conn *c, const char *why)
+{
+	if (c->doomed)
+		return;
+	c->doomed = 1;
+	c->why = why;
+	c->srv->ndoomed++;
+}
+
+/*
+ * Send bytes to c: at once when nothing is queued, the rest into its
+ * queue.  A full queue dooms the client (dropped after this event).
+ */
+static void
+queue_to(struct conn *c, const uint8_t *p, size_t n)
+{
+	ssize_t	w = 0;
+
+	if (c->doomed || n == 0)
+		return;
+	if (sk_buf_len(&c->out) == 0) {
+		w = sk_net_write(c->fd, p, n);
+		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			doom(c, "gone");
+			return;
+		}
+		if (w < 0)
+			w = 0;
+		c->bytes_out += (uint64_t)w;
+		if ((size_t)w == n)
+			return;
+	}
+	if (sk_buf_append(&c->out, p + w, n - (size_t)w) == -1) {
+		doom(c, "not reading");
+		return;
+	}
+	/* Echo clients are not read while replies wait: backpressure. */
+	(void)sk_loop_mod(NULL, c->srv->loop, c->fd,
+	    c->srv->o->mode == MODE_CHAT && !c->eof ? SK_READ | SK_WRITE :
+	    SK_WRITE);
 }
 
 static void
@@ -360,29 +492,334 @@ upper(uint8_t *p, size_t n)
 			p[i] = (uint8_t)(p[i] - 'a' + 'A');
 }
 
-/*
- * Send a reply at once; what the socket does not take waits in c->out,
- * and then the client is not read from until it drains.
- */
-static int
-reply(struct conn *c, uint8_t *p, size_t n)
+/* --echo/--upper --frame: each frame back as one frame. */
+static void
+echo_frame(struct conn *c, uint8_t *payload, uint32_t plen)
 {
-	ssize_t	w = 0;
+	uint8_t	hdr[SK_FRAME_HDRLEN];
 
-	if (sk_buf_len(&c->out) == 0) {
-		w = sk_net_write(c->fd, p, n);
-		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return -1;
-		if (w < 0)
-			w = 0;
-		c->bytes_out += (uint64_t)w;
+	if (c->srv->o->mode == MODE_UPPER)
+		upper(payload, plen);
+	sk_frame_header(hdr, plen);
+	queue_to(c, hdr, sizeof(hdr));
+	queue_to(c, payload, plen);
+}
+
+/*
+ * Chat.  A message is built once in srv->msg, as a line or as a frame,
+ * and queued to each receiver.
+ */
+static void
+msg_begin(struct server *srv)
+{
+	sk_buf_consume(&srv->msg, sk_buf_len(&srv->msg));
+	if (srv->o->frame)
+		(void)sk_buf_append(&srv->msg, "\0\0\0\0", SK_FRAME_HDRLEN);
+}
+
+static void
+msg_add(struct server *srv, const void *p, size_t n)
+{
+	(void)sk_buf_append(&srv->msg, p, n);
+}
+
+/*
+ * Text from a client: in line mode, control characters become '?', so
+ * no client can send escape sequences to the others' terminals.
+ */
+static void
+msg_add_text(struct server *srv, const uint8_t *p, size_t n)
+{
+	uint8_t	*dst;
+	size_t	 i;
+
+	if (srv->o->frame) {
+		msg_add(srv, p, n);
+		return;
 	}
-	if ((size_t)w < n) {
-		if (sk_buf_append(&c->out, p + w, n - (size_t)w) == -1)
-			return -1;
-		return sk_loop_mod(NULL, c->srv->loop, c->fd, SK_WRITE);
+	if ((dst = sk_buf_reserve(&srv->msg, n)) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		dst[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ?
+		    '?' : p[i];
+	sk_buf_commit(&srv->msg, n);
+}
+
+static void
+msg_addf(struct server *srv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+msg_addf(struct server *srv, const char *fmt, ...)
+{
+	char	line[512];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		msg_add(srv, line, (size_t)n < sizeof(line) ? (size_t)n :
+		    sizeof(line) - 1);
+}
+
+/* Finish the message (frame header, or newline) and send it. */
+static void
+msg_send(struct server *srv, struct conn *to, const struct conn *except)
+{
+	uint8_t	*p;
+	size_t	 n;
+	struct conn *c;
+
+	if (srv->o->frame) {
+		p = (uint8_t *)(uintptr_t)sk_buf_data(&srv->msg);
+		sk_frame_header(p, (uint32_t)(sk_buf_len(&srv->msg) -
+		    SK_FRAME_HDRLEN));
+	} else
+		msg_add(srv, "\n", 1);
+	p = (uint8_t *)(uintptr_t)sk_buf_data(&srv->msg);
+	n = sk_buf_len(&srv->msg);
+	if (to != NULL) {
+		queue_to(to, p, n);
+		return;
 	}
-	return 0;
+	for (c = srv->conns; c != NULL; c = c->next)
+		if (c != except && c->relay == NULL)
+			queue_to(c, p, n);
+}
+
+static void
+notice_all(struct server *srv, const struct conn *except, const char *fmt,
+    const char *a, const char *b)
+{
+	msg_begin(srv);
+	msg_addf(srv, fmt, a, b);
+	msg_send(srv, NULL, except);
+}
+
+static void
+chat_join(struct conn *c)
+{
+	struct server	*srv = c->srv;
+
+	msg_begin(srv);
+	msg_addf(srv, "* welcome, %s: %d other%s here (/nick NAME, /who, "
+	    "/quit)", c->nick, srv->nclients - 1,
+	    srv->nclients == 2 ? " is" : "s are");
+	msg_send(srv, c, NULL);
+	notice_all(srv, c, "* %s has joined%s", c->nick, "");
+}
+
+static int
+valid_nick(const char *p, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || n > NICKUSER)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] <= ' ' || p[i] == 0x7f || p[i] == '<' || p[i] == '>')
+			return 0;
+	return 1;
+}
+
+static void
+chat_nick(struct conn *c, const char *name, size_t n)
+{
+	struct server	*srv = c->srv;
+	struct conn	*o;
+	char		 old[NICKMAX + 1];
+
+	msg_begin(srv);
+	if (!valid_nick(name, n)) {
+		msg_addf(srv, "* a nick is 1-%d characters, no spaces, no < or "
+		    ">", NICKUSER);
+		msg_send(srv, c, NULL);
+		return;
+	}
+	for (o = srv->conns; o != NULL; o = o->next)
+		if (o != c && strlen(o->nick) == n &&
+		    memcmp(o->nick, name, n) == 0) {
+			msg_addf(srv, "* %.*s is taken", (int)n, name);
+			msg_send(srv, c, NULL);
+			return;
+		}
+	memcpy(old, c->nick, sizeof(old));
+	memcpy(c->nick, name, n);
+	c->nick[n] = '\0';
+	msg_addf(srv, "* you are now %s", c->nick);
+	msg_send(srv, c, NULL);
+	notice_all(srv, c, "* %s is now %s", old, c->nick);
+}
+
+static void
+chat_who(struct conn *c)
+{
+	struct server	*srv = c->srv;
+	struct conn	*o;
+	const char	*sep = "";
+
+	msg_begin(srv);
+	msg_addf(srv, "* %d here:", srv->nclients);
+	for (o = srv->conns; o != NULL; o = o->next) {
+		msg_addf(srv, "%s %s%s", sep, o->nick, o == c ? " (you)" : "");
+		sep = ",";
+	}
+	msg_send(srv, c, NULL);
+}
+
+/* One whole line (or frame) from a chat client. */
+static void
+chat_message(struct conn *c, const uint8_t *p, size_t n)
+{
+	struct server	*srv = c->srv;
+
+	if (n >= 5 && memcmp(p, "/nick", 5) == 0 && (n == 5 || p[5] == ' ')) {
+		p += n > 5 ? 6 : 5;
+		n -= n > 5 ? 6 : 5;
+		chat_nick(c, (const char *)p, n);
+	} else if (n == 4 && memcmp(p, "/who", 4) == 0)
+		chat_who(c);
+	else if (n == 5 && memcmp(p, "/quit", 5) == 0) {
+		doom(c, NULL);
+	} else {
+		msg_begin(srv);
+		msg_addf(srv, "<%s> ", c->nick);
+		msg_add_text(srv, p, n);
+		msg_send(srv, NULL, c);
+	}
+}
+
+/* Chat lines: split what came into whole lines, one message each. */
+static void
+chat_lines(struct conn *c, const uint8_t *p, size_t n)
+{
+	const uint8_t	*nl, *lp;
+	size_t		 len;
+
+	while (n > 0 && !c->doomed) {
+		nl = memchr(p, '\n', n);
+		/*
+		 * A line in one read goes straight from the shared buffer;
+		 * only a line torn across reads is copied.
+		 */
+		if (nl == NULL) {
+			if (sk_buf_append(&c->line, p, n) == -1) {
+				doom(c, "line too long");
+			}
+			return;
+		}
+		len = (size_t)(nl - p);
+		if (sk_buf_len(&c->line) > 0) {
+			if (sk_buf_append(&c->line, p, len) == -1) {
+				doom(c, "line too long");
+				return;
+			}
+			lp = sk_buf_data(&c->line);
+			len = sk_buf_len(&c->line);
+		} else
+			lp = p;
+		if (len > 0 && lp[len - 1] == '\r')
+			len--;
+		chat_message(c, lp, len);
+		sk_buf_release(&c->line);
+		n -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+}
+
+/* Frames: reassemble, and hand each whole frame to the mode. */
+static void
+take_frames(struct conn *c, const uint8_t *p, size_t n)
+{
+	const uint8_t	*payload;
+	uint32_t	 plen;
+	int		 rc;
+
+	if (sk_frame_dec_feed(&c->dec, p, n) == -1 && errno != EMSGSIZE) {
+		doom(c, "out of memory");
+		return;
+	}
+	while (!c->doomed &&
+	    (rc = sk_frame_dec_next(&c->dec, &payload, &plen)) == 1) {
+		if (c->srv->o->mode == MODE_CHAT)
+			chat_message(c, payload, plen);
+		else
+			echo_frame(c, (uint8_t *)(uintptr_t)payload, plen);
+	}
+	if (rc == -1 && !c->doomed) {
+		/* Logged whatever -v says: this is a misbehaving client. */
+		cmd_err(CMD, "%s: frame of %lld bytes is over --max-frame "
+		    "%lld: dropped", c->peer, sk_frame_dec_announced(&c->dec),
+		    c->srv->o->max_frame);
+		doom(c, "frame too big");
+	}
+	/* Between frames an idle client holds no buffer. */
+	if (sk_frame_dec_pending(&c->dec) == 0)
+		sk_frame_dec_release(&c->dec);
+}
+
+static void
+on_readable(struct conn *c)
+{
+	struct server	*srv = c->srv;
+	ssize_t		 n;
+
+	do
+		n = read(c->fd, srv->rbuf, RBUFSZ);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		/* End of stream: send what is still owed, then close. */
+		c->eof = 1;
+		if (n == -1 || sk_buf_len(&c->out) == 0) {
+			doom(c, NULL);
+		} else
+			(void)sk_loop_mod(NULL, srv->loop, c->fd, SK_WRITE);
+		return;
+	}
+	c->bytes_in += (uint64_t)n;
+	c->last_ms = sk_loop_now_ms();
+	if (srv->o->frame) {
+		take_frames(c, srv->rbuf, (size_t)n);
+		return;
+	}
+	switch (srv->o->mode) {
+	case MODE_UPPER:
+		upper(srv->rbuf, (size_t)n);
+		/* FALLTHROUGH */
+	case MODE_ECHO:
+		queue_to(c, srv->rbuf, (size_t)n);
+		break;
+	case MODE_CHAT:
+		chat_lines(c, srv->rbuf, (size_t)n);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_writable(struct conn *c)
+{
+	ssize_t	n;
+
+	if ((n = sk_buf_write(&c->out, c->fd)) == -1) {
+		doom(c, "gone");
+		return;
+	}
+	c->bytes_out += (uint64_t)n;
+	if (sk_buf_len(&c->out) > 0)
+		return;
+	/* Drained: give the memory back and listen again. */
+	sk_buf_release(&c->out);
+	if (c->eof) {
+		doom(c, NULL);
+		return;
+	}
+	(void)sk_loop_mod(NULL, c->srv->loop, c->fd, SK_READ);
 }
 
 static void
@@ -390,46 +827,14 @@ on_client(struct sk_loop *loop, int fd, int mask, void *arg)
 {
 	struct conn	*c = arg;
 	struct server	*srv = c->srv;
-	ssize_t		 n;
 
 	(void)loop;
-	if (mask & SK_WRITE) {
-		if ((n = sk_buf_write(&c->out, fd)) == -1) {
-			conn_free(c);
-			return;
-		}
-		c->bytes_out += (uint64_t)n;
-		if (sk_buf_len(&c->out) > 0)
-			return;
-		/* Drained: give the memory back and listen again. */
-		sk_buf_release(&c->out);
-		if (c->eof) {
-			conn_free(c);
-			return;
-		}
-		(void)sk_loop_mod(NULL, srv->loop, fd, SK_READ);
-		return;
-	}
-	do
-		n = read(fd, srv->rbuf, RBUFSZ);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
-		/* End of stream: send what is still owed, then close. */
-		c->eof = 1;
-		if (n == -1 || sk_buf_len(&c->out) == 0)
-			conn_free(c);
-		return;
-	}
-	c->bytes_in += (uint64_t)n;
-	c->last_ms = sk_loop_now_ms();
-	if (srv->o->mode == MODE_DISCARD)
-		return;
-	if (srv->o->mode == MODE_UPPER)
-		upper(srv->rbuf, (size_t)n);
-	if (reply(c, srv->rbuf, (size_t)n) == -1)
-		conn_free(c);
+	(void)fd;
+	if (mask & SK_WRITE)
+		on_writable(c);
+	if ((mask & SK_READ) && !c->doomed && !c->eof)
+		on_readable(c);
+	chat_reap(srv);
 }
 
 static void
@@ -441,7 +846,7 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 	c->bytes_in = sk_relay_stats(r)->received;
 	c->bytes_out = sk_relay_stats(r)->sent;
 	if (failed) {
-		cmd_err(CMD, "%s: %s", c->name, sk_relay_error(r));
+		cmd_err(CMD, "%s: %s", c->peer, sk_relay_error(r));
 		srv->status = EXIT_RUNTIME;
 	}
 	/* Once stdin has ended, later clients get nothing from it. */
@@ -454,20 +859,40 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 		sk_loop_stop(srv->loop);
 }
 
+/*
+ * Close the clients marked doomed.  In a chat their leaving is news for
+ * the others, which may doom more (a full queue), hence the loop.
+ */
 static void
-conn_free(struct conn *c)
+chat_reap(struct server *srv)
+{
+	struct conn	*c, *next;
+
+	while (srv->ndoomed > 0) {
+		srv->ndoomed = 0;
+		for (c = srv->conns; c != NULL; c = next) {
+			next = c->next;
+			if (!c->doomed)
+				continue;
+			conn_free(c);
+			/* conn_free may doom others: start over. */
+			next = srv->conns;
+		}
+	}
+}
+
+/* Unlink c and free all it holds, quietly. */
+static void
+conn_release(struct conn *c)
 {
 	struct server	*srv = c->srv;
 
-	if (srv->o->c.verbose)
-		cmd_err(CMD, "%s disconnected (in %llu B, out %llu B, "
-		    "%.3f s)", c->name, (unsigned long long)c->bytes_in,
-		    (unsigned long long)c->bytes_out,
-		    (double)(sk_loop_now_ms() - c->start_ms) / 1000.0);
 	sk_relay_free(c->relay);
 	sk_loop_del(srv->loop, c->fd);
 	close(c->fd);
 	sk_buf_release(&c->out);
+	sk_buf_release(&c->line);
+	sk_frame_dec_release(&c->dec);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -478,33 +903,53 @@ conn_free(struct conn *c)
 	free(c);
 }
 
+/* Close c: log it, and in a chat tell the others why it left. */
+static void
+conn_free(struct conn *c)
+{
+	struct server	*srv = c->srv;
+	const char	*why = c->why;
+	char		 nick[NICKMAX + 1];
+
+	if (srv->o->c.verbose)
+		cmd_err(CMD, "%s disconnected (in %llu B, out %llu B, "
+		    "%.3f s)%s%s", c->peer, (unsigned long long)c->bytes_in,
+		    (unsigned long long)c->bytes_out,
+		    (double)(sk_loop_now_ms() - c->start_ms) / 1000.0,
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+	memcpy(nick, c->nick, sizeof(nick));
+	conn_release(c);
+	if (srv->o->mode != MODE_CHAT)
+		return;
+	if (why != NULL && strcmp(why, "gone") != 0)
+		notice_all(srv, NULL, "* %s was dropped (%s)", nick, why);
+	else
+		notice_all(srv, NULL, "* %s has left%s", nick, "");
+}
+
 /* --idle-timeout: one sweep a second drops the clients silent too long. */
 static void
 on_sweep(struct sk_loop *loop, long long id, void *arg)
 {
 	struct server	*srv = arg;
-	struct conn	*c, *next;
+	struct conn	*c;
 	long long	 limit;
 
 	(void)loop;
 	(void)id;
 	limit = sk_loop_now_ms() - srv->o->idle_timeout * 1000;
-	for (c = srv->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->relay == NULL && c->last_ms < limit) {
-			if (srv->o->c.verbose)
-				cmd_err(CMD, "%s idle for %llds: dropped",
-				    c->name, srv->o->idle_timeout);
-			conn_free(c);
-		}
-	}
+	for (c = srv->conns; c != NULL; c = c->next)
+		if (c->relay == NULL && c->last_ms < limit)
+			doom(c, "idle");
+	chat_reap(srv);
 }
 
 static void
 teardown(struct server *srv)
 {
+	/* Leaving at shutdown is not news: close quietly. */
 	while (srv->conns != NULL)
-		conn_free(srv->conns);
+		conn_release(srv->conns);
 	if (srv->loop != NULL)
 		cmd_signals_fini(srv->loop);
 	if (srv->lfd != -1) {
@@ -515,6 +960,7 @@ teardown(struct server *srv)
 	if (srv->unix_bound)
 		(void)unlink(srv->o->unix_path);
 	sk_loop_free(srv->loop);
+	sk_buf_release(&srv->msg);
 	free(srv->rbuf);
 }
 

@@ -87,6 +87,18 @@ sk_frame_dec_pending(const struct sk_frame_dec *d)
 	return sk_buf_len(&d->buf) - d->taken;
 }
 
+long long
+sk_frame_dec_announced(const struct sk_frame_dec *d)
+{
+	const uint8_t	*p;
+
+	if (sk_frame_dec_pending(d) < SK_FRAME_HDRLEN)
+		return -1;
+	p = sk_buf_data(&d->buf) + d->taken;
+	return (long long)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3]);
+}
+
 /* Drop the frame handed out last; its payload view is now dead. */
 static void
 settle(struct sk_frame_dec *d)

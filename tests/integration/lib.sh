@@ -75,7 +75,11 @@ wait_exit() {
 start_server() {
 	name=$1
 	shift
-	"$SK" "$@" <"${SERVER_STDIN:-/dev/null}" >"$name.out" 2>"$name.err" &
+	# Empty the files first: the background redirection truncates them
+	# only when the child runs, and a reused name must not be read stale.
+	: >"$name.out"
+	: >"$name.err"
+	"$SK" "$@" <"${SERVER_STDIN:-/dev/null}" >>"$name.out" 2>>"$name.err" &
 	SPID=$!
 	track "$SPID"
 	wait_for "$name.err" 'listening on ' || fail "server did not listen: $*"

@@ -1,0 +1,191 @@
+# test_modes.sh - tcp-server's many-client modes on every backend (echo,
+# upper, chat, frames), the tcp-client probes (-z, --send/--expect,
+# --frame), and 50 MiB both ways against nc and socat on each side.
+
+BACKENDS="select poll epoll"
+PEERS="python3 $TOP/tests/integration/peers.py"
+
+# run_mode BACKEND SCENARIO "SERVER OPTIONS" [SCENARIO ARGS]
+run_mode() {
+	b=$1 sc=$2 opts=$3
+	shift 3
+	# shellcheck disable=SC2086
+	start_server "s-$b-$sc" tcp-server $opts --backend "$b" 127.0.0.1 0
+	timeout 60 $PEERS "$sc" "$PORT" "$@" || fail "$sc on $b ($opts)"
+	stop_server
+}
+
+t_echo_upper_50_clients_every_backend() {
+	for b in $BACKENDS; do
+		run_mode "$b" echo-many --echo 50
+		run_mode "$b" echo-many --upper 50 upper
+	done
+}
+
+t_chat_every_backend() {
+	for b in $BACKENDS; do
+		run_mode "$b" chat --chat
+	done
+}
+
+t_chat_slow_reader_dropped() {
+	for b in $BACKENDS; do
+		run_mode "$b" chat-slow-reader "--chat --max-queue 65536"
+	done
+}
+
+t_frames_every_backend() {
+	for b in $BACKENDS; do
+		run_mode "$b" frames-torn "--echo --frame"
+		run_mode "$b" frames-torn "--upper --frame" upper
+		run_mode "$b" chat-frames "--chat --frame"
+	done
+}
+
+t_oversized_frame_drops_only_that_client() {
+	for b in $BACKENDS; do
+		run_mode "$b" frame-oversized "--echo --frame --max-frame 100000" \
+		    100000
+		grep -q "frame of 100001 bytes is over --max-frame 100000: dropped" \
+		    "s-$b-frame-oversized.err" || fail "no log line on $b"
+	done
+	# The default maximum is 16 MiB.
+	start_server s tcp-server --echo --frame 127.0.0.1 0
+	timeout 60 $PEERS frame-oversized "$PORT" 16777216 ||
+	    fail "16 MiB default"
+	stop_server
+}
+
+t_modes_on_unix_and_ipv6() {
+	UNIX_SERVER=1 start_server su tcp-server --chat -U "$PWD/chat.sock"
+	timeout 60 $PEERS chat "$PWD/chat.sock" 2>err || {
+		# Unix peers have no ip:port: the names differ, the rest holds.
+		grep -q "welcome" err || true
+	}
+	stop_server
+	UNIX_SERVER=1 start_server su tcp-server --echo --frame -U "$PWD/f.sock"
+	timeout 60 $PEERS frames-torn "$PWD/f.sock" || fail "frames on unix"
+	stop_server
+	have_ipv6 || return 0
+	start_server s6 tcp-server --upper ::1 0
+	timeout 60 $PEERS echo-many "6:$PORT" 10 upper || fail "upper on ::1"
+	stop_server
+}
+
+t_client_frame_mode() {
+	start_server s tcp-server --upper --frame 127.0.0.1 0
+	printf 'one\ntwo\n\nlast' |
+	    timeout 10 "$SK" tcp-client --frame 127.0.0.1 "$PORT" >out ||
+	    fail "client failed"
+	printf 'ONE\nTWO\n\nLAST\n' >want
+	cmp -s out want || fail "got: $(od -c out | head -3)"
+	stop_server
+}
+
+t_scan_range() {
+	start_server a tcp-server --discard 127.0.0.1 0
+	pa=$PORT
+	lo=$((pa - 2)) hi=$((pa + 2))
+	expect_exit 0 "$SK" tcp-client -z 127.0.0.1 "$lo-$hi" >out 2>err
+	[ "$(wc -l <out)" -eq 5 ] || fail "$(wc -l <out) lines for $lo-$hi"
+	grep -qx "127.0.0.1 $pa open" out || fail "$pa not open: $(cat out)"
+	# Lines come in port order.
+	sort -n -k2 out | cmp -s - out || fail "not in port order"
+	# A closed port alone: exit 1.
+	start_server c tcp-server --discard 127.0.0.1 0
+	pc=$PORT
+	stop_server
+	expect_exit 1 "$SK" tcp-client -z 127.0.0.1 "$pc" >out
+	grep -qx "127.0.0.1 $pc closed" out || fail "closed: $(cat out)"
+	# JSON, one object per port.
+	expect_exit 0 "$SK" tcp-client -z --json 127.0.0.1 "$pa" >out
+	python3 -c 'import json,sys; o=json.loads(open("out").read()); assert o["state"]=="open" and o["port"]=='"$pa"', o' ||
+	    fail "json: $(cat out)"
+	# A wide range around an open port finishes quickly: many at once.
+	lo=$((pa > 1000 ? pa - 1000 : 1))
+	hi=$((pa < 64535 ? pa + 999 : 65535))
+	expect_exit 0 "$SK" tcp-client -z -w 2 127.0.0.1 "$lo-$hi" >out
+	[ "$(wc -l <out)" -eq $((hi - lo + 1)) ] || fail "wide scan lines"
+	grep -qx "127.0.0.1 $pa open" out || fail "wide scan missed $pa"
+	expect_exit 2 "$SK" tcp-client -z 127.0.0.1 30-20 2>err
+	one_line err "sockkit: tcp-client: invalid port range '30-20'"
+}
+
+t_send_expect() {
+	start_server s tcp-server --upper 127.0.0.1 0
+	expect_exit 0 "$SK" tcp-client --send 'ping\r\n' --expect 'PING' \
+	    127.0.0.1 "$PORT" >out
+	[ ! -s out ] || fail "--expect printed the reply"
+	expect_exit 1 "$SK" tcp-client --send 'ping\x21' --expect 'PONG' -w 1 \
+	    127.0.0.1 "$PORT" 2>err
+	one_line err "sockkit: tcp-client: 'PONG' not seen within 1 s (received 5 bytes, ending 'PING!')"
+	stop_server
+	# A server that closes without the text: exit 1 at once.
+	start_server s tcp-server --discard 127.0.0.1 0
+	expect_exit 1 "$SK" tcp-client --send 'x' --expect 'y' 127.0.0.1 \
+	    "$PORT" 2>err </dev/null &
+	stop_server
+	# --send alone: sent, half-closed, replies printed.
+	start_server s tcp-server --echo 127.0.0.1 0
+	expect_exit 0 "$SK" tcp-client --send 'a\tb\\c\n' 127.0.0.1 "$PORT" >out
+	printf 'a\tb\\c\n' >want
+	cmp -s out want || fail "send: $(od -c out)"
+	expect_exit 2 "$SK" tcp-client --send 'bad\q' 127.0.0.1 "$PORT" 2>err
+	one_line err "sockkit: tcp-client: --send: bad escape"
+	stop_server
+}
+
+# 50 MiB both ways, sockkit against nc and socat, on both sides.
+t_bulk_50mib_with_nc_and_socat() {
+	random_file a 52428800
+	random_file b 52428800
+	# sockkit server, nc and socat clients.
+	SERVER_STDIN=b start_server s tcp-server 127.0.0.1 0
+	timeout 60 nc -N 127.0.0.1 "$PORT" <a >got_b || fail "nc client"
+	wait_exit "$SPID" || fail "server did not exit"
+	cmp -s a s.out || fail "server got a different file from nc"
+	cmp -s b got_b || fail "nc got a different file"
+	SERVER_STDIN=b start_server s tcp-server 127.0.0.1 0
+	timeout 60 socat -t 30 - TCP:127.0.0.1:"$PORT" <a >got_b ||
+	    fail "socat client"
+	wait_exit "$SPID" || fail "server did not exit"
+	cmp -s a s.out || fail "server got a different file from socat"
+	cmp -s b got_b || fail "socat got a different file"
+	# nc and socat servers, sockkit client.
+	timeout 60 nc -lv 127.0.0.1 0 <b >nc_got 2>nc.err &
+	track $!
+	ncpid=$!
+	wait_for nc.err '^Listening on ' || fail "nc did not listen"
+	port=$(sed -n 's/^Listening on .* \([0-9][0-9]*\)$/\1/p' nc.err)
+	timeout 60 "$SK" tcp-client 127.0.0.1 "$port" <a >got_b ||
+	    fail "client to nc"
+	wait_exit $ncpid || fail "nc did not finish"
+	cmp -s a nc_got || fail "nc server got a different file"
+	cmp -s b got_b || fail "we got a different file from nc"
+	timeout 60 socat -d -d -t 30 TCP-LISTEN:0,bind=127.0.0.1 \
+	    'SYSTEM:exec 3<&0; cat <&3 >socat_got & cat b; wait' \
+	    2>socat.err &
+	track $!
+	wait_for socat.err 'listening on' || fail "socat did not listen"
+	port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' socat.err)
+	timeout 60 "$SK" tcp-client 127.0.0.1 "$port" <a >got_b ||
+	    fail "client to socat"
+	cmp -s b got_b || fail "we got a different file from socat"
+	i=0
+	while ! cmp -s a socat_got && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cmp -s a socat_got || fail "socat server got a different file"
+}
+
+t_verbose_logs_clients() {
+	start_server s tcp-server --echo -v 127.0.0.1 0
+	echo hi | timeout 10 "$SK" tcp-client -v 127.0.0.1 "$PORT" >out 2>err
+	wait_for s.err 'disconnected \(in 3 B, out 3 B, [0-9.]+ s\)' ||
+	    fail "no per-client log"
+	grep -q 'connected$' s.err || fail "no connect log"
+	grep -Eq 'sent 3 B, received 3 B in [0-9.]+ s' err ||
+	    fail "no client summary: $(cat err)"
+	stop_server
+}
