@@ -114,6 +114,12 @@ ssize_t	sk_net_send_all(char *err, int fd, const void *p, size_t len,
 	    int timeout_ms);
 
 /*
+ * The same for fds that are not sockets (files, pipes, terminals): plain
+ * write(2), without first trying send(2).  No timeout.
+ */
+ssize_t	sk_net_write_all(char *err, int fd, const void *p, size_t len);
+
+/*
  * Read exactly len bytes unless the stream ends first.  Returns the count
  * read (less than len only at end of stream), or -1 on error or timeout,
  * with the same EINTR/EAGAIN handling as sk_net_send_all().

@@ -20,6 +20,10 @@
  * sk_relay_queue() gives), and any kind of fd the loop serves (a regular
  * file, /dev/null).  `out` may be -1 (received bytes are dropped).
  *
+ * On Linux, a regular file `in` goes out with sendfile(2) (only in a
+ * process that ignores SIGPIPE: sendfile has no MSG_NOSIGNAL) and the
+ * socket is spliced into `out` when that is a pipe, a file or /dev/null.
+ *
  * Framed (SK_RELAY_FRAMED): each line of `in` (newline stripped; a last
  * line without one too) goes out as one frame (docs/protocol.md), and each
  * frame received is written to `out` followed by a newline.  A frame
@@ -32,7 +36,7 @@
 
 #include <sockkit/net.h>
 
-#define SK_RELAY_BUFSZ	(128 * 1024)
+#define SK_RELAY_BUFSZ	(64 * 1024)
 
 /* Flags for sk_relay_new(). */
 #define SK_RELAY_PEER_EOF_ENDS	0x1	/* end when the peer closes, even

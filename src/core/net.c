@@ -529,22 +529,26 @@ sk_net_write(int fd, const void *p, size_t len)
 	return n;
 }
 
+enum { T_READ, T_SEND, T_WRITE };
+
 /*
- * Move len bytes through fd in one direction, across short transfers,
- * EINTR and EAGAIN (waiting with poll until the deadline).  A read that
- * meets the end of the stream returns the count moved so far.
+ * Move len bytes through fd in one direction (T_READ, T_SEND: send(2)
+ * falling back to write(2), T_WRITE: write(2) only), across short
+ * transfers, EINTR and EAGAIN (waiting with poll until the deadline).  A
+ * read that meets the end of the stream returns the count moved so far.
  */
 static ssize_t
-transfer(char *err, int fd, void *p, size_t len, int timeout_ms,
-    int writing)
+transfer(char *err, int fd, void *p, size_t len, int timeout_ms, int how)
 {
+	int		 writing = how != T_READ;
 	char		*c = p;
 	long long	 deadline = deadline_of(timeout_ms);
 	size_t		 done = 0;
 	ssize_t		 n;
 
 	while (done < len) {
-		n = writing ? sk_net_write(fd, c + done, len - done) :
+		n = how == T_SEND ? sk_net_write(fd, c + done, len - done) :
+		    how == T_WRITE ? write(fd, c + done, len - done) :
 		    read(fd, c + done, len - done);
 		if (n > 0) {
 			done += (size_t)n;
@@ -568,13 +572,20 @@ sk_net_send_all(char *err, int fd, const void *p, size_t len,
     int timeout_ms)
 {
 	/* transfer() only reads through p when it is not writing. */
-	return transfer(err, fd, (void *)(uintptr_t)p, len, timeout_ms, 1);
+	return transfer(err, fd, (void *)(uintptr_t)p, len, timeout_ms,
+	    T_SEND);
+}
+
+ssize_t
+sk_net_write_all(char *err, int fd, const void *p, size_t len)
+{
+	return transfer(err, fd, (void *)(uintptr_t)p, len, -1, T_WRITE);
 }
 
 ssize_t
 sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
 {
-	return transfer(err, fd, p, len, timeout_ms, 0);
+	return transfer(err, fd, p, len, timeout_ms, T_READ);
 }
 
 int

@@ -1,11 +1,26 @@
 /*
  * relay.c - copy both ways between a socket and local fds (see relay.h).
+ *
+ * On Linux some bytes need not pass through user space: a regular file on
+ * stdin is sent with sendfile, and the socket is spliced into a pipe on
+ * stdout, or through a pipe of our own into a file or /dev/null.  What
+ * the kernel refuses (a terminal, an old kernel) falls back to read and
+ * write, and framed relays or a data callback, which need the bytes,
+ * always copy.
  */
+#define _GNU_SOURCE		/* splice */
+
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +43,11 @@ struct sk_relay {
 	struct sk_buf		 line;		/* framed: a partial line */
 	struct sk_frame_dec	 dec;		/* framed: frames received */
 	uint8_t			*rbuf;		/* sock -> out */
+	int			 zin;		/* in -> sock: ZC_* */
+	int			 zblocked;	/* ...and the socket was full */
+	int			 zout;		/* sock -> out: ZC_* */
+	int			 zpipe[2];	/* ZC_VIA_PIPE: ours, or -1 */
+	int			 out_sock;	/* out is a socket: use send */
 	int			 in_done;	/* in has ended */
 	int			 shut;		/* our write side is shut */
 	int			 peer_done;	/* the peer's side has ended */
@@ -36,6 +56,14 @@ struct sk_relay {
 	void			*arg;
 	struct sk_relay_stats	 st;
 	char			 err[SK_ERRLEN];
+};
+
+/* How a direction moves bytes without copying them (Linux). */
+enum {
+	ZC_NONE,	/* read and write */
+	ZC_SPLICE,	/* splice from the socket into a pipe */
+	ZC_SENDFILE,	/* sendfile from a regular file */
+	ZC_VIA_PIPE	/* splice through our own pipe into a file */
 };
 
 static void	on_in(struct sk_loop *, int, int, void *);
@@ -49,7 +77,7 @@ static void	on_sock(struct sk_loop *, int, int, void *);
 static int
 update(struct sk_relay *r)
 {
-	int	mask = 0, pending = sk_buf_len(&r->tosock) > 0;
+	int	mask = 0, pending = sk_buf_len(&r->tosock) > 0 || r->zblocked;
 
 	if (r->in != -1 && !r->in_done) {
 		mask = pending ? 0 : SK_READ;
@@ -97,6 +125,7 @@ flush_sock(struct sk_relay *r)
 {
 	ssize_t	n;
 
+	r->zblocked = 0;
 	if ((n = sk_buf_write(&r->tosock, r->sock)) == -1) {
 		core_errno(r->err, "send");
 		finish(r, 1);
@@ -139,6 +168,31 @@ frame_lines(struct sk_relay *r)
 	return 0;
 }
 
+/*
+ * Send straight from the file `in` to the socket.  Returns what was sent,
+ * 0 at the end of the file, -1 with errno EAGAIN when the socket is full,
+ * or -1 with errno EINVAL when the kernel will not: then copying takes
+ * over for good.
+ */
+static ssize_t
+zc_send(struct sk_relay *r)
+{
+	ssize_t	n = -1;
+
+	errno = EINVAL;
+#ifdef __linux__
+	do {
+		n = sendfile(r->sock, r->in, NULL, SK_RELAY_BUFSZ);
+	} while (n == -1 && errno == EINTR);
+#endif
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+		r->zin = ZC_NONE;
+		errno = EINVAL;
+	}
+	return n;
+}
+
 static void
 on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 {
@@ -148,6 +202,33 @@ on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 
 	(void)loop;
 	(void)mask;
+	if (r->zin != ZC_NONE) {
+		n = zc_send(r);
+		if (n > 0) {
+			r->st.sent += (uint64_t)n;
+			return;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Wait for room in the socket, not for `in`. */
+			r->zblocked = 1;
+			if (update(r) == -1)
+				finish(r, 1);
+			return;
+		}
+		if (n == -1 && r->zin != ZC_NONE) {
+			core_errno(r->err, "send");
+			finish(r, 1);
+			return;
+		}
+		if (n == 0) {
+			r->in_done = 1;
+			sk_loop_del(r->loop, fd);
+			if (update(r) == -1)
+				finish(r, 1);
+			return;
+		}
+		/* The kernel refused: copy from here on. */
+	}
 	n = sk_buf_read(framed ? &r->line : &r->tosock, fd, SK_RELAY_BUFSZ);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
@@ -170,16 +251,26 @@ on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 		finish(r, 1);
 }
 
+/* Write all of p to out: send(2) to a socket, write(2) to the rest. */
+static int
+write_out(struct sk_relay *r, const void *p, size_t n)
+{
+	if (r->out_sock)
+		return sk_net_send_all(NULL, r->out, p, n, -1) == -1 ? -1 : 0;
+	return sk_net_write_all(NULL, r->out, p, n) == -1 ? -1 : 0;
+}
+
 /* Write p and, if asked, a newline after it: one write when it can be. */
 static int
-put_out(int fd, const uint8_t *p, size_t n, int newline)
+put_out(struct sk_relay *r, const uint8_t *p, size_t n, int newline)
 {
 	struct iovec	iov[2];
 	ssize_t		w;
 	size_t		done;
+	int		fd = r->out;
 
 	if (!newline)
-		return sk_net_send_all(NULL, fd, p, n, -1) == -1 ? -1 : 0;
+		return write_out(r, p, n);
 	iov[0].iov_base = (void *)(uintptr_t)p;
 	iov[0].iov_len = n;
 	iov[1].iov_base = "\n";
@@ -193,9 +284,9 @@ put_out(int fd, const uint8_t *p, size_t n, int newline)
 		return -1;
 	/* A short write: finish from where it stopped. */
 	done = w > 0 ? (size_t)w : 0;
-	if (done < n && sk_net_send_all(NULL, fd, p + done, n - done, -1) == -1)
+	if (done < n && write_out(r, p + done, n - done) == -1)
 		return -1;
-	return sk_net_send_all(NULL, fd, "\n", 1, -1) == -1 ? -1 : 0;
+	return write_out(r, "\n", 1);
 }
 
 /* Deliver what was received to out and to the data callback. */
@@ -203,13 +294,69 @@ static int
 deliver(struct sk_relay *r, const uint8_t *p, size_t n, int newline)
 {
 	r->st.received += n;
-	if (r->out != -1 && put_out(r->out, p, n, newline) == -1) {
+	if (r->out != -1 && put_out(r, p, n, newline) == -1) {
 		core_errno(r->err, "write output");
 		return -1;
 	}
 	if (r->o.on_data != NULL && r->o.on_data(p, n, r->o.data_arg))
 		return 1;
 	return 0;
+}
+
+/*
+ * Move what our pipe holds into `out`.  If the kernel will not splice
+ * into it, copy it out instead and stop splicing.  Returns 0 or -1.
+ */
+static int
+zc_drain(struct sk_relay *r, size_t left)
+{
+	ssize_t	n;
+
+	while (left > 0) {
+		n = -1;
+#ifdef __linux__
+		if (r->zout != ZC_NONE)
+			n = splice(r->zpipe[0], NULL, r->out, NULL, left,
+			    SPLICE_F_MOVE);
+#endif
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && r->zout != ZC_NONE && errno != EINVAL)
+			return -1;
+		if (n == -1) {
+			r->zout = ZC_NONE;
+			if ((n = read(r->zpipe[0], r->rbuf, left <
+			    SK_RELAY_BUFSZ ? left : SK_RELAY_BUFSZ)) <= 0 ||
+			    write_out(r, r->rbuf, (size_t)n) == -1)
+				return -1;
+		}
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Receive straight into `out` (a pipe) or through our pipe.  Returns what
+ * read() would: a count, 0 at the end of the stream, -1 with errno.
+ */
+static ssize_t
+zc_receive(struct sk_relay *r)
+{
+	ssize_t	n = -1;
+
+	errno = EINVAL;
+#ifdef __linux__
+	do
+		n = splice(r->sock, NULL, r->zout == ZC_SPLICE ? r->out :
+		    r->zpipe[1], NULL, SK_RELAY_BUFSZ, SPLICE_F_MOVE |
+		    (r->zout == ZC_VIA_PIPE ? SPLICE_F_NONBLOCK : 0));
+	while (n == -1 && errno == EINTR);
+#endif
+	if (n > 0 && r->zout == ZC_VIA_PIPE && zc_drain(r, (size_t)n) == -1) {
+		core_errno(r->err, "write output");
+		return -2;
+	}
+	return n;
 }
 
 /* Read once from the socket; returns -1 or 1 after finishing. */
@@ -221,6 +368,28 @@ receive(struct sk_relay *r)
 	ssize_t		 n;
 	int		 rc, got;
 
+	if (r->zout != ZC_NONE) {
+		n = zc_receive(r);
+		if (n > 0) {
+			r->st.received += (uint64_t)n;
+			return 0;
+		}
+		if (n == -2 || (n == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINVAL)) {
+			if (n == -1)
+				core_errno(r->err, "receive");
+			finish(r, 1);
+			return -1;
+		}
+		if (n == 0) {
+			r->peer_done = 1;
+			return 0;
+		}
+		if (errno != EINVAL)
+			return 0;
+		/* The kernel refused: copy from here on. */
+		r->zout = ZC_NONE;
+	}
 	if (r->o.flags & SK_RELAY_FRAMED)
 		n = sk_frame_dec_read(&r->dec, r->sock, SK_RELAY_BUFSZ);
 	else
@@ -285,11 +454,54 @@ on_sock(struct sk_loop *loop, int fd, int mask, void *arg)
 		finish(r, 1);
 }
 
+/*
+ * Decide, once, which directions can skip user space.  Only plain relays
+ * qualify, and only fds whose blocking behaviour splice keeps: `out` must
+ * be blocking, since its writes are.
+ */
+static void
+choose_zero_copy(struct sk_relay *r)
+{
+#ifdef __linux__
+	struct sigaction sa;
+	struct stat	 st;
+	int		 fl;
+
+	if (r->o.flags & SK_RELAY_FRAMED)
+		return;
+	/*
+	 * splice and sendfile into a socket whose peer has gone raise
+	 * SIGPIPE, and have no MSG_NOSIGNAL: use them only in a process
+	 * that ignores the signal already.
+	 */
+	/*
+	 * A pipe is not spliced into the socket: measured, it is slower than
+	 * copying, as the pipe's pages stay pinned until TCP has them acked.
+	 */
+	if (r->in != -1 && sigaction(SIGPIPE, NULL, &sa) == 0 &&
+	    sa.sa_handler == SIG_IGN && fstat(r->in, &st) == 0 &&
+	    S_ISREG(st.st_mode))
+		r->zin = ZC_SENDFILE;
+	if (r->out == -1 || r->o.on_data != NULL ||
+	    fstat(r->out, &st) == -1 ||
+	    (fl = fcntl(r->out, F_GETFL)) == -1 || (fl & O_NONBLOCK))
+		return;
+	if (S_ISFIFO(st.st_mode))
+		r->zout = ZC_SPLICE;
+	else if ((S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) &&
+	    !isatty(r->out) && pipe2(r->zpipe, O_CLOEXEC) == 0)
+		r->zout = ZC_VIA_PIPE;
+#else
+	(void)r;
+#endif
+}
+
 struct sk_relay *
 sk_relay_new(char *err, struct sk_loop *loop, int in, int sock, int out,
     const struct sk_relay_opts *opts, sk_relay_done_cb *done, void *arg)
 {
 	struct sk_relay	*r;
+	struct stat	 st;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->rbuf = malloc(SK_RELAY_BUFSZ)) == NULL) {
@@ -312,6 +524,10 @@ sk_relay_new(char *err, struct sk_loop *loop, int in, int sock, int out,
 	sk_buf_init(&r->tosock, 0);
 	sk_buf_init(&r->line, r->o.max_frame + 1);
 	sk_frame_dec_init(&r->dec, r->o.max_frame);
+	r->zpipe[0] = r->zpipe[1] = -1;
+	r->out_sock = out != -1 && fstat(out, &st) == 0 &&
+	    S_ISSOCK(st.st_mode);
+	choose_zero_copy(r);
 	if (sk_net_nonblock(err, sock, 1) == -1)
 		goto fail;
 	if (in != -1 && sk_loop_add(err, loop, in, SK_READ, on_in, r) == -1)
@@ -346,6 +562,10 @@ sk_relay_free(struct sk_relay *r)
 		if (r->in != -1)
 			sk_loop_del(r->loop, r->in);
 		sk_loop_del(r->loop, r->sock);
+	}
+	if (r->zpipe[0] != -1) {
+		close(r->zpipe[0]);
+		close(r->zpipe[1]);
 	}
 	sk_buf_release(&r->tosock);
 	sk_buf_release(&r->line);

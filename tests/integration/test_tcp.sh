@@ -214,3 +214,34 @@ PY
 	wait_for s.err 'disconnected .*: idle' || fail "no log line"
 	stop_server
 }
+
+# The relay's zero-copy paths (Linux): the socket spliced into a pipe, or
+# through a pipe into a file or /dev/null; a regular file sent with
+# sendfile.  Each must deliver every byte, and fall back where refused.
+t_zero_copy_paths() {
+	random_file data 20000000
+	# Regular file in (sendfile), pipe out (splice).
+	start_server s tcp-server --echo 127.0.0.1 0
+	timeout 30 "$SK" tcp-client 127.0.0.1 "$PORT" <data | cat >back ||
+	    fail "client failed"
+	cmp -s data back || fail "file -> pipe differs"
+	# Pipe in (copied), /dev/null out (through our own pipe).
+	cat data | timeout 30 "$SK" tcp-client -v 127.0.0.1 "$PORT" \
+	    >/dev/null 2>err || fail "client failed"
+	grep -q 'sent 20000000 B, received 20000000 B' err ||
+	    fail "bytes lost: $(cat err)"
+	stop_server
+	# A stdio server writing into a pipe, fed by a pipe.
+	( "$SK" tcp-server 127.0.0.1 0 <data 2>p.err | cat >p.out ) &
+	track $!
+	wait_for p.err 'listening on' || fail "no listening line"
+	port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' p.err)
+	cat data | timeout 30 nc -N 127.0.0.1 "$port" >got || fail "nc"
+	i=0
+	while ! cmp -s data p.out && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cmp -s data p.out || fail "socket -> pipe (server) differs"
+	cmp -s data got || fail "file -> socket (server, sendfile) differs"
+}
