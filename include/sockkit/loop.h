@@ -83,6 +83,24 @@ int	sk_loop_run(char *err, struct sk_loop *loop);
  */
 int	sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms);
 
+/*
+ * Call cb before every wait, after the callbacks of the last one ran (as
+ * redis's beforeSleep): a server can gather replies while it handles a
+ * batch of ready fds and send them all at once here.  NULL removes it.
+ */
+typedef void	sk_prewait_cb(struct sk_loop *loop, void *arg);
+void	sk_loop_set_prewait(struct sk_loop *loop, sk_prewait_cb *cb,
+	    void *arg);
+
+/*
+ * Busy-polling: after an iteration that handled events, check for new
+ * ones without sleeping for up to usec microseconds before blocking.
+ * Under load the next event usually comes within that, and a loop that
+ * sleeps makes every peer that wakes it pay for the wakeup.  An idle loop
+ * never spins.  0 (the default) turns it off.
+ */
+void	sk_loop_set_spin(struct sk_loop *loop, int usec);
+
 /* Make sk_loop_run() return after the current iteration. */
 void	sk_loop_stop(struct sk_loop *loop);
 

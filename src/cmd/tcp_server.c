@@ -57,6 +57,8 @@ static const char usage_text[] =
 "                           before it is dropped (default 1048576)\n"
 "      --max-clients N      refuse clients past N at once\n"
 "      --idle-timeout SECS  drop a client silent for SECS seconds\n"
+"      --busy-poll USECS    under load, look for the next event for USECS\n"
+"                           before sleeping (default 50; 0: off)\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
 "  -v                       log clients: connects, disconnects, bytes\n"
 "  -h, --help               this text\n"
@@ -82,13 +84,20 @@ struct server_opts {
 	long long		 max_queue;
 	long long		 max_clients;	/* 0: no limit */
 	long long		 idle_timeout;	/* seconds; 0: none */
+	long long		 busy_poll;	/* microseconds */
 	const char		*unix_path;
 	const char		*host;
 	const char		*port;
 };
 
-/* Bytes read per event, shared by all clients: idle ones cost none. */
+/*
+ * Bytes read per event, into a buffer shared by all clients: idle ones
+ * cost nothing.  Echo replies stay in it until the batch of ready clients
+ * is done, then go out together (as redis does before it sleeps), so a
+ * client handling many replies is woken once, not once per reply.
+ */
 #define RBUFSZ		(64 * 1024)
+#define ARENASZ		(1024 * 1024)
 /* Room for a default name ("[IPv6]:port"); chosen nicks are shorter. */
 #define NICKMAX		63
 #define NICKUSER	32
@@ -109,6 +118,9 @@ struct conn {
 	struct sk_relay		*relay;		/* stdio mode */
 	struct conn		*prev;
 	struct conn		*next;
+	struct conn		*next_pending;	/* echo: reply in the arena */
+	uint8_t			*reply;
+	size_t			 replylen;
 	char			 peer[SK_ADDRSTRLEN];
 	char			 nick[NICKMAX + 1];
 };
@@ -120,7 +132,9 @@ struct server {
 	int			 nclients;
 	int			 ndoomed;
 	struct conn		*conns;
-	uint8_t			*rbuf;
+	uint8_t			*rbuf;		/* ARENASZ: reads of a batch */
+	size_t			 used;		/* ...bytes of it taken */
+	struct conn		*pending;	/* echo replies to send */
 	struct sk_buf		 msg;		/* chat: the message being built */
 	size_t			 outlimit;	/* bound on a client's queue */
 	int			 stdin_fd;	/* -1 once it has ended */
@@ -140,7 +154,8 @@ enum {
 	OPT_MAX_LINE,
 	OPT_MAX_QUEUE,
 	OPT_MAX_CLIENTS,
-	OPT_IDLE_TIMEOUT
+	OPT_IDLE_TIMEOUT,
+	OPT_BUSY_POLL
 };
 
 static int
@@ -160,6 +175,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		{ "max-queue",	required_argument, NULL, OPT_MAX_QUEUE },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "busy-poll",	required_argument, NULL, OPT_BUSY_POLL },
 		{ NULL,		0,		   NULL, 0 }
 	};
 	int	ch, rc, nmodes = 0;
@@ -168,6 +184,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	o->max_frame = SK_FRAME_MAX_DEFAULT;
 	o->max_line = 64 * 1024;
 	o->max_queue = 1024 * 1024;
+	o->busy_poll = 50;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "kU:", longopts,
@@ -220,6 +237,11 @@ parse_args(int argc, char **argv, struct server_opts *o)
 			    86400 * 365, &o->idle_timeout) == -1)
 				return -1;
 			break;
+		case OPT_BUSY_POLL:
+			if (cmd_number(CMD, "--busy-poll", optarg, 0, 100000,
+			    &o->busy_poll) == -1)
+				return -1;
+			break;
 		}
 	}
 	if (o->c.help)
@@ -264,7 +286,7 @@ setup(struct server *srv)
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	if (o->mode != MODE_STDIO && (srv->rbuf = malloc(RBUFSZ)) == NULL) {
+	if (o->mode != MODE_STDIO && (srv->rbuf = malloc(ARENASZ)) == NULL) {
 		cmd_err(CMD, "out of memory");
 		return -1;
 	}
@@ -760,41 +782,81 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 		sk_frame_dec_release(&c->dec);
 }
 
+/* Send the echo replies gathered in the arena, and empty it. */
+static void
+send_pending(struct server *srv)
+{
+	struct conn	*c;
+
+	while ((c = srv->pending) != NULL) {
+		srv->pending = c->next_pending;
+		queue_to(c, c->reply, c->replylen);
+		c->replylen = 0;
+		/* A client that has left is closed once nothing is owed. */
+		if (c->eof && sk_buf_len(&c->out) == 0)
+			doom(c, NULL);
+	}
+	srv->used = 0;
+}
+
+static void
+on_prewait(struct sk_loop *loop, void *arg)
+{
+	struct server	*srv = arg;
+
+	(void)loop;
+	send_pending(srv);
+	chat_reap(srv);
+}
+
 static void
 on_readable(struct conn *c)
 {
 	struct server	*srv = c->srv;
 	ssize_t		 n;
 
+	uint8_t		*p;
+
+	/* A client with a reply still in the arena sends it first. */
+	if (c->replylen > 0 || ARENASZ - srv->used < RBUFSZ)
+		send_pending(srv);
+	p = srv->rbuf + srv->used;
 	do
-		n = read(c->fd, srv->rbuf, RBUFSZ);
+		n = read(c->fd, p, RBUFSZ);
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
 		/* End of stream: send what is still owed, then close. */
 		c->eof = 1;
-		if (n == -1 || sk_buf_len(&c->out) == 0) {
+		if (n == -1 || (sk_buf_len(&c->out) == 0 && c->replylen == 0))
 			doom(c, NULL);
-		} else
+		else
 			(void)sk_loop_mod(NULL, srv->loop, c->fd, SK_WRITE);
 		return;
 	}
 	c->bytes_in += (uint64_t)n;
-	c->last_ms = sk_loop_now_ms();
+	/* The clock is only needed for --idle-timeout: spare it otherwise. */
+	if (srv->o->idle_timeout > 0)
+		c->last_ms = sk_loop_now_ms();
 	if (srv->o->frame) {
-		take_frames(c, srv->rbuf, (size_t)n);
+		take_frames(c, p, (size_t)n);
 		return;
 	}
 	switch (srv->o->mode) {
 	case MODE_UPPER:
-		upper(srv->rbuf, (size_t)n);
+		upper(p, (size_t)n);
 		/* FALLTHROUGH */
 	case MODE_ECHO:
-		queue_to(c, srv->rbuf, (size_t)n);
+		/* Keep it in the arena; send_pending() sends it. */
+		c->reply = p;
+		c->replylen = (size_t)n;
+		srv->used += (size_t)n;
+		c->next_pending = srv->pending;
+		srv->pending = c;
 		break;
 	case MODE_CHAT:
-		chat_lines(c, srv->rbuf, (size_t)n);
+		chat_lines(c, p, (size_t)n);
 		break;
 	default:
 		break;
@@ -886,6 +948,14 @@ static void
 conn_release(struct conn *c)
 {
 	struct server	*srv = c->srv;
+	struct conn	**pp;
+
+	if (c->replylen > 0)
+		for (pp = &srv->pending; *pp != NULL; pp = &(*pp)->next_pending)
+			if (*pp == c) {
+				*pp = c->next_pending;
+				break;
+			}
 
 	sk_relay_free(c->relay);
 	sk_loop_del(srv->loop, c->fd);
@@ -990,6 +1060,11 @@ cmd_tcp_server(int argc, char **argv)
 		teardown(&srv);
 		return EXIT_RUNTIME;
 	}
+	if (o.mode == MODE_ECHO || o.mode == MODE_UPPER)
+		sk_loop_set_prewait(srv.loop, on_prewait, &srv);
+	/* One client at a time (stdio) is never worth spinning for. */
+	if (o.mode != MODE_STDIO)
+		sk_loop_set_spin(srv.loop, (int)o.busy_poll);
 	cmd_listening(CMD, srv.lfd);
 	if (sk_loop_run(err, srv.loop) == -1) {
 		cmd_err(CMD, "%s", err);

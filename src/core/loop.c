@@ -330,6 +330,15 @@ run_timers(struct sk_loop *loop)
 	return ran;
 }
 
+static long long
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int
 sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms)
 {
@@ -337,6 +346,8 @@ sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms)
 	long long	 d;
 	int		 i, fd, mask, ran = 0;
 
+	if (loop->prewait != NULL)
+		loop->prewait(loop, loop->prewait_arg);
 	if (loop->ntimers > 0) {
 		d = loop->timers[0].when - sk_loop_now_ms();
 		if (d < 0)
@@ -348,10 +359,35 @@ sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms)
 		timeout_ms = 0;
 	loop->nfired = 0;
 	if (loop->nfds > 0 || timeout_ms != 0) {
-		if (loop->ops->wait(loop, timeout_ms) == -1) {
+		/*
+		 * Under load the next event usually comes within a few tens
+		 * of microseconds: look for it without sleeping first, since
+		 * being woken costs the peer that wakes us more than the
+		 * spin costs here.  An idle loop (the last wait found
+		 * nothing) sleeps at once.
+		 */
+		if (loop->busy && timeout_ms != 0 && loop->spin_us > 0) {
+			long long	spin = loop->spin_us, until;
+
+			/* Never past the caller's own timeout. */
+			if (timeout_ms > 0 && spin > timeout_ms * 1000LL)
+				spin = timeout_ms * 1000LL;
+			until = now_us() + spin;
+
+			do {
+				if (loop->ops->wait(loop, 0) == -1) {
+					core_errno(err, "%s: wait",
+					    loop->ops->name);
+					return -1;
+				}
+			} while (loop->nfired == 0 && now_us() < until);
+		}
+		if (loop->nfired == 0 &&
+		    loop->ops->wait(loop, timeout_ms) == -1) {
 			core_errno(err, "%s: wait", loop->ops->name);
 			return -1;
 		}
+		loop->busy = loop->nfired > 0;
 	}
 	if (loop->nalways > 0)
 		for (fd = 0; fd < loop->nfds; fd++)
@@ -383,6 +419,19 @@ sk_loop_run(char *err, struct sk_loop *loop)
 		if (sk_loop_once(err, loop, -1) == -1)
 			return -1;
 	return 0;
+}
+
+void
+sk_loop_set_spin(struct sk_loop *loop, int usec)
+{
+	loop->spin_us = usec > 0 ? usec : 0;
+}
+
+void
+sk_loop_set_prewait(struct sk_loop *loop, sk_prewait_cb *cb, void *arg)
+{
+	loop->prewait = cb;
+	loop->prewait_arg = arg;
 }
 
 void

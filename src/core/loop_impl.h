@@ -59,7 +59,11 @@ struct sk_loop {
 	size_t		 ntimers;
 	size_t		 timercap;
 	long long	 nextid;
+	sk_prewait_cb	*prewait;
+	void		*prewait_arg;
 	int		 stop;
+	int		 busy;		/* the last wait found events */
+	int		 spin_us;	/* sk_loop_set_spin() */
 };
 
 /* Report fd ready for mask; called by backends from wait(). */

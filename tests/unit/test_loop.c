@@ -445,6 +445,33 @@ test_hangup_wakes_writer(void **state)
 	sk_loop_free(loop);
 }
 
+/* Busy-polling delivers events as usual and never outlasts a timeout. */
+static void
+test_spin(void **state)
+{
+	struct sk_loop	*loop = new_loop(state);
+	struct rec	 r = { .del_fd = -1 };
+	long long	 t0;
+	int		 p[2];
+
+	sk_loop_set_spin(loop, 200000);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(sk_loop_add(NULL, loop, p[0], SK_READ, on_io, &r), 0);
+	assert_int_equal(write(p[1], "a", 1), 1);
+	assert_int_equal(sk_loop_once(NULL, loop, 1000), 1);
+	/* Busy now: the next wait spins, but only for its 20 ms. */
+	t0 = sk_loop_now_ms();
+	assert_int_equal(sk_loop_once(NULL, loop, 20), 0);
+	assert_true(sk_loop_now_ms() - t0 < 150);
+	assert_int_equal(write(p[1], "b", 1), 1);
+	assert_int_equal(sk_loop_once(NULL, loop, 1000), 1);
+	assert_memory_equal(r.data, "ab", 2);
+	sk_loop_del(loop, p[0]);
+	close(p[0]);
+	close(p[1]);
+	sk_loop_free(loop);
+}
+
 static void
 test_unknown_backend(void **state)
 {
@@ -471,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_fd_setsize),
 		cmocka_unit_test(test_many_fds),
 		cmocka_unit_test(test_hangup_wakes_writer),
+		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_unknown_backend),
 	};
 
