@@ -7,6 +7,8 @@
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make check        test + sanitize + memcheck (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
+#   make bench-deps   install the peers the benchmarks compare against
+#   make bench        run bench/ (a few minutes; figures in docs/benchmarks.md)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -37,7 +39,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	fuzz install clean
+	fuzz bench bench-deps install clean
 
 all: sockkit
 
@@ -103,6 +105,14 @@ fuzz: $(FUZZ_BIN)
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(HDRS)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
+
+bench-deps:
+	@sh bench/deps.sh
+
+bench: sockkit
+	@sh bench/bulk.sh
+	@sh bench/reqrate.sh
+	@sh bench/idle.sh
 
 install: sockkit
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

@@ -80,8 +80,7 @@ done
 msk=$(median $sk); mnc=$(median $ncr); mso=$(median $so); mip=$(median $ip)
 # shellcheck disable=SC2086
 mskf=$(median $skf)
-best=$mnc
-[ "$(ratio "$mso" "$mnc")" \> 1.00 ] && best=$mso
+best=$(awk -v a="$mnc" -v b="$mso" 'BEGIN { print (a > b) ? a : b }')
 echo "bulk, $SIZE bytes over loopback, median of $ROUNDS (MB/s):"
 echo "  piped:  sockkit $msk   nc $mnc   socat $mso"
 echo "  no pipe: iperf3 $mip   sockkit < file $mskf"
