@@ -110,11 +110,12 @@ t_help_matches_man_page() {
 	man=$TOP/docs/sockkit.1
 	[ -f "$man" ] || fail "no docs/sockkit.1"
 	# Every long option a built command's --help names is in the man page.
+	: >missing
 	for c in tcp-server tcp-client; do
-		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
+		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >opts
 		while read -r opt; do
-			grep -q -- "$(printf '%s' "$opt" | sed 's/^--//')" "$man" ||
-			    fail "$c $opt missing from docs/sockkit.1"
-		done
+			grep -q -- "${opt#--}" "$man" || echo "$c $opt" >>missing
+		done <opts
 	done
+	[ ! -s missing ] || fail "not in docs/sockkit.1: $(cat missing)"
 }
