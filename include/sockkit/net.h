@@ -50,6 +50,16 @@ int	sk_net_resolve(char *err, const char *host, const char *port,
 int	sk_net_listen(char *err, const char *host, const char *port,
 	    int family, int socktype);
 
+/* Flags for sk_net_bind(). */
+#define SK_NET_SHARED	0x1	/* SO_REUSEPORT: several sockets share the
+				   port (broadcast and multicast listeners) */
+
+/*
+ * sk_net_listen() with flags, for datagram sockets that share a port.
+ */
+int	sk_net_bind(char *err, const char *host, const char *port, int family,
+	    int socktype, int flags);
+
 /* Options for sk_net_connect(); a zeroed struct means the defaults. */
 struct sk_net_dial {
 	int		 family;	/* AF_UNSPEC (0), AF_INET, AF_INET6 */
@@ -137,6 +147,37 @@ int	sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
 
 /* The local address of fd, formatted as by sk_net_addr_str(). */
 int	sk_net_local_str(char *err, int fd, char *buf, size_t len);
+
+/*
+ * Receive one datagram into p (len bytes).  Returns its length as far as
+ * it fits, sets *truncated when it was longer (MSG_TRUNC: the rest is
+ * lost), and fills ss/sslen with the sender when they are not NULL.
+ * -1 with errno EAGAIN when none is waiting.
+ */
+ssize_t	sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
+	    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated);
+
+/* Allow sending to broadcast addresses (SO_BROADCAST). */
+int	sk_net_broadcast(char *err, int fd);
+
+/*
+ * Join (join = 1) or leave (0) a multicast group, IPv4 or IPv6, on the
+ * interface named, or the one the system picks when iface is NULL.  On
+ * Linux a socket then receives only the groups it joined itself.
+ */
+int	sk_net_mcast_join(char *err, int fd, const char *group,
+	    const char *iface, int join);
+
+/*
+ * Multicast sending options for fd of the given family: the TTL (hop
+ * limit; < 0 leaves it), the outgoing interface (NULL leaves it), and
+ * whether our own datagrams loop back to this host.
+ */
+int	sk_net_mcast_send_opts(char *err, int fd, int family, int ttl,
+	    const char *iface, int loop);
+
+/* Send only through the interface named (SO_BINDTODEVICE; root). */
+int	sk_net_bind_iface(char *err, int fd, const char *iface);
 
 /* The local port of a bound socket, or -1. */
 int	sk_net_local_port(char *err, int fd);

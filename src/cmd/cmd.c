@@ -243,6 +243,85 @@ cmd_signalled(void)
 	return signalled != 0;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+cmd_unescape(char *s)
+{
+	static const char	 from[] = "rnt0\\", to[] = "\r\n\t\0\\";
+	const char		*e;
+	char			*d = s, *p = s;
+
+	while (*p != '\0') {
+		if (*p != '\\') {
+			*d++ = *p++;
+			continue;
+		}
+		if (p[1] == 'x') {
+			if (hexval(p[2]) < 0 || hexval(p[3]) < 0)
+				return -1;
+			*d++ = (char)(hexval(p[2]) << 4 | hexval(p[3]));
+			p += 4;
+		} else if (p[1] != '\0' && (e = strchr(from, p[1])) != NULL) {
+			*d++ = to[e - from];
+			p += 2;
+		} else
+			return -1;
+	}
+	*d = '\0';
+	return (long)(d - s);
+}
+
+void
+cmd_print_line(FILE *f, const uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n; i++) {
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			fprintf(f, "\\x%02x", p[i]);
+		else
+			fputc(p[i], f);
+	}
+	fputc('\n', f);
+}
+
+void
+cmd_hexdump(FILE *f, const uint8_t *p, size_t n)
+{
+	size_t	off, i;
+
+	for (off = 0; off < n; off += 16) {
+		fprintf(f, "%08zx ", off);
+		for (i = off; i < off + 16; i++) {
+			if (i % 8 == 0)
+				fputc(' ', f);
+			if (i < n)
+				fprintf(f, "%02x ", p[i]);
+			else
+				fputs("   ", f);
+		}
+		fputs(" |", f);
+		for (i = off; i < off + 16 && i < n; i++)
+			fputc(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '.', f);
+		fputs("|\n", f);
+	}
+}
+
 void
 cmd_json_str(FILE *f, const char *s)
 {

@@ -9,6 +9,7 @@
 #define SOCKKIT_CMD_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct sk_loop;
@@ -19,6 +20,9 @@ struct sk_loop;
 /* Subcommand entry points, listed in main.c's table. */
 int	cmd_tcp_server(int argc, char **argv);
 int	cmd_tcp_client(int argc, char **argv);
+int	cmd_udp_server(int argc, char **argv);
+int	cmd_udp_client(int argc, char **argv);
+int	cmd_broadcast(int argc, char **argv);
 
 /*
  * The options every command takes, parsed in one place: -4, -6, -v,
@@ -92,6 +96,21 @@ void	cmd_listening(const char *cmd, int fd);
 int	cmd_signals_init(const char *cmd, struct sk_loop *loop);
 void	cmd_signals_fini(struct sk_loop *loop);
 int	cmd_signalled(void);
+
+/*
+ * Unescape a --send STRING in place: \r \n \t \0 \\ and \xHH.  Returns
+ * the length (the string may now hold NULs), or -1 for a bad escape.
+ */
+long	cmd_unescape(char *s);
+
+/*
+ * Print a datagram as one line: without its trailing newline (or CRLF),
+ * control bytes as \xHH so nothing can drive the terminal, then '\n'.
+ */
+void	cmd_print_line(FILE *f, const uint8_t *p, size_t n);
+
+/* A hex dump of p: offset, 16 bytes in hex, the printable ones. */
+void	cmd_hexdump(FILE *f, const uint8_t *p, size_t n);
 
 /* Write s to f as the inside of a JSON string (escaped, no quotes). */
 void	cmd_json_str(FILE *f, const char *s);

@@ -24,10 +24,10 @@ static const struct command commands[] = {
 	    "TCP server: stdio like nc -l, echo, upper, discard", NULL },
 	{ "tcp-client", cmd_tcp_client,
 	    "TCP client: pipe stdin and stdout through a connection", NULL },
-	{ "udp-server", NULL, "UDP server: print, echo or time datagrams",
-	    "usage: sockkit udp-server [options] [ADDRESS] PORT\n" },
-	{ "udp-client", NULL, "UDP client: send stdin lines, print replies",
-	    "usage: sockkit udp-client [options] HOST PORT\n" },
+	{ "udp-server", cmd_udp_server,
+	    "UDP server: print, echo, upper-case or time datagrams", NULL },
+	{ "udp-client", cmd_udp_client,
+	    "UDP client: send stdin lines, print replies; probes", NULL },
 	{ "broadcast", NULL, "send and listen for broadcast and multicast",
 	    "usage: sockkit broadcast send [--port PORT] [--to ADDR|--group "
 	    "MCAST_ADDR] [MESSAGE]\n"

@@ -116,49 +116,6 @@ enum {
 	OPT_PARALLEL
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Unescape --send's STRING in place: \r \n \t \0 \\ \xHH.  Returns the
- * length, or -1 for a bad escape.
- */
-static long
-unescape(char *s)
-{
-	static const char	 from[] = "rnt0\\", to[] = "\r\n\t\0\\";
-	const char		*e;
-	char			*d = s, *p = s;
-
-	while (*p != '\0') {
-		if (*p != '\\') {
-			*d++ = *p++;
-			continue;
-		}
-		if (p[1] == 'x') {
-			if (hexval(p[2]) < 0 || hexval(p[3]) < 0)
-				return -1;
-			*d++ = (char)(hexval(p[2]) << 4 | hexval(p[3]));
-			p += 4;
-		} else if (p[1] != '\0' && (e = strchr(from, p[1])) != NULL) {
-			*d++ = to[e - from];
-			p += 2;
-		} else
-			return -1;
-	}
-	*d = '\0';
-	return (long)(d - s);
-}
-
 /* PORT or LO-HI for -z. */
 static int
 parse_range(struct client_opts *o, const char *s)
@@ -242,7 +199,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			break;
 		case OPT_SEND:
 			o->send = optarg;
-			if ((n = unescape(o->send)) == -1) {
+			if ((n = cmd_unescape(o->send)) == -1) {
 				cmd_usage_err(CMD, "--send: bad escape (use "
 				    "\\r \\n \\t \\0 \\\\ \\xHH)");
 				return -1;

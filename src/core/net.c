@@ -14,6 +14,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+
+#include <ifaddrs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,7 +130,7 @@ close_keep_errno(int fd)
 
 /* Bind and (for streams) listen on one resolved address. */
 static int
-listen_one(char *err, const struct addrinfo *ai, int dualstack)
+listen_one(char *err, const struct addrinfo *ai, int dualstack, int flags)
 {
 	char	as[SK_ADDRSTRLEN];
 	int	fd, on = 1, off = 0;
@@ -139,6 +142,14 @@ listen_one(char *err, const struct addrinfo *ai, int dualstack)
 		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+#ifdef SO_REUSEPORT
+	if ((flags & SK_NET_SHARED) && setsockopt(fd, SOL_SOCKET,
+	    SO_REUSEPORT, &on, sizeof(on)) == -1) {
+		core_errno(err, "setsockopt SO_REUSEPORT");
+		close_keep_errno(fd);
+		return -1;
+	}
+#endif
 	if (dualstack && ai->ai_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof(off));
@@ -159,6 +170,13 @@ int
 sk_net_listen(char *err, const char *host, const char *port, int family,
     int socktype)
 {
+	return sk_net_bind(err, host, port, family, socktype, 0);
+}
+
+int
+sk_net_bind(char *err, const char *host, const char *port, int family,
+    int socktype, int flags)
+{
 	struct addrinfo	*res, *ai;
 	int		 fd = -1, pass, dualstack;
 
@@ -174,7 +192,7 @@ sk_net_listen(char *err, const char *host, const char *port, int family,
 		for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 			if (pass == 0 && ai->ai_family != AF_INET6)
 				continue;
-			fd = listen_one(err, ai, dualstack);
+			fd = listen_one(err, ai, dualstack, flags);
 		}
 	freeaddrinfo(res);
 	return fd;
@@ -666,4 +684,207 @@ sk_net_local_port(char *err, int fd)
 	errno = EAFNOSUPPORT;
 	core_errno(err, "local port");
 	return -1;
+}
+
+ssize_t
+sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
+    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated)
+{
+	struct msghdr	msg;
+	struct iovec	iov;
+	ssize_t		n;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = p;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (ss != NULL) {
+		msg.msg_name = ss;
+		msg.msg_namelen = sizeof(*ss);
+	}
+	do
+		n = recvmsg(fd, &msg, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			core_errno(err, "receive");
+		return -1;
+	}
+	if (sslen != NULL)
+		*sslen = msg.msg_namelen;
+	if (truncated != NULL)
+		*truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+	return n;
+}
+
+int
+sk_net_broadcast(char *err, int fd)
+{
+	int	on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) == -1) {
+		core_errno(err, "setsockopt SO_BROADCAST");
+		return -1;
+	}
+	return 0;
+}
+
+/* The index of the interface named, or 0 for "the system's choice". */
+static int
+iface_index(char *err, const char *iface, unsigned *idx)
+{
+	*idx = 0;
+	if (iface == NULL)
+		return 0;
+	if ((*idx = if_nametoindex(iface)) == 0) {
+		core_errno(err, "interface '%s'", iface);
+		return -1;
+	}
+	return 0;
+}
+
+/* The first IPv4 address of an interface, for IPv4 multicast options. */
+static int
+iface_addr4(char *err, const char *iface, struct in_addr *a)
+{
+	struct ifaddrs	*ifa, *i;
+
+	a->s_addr = htonl(INADDR_ANY);
+	if (iface == NULL)
+		return 0;
+	if (getifaddrs(&ifa) == -1) {
+		core_errno(err, "getifaddrs");
+		return -1;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
+		    strcmp(i->ifa_name, iface) == 0) {
+			*a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+			break;
+		}
+	freeifaddrs(ifa);
+	if (i == NULL) {
+		errno = EADDRNOTAVAIL;
+		core_err(err, "interface '%s' has no IPv4 address", iface);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sk_net_mcast_join(char *err, int fd, const char *group, const char *iface,
+    int join)
+{
+	struct ip_mreq		m4;
+	struct ipv6_mreq	m6;
+	unsigned		idx;
+	int			off = 0;
+
+	if (inet_pton(AF_INET, group, &m4.imr_multiaddr) == 1) {
+		if (!IN_MULTICAST(ntohl(m4.imr_multiaddr.s_addr))) {
+			errno = EINVAL;
+			core_err(err, "'%s' is not a multicast group", group);
+			return -1;
+		}
+		if (iface_addr4(err, iface, &m4.imr_interface) == -1)
+			return -1;
+#ifdef IP_MULTICAST_ALL
+		/* Linux delivers every group joined on the host otherwise. */
+		(void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off,
+		    sizeof(off));
+#endif
+		if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP :
+		    IP_DROP_MEMBERSHIP, &m4, sizeof(m4)) == -1) {
+			core_errno(err, "%s group %s", join ? "join" : "leave",
+			    group);
+			return -1;
+		}
+		return 0;
+	}
+	if (inet_pton(AF_INET6, group, &m6.ipv6mr_multiaddr) == 1) {
+		if (!IN6_IS_ADDR_MULTICAST(&m6.ipv6mr_multiaddr)) {
+			errno = EINVAL;
+			core_err(err, "'%s' is not a multicast group", group);
+			return -1;
+		}
+		if (iface_index(err, iface, &idx) == -1)
+			return -1;
+		m6.ipv6mr_interface = idx;
+#ifdef IPV6_MULTICAST_ALL
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
+		    sizeof(off));
+#endif
+		if (setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP :
+		    IPV6_LEAVE_GROUP, &m6, sizeof(m6)) == -1) {
+			core_errno(err, "%s group %s", join ? "join" : "leave",
+			    group);
+			return -1;
+		}
+		return 0;
+	}
+	(void)off;
+	errno = EINVAL;
+	core_err(err, "invalid multicast group '%s'", group);
+	return -1;
+}
+
+int
+sk_net_mcast_send_opts(char *err, int fd, int family, int ttl,
+    const char *iface, int loop)
+{
+	struct in_addr	a;
+	unsigned	idx;
+	unsigned char	t4, l4 = loop ? 1 : 0;
+	int		l6 = loop ? 1 : 0;
+
+	if (family == AF_INET) {
+		t4 = (unsigned char)ttl;
+		if ((ttl >= 0 && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL,
+		    &t4, sizeof(t4)) == -1) ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &l4,
+		    sizeof(l4)) == -1) {
+			core_errno(err, "multicast options");
+			return -1;
+		}
+		if (iface != NULL && (iface_addr4(err, iface, &a) == -1 ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a,
+		    sizeof(a)) == -1)) {
+			core_errno(err, "multicast interface '%s'", iface);
+			return -1;
+		}
+		return 0;
+	}
+	if ((ttl >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS,
+	    &ttl, sizeof(ttl)) == -1) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &l6,
+	    sizeof(l6)) == -1) {
+		core_errno(err, "multicast options");
+		return -1;
+	}
+	if (iface != NULL && (iface_index(err, iface, &idx) == -1 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
+	    sizeof(idx)) == -1)) {
+		core_errno(err, "multicast interface '%s'", iface);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sk_net_bind_iface(char *err, int fd, const char *iface)
+{
+#ifdef SO_BINDTODEVICE
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface,
+	    (socklen_t)strlen(iface) + 1) == -1) {
+		core_errno(err, "bind to interface '%s'", iface);
+		return -1;
+	}
+	return 0;
+#else
+	(void)fd;
+	errno = ENOTSUP;
+	core_errno(err, "bind to interface '%s'", iface);
+	return -1;
+#endif
 }

@@ -285,5 +285,66 @@ def main():
         sys.exit(1)
 
 
+def udp_modes(target, mode):
+    """A python UDP peer against udp-server --echo/--upper/--time."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    addr = ("127.0.0.1", int(target))
+    if mode == "time":
+        s.sendto(b"", addr)
+        got = s.recv(100).decode()
+        assert time.strftime("%Y-%m-%d") in got, got
+        s.sendto(b"%Y|%j\n", addr)
+        got = s.recv(100).decode()
+        assert got == time.strftime("%Y|%j") + "\n", got
+        s.sendto(b"%c" * 1000, addr)
+        assert s.recv(200).startswith(b"error: ")
+        return
+    # Two sockets at once: one unconnected socket answers every peer.
+    t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t.settimeout(TIMEOUT)
+    for i, sock in enumerate((s, t, s, t)):
+        msg = b"peer %d says hi" % i
+        sock.sendto(msg, addr)
+        want = msg.upper() if mode == "upper" else msg
+        assert sock.recv(100) == want
+    big = bytes(range(256)) * 255 + b"x" * 227
+    assert len(big) == 65507
+    s.sendto(big, addr)
+    got = s.recv(70000)
+    assert got == (big.upper() if mode == "upper" else big), len(got)
+
+
+def udp_burst(target, count="100000"):
+    """100,000 datagrams of random sizes as fast as they go; the server
+    must answer normally afterwards (losses during the burst are fine)."""
+    import random
+    rnd = random.Random(3)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    addr = ("127.0.0.1", int(target))
+    payload = bytes(rnd.getrandbits(8) for _ in range(65507))
+    deadline = time.time() + 60
+    sent = 0
+    while sent < int(count) and time.time() < deadline:
+        n = rnd.choice((0, 1, 10, 100, 1000, 1400, 9000, 65507))
+        try:
+            s.sendto(payload[:n], addr)
+        except OSError:
+            pass
+        sent += 1
+    assert sent == int(count), sent
+    s.settimeout(2)
+    for attempt in range(10):
+        s.sendto(b"still alive?", addr)
+        try:
+            while True:
+                got = s.recv(70000)
+                if got == b"still alive?":
+                    return
+        except socket.timeout:
+            continue
+    raise AssertionError("no answer after the burst")
+
+
 if __name__ == "__main__":
     main()

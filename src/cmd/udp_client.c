@@ -1,0 +1,414 @@
+/*
+ * udp_client.c - sockkit udp-client: send each stdin line as one datagram
+ * and print the replies, one per line.  Reading does not stop at the end
+ * of stdin: replies are awaited for -w seconds after the last send (nc -u
+ * prints none, shutting its read side at EOF).  For scripts, --send sends
+ * one datagram, --expect succeeds only if a reply holds the text, and
+ * --retries resends when nothing comes back, since UDP loses datagrams.
+ * The socket is connected, so an ICMP port-unreachable is reported.
+ */
+#define _GNU_SOURCE		/* memmem */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sockkit/buf.h>
+#include <sockkit/loop.h>
+#include <sockkit/net.h>
+
+#include "cmd.h"
+
+static const char usage_text[] =
+"usage: sockkit udp-client [options] HOST PORT\n"
+"       sockkit udp-client [options] -U PATH\n"
+"\n"
+"Send each line of stdin (without its newline) as one datagram and print\n"
+"each reply on a line.  After the last send, keep reading replies for -w\n"
+"seconds.\n"
+"\n"
+"options:\n"
+"  -4, -6                   IPv4 or IPv6 only\n"
+"  -w SECONDS               how long to wait for replies after the last\n"
+"                           send (default 1)\n"
+"  -U, --unix PATH          a Unix-domain datagram socket\n"
+"      --send STRING        send this one datagram instead of stdin; \\r \\n\n"
+"                           \\t \\0 \\\\ and \\xHH are understood\n"
+"      --expect TEXT        succeed (exit 0) once a reply holds TEXT, fail\n"
+"                           (exit 1) if none does in time; replies are not\n"
+"                           printed\n"
+"      --retries N          with --send: send again, up to N more times,\n"
+"                           when -w passes with no reply\n"
+"      --hex                print a hex dump of each reply instead\n"
+"      --backend NAME       event loop: select, poll or epoll\n"
+"  -v                       log each send and reply\n"
+"  -h, --help               this text\n"
+"\n"
+"Exits 0 when done (or the expected text came), 1 on a network failure\n"
+"(port unreachable) or a missed --expect, 2 on a usage error.\n";
+
+struct uc_opts {
+	struct common_opts	 c;
+	long long		 wait_s;
+	long long		 retries;
+	int			 hex;
+	char			*send;
+	size_t			 sendlen;
+	const char		*expect;
+	const char		*unix_path;
+	const char		*host;
+	const char		*port;
+};
+
+#define DGRAMMAX	65507
+#define RBUFSZ		65536
+
+struct uc {
+	const struct uc_opts	*o;
+	struct sk_loop		*loop;
+	int			 fd;
+	int			 status;
+	int			 in_done;
+	int			 seen;		/* --expect matched */
+	long long		 tries;		/* --send: sends so far */
+	long long		 timer;		/* the reply deadline, or 0 */
+	uint64_t		 sent;
+	uint64_t		 replies;
+	struct sk_buf		 line;		/* a partial stdin line */
+	uint8_t			*buf;
+	char			 local[sizeof(((struct sockaddr_un *)0)
+				     ->sun_path)];
+};
+
+#define CMD	"udp-client"
+
+enum {
+	OPT_SEND = OPT_FIRST_CMD,
+	OPT_EXPECT,
+	OPT_RETRIES,
+	OPT_HEX
+};
+
+static int
+parse_args(int argc, char **argv, struct uc_opts *o)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "unix",	required_argument,	NULL,	'U' },
+		{ "send",	required_argument,	NULL,	OPT_SEND },
+		{ "expect",	required_argument,	NULL,	OPT_EXPECT },
+		{ "retries",	required_argument,	NULL,	OPT_RETRIES },
+		{ "hex",	no_argument,		NULL,	OPT_HEX },
+		{ NULL,		0,			NULL,	0 }
+	};
+	int	ch, rc;
+	long	n;
+
+	memset(o, 0, sizeof(*o));
+	o->wait_s = 1;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:U:",
+	    longopts, NULL)) != -1) {
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'w':
+			if (cmd_number(CMD, "-w", optarg, 1, 86400,
+			    &o->wait_s) == -1)
+				return -1;
+			break;
+		case 'U':
+			o->unix_path = optarg;
+			break;
+		case OPT_SEND:
+			o->send = optarg;
+			if ((n = cmd_unescape(o->send)) == -1) {
+				cmd_usage_err(CMD, "--send: bad escape (use "
+				    "\\r \\n \\t \\0 \\\\ \\xHH)");
+				return -1;
+			}
+			o->sendlen = (size_t)n;
+			break;
+		case OPT_EXPECT:
+			if (*optarg == '\0') {
+				cmd_usage_err(CMD, "--expect: empty TEXT");
+				return -1;
+			}
+			o->expect = optarg;
+			break;
+		case OPT_RETRIES:
+			if (cmd_number(CMD, "--retries", optarg, 0, 1000,
+			    &o->retries) == -1)
+				return -1;
+			break;
+		case OPT_HEX:
+			o->hex = 1;
+			break;
+		}
+	}
+	if (o->c.help)
+		return 0;
+	if (o->retries > 0 && o->send == NULL) {
+		cmd_usage_err(CMD, "--retries goes with --send");
+		return -1;
+	}
+	return cmd_endpoint(CMD, argc - optind, argv + optind, 0,
+	    o->unix_path, &o->host, &o->port);
+}
+
+/*
+ * A Unix datagram client needs an address of its own for the replies to
+ * come back to: a socket file beside the temporary files, removed at exit.
+ */
+static int
+unix_client(struct uc *u, char *err)
+{
+	struct sockaddr_un	sun;
+
+	if ((u->fd = sk_net_unix_connect(err, u->o->unix_path, SOCK_DGRAM,
+	    1000)) == -1)
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(u->local, sizeof(u->local), "%s/sockkit-udp-client.%d",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	memcpy(sun.sun_path, u->local, sizeof(sun.sun_path));
+	(void)unlink(u->local);
+	if (bind(u->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, SK_ERRLEN, "bind %s: %s", u->local,
+		    strerror(errno));
+		u->local[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup(struct uc *u)
+{
+	const struct uc_opts	*o = u->o;
+	struct sk_net_dial	 dial;
+	char			 err[SK_ERRLEN];
+
+	sk_buf_init(&u->line, DGRAMMAX + 1);
+	if ((u->buf = malloc(RBUFSZ)) == NULL) {
+		cmd_err(CMD, "out of memory");
+		return -1;
+	}
+	memset(&dial, 0, sizeof(dial));
+	dial.family = o->c.family;
+	dial.socktype = SOCK_DGRAM;
+	if (o->unix_path != NULL ? unix_client(u, err) == -1 :
+	    (u->fd = sk_net_connect(err, o->host, o->port, &dial)) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	if (sk_net_nonblock(err, u->fd, 1) == -1 ||
+	    (u->loop = sk_loop_new(err, o->c.backend)) == NULL) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The event handlers: send, the reply deadline, replies. */
+
+static void	on_deadline(struct sk_loop *, long long, void *);
+
+/* (Re)start the wait for replies: -w seconds from now. */
+static void
+arm_deadline(struct uc *u)
+{
+	if (u->timer > 0)
+		(void)sk_loop_timer_del(u->loop, u->timer);
+	u->timer = sk_loop_timer_add(NULL, u->loop, u->o->wait_s * 1000, 0,
+	    on_deadline, u);
+}
+
+static int
+send_dgram(struct uc *u, const void *p, size_t n)
+{
+	if (n > DGRAMMAX) {
+		cmd_err(CMD, "a line of %zu bytes is over the %d a datagram "
+		    "can hold: not sent", n, DGRAMMAX);
+		return 0;
+	}
+	if (send(u->fd, p, n, 0) == -1) {
+		if (errno == ECONNREFUSED)
+			cmd_err(CMD, "%s %s: port unreachable (nothing "
+			    "listens there)", u->o->host ? u->o->host :
+			    u->o->unix_path, u->o->port ? u->o->port : "");
+		else
+			cmd_err(CMD, "send: %s", strerror(errno));
+		u->status = EXIT_RUNTIME;
+		sk_loop_stop(u->loop);
+		return -1;
+	}
+	u->sent++;
+	if (u->o->c.verbose)
+		cmd_err(CMD, "sent %zu bytes", n);
+	arm_deadline(u);
+	return 0;
+}
+
+static void
+on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct uc	*u = arg;
+	const uint8_t	*p, *nl;
+	size_t		 len, used = 0;
+	ssize_t		 n;
+
+	(void)mask;
+	n = sk_buf_read(&u->line, fd, RBUFSZ);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		u->in_done = 1;
+		sk_loop_del(loop, fd);
+	}
+	p = sk_buf_data(&u->line);
+	len = sk_buf_len(&u->line);
+	while (used < len) {
+		nl = memchr(p + used, '\n', len - used);
+		if (nl == NULL && !u->in_done && !sk_buf_full(&u->line))
+			break;
+		n = nl != NULL ? nl - (p + used) : (ssize_t)(len - used);
+		if (send_dgram(u, p + used, (size_t)n) == -1)
+			return;
+		used += (size_t)n + (nl != NULL);
+	}
+	sk_buf_consume(&u->line, used);
+	/* Nothing sent at all: nothing to wait for. */
+	if (u->in_done && u->timer == 0)
+		sk_loop_stop(loop);
+}
+
+static void
+on_deadline(struct sk_loop *loop, long long id, void *arg)
+{
+	struct uc	*u = arg;
+
+	(void)id;
+	u->timer = 0;
+	/* --send with no reply yet: UDP may have lost it; send again. */
+	if (u->o->send != NULL && u->replies == 0 &&
+	    u->tries <= u->o->retries) {
+		u->tries++;
+		if (u->o->c.verbose)
+			cmd_err(CMD, "no reply in %llds: sending again (%lld "
+			    "of %lld)", u->o->wait_s, u->tries - 1,
+			    u->o->retries);
+		(void)send_dgram(u, u->o->send, u->o->sendlen);
+		return;
+	}
+	if (u->in_done)
+		sk_loop_stop(loop);
+}
+
+static void
+on_reply(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct uc	*u = arg;
+	char		 err[SK_ERRLEN];
+	ssize_t		 n;
+	int		 trunc;
+
+	(void)mask;
+	while ((n = sk_net_recv_dgram(err, fd, u->buf, RBUFSZ, NULL, NULL,
+	    &trunc)) >= 0) {
+		u->replies++;
+		if (trunc)
+			cmd_err(CMD, "a reply over %d bytes was cut", RBUFSZ);
+		if (u->o->expect != NULL) {
+			if (memmem(u->buf, (size_t)n, u->o->expect,
+			    strlen(u->o->expect)) != NULL) {
+				u->seen = 1;
+				sk_loop_stop(loop);
+				return;
+			}
+			continue;
+		}
+		if (u->o->hex)
+			cmd_hexdump(stdout, u->buf, (size_t)n);
+		else
+			cmd_print_line(stdout, u->buf, (size_t)n);
+		fflush(stdout);
+	}
+	if (errno == ECONNREFUSED) {
+		cmd_err(CMD, "%s %s: port unreachable (nothing listens there)",
+		    u->o->host ? u->o->host : u->o->unix_path,
+		    u->o->port ? u->o->port : "");
+		u->status = EXIT_RUNTIME;
+		sk_loop_stop(loop);
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		cmd_err(CMD, "%s", err);
+		u->status = EXIT_RUNTIME;
+		sk_loop_stop(loop);
+	}
+}
+
+int
+cmd_udp_client(int argc, char **argv)
+{
+	struct uc_opts	o;
+	struct uc	u;
+	char		err[SK_ERRLEN];
+
+	if (parse_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	if (o.c.help)
+		return cmd_help(usage_text);
+	memset(&u, 0, sizeof(u));
+	u.o = &o;
+	u.fd = -1;
+	if (setup(&u) == -1 || cmd_signals_init(CMD, u.loop) == -1 ||
+	    sk_loop_add(err, u.loop, u.fd, SK_READ, on_reply, &u) == -1)
+		u.status = EXIT_RUNTIME;
+	else {
+		if (o.send != NULL) {
+			u.in_done = 1;
+			u.tries = 1;
+			(void)send_dgram(&u, o.send, o.sendlen);
+		} else if (sk_loop_add(err, u.loop, STDIN_FILENO, SK_READ,
+		    on_stdin, &u) == -1) {
+			cmd_err(CMD, "%s", err);
+			u.status = EXIT_RUNTIME;
+		}
+		if (u.status == 0 && sk_loop_run(err, u.loop) == -1) {
+			cmd_err(CMD, "%s", err);
+			u.status = EXIT_RUNTIME;
+		}
+	}
+	if (o.expect != NULL && !u.seen && u.status == 0) {
+		cmd_err(CMD, "'%s' not seen in %llu repl%s within %llds of the "
+		    "last of %llu send%s", o.expect,
+		    (unsigned long long)u.replies, u.replies == 1 ? "y" : "ies",
+		    o.wait_s, (unsigned long long)u.sent, u.sent == 1 ? "" :
+		    "s");
+		u.status = EXIT_RUNTIME;
+	}
+	if (u.loop != NULL)
+		cmd_signals_fini(u.loop);
+	sk_loop_free(u.loop);
+	if (u.fd != -1)
+		close(u.fd);
+	if (u.local[0] != '\0')
+		(void)unlink(u.local);
+	sk_buf_release(&u.line);
+	free(u.buf);
+	if (u.status == 0)
+		u.status = cmd_finish_stdout(CMD);
+	return u.status;
+}

@@ -1,0 +1,317 @@
+/*
+ * udp_server.c - sockkit udp-server: one unconnected datagram socket that
+ * serves any number of peers (the netcats' UDP listeners talk only to
+ * their first).  By default each datagram is printed on stdout, one line
+ * each; --echo and --upper send it back, --time answers with the local
+ * time in the format the datagram asks for.  Datagrams up to 65,507 bytes
+ * arrive whole; a longer one (possible on a Unix socket) is reported, never
+ * silently cut.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sockkit/loop.h>
+#include <sockkit/net.h>
+
+#include "cmd.h"
+
+static const char usage_text[] =
+"usage: sockkit udp-server [options] [ADDRESS] PORT\n"
+"       sockkit udp-server [options] -U PATH\n"
+"\n"
+"Receive datagrams from any number of peers.  By default print each one\n"
+"on stdout, one line each (control bytes as \\xHH).\n"
+"\n"
+"modes:\n"
+"      --echo               send each datagram back to its sender\n"
+"      --upper              like --echo, ASCII upper-cased\n"
+"      --time               answer with the local time, formatted by\n"
+"                           strftime with the datagram as the format\n"
+"                           (\"%Y-%m-%d %H:%M:%S\" when it is empty)\n"
+"options:\n"
+"  -4, -6                   IPv4 or IPv6 only\n"
+"  -U, --unix PATH          a Unix-domain datagram socket\n"
+"      --hex                print a hex dump of each datagram instead\n"
+"      --backend NAME       event loop: select, poll or epoll\n"
+"  -v                       prefix what is printed with the sender's\n"
+"                           ip:port; log replies\n"
+"  -h, --help               this text\n"
+"\n"
+"Once bound, prints 'sockkit: udp-server: listening on ADDR:PORT' to\n"
+"stderr; PORT 0 picks a free port.  SIGINT or SIGTERM stop it cleanly.\n";
+
+enum mode {
+	MODE_PRINT,
+	MODE_ECHO,
+	MODE_UPPER,
+	MODE_TIME
+};
+
+struct udp_opts {
+	struct common_opts	 c;
+	enum mode		 mode;
+	int			 hex;
+	const char		*unix_path;
+	const char		*host;
+	const char		*port;
+};
+
+/* The largest UDP payload over IPv4, with a byte to spot longer ones. */
+#define DGRAMMAX	65507
+#define RBUFSZ		(65536 + 1)
+/* --time: the longest format taken, and the longest answer. */
+#define TIMEFMTMAX	256
+#define TIMEOUTMAX	1024
+
+struct udp_server {
+	const struct udp_opts	*o;
+	struct sk_loop		*loop;
+	int			 fd;
+	int			 unix_bound;
+	int			 status;
+	uint8_t			*buf;
+	uint64_t		 count;
+};
+
+#define CMD	"udp-server"
+
+enum {
+	OPT_ECHO = OPT_FIRST_CMD,
+	OPT_UPPER,
+	OPT_TIME,
+	OPT_HEX
+};
+
+static int
+parse_args(int argc, char **argv, struct udp_opts *o)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "unix",	required_argument,	NULL,	'U' },
+		{ "echo",	no_argument,		NULL,	OPT_ECHO },
+		{ "upper",	no_argument,		NULL,	OPT_UPPER },
+		{ "time",	no_argument,		NULL,	OPT_TIME },
+		{ "hex",	no_argument,		NULL,	OPT_HEX },
+		{ NULL,		0,			NULL,	0 }
+	};
+	int	ch, rc, nmodes = 0;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:", longopts,
+	    NULL)) != -1) {
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'U':
+			o->unix_path = optarg;
+			break;
+		case OPT_ECHO:
+		case OPT_UPPER:
+		case OPT_TIME:
+			o->mode = ch == OPT_ECHO ? MODE_ECHO :
+			    ch == OPT_UPPER ? MODE_UPPER : MODE_TIME;
+			nmodes++;
+			break;
+		case OPT_HEX:
+			o->hex = 1;
+			break;
+		}
+	}
+	if (o->c.help)
+		return 0;
+	if (nmodes > 1) {
+		cmd_usage_err(CMD, "choose one of --echo, --upper, --time");
+		return -1;
+	}
+	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
+	    o->unix_path, &o->host, &o->port);
+}
+
+static int
+setup(struct udp_server *us)
+{
+	const struct udp_opts	*o = us->o;
+	char			 err[SK_ERRLEN];
+
+	if ((us->buf = malloc(RBUFSZ)) == NULL) {
+		cmd_err(CMD, "out of memory");
+		return -1;
+	}
+	if (o->unix_path != NULL)
+		us->fd = sk_net_unix_listen(err, o->unix_path, SOCK_DGRAM);
+	else
+		us->fd = sk_net_listen(err, o->host, o->port, o->c.family,
+		    SOCK_DGRAM);
+	if (us->fd == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	us->unix_bound = o->unix_path != NULL;
+	if (sk_net_nonblock(err, us->fd, 1) == -1 ||
+	    (us->loop = sk_loop_new(err, o->c.backend)) == NULL) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The event handler: each datagram, then its answer. */
+
+/* --time: strftime with the datagram as the format, bounded both ways. */
+static size_t
+format_time(const uint8_t *p, size_t n, char *out)
+{
+	char		fmt[TIMEFMTMAX + 1];
+	time_t		now = time(NULL);
+	struct tm	tm;
+	size_t		len;
+
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	if (n > TIMEFMTMAX || memchr(p, '\0', n) != NULL)
+		return (size_t)snprintf(out, TIMEOUTMAX, "error: a format is "
+		    "at most %d bytes of text\n", TIMEFMTMAX);
+	memcpy(fmt, p, n);
+	fmt[n] = '\0';
+	localtime_r(&now, &tm);
+	len = strftime(out, TIMEOUTMAX - 1, n > 0 ? fmt : "%Y-%m-%d %H:%M:%S",
+	    &tm);
+	if (len == 0 && n > 0)
+		return (size_t)snprintf(out, TIMEOUTMAX, "error: the time "
+		    "would be empty or over %d bytes\n", TIMEOUTMAX - 2);
+	out[len++] = '\n';
+	return len;
+}
+
+static void
+print_dgram(struct udp_server *us, const uint8_t *p, size_t n,
+    const char *from, int truncated)
+{
+	if (truncated)
+		cmd_err(CMD, "%s: a datagram over %d bytes was cut to %zu",
+		    from, RBUFSZ - 1, n);
+	if (us->o->hex) {
+		printf("%s%s%zu bytes\n", us->o->c.verbose ? from : "",
+		    us->o->c.verbose ? " " : "", n);
+		cmd_hexdump(stdout, p, n);
+	} else {
+		if (us->o->c.verbose)
+			printf("%s ", from);
+		cmd_print_line(stdout, p, n);
+	}
+	/* A line at a time, so a pipe reader sees each datagram at once. */
+	fflush(stdout);
+}
+
+static void
+on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct udp_server	*us = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 from[SK_ADDRSTRLEN], err[SK_ERRLEN];
+	char			 reply[TIMEOUTMAX];
+	const uint8_t		*out;
+	ssize_t			 n;
+	size_t			 i, outlen;
+	int			 trunc, burst;
+
+	(void)loop;
+	(void)mask;
+	/* Take what is waiting, a bounded burst per wakeup. */
+	for (burst = 0; burst < 64; burst++) {
+		sslen = sizeof(ss);
+		n = sk_net_recv_dgram(err, fd, us->buf, RBUFSZ - 1, &ss,
+		    &sslen, &trunc);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != ECONNREFUSED)
+				cmd_err(CMD, "%s", err);
+			return;
+		}
+		us->count++;
+		if (ss.ss_family == AF_UNIX && sslen <= sizeof(sa_family_t))
+			snprintf(from, sizeof(from), "unix:unnamed");
+		else
+			sk_net_addr_str((struct sockaddr *)&ss, sslen, from,
+			    sizeof(from));
+		if (us->o->mode == MODE_PRINT) {
+			print_dgram(us, us->buf, (size_t)n, from, trunc);
+			continue;
+		}
+		if (trunc)
+			cmd_err(CMD, "%s: a datagram over %d bytes was cut to "
+			    "%zd: not answered", from, RBUFSZ - 1, n);
+		if (trunc || (ss.ss_family == AF_UNIX &&
+		    sslen <= sizeof(sa_family_t)))
+			continue;
+		out = us->buf;
+		outlen = (size_t)n;
+		if (us->o->mode == MODE_UPPER)
+			for (i = 0; i < outlen; i++)
+				if (us->buf[i] >= 'a' && us->buf[i] <= 'z')
+					us->buf[i] -= 'a' - 'A';
+		if (us->o->mode == MODE_TIME) {
+			outlen = format_time(us->buf, (size_t)n, reply);
+			out = (const uint8_t *)reply;
+		}
+		if (sendto(fd, out, outlen, 0, (struct sockaddr *)&ss,
+		    sslen) == -1 && us->o->c.verbose)
+			cmd_err(CMD, "reply to %s: %s", from, strerror(errno));
+		else if (us->o->c.verbose)
+			cmd_err(CMD, "%s: %zd bytes in, %zu out", from, n,
+			    outlen);
+	}
+}
+
+int
+cmd_udp_server(int argc, char **argv)
+{
+	struct udp_opts		o;
+	struct udp_server	us;
+	char			err[SK_ERRLEN];
+
+	if (parse_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	if (o.c.help)
+		return cmd_help(usage_text);
+	memset(&us, 0, sizeof(us));
+	us.o = &o;
+	us.fd = -1;
+	if (setup(&us) == -1 || sk_loop_add(err, us.loop, us.fd, SK_READ,
+	    on_datagram, &us) == -1 || cmd_signals_init(CMD, us.loop) == -1) {
+		us.status = EXIT_RUNTIME;
+	} else {
+		cmd_listening(CMD, us.fd);
+		if (sk_loop_run(err, us.loop) == -1) {
+			cmd_err(CMD, "%s", err);
+			us.status = EXIT_RUNTIME;
+		}
+	}
+	if (o.c.verbose)
+		cmd_err(CMD, "%llu datagrams", (unsigned long long)us.count);
+	if (us.loop != NULL)
+		cmd_signals_fini(us.loop);
+	if (us.fd != -1)
+		close(us.fd);
+	if (us.unix_bound)
+		(void)unlink(o.unix_path);
+	sk_loop_free(us.loop);
+	free(us.buf);
+	if (us.status == 0)
+		us.status = cmd_finish_stdout(CMD);
+	return us.status;
+}
