@@ -28,10 +28,9 @@ static const struct command commands[] = {
 	    "UDP server: print, echo, upper-case or time datagrams", NULL },
 	{ "udp-client", cmd_udp_client,
 	    "UDP client: send stdin lines, print replies; probes", NULL },
-	{ "broadcast", NULL, "send and listen for broadcast and multicast",
-	    "usage: sockkit broadcast send [--port PORT] [--to ADDR|--group "
-	    "MCAST_ADDR] [MESSAGE]\n"
-	    "       sockkit broadcast listen [--group MCAST_ADDR] PORT\n" },
+	{ "broadcast", cmd_broadcast,
+	    "broadcast and multicast send/listen; LAN service discovery",
+	    NULL },
 	{ "fileserve", NULL, "verified, resumable file transfer",
 	    "usage: sockkit fileserve serve [-d DIR] [ADDRESS] PORT\n"
 	    "       sockkit fileserve get HOST PORT REMOTE_PATH [-o LOCAL]\n"

@@ -23,7 +23,14 @@ track() {
 	PIDS="$PIDS $1"
 }
 
-# Stop the tracked processes by PID: TERM, then KILL if they linger.
+# skip WHY: this test cannot run here (run.sh counts it as skipped).
+skip() {
+	echo "    SKIP: $*" >&2
+	exit 77
+}
+
+# Stop the tracked processes by PID: TERM, then KILL if they linger; then
+# delete the network namespaces the test made.
 cleanup() {
 	for p in $PIDS; do
 		kill -TERM "$p" 2>/dev/null
@@ -38,6 +45,53 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	PIDS=""
+	for ns in ${NETNS:-}; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	NETNS=""
+}
+
+# lan_setup HOST...: test hosts of our own, each a network namespace with
+# an eth0 on one bridge (in a namespace of its own too), addresses
+# 10.231.0.1, .2, ... /24.  Nothing touches the machine's own network:
+# every interface is created inside those namespaces.  Sets NS_<host> to
+# each namespace's name and ADDR_<host> to its address.  Skips unless root.
+lan_setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root for ip netns"
+	command -v ip >/dev/null 2>&1 || skip "needs ip (iproute2)"
+	tag="sk$$"
+	hub="$tag-hub"
+	ip netns add "$hub" 2>/dev/null || skip "ip netns add is not allowed here"
+	NETNS="$hub"
+	ip -n "$hub" link add br0 type bridge || fail "bridge"
+	ip -n "$hub" link set br0 up
+	n=1
+	for h in "$@"; do
+		ns="$tag-$h"
+		ip netns add "$ns" || fail "netns $ns"
+		NETNS="$NETNS $ns"
+		# IPv6 link-local addresses usable at once, without DAD's wait.
+		ip netns exec "$ns" sh -c 'for f in all default; do
+		    echo 0 >/proc/sys/net/ipv6/conf/$f/accept_dad; done' \
+		    2>/dev/null
+		ip -n "$ns" link add eth0 type veth peer name "p$n" netns "$hub" ||
+		    fail "veth for $h"
+		ip -n "$hub" link set "p$n" master br0 up
+		ip -n "$ns" addr add "10.231.0.$n/24" brd 10.231.0.255 dev eth0
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set eth0 up
+		# Multicast leaves by the LAN interface.
+		ip -n "$ns" route add 224.0.0.0/4 dev eth0
+		eval "NS_$h=$ns ADDR_$h=10.231.0.$n"
+		n=$((n + 1))
+	done
+}
+
+# on_host HOST CMD...: run CMD on a test host.
+on_host() {
+	h=$1
+	shift
+	eval "ip netns exec \"\$NS_$h\" \"\$@\""
 }
 
 # wait_for FILE PATTERN: until a line of FILE matches (grep -E), bounded.

@@ -11,6 +11,7 @@ TOP=$(cd "$here/../.." && pwd)
 export SK TOP
 passed=0
 failed=0
+skipped=0
 failures=""
 scratch=$(mktemp -d /tmp/sockkit-it.XXXXXX)
 
@@ -35,6 +36,9 @@ for file in "$here"/test_*.sh; do
 		if [ $rc -eq 0 ]; then
 			passed=$((passed + 1))
 			echo "ok   $t (${secs}s)"
+		elif [ $rc -eq 77 ]; then
+			skipped=$((skipped + 1))
+			echo "skip $t: $(sed -n 's/^ *SKIP: //p' "$dir/log")"
 		else
 			failed=$((failed + 1))
 			failures="$failures $t"
@@ -45,5 +49,5 @@ for file in "$here"/test_*.sh; do
 done
 rm -rf "$scratch"
 [ -n "$failures" ] && echo "failed:$failures"
-echo "integration: $passed passed, $failed failed"
+echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

@@ -90,7 +90,7 @@ t_service_names_as_ports() {
 }
 
 t_not_built_commands() {
-	for c in broadcast fileserve http ipcalc; do
+	for c in fileserve http ipcalc; do
 		expect_exit 2 "$SK" "$c" x 2>err
 		one_line err "sockkit: $c: not built yet"
 	done
@@ -111,7 +111,7 @@ t_help_matches_man_page() {
 	[ -f "$man" ] || fail "no docs/sockkit.1"
 	# Every long option a built command's --help names is in the man page.
 	: >missing
-	for c in tcp-server tcp-client; do
+	for c in tcp-server tcp-client udp-server udp-client broadcast; do
 		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >opts
 		while read -r opt; do
 			grep -q -- "${opt#--}" "$man" || echo "$c $opt" >>missing
