@@ -1,0 +1,27 @@
+/*
+ * hash.h - XXH64, a fast 64-bit checksum, fed in pieces of any size.
+ *
+ * fileserve verifies every transfer end to end with it: the digest of the
+ * whole file, resumed parts included.  It catches corruption (a bad disk,
+ * a torn partial file, a changed file); it is not cryptographic and does
+ * not protect against a malicious peer.  The digest equals the published
+ * XXH64 (seed 0) of the same bytes, so `xxh64sum` can check a file too.
+ */
+#ifndef SOCKKIT_HASH_H
+#define SOCKKIT_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_hash {
+	uint64_t	v[4];
+	uint64_t	total;
+	uint8_t		part[32];	/* a stripe not yet complete */
+	size_t		npart;
+};
+
+void		sk_hash_init(struct sk_hash *h);
+void		sk_hash_update(struct sk_hash *h, const void *p, size_t n);
+uint64_t	sk_hash_final(const struct sk_hash *h);
+
+#endif /* SOCKKIT_HASH_H */
