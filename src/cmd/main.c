@@ -31,11 +31,8 @@ static const struct command commands[] = {
 	{ "broadcast", cmd_broadcast,
 	    "broadcast and multicast send/listen; LAN service discovery",
 	    NULL },
-	{ "fileserve", NULL, "verified, resumable file transfer",
-	    "usage: sockkit fileserve serve [-d DIR] [ADDRESS] PORT\n"
-	    "       sockkit fileserve get HOST PORT REMOTE_PATH [-o LOCAL]\n"
-	    "       sockkit fileserve put HOST PORT LOCAL [REMOTE_PATH]\n"
-	    "       sockkit fileserve ls HOST PORT [REMOTE_DIR]\n" },
+	{ "fileserve", cmd_fileserve,
+	    "verified, resumable file transfer: serve, get, put, ls", NULL },
 	{ "http", NULL, "static HTTP/1.1 file server",
 	    "usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n" },
 	{ "ipcalc", NULL, "subnet and class facts for IPv4 and IPv6",

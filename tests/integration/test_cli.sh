@@ -90,7 +90,7 @@ t_service_names_as_ports() {
 }
 
 t_not_built_commands() {
-	for c in fileserve http ipcalc; do
+	for c in http ipcalc; do
 		expect_exit 2 "$SK" "$c" x 2>err
 		one_line err "sockkit: $c: not built yet"
 	done

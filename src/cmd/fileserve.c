@@ -1,0 +1,1181 @@
+/*
+ * fileserve.c - sockkit fileserve: verified, resumable file transfer.
+ * `serve` shares a directory with many clients at once from one event
+ * loop; `get`, `put` and `ls` are its clients.  The protocol is in
+ * docs/protocol.md: framed text requests, raw data, and an XXH64 of the
+ * whole file at the end of every transfer.  Both sides write to a
+ * temporary name and rename only once the checksum matches, so a killed
+ * transfer never leaves a truncated file under the final name, and the
+ * next one resumes where it stopped.
+ */
+#define _GNU_SOURCE		/* O_NOFOLLOW, realpath's PATH_MAX */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sockkit/buf.h>
+#include <sockkit/frame.h>
+#include <sockkit/hash.h>
+#include <sockkit/loop.h>
+#include <sockkit/net.h>
+
+#include "cmd.h"
+
+static const char usage_text[] =
+"usage: sockkit fileserve serve [-d DIR] [--allow-upload] [ADDRESS] PORT\n"
+"       sockkit fileserve get HOST PORT REMOTE_PATH [-o LOCAL] [--no-resume]\n"
+"       sockkit fileserve put HOST PORT LOCAL [REMOTE_PATH]\n"
+"       sockkit fileserve ls HOST PORT [REMOTE_DIR] [--json]\n"
+"\n"
+"serve: share DIR (default .) read-only, or writable with --allow-upload;\n"
+"nothing outside DIR is ever served or written.\n"
+"get: download REMOTE_PATH to LOCAL (default: its basename; - for stdout)\n"
+"through LOCAL.sockkit-part, resuming a partial one, verified end to end.\n"
+"put: upload LOCAL, resuming a partial upload, verified; the server renames\n"
+"it into place only once the checksum matches.\n"
+"ls: names, sizes, times and types in REMOTE_DIR.\n"
+"\n"
+"options:\n"
+"  -d, --dir DIR            serve: the directory shared (default .)\n"
+"      --allow-upload       serve: accept put\n"
+"  -o, --output LOCAL       get: the local name, or - for stdout\n"
+"      --no-resume          get: start over, ignoring a partial file\n"
+"  -w SECONDS               client: connect and idle timeout (default 30)\n"
+"      --json               ls: one JSON object per entry\n"
+"  -4, -6                   IPv4 or IPv6 only\n"
+"      --backend NAME       serve: event loop: select, poll or epoll\n"
+"  -v                       serve: log requests; clients: a final summary\n"
+"  -h, --help               this text\n"
+"\n"
+"Progress goes to stderr when it is a terminal.  Exit 0 on success, 1 when\n"
+"a transfer fails (refused, not found, checksum mismatch), 2 on a usage\n"
+"error.\n";
+
+#define CMD		"fileserve"
+#define VERSION		1
+#define CTLMAX		65536
+#define CHUNK		(256 * 1024)
+#define PART		".sockkit-part"
+
+enum action { A_SERVE, A_GET, A_PUT, A_LS };
+
+struct fs_opts {
+	struct common_opts	 c;
+	enum action		 action;
+	const char		*dir;
+	int			 upload;
+	const char		*output;
+	int			 no_resume;
+	long long		 wait_s;
+	const char		*host;
+	const char		*port;
+	const char		*path;		/* remote path */
+	const char		*local;		/* put: the local file */
+};
+
+enum {
+	OPT_UPLOAD = OPT_FIRST_CMD,
+	OPT_NO_RESUME
+};
+
+static int
+parse_args(int argc, char **argv, struct fs_opts *o)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "dir",	  required_argument, NULL, 'd' },
+		{ "allow-upload", no_argument,	     NULL, OPT_UPLOAD },
+		{ "output",	  required_argument, NULL, 'o' },
+		{ "no-resume",	  no_argument,	     NULL, OPT_NO_RESUME },
+		{ NULL,		  0,		     NULL, 0 }
+	};
+	static const char *const actions[] = { "serve", "get", "put", "ls" };
+	int	ch, rc, i;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = ".";
+	o->wait_s = 30;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:o:w:",
+	    longopts, NULL)) != -1) {
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'w':
+			if (cmd_number(CMD, "-w", optarg, 1, 86400,
+			    &o->wait_s) == -1)
+				return -1;
+			break;
+		case OPT_UPLOAD:
+			o->upload = 1;
+			break;
+		case OPT_NO_RESUME:
+			o->no_resume = 1;
+			break;
+		}
+	}
+	if (o->c.help)
+		return 0;
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		cmd_usage_err(CMD, "missing serve, get, put or ls");
+		return -1;
+	}
+	for (i = 0; i < 4 && strcmp(argv[0], actions[i]) != 0; i++)
+		;
+	if (i == 4) {
+		cmd_usage_err(CMD, "unknown action '%s' (serve, get, put, ls)",
+		    argv[0]);
+		return -1;
+	}
+	o->action = (enum action)i;
+	argc--;
+	argv++;
+	if (o->action == A_SERVE)
+		return cmd_endpoint(CMD, argc, argv, 1, NULL, &o->host,
+		    &o->port);
+	if (argc < 2 + (o->action != A_LS) || argc > 4 - (o->action == A_LS)) {
+		cmd_usage_err(CMD, argc > 3 ? "too many arguments" :
+		    o->action == A_GET ? "missing HOST PORT REMOTE_PATH" :
+		    o->action == A_PUT ? "missing HOST PORT LOCAL" :
+		    "missing HOST PORT");
+		return -1;
+	}
+	if (cmd_endpoint(CMD, 2, argv, 0, NULL, &o->host, &o->port) == -1)
+		return -1;
+	if (o->action == A_PUT) {
+		o->local = argv[2];
+		o->path = argc > 3 ? argv[3] : NULL;
+	} else
+		o->path = argc > 2 ? argv[2] : ".";
+	if (o->c.json && o->action != A_LS) {
+		cmd_usage_err(CMD, "--json goes with ls");
+		return -1;
+	}
+	return 0;
+}
+
+/* Paths: a request's path, confined to the served directory. */
+
+/* The last component of a path (for default local and remote names). */
+static const char *
+base_name(const char *p)
+{
+	const char	*s = strrchr(p, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : p;
+}
+
+/*
+ * Check a requested path's form: relative, no "..", no NUL, not a partial
+ * upload.  Returns NULL, or why it is refused.
+ */
+static const char *
+bad_path(const char *p, size_t n)
+{
+	const char	*c, *e;
+
+	if (memchr(p, '\0', n) != NULL)
+		return "a NUL byte in the path";
+	if (n > 0 && p[0] == '/')
+		return "an absolute path";
+	for (c = p; c < p + n; c = e + 1) {
+		if ((e = memchr(c, '/', (size_t)(p + n - c))) == NULL)
+			e = p + n;
+		if (e - c == 2 && c[0] == '.' && c[1] == '.')
+			return "'..' in the path";
+	}
+	if (n >= strlen(PART) &&
+	    memcmp(p + n - strlen(PART), PART, strlen(PART)) == 0)
+		return "a partial upload";
+	return NULL;
+}
+
+/* Is real (a resolved path) the root or inside it? */
+static int
+inside(const char *root, const char *real)
+{
+	size_t	n = strlen(root);
+
+	return strncmp(real, root, n) == 0 &&
+	    (real[n] == '\0' || real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+/* Event-loop server. */
+
+struct fsrv {
+	const struct fs_opts	*o;
+	struct sk_loop		*loop;
+	int			 lfd;
+	char			 root[PATH_MAX];
+	uint8_t			*buf;		/* CHUNK, shared */
+	int			 nconns;
+	struct fconn		*conns;
+};
+
+enum fstate { F_REQ, F_SEND, F_RECV, F_SUMWAIT, F_CLOSING };
+
+struct fconn {
+	struct fsrv		*srv;
+	int			 fd;
+	enum fstate		 state;
+	int			 hello;
+	struct sk_frame_dec	 dec;
+	struct sk_buf		 out;
+	int			 file;		/* -1 when none */
+	off_t			 off;		/* next byte to send or write */
+	off_t			 end;
+	struct sk_hash		 h;
+	char			*tmp;		/* put: the partial file */
+	char			*final;		/* put: where it goes */
+	char			 peer[SK_ADDRSTRLEN];
+	struct fconn		*next;
+};
+
+static void	on_conn(struct sk_loop *, int, int, void *);
+
+/* Queue one control frame, printf-style. */
+static void
+reply(struct fconn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reply(struct fconn *c, const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	(void)sk_frame_encode(&c->out, line, (size_t)n);
+	if (c->srv->o->c.verbose && strncmp(line, "ERR", 3) == 0)
+		cmd_err(CMD, "%s: %s", c->peer, line);
+}
+
+/* An error reply; after 400 and 505 the connection is closed. */
+static void
+fail_req(struct fconn *c, int code, const char *msg)
+{
+	reply(c, "ERR %d %s", code, msg);
+	if (c->file != -1) {
+		close(c->file);
+		c->file = -1;
+	}
+	c->state = code == 400 || code == 505 ? F_CLOSING : F_REQ;
+}
+
+static void
+conn_close(struct fconn *c)
+{
+	struct fsrv	*s = c->srv;
+	struct fconn	**pp;
+
+	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (s->o->c.verbose)
+		cmd_err(CMD, "%s disconnected", c->peer);
+	sk_loop_del(s->loop, c->fd);
+	close(c->fd);
+	if (c->file != -1)
+		close(c->file);
+	sk_frame_dec_release(&c->dec);
+	sk_buf_release(&c->out);
+	free(c->tmp);
+	free(c->final);
+	s->nconns--;
+	free(c);
+}
+
+/* Resolve an existing path inside the root; 0, or an error reply sent. */
+static int
+resolve(struct fconn *c, const char *p, char *real)
+{
+	struct fsrv	*s = c->srv;
+	char		 joined[PATH_MAX];
+	const char	*why;
+
+	if ((why = bad_path(p, strlen(p))) != NULL) {
+		fail_req(c, 403, why);
+		return -1;
+	}
+	if (snprintf(joined, sizeof(joined), "%s/%s", s->root, p) >=
+	    (int)sizeof(joined)) {
+		fail_req(c, 400, "path too long");
+		return -1;
+	}
+	if (realpath(joined, real) == NULL) {
+		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403,
+		    strerror(errno));
+		return -1;
+	}
+	if (!inside(s->root, real)) {
+		fail_req(c, 403, "outside the served directory");
+		return -1;
+	}
+	return 0;
+}
+
+static char
+type_of(mode_t m)
+{
+	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : 'o';
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+do_ls(struct fconn *c, const char *p)
+{
+	char		 real[PATH_MAX], **names = NULL, **nn;
+	struct dirent	*de;
+	struct stat	 st;
+	size_t		 n = 0, i;
+	DIR		*d;
+
+	if (resolve(c, p, real) == -1)
+		return;
+	if ((d = opendir(real)) == NULL) {
+		fail_req(c, errno == ENOTDIR ? 404 : 403, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    bad_path(de->d_name, strlen(de->d_name)) != NULL)
+			continue;
+		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
+			break;
+		names = nn;
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	qsort(names, n, sizeof(*names), by_name);
+	reply(c, "OK %zu", n);
+	for (i = 0; i < n; i++) {
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+			memset(&st, 0, sizeof(st));
+		reply(c, "%c %lld %lld %s", type_of(st.st_mode),
+		    (long long)st.st_size, (long long)st.st_mtime, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+}
+
+static void
+do_stat(struct fconn *c, const char *p)
+{
+	char		real[PATH_MAX];
+	struct stat	st;
+
+	if (resolve(c, p, real) == -1)
+		return;
+	if (stat(real, &st) == -1) {
+		fail_req(c, 404, strerror(errno));
+		return;
+	}
+	reply(c, "OK %c %lld %lld", type_of(st.st_mode),
+	    (long long)st.st_size, (long long)st.st_mtime);
+}
+
+/* Hash bytes [0, upto) of fd into h; 0 or -1. */
+static int
+hash_prefix(int fd, off_t upto, struct sk_hash *h, uint8_t *buf)
+{
+	off_t	at = 0;
+	ssize_t	n;
+
+	while (at < upto) {
+		n = pread(fd, buf, (size_t)(upto - at < CHUNK ? upto - at :
+		    CHUNK), at);
+		if (n <= 0)
+			return -1;
+		sk_hash_update(h, buf, (size_t)n);
+		at += n;
+	}
+	return 0;
+}
+
+static void
+do_get(struct fconn *c, long long off, const char *p)
+{
+	char		real[PATH_MAX];
+	struct stat	st;
+	int		fd;
+
+	if (resolve(c, p, real) == -1)
+		return;
+	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		fail_req(c, errno == ENOENT ? 404 : 403, strerror(errno));
+		return;
+	}
+	/* Never block on a FIFO or a device: regular files only. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		fail_req(c, 403, "not a regular file");
+		return;
+	}
+	if (off < 0 || off > st.st_size) {
+		close(fd);
+		fail_req(c, 416, "offset past the end of the file");
+		return;
+	}
+	sk_hash_init(&c->h);
+	if (hash_prefix(fd, (off_t)off, &c->h, c->srv->buf) == -1) {
+		close(fd);
+		fail_req(c, 500, "cannot read the file");
+		return;
+	}
+	c->file = fd;
+	c->off = (off_t)off;
+	c->end = st.st_size;
+	reply(c, "OK %lld %lld", (long long)st.st_size,
+	    (long long)st.st_mtime);
+	c->state = F_SEND;
+	if (c->srv->o->c.verbose)
+		cmd_err(CMD, "%s: GET %s from %lld", c->peer, p, off);
+}
+
+static void
+do_put(struct fconn *c, long long size, const char *p)
+{
+	struct fsrv	*s = c->srv;
+	char		 dir[PATH_MAX], real[PATH_MAX], *slash;
+	const char	*name = p, *why;
+	struct stat	 st;
+	off_t		 have;
+	int		 fd;
+
+	if (!s->o->upload) {
+		fail_req(c, 403, "uploads are not allowed (--allow-upload)");
+		return;
+	}
+	if ((why = bad_path(p, strlen(p))) != NULL || *p == '\0') {
+		fail_req(c, 403, why ? why : "an empty path");
+		return;
+	}
+	/* The directory must exist inside the root; the name is ours. */
+	snprintf(dir, sizeof(dir), "%s", p);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		name = p + (slash - dir) + 1;
+	} else
+		snprintf(dir, sizeof(dir), ".");
+	if (*name == '\0' || strcmp(name, ".") == 0) {
+		fail_req(c, 403, "no file name");
+		return;
+	}
+	if (resolve(c, dir, real) == -1)
+		return;
+	free(c->final);
+	free(c->tmp);
+	c->final = c->tmp = NULL;
+	if (asprintf(&c->final, "%s/%s", real, name) == -1 ||
+	    asprintf(&c->tmp, "%s/.%s" PART, real, name) == -1) {
+		fail_req(c, 500, "out of memory");
+		return;
+	}
+	/* Never write through a symlink, nor over a directory. */
+	if (lstat(c->final, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fail_req(c, 409, S_ISLNK(st.st_mode) ? "the target is a "
+		    "symbolic link" : "the target is not a regular file");
+		return;
+	}
+	fd = open(c->tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		fail_req(c, 500, strerror(errno));
+		return;
+	}
+	/* A partial upload from before: resume it if it can be. */
+	have = st.st_size <= size ? st.st_size : 0;
+	if (have != st.st_size && ftruncate(fd, 0) == -1) {
+		close(fd);
+		fail_req(c, 500, strerror(errno));
+		return;
+	}
+	sk_hash_init(&c->h);
+	if (have > 0 && hash_prefix(fd, have, &c->h, s->buf) == -1) {
+		have = 0;
+		sk_hash_init(&c->h);
+		(void)ftruncate(fd, 0);
+	}
+	c->file = fd;
+	c->off = have;
+	c->end = (off_t)size;
+	reply(c, "OK %lld", (long long)have);
+	c->state = have < size ? F_RECV : F_SUMWAIT;
+	if (s->o->c.verbose)
+		cmd_err(CMD, "%s: PUT %s, %lld bytes, from %lld", c->peer, p,
+		    size, (long long)have);
+}
+
+/* The trailer of an upload: verify, sync, rename into place. */
+static void
+do_sum(struct fconn *c, const char *hex)
+{
+	char	want[32];
+	int	dfd;
+	char	*slash;
+
+	snprintf(want, sizeof(want), "%016" PRIx64, sk_hash_final(&c->h));
+	if (strcmp(want, hex) != 0) {
+		(void)unlink(c->tmp);
+		fail_req(c, 422, "checksum mismatch: the upload was corrupt "
+		    "and is removed");
+		return;
+	}
+	if (fsync(c->file) == -1 || rename(c->tmp, c->final) == -1) {
+		fail_req(c, 500, strerror(errno));
+		return;
+	}
+	/* The rename itself survives a crash once the directory is synced. */
+	if ((slash = strrchr(c->final, '/')) != NULL) {
+		*slash = '\0';
+		if ((dfd = open(c->final, O_RDONLY | O_CLOEXEC)) != -1) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+		*slash = '/';
+	}
+	close(c->file);
+	c->file = -1;
+	reply(c, "OK");
+	c->state = F_REQ;
+}
+
+/* One request frame. */
+static void
+request(struct fconn *c, const uint8_t *p, uint32_t n)
+{
+	char		 line[CTLMAX + 1], *arg;
+	long long	 num;
+
+	memcpy(line, p, n);
+	line[n] = '\0';
+	if (memchr(p, '\0', n) != NULL) {
+		fail_req(c, 400, "a NUL byte in a request");
+		return;
+	}
+	if (!c->hello) {
+		if (strncmp(line, "HELLO ", 6) != 0) {
+			fail_req(c, 400, "expected HELLO");
+			return;
+		}
+		if (strcmp(line + 6, "1") != 0) {
+			fail_req(c, 505, "this server speaks version 1");
+			return;
+		}
+		c->hello = 1;
+		reply(c, "OK %d", VERSION);
+		return;
+	}
+	if (c->state == F_SUMWAIT) {
+		if (strncmp(line, "SUM ", 4) != 0) {
+			fail_req(c, 400, "expected SUM");
+			return;
+		}
+		do_sum(c, line + 4);
+		return;
+	}
+	if (strncmp(line, "LS ", 3) == 0)
+		do_ls(c, line + 3);
+	else if (strncmp(line, "STAT ", 5) == 0)
+		do_stat(c, line + 5);
+	else if ((strncmp(line, "GET ", 4) == 0 ||
+	    strncmp(line, "PUT ", 4) == 0) && (num = strtoll(line + 4, &arg,
+	    10)) >= 0 && *arg == ' ' && arg > line + 4) {
+		if (line[0] == 'G')
+			do_get(c, num, arg + 1);
+		else
+			do_put(c, num, arg + 1);
+	} else
+		fail_req(c, 400, "unknown or malformed request");
+}
+
+/* Readable: requests, or upload data. */
+static int
+conn_read(struct fconn *c)
+{
+	struct fsrv	*s = c->srv;
+	const uint8_t	*payload;
+	uint32_t	 plen;
+	ssize_t		 n;
+	size_t		 want;
+	int		 rc;
+
+	if (c->state == F_RECV) {
+		want = (size_t)(c->end - c->off) < CHUNK ?
+		    (size_t)(c->end - c->off) : CHUNK;
+		n = read(c->fd, s->buf, want);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return -1;	/* cut mid-upload: the part is kept */
+		if (pwrite(c->file, s->buf, (size_t)n, c->off) != n) {
+			fail_req(c, 500, "cannot write the upload");
+			c->state = F_CLOSING;
+			return 0;
+		}
+		sk_hash_update(&c->h, s->buf, (size_t)n);
+		c->off += n;
+		if (c->off == c->end)
+			c->state = F_SUMWAIT;
+		return 0;
+	}
+	n = sk_frame_dec_read(&c->dec, c->fd, CTLMAX);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	while (c->state == F_REQ || c->state == F_SUMWAIT) {
+		if ((rc = sk_frame_dec_next(&c->dec, &payload, &plen)) == 0)
+			break;
+		if (rc == -1) {
+			fail_req(c, 400, "a request over 65536 bytes");
+			break;
+		}
+		request(c, payload, plen);
+	}
+	if (sk_frame_dec_pending(&c->dec) == 0)
+		sk_frame_dec_release(&c->dec);
+	return 0;
+}
+
+/* Writable: replies, then file data, then its checksum. */
+static int
+conn_write(struct fconn *c)
+{
+	char	sum[32];
+	ssize_t	n;
+
+	if (sk_buf_write(&c->out, c->fd) == -1)
+		return -1;
+	if (sk_buf_len(&c->out) > 0 || c->state != F_SEND)
+		return 0;
+	/* Hash each chunk as it goes: it is in the cache already. */
+	while (c->off < c->end) {
+		n = pread(c->file, c->srv->buf, (size_t)(c->end - c->off) <
+		    CHUNK ? (size_t)(c->end - c->off) : CHUNK, c->off);
+		if (n <= 0) {
+			/* The file shrank under us: the client sees the cut. */
+			return -1;
+		}
+		sk_hash_update(&c->h, c->srv->buf, (size_t)n);
+		c->off += n;
+		if (sk_buf_append(&c->out, c->srv->buf, (size_t)n) == -1)
+			return -1;
+		if (sk_buf_write(&c->out, c->fd) == -1)
+			return -1;
+		if (sk_buf_len(&c->out) > 0)
+			return 0;
+	}
+	snprintf(sum, sizeof(sum), "%016" PRIx64, sk_hash_final(&c->h));
+	reply(c, "SUM %s", sum);
+	close(c->file);
+	c->file = -1;
+	c->state = F_REQ;
+	return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
+}
+
+static void
+on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct fconn	*c = arg;
+	int		 want;
+
+	(void)fd;
+	if (((mask & SK_READ) && conn_read(c) == -1) ||
+	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
+	    c->state == F_SEND ? conn_write(c) : 0) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (c->state == F_CLOSING && sk_buf_len(&c->out) == 0) {
+		conn_close(c);
+		return;
+	}
+	/* Reading waits while a reply or a download is going out. */
+	want = sk_buf_len(&c->out) > 0 || c->state == F_SEND ? SK_WRITE :
+	    SK_READ;
+	if (sk_buf_len(&c->out) == 0 && sk_buf_len(&c->out) < CHUNK)
+		sk_buf_release(&c->out);
+	(void)sk_loop_mod(NULL, loop, c->fd, want);
+}
+
+static void
+on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
+{
+	struct fsrv		*s = arg;
+	struct sockaddr_storage	 ss;
+	struct fconn		*c;
+	socklen_t		 sslen;
+	int			 fd;
+
+	(void)mask;
+	for (;;) {
+		sslen = sizeof(ss);
+		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1)
+			return;
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->srv = s;
+		c->fd = fd;
+		c->file = -1;
+		sk_frame_dec_init(&c->dec, CTLMAX);
+		sk_buf_init(&c->out, 0);
+		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
+		    sizeof(c->peer));
+		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->conns;
+		s->conns = c;
+		s->nconns++;
+		if (s->o->c.verbose)
+			cmd_err(CMD, "%s connected", c->peer);
+	}
+}
+
+static int
+serve(const struct fs_opts *o)
+{
+	struct fsrv	s;
+	char		err[SK_ERRLEN];
+	int		status = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.lfd = -1;
+	if (realpath(o->dir, s.root) == NULL) {
+		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if ((s.buf = malloc(CHUNK)) == NULL ||
+	    (s.lfd = sk_net_listen(err, o->host, o->port, o->c.family,
+	    SOCK_STREAM)) == -1 || sk_net_nonblock(err, s.lfd, 1) == -1 ||
+	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
+	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
+	    cmd_signals_init(CMD, s.loop) == -1) {
+		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
+		status = EXIT_RUNTIME;
+	} else {
+		cmd_listening(CMD, s.lfd);
+		if (sk_loop_run(err, s.loop) == -1) {
+			cmd_err(CMD, "%s", err);
+			status = EXIT_RUNTIME;
+		}
+		cmd_signals_fini(s.loop);
+	}
+	while (s.conns != NULL)
+		conn_close(s.conns);
+	if (s.lfd != -1)
+		close(s.lfd);
+	sk_loop_free(s.loop);
+	free(s.buf);
+	return status;
+}
+
+/* Clients: one connection, blocking, every wait bounded by -w. */
+
+struct client {
+	const struct fs_opts	*o;
+	int			 fd;
+	int			 ms;		/* -w */
+	char			 line[CTLMAX + 1];
+	long long		 start_ms;
+	long long		 shown_ms;
+};
+
+static int
+send_line(struct client *cl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+send_line(struct client *cl, const char *fmt, ...)
+{
+	struct sk_buf	b;
+	char		line[PATH_MAX + 64];
+	va_list		ap;
+	int		n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		cmd_err(CMD, "request too long");
+		return -1;
+	}
+	sk_buf_init(&b, 0);
+	rc = sk_frame_encode(&b, line, (size_t)n) == -1 ||
+	    sk_net_send_all(NULL, cl->fd, sk_buf_data(&b), sk_buf_len(&b),
+	    cl->ms) == -1 ? -1 : 0;
+	sk_buf_release(&b);
+	if (rc == -1)
+		cmd_err(CMD, "send: %s", strerror(errno));
+	return rc;
+}
+
+/* Receive one control frame into cl->line; -1 after a message. */
+static int
+recv_line(struct client *cl)
+{
+	uint8_t		hdr[SK_FRAME_HDRLEN];
+	uint32_t	n;
+
+	if (sk_net_recv_exact(NULL, cl->fd, hdr, sizeof(hdr), cl->ms) !=
+	    sizeof(hdr)) {
+		cmd_err(CMD, "the server closed the connection%s%s",
+		    errno == ETIMEDOUT ? ": " : "",
+		    errno == ETIMEDOUT ? strerror(errno) : "");
+		return -1;
+	}
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n > CTLMAX || sk_net_recv_exact(NULL, cl->fd, cl->line, n,
+	    cl->ms) != (ssize_t)n) {
+		cmd_err(CMD, "a malformed reply from the server");
+		return -1;
+	}
+	cl->line[n] = '\0';
+	return 0;
+}
+
+/* Expect "OK ..."; an ERR is reported as it came.  Returns the rest. */
+static const char *
+expect_ok(struct client *cl)
+{
+	if (recv_line(cl) == -1)
+		return NULL;
+	if (strncmp(cl->line, "OK", 2) == 0 &&
+	    (cl->line[2] == '\0' || cl->line[2] == ' '))
+		return cl->line + (cl->line[2] ? 3 : 2);
+	if (strncmp(cl->line, "ERR ", 4) == 0)
+		cmd_err(CMD, "server: %s", cl->line + 4);
+	else
+		cmd_err(CMD, "an unexpected reply from the server");
+	return NULL;
+}
+
+static int
+connect_hello(struct client *cl)
+{
+	struct sk_net_dial	dial;
+	char			err[SK_ERRLEN];
+
+	memset(&dial, 0, sizeof(dial));
+	dial.family = cl->o->c.family;
+	dial.timeout_ms = cl->ms;
+	if ((cl->fd = sk_net_connect(err, cl->o->host, cl->o->port,
+	    &dial)) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	cl->start_ms = sk_loop_now_ms();
+	if (send_line(cl, "HELLO %d", VERSION) == -1 ||
+	    expect_ok(cl) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Progress on a terminal, a few times a second; quiet in pipes. */
+static void
+progress(struct client *cl, long long done, long long total, int last)
+{
+	long long	now = sk_loop_now_ms(), ms;
+	double		rate;
+
+	if (!isatty(STDERR_FILENO) || (!last && now - cl->shown_ms < 200))
+		return;
+	cl->shown_ms = now;
+	ms = now - cl->start_ms > 0 ? now - cl->start_ms : 1;
+	rate = (double)done / ms * 1000;
+	fprintf(stderr, "\r%5.1f%%  %lld / %lld MB  %.1f MB/s  ETA %llds ",
+	    total > 0 ? 100.0 * (double)done / (double)total : 100.0,
+	    done / 1000000, total / 1000000, rate / 1e6,
+	    rate > 0 ? (long long)((double)(total - done) / rate) : 0);
+	if (last)
+		fputc('\n', stderr);
+}
+
+static int
+client_get(struct client *cl)
+{
+	const struct fs_opts	*o = cl->o;
+	const char		*local, *rest;
+	char			*tmp = NULL, sum[32];
+	uint8_t			*buf = NULL;
+	struct sk_hash		 h;
+	struct stat		 st;
+	long long		 size, got, resumed = 0;
+	ssize_t			 n;
+	int			 fd = -1, to_stdout, status = EXIT_RUNTIME;
+
+	local = o->output != NULL ? o->output : base_name(o->path);
+	to_stdout = strcmp(local, "-") == 0;
+	if (!to_stdout && (*local == '\0' || strcmp(local, ".") == 0 ||
+	    strcmp(local, "..") == 0)) {
+		cmd_err(CMD, "no local name in '%s': use -o LOCAL", o->path);
+		return EXIT_USAGE;
+	}
+	sk_hash_init(&h);
+	if ((buf = malloc(CHUNK)) == NULL)
+		goto out;
+	if (to_stdout)
+		fd = STDOUT_FILENO;
+	else {
+		if (asprintf(&tmp, "%s" PART, local) == -1)
+			goto out;
+		fd = open(tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		    (o->no_resume ? O_TRUNC : 0), 0644);
+		if (fd == -1 || fstat(fd, &st) == -1) {
+			cmd_err(CMD, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		resumed = st.st_size;
+		/* The part already here is verified too: hash it now. */
+		if (resumed > 0 && hash_prefix(fd, resumed, &h, buf) == -1) {
+			cmd_err(CMD, "%s: cannot read it", tmp);
+			goto out;
+		}
+	}
+	if (connect_hello(cl) == -1 || send_line(cl, "STAT %s",
+	    o->path) == -1 || (rest = expect_ok(cl)) == NULL)
+		goto out;
+	if (rest[0] != 'f') {
+		cmd_err(CMD, "%s: not a regular file", o->path);
+		goto out;
+	}
+	size = strtoll(rest + 2, NULL, 10);
+	if (resumed > size) {
+		/* Longer than the file: not a part of it.  Start over. */
+		if (ftruncate(fd, 0) == -1)
+			goto out;
+		resumed = 0;
+		sk_hash_init(&h);
+	}
+	if (send_line(cl, "GET %lld %s", resumed, o->path) == -1 ||
+	    (rest = expect_ok(cl)) == NULL)
+		goto out;
+	size = strtoll(rest, NULL, 10);
+	if (!to_stdout && lseek(fd, (off_t)resumed, SEEK_SET) == -1)
+		goto out;
+	for (got = resumed; got < size; got += n) {
+		n = size - got < CHUNK ? (ssize_t)(size - got) : CHUNK;
+		n = sk_net_recv_exact(NULL, cl->fd, buf, (size_t)n, cl->ms);
+		if (n <= 0) {
+			cmd_err(CMD, "the transfer was cut at %lld of %lld "
+			    "bytes%s", got, size, to_stdout ? "" :
+			    ": run again to resume");
+			goto out;
+		}
+		sk_hash_update(&h, buf, (size_t)n);
+		if (sk_net_write_all(NULL, fd, buf, (size_t)n) == -1) {
+			cmd_err(CMD, "write %s: %s", to_stdout ? "stdout" : tmp,
+			    strerror(errno));
+			goto out;
+		}
+		progress(cl, got + n, size, 0);
+	}
+	progress(cl, size, size, 1);
+	if (recv_line(cl) == -1)
+		goto out;
+	snprintf(sum, sizeof(sum), "SUM %016" PRIx64, sk_hash_final(&h));
+	if (strcmp(cl->line, sum) != 0) {
+		cmd_err(CMD, "checksum mismatch for %s%s", o->path,
+		    resumed > 0 ? ": the partial file was corrupt; removed, "
+		    "run again" : ": removed");
+		if (!to_stdout)
+			(void)unlink(tmp);
+		goto out;
+	}
+	if (!to_stdout && (fsync(fd) == -1 || rename(tmp, local) == -1)) {
+		cmd_err(CMD, "%s: %s", local, strerror(errno));
+		goto out;
+	}
+	if (o->c.verbose)
+		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
+		    "verified", local, size, resumed,
+		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
+	status = 0;
+out:
+	if (fd != -1 && !to_stdout)
+		close(fd);
+	free(tmp);
+	free(buf);
+	return status;
+}
+
+static int
+client_put(struct client *cl)
+{
+	const struct fs_opts	*o = cl->o;
+	const char		*remote, *rest;
+	uint8_t			*buf = NULL;
+	struct sk_hash		 h;
+	struct stat		 st;
+	long long		 off, at;
+	ssize_t			 n;
+	int			 fd, status = EXIT_RUNTIME;
+
+	remote = o->path != NULL ? o->path : base_name(o->local);
+	if ((fd = open(o->local, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		cmd_err(CMD, "%s: %s", o->local, fd == -1 ? strerror(errno) :
+		    "not a regular file");
+		if (fd != -1)
+			close(fd);
+		return EXIT_RUNTIME;
+	}
+	if ((buf = malloc(CHUNK)) == NULL || connect_hello(cl) == -1 ||
+	    send_line(cl, "PUT %lld %s", (long long)st.st_size,
+	    remote) == -1 || (rest = expect_ok(cl)) == NULL)
+		goto out;
+	off = strtoll(rest, NULL, 10);
+	if (off < 0 || off > st.st_size) {
+		cmd_err(CMD, "a malformed reply from the server");
+		goto out;
+	}
+	sk_hash_init(&h);
+	if (off > 0 && hash_prefix(fd, (off_t)off, &h, buf) == -1)
+		goto out;
+	for (at = off; at < st.st_size; at += n) {
+		n = pread(fd, buf, st.st_size - at < CHUNK ?
+		    (size_t)(st.st_size - at) : CHUNK, (off_t)at);
+		if (n <= 0) {
+			cmd_err(CMD, "%s changed while it was sent", o->local);
+			goto out;
+		}
+		sk_hash_update(&h, buf, (size_t)n);
+		if (sk_net_send_all(NULL, cl->fd, buf, (size_t)n,
+		    cl->ms) == -1) {
+			cmd_err(CMD, "the transfer was cut at %lld of %lld "
+			    "bytes: run again to resume", at,
+			    (long long)st.st_size);
+			goto out;
+		}
+		progress(cl, at + n, st.st_size, 0);
+	}
+	progress(cl, st.st_size, st.st_size, 1);
+	if (send_line(cl, "SUM %016" PRIx64, sk_hash_final(&h)) == -1 ||
+	    expect_ok(cl) == NULL)
+		goto out;
+	if (o->c.verbose)
+		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
+		    "verified", remote, (long long)st.st_size, off,
+		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
+	status = 0;
+out:
+	close(fd);
+	free(buf);
+	return status;
+}
+
+static int
+client_ls(struct client *cl)
+{
+	const char	*rest;
+	char		 type, name[CTLMAX + 1], when[32];
+	long long	 n, i, size, mtime;
+	time_t		 t;
+	struct tm	 tm;
+
+	if (connect_hello(cl) == -1 || send_line(cl, "LS %s",
+	    cl->o->path) == -1 || (rest = expect_ok(cl)) == NULL)
+		return EXIT_RUNTIME;
+	n = strtoll(rest, NULL, 10);
+	for (i = 0; i < n; i++) {
+		if (recv_line(cl) == -1 || sscanf(cl->line, "%c %lld %lld",
+		    &type, &size, &mtime) != 3 ||
+		    (rest = strchr(cl->line, ' ')) == NULL ||
+		    (rest = strchr(rest + 1, ' ')) == NULL ||
+		    (rest = strchr(rest + 1, ' ')) == NULL) {
+			cmd_err(CMD, "a malformed listing");
+			return EXIT_RUNTIME;
+		}
+		snprintf(name, sizeof(name), "%s", rest + 1);
+		if (cl->o->c.json) {
+			printf("{\"name\":\"");
+			cmd_json_str(stdout, name);
+			printf("\",\"type\":\"%s\",\"size\":%lld,"
+			    "\"mtime\":%lld}\n", type == 'f' ? "file" :
+			    type == 'd' ? "dir" : type == 'l' ? "link" :
+			    "other", size, mtime);
+			continue;
+		}
+		t = (time_t)mtime;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		printf("%c %12lld  %s  %s%s\n", type == 'f' ? '-' : type,
+		    size, when, name, type == 'd' ? "/" : "");
+	}
+	return cmd_finish_stdout(CMD);
+}
+
+int
+cmd_fileserve(int argc, char **argv)
+{
+	struct fs_opts	o;
+	struct client	cl;
+	int		status;
+
+	if (parse_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	if (o.c.help)
+		return cmd_help(usage_text);
+	if (o.action == A_SERVE)
+		return serve(&o);
+	memset(&cl, 0, sizeof(cl));
+	cl.o = &o;
+	cl.fd = -1;
+	cl.ms = (int)(o.wait_s * 1000);
+	status = o.action == A_GET ? client_get(&cl) :
+	    o.action == A_PUT ? client_put(&cl) : client_ls(&cl);
+	if (cl.fd != -1)
+		close(cl.fd);
+	return status;
+}
