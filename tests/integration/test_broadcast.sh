@@ -9,7 +9,10 @@ listen_on() {
 	shift 2
 	: >"$name.out"
 	: >"$name.err"
-	on_host "$host" "$SK" broadcast listen "$@" >>"$name.out" 2>>"$name.err" &
+	# ip netns exec execs the command, so $! is the listener itself.
+	eval "ns=\$NS_$host"
+	ip netns exec "$ns" "$SK" broadcast listen "$@" >>"$name.out" \
+	    2>>"$name.err" &
 	track $!
 	eval "LPID_$name=$!"
 	wait_for "$name.err" 'listening on ' || fail "$name did not listen"
@@ -79,7 +82,8 @@ t_ipv6_multicast() {
 
 t_announce_and_discover() {
 	lan_setup a b
-	on_host b "$SK" broadcast discover --timeout 4 >found 2>derr &
+	ip netns exec "$NS_b" "$SK" broadcast discover --timeout 4 >found \
+	    2>derr &
 	dpid=$!
 	track $dpid
 	wait_for derr 'listening on ' || fail "discover did not listen"

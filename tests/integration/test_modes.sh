@@ -148,16 +148,36 @@ t_bulk_50mib_with_nc_and_socat() {
 	wait_exit "$SPID" || fail "server did not exit"
 	cmp -s a s.out || fail "server got a different file from socat"
 	cmp -s b got_b || fail "socat got a different file"
-	# nc and socat servers, sockkit client.
-	timeout 60 nc -lv 127.0.0.1 0 <b >nc_got 2>nc.err &
-	track $!
+	# An nc server.  nc -l stops sending when the client half-closes
+	# (the bug sockkit's stdio server fixes), so each direction alone:
+	# sockkit -> nc, then nc -> sockkit with our stdin held open until
+	# all of b has come.
+	timeout 60 nc -lv 127.0.0.1 0 >nc_got 2>nc.err </dev/null &
 	ncpid=$!
+	track $ncpid
 	wait_for nc.err '^Listening on ' || fail "nc did not listen"
 	port=$(sed -n 's/^Listening on .* \([0-9][0-9]*\)$/\1/p' nc.err)
-	timeout 60 "$SK" tcp-client 127.0.0.1 "$port" <a >got_b ||
+	timeout 60 "$SK" tcp-client 127.0.0.1 "$port" <a >/dev/null ||
 	    fail "client to nc"
 	wait_exit $ncpid || fail "nc did not finish"
 	cmp -s a nc_got || fail "nc server got a different file"
+	timeout 60 nc -lv 127.0.0.1 0 <b 2>nc2.err >/dev/null &
+	ncpid=$!
+	track $ncpid
+	wait_for nc2.err '^Listening on ' || fail "nc did not listen"
+	port=$(sed -n 's/^Listening on .* \([0-9][0-9]*\)$/\1/p' nc2.err)
+	mkfifo hold
+	timeout 60 "$SK" tcp-client 127.0.0.1 "$port" <hold >got_b &
+	cpid=$!
+	track $cpid
+	exec 4>hold
+	i=0
+	while [ "$(stat -c %s got_b)" -lt 52428800 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	exec 4>&-
+	wait_exit $cpid || fail "client did not finish"
 	cmp -s b got_b || fail "we got a different file from nc"
 	timeout 60 socat -d -d -t 30 TCP-LISTEN:0,bind=127.0.0.1 \
 	    'SYSTEM:exec 3<&0; cat <&3 >socat_got & cat b; wait' \

@@ -1,0 +1,314 @@
+# test_fileserve.sh - fileserve get/put/ls over loopback and across two
+# test hosts (network namespaces): byte-identical transfers, resume after
+# a killed client or server, corrupt partial files caught, paths confined,
+# concurrent clients, and a fake server that lies.
+
+# fs_serve NAME ARGS...: serve on 127.0.0.1 port 0 (sets PORT, SPID).
+fs_serve() {
+	name=$1
+	shift
+	start_server "$name" fileserve serve "$@" 127.0.0.1 0
+}
+
+t_fs_get_put_ls_loopback() {
+	mkdir -p srv/sub cli
+	random_file srv/data.bin 20000000
+	echo small >srv/sub/small.txt
+	: >srv/empty
+	fs_serve s -d srv --allow-upload
+	cd cli
+	expect_exit 0 "$SK" fileserve get 127.0.0.1 "$PORT" data.bin
+	cmp -s data.bin ../srv/data.bin || fail "get differs"
+	[ ! -e data.bin.sockkit-part ] || fail "part file left"
+	expect_exit 0 "$SK" fileserve get 127.0.0.1 "$PORT" empty
+	[ -f empty ] && [ ! -s empty ] || fail "empty file"
+	expect_exit 0 "$SK" fileserve get -o - 127.0.0.1 "$PORT" \
+	    sub/small.txt >out
+	[ "$(cat out)" = small ] || fail "-o -: $(cat out)"
+	expect_exit 0 "$SK" fileserve get -o renamed 127.0.0.1 "$PORT" \
+	    sub/small.txt
+	[ "$(cat renamed)" = small ] || fail "-o"
+	random_file up.bin 7000000
+	expect_exit 0 "$SK" fileserve put 127.0.0.1 "$PORT" up.bin sub/up.bin
+	cmp -s up.bin ../srv/sub/up.bin || fail "put differs"
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >ls.out
+	grep -q ' data.bin$' ls.out && grep -q ' sub/$' ls.out ||
+	    fail "ls: $(cat ls.out)"
+	expect_exit 0 "$SK" fileserve ls --json 127.0.0.1 "$PORT" sub >ls.json
+	python3 -c '
+import json, sys
+e = [json.loads(l) for l in open("ls.json")]
+names = [x["name"] for x in e]
+assert names == ["small.txt", "up.bin"], names
+assert e[1]["size"] == 7000000 and e[1]["type"] == "file", e' ||
+	    fail "ls --json: $(cat ls.json)"
+	cd ..
+	stop_server
+	# Read-only by default.
+	fs_serve r -d srv
+	expect_exit 1 "$SK" fileserve put 127.0.0.1 "$PORT" srv/empty x 2>err
+	one_line err "sockkit: fileserve: server: 403 uploads are not allowed"
+	stop_server
+}
+
+t_fs_paths_confined() {
+	mkdir -p srv/sub out
+	echo secret >outside.txt
+	echo inside >srv/sub/in.txt
+	ln -s "$PWD/outside.txt" srv/escape
+	ln -s sub/in.txt srv/fine
+	mkfifo srv/fifo
+	ln -s "$PWD/outside.txt" srv/sub/link-target
+	fs_serve s -d srv --allow-upload
+	cd out
+	for p in ../outside.txt sub/../../outside.txt /etc/passwd escape \
+	    fifo; do
+		expect_exit 1 "$SK" fileserve get -o x 127.0.0.1 "$PORT" "$p" \
+		    2>err
+		grep -q "sockkit: fileserve:" err || fail "$p: $(cat err)"
+		[ ! -e x ] || fail "$p was written"
+	done
+	# A symlink that stays inside is fine.
+	expect_exit 0 "$SK" fileserve get 127.0.0.1 "$PORT" fine
+	[ "$(cat fine)" = inside ] || fail "inner symlink"
+	echo evil >evil
+	for p in ../evil /tmp/evil sub/../../evil escape sub/link-target; do
+		expect_exit 1 "$SK" fileserve put 127.0.0.1 "$PORT" evil "$p" \
+		    2>err
+	done
+	[ "$(cat ../outside.txt)" = secret ] || fail "outside file written"
+	[ ! -e ../evil ] && [ ! -e /tmp/evil ] || fail "wrote outside DIR"
+	cd ..
+	stop_server
+}
+
+t_fs_resume_after_killed_client() {
+	mkdir -p srv cli
+	random_file srv/big.bin 300000000
+	fs_serve s -d srv
+	cd cli
+	# Cut a download mid-way: kill the client once its part file grows.
+	"$SK" fileserve get 127.0.0.1 "$PORT" big.bin 2>/dev/null &
+	gpid=$!
+	track $gpid
+	i=0
+	while [ "$(stat -c %s big.bin.sockkit-part 2>/dev/null || echo 0)" \
+	    -lt 20000000 ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -KILL $gpid 2>/dev/null
+	wait $gpid 2>/dev/null
+	part=$(stat -c %s big.bin.sockkit-part 2>/dev/null || echo 0)
+	if [ ! -e big.bin ]; then
+		[ "$part" -gt 0 ] || fail "no partial file"
+		[ "$part" -lt 300000000 ] || fail "nothing was left to resume"
+	fi
+	rm -f big.bin
+	# Resume: only the rest comes, the whole is verified.
+	expect_exit 0 "$SK" fileserve get -v 127.0.0.1 "$PORT" big.bin 2>err
+	cmp -s big.bin ../srv/big.bin || fail "resumed file differs"
+	grep -Eq "big.bin: 300000000 bytes \(($part|0) resumed\).*verified" \
+	    err || fail "$(cat err)"
+	cd ..
+	stop_server
+}
+
+t_fs_corrupt_partial_is_caught() {
+	mkdir -p srv cli
+	random_file srv/f.bin 5000000
+	fs_serve s -d srv
+	cd cli
+	# A partial file that is not the file's start.
+	head -c 1000000 /dev/urandom >f.bin.sockkit-part
+	expect_exit 1 "$SK" fileserve get 127.0.0.1 "$PORT" f.bin 2>err
+	one_line err "sockkit: fileserve: checksum mismatch for f.bin: the partial file was corrupt; removed, run again"
+	[ ! -e f.bin ] || fail "a corrupt file was put in place"
+	[ ! -e f.bin.sockkit-part ] || fail "the corrupt part was kept"
+	expect_exit 0 "$SK" fileserve get 127.0.0.1 "$PORT" f.bin
+	cmp -s f.bin ../srv/f.bin || fail "second try differs"
+	# A partial file longer than the file: started over, not trusted.
+	head -c 6000000 /dev/urandom >f.bin.sockkit-part
+	rm f.bin
+	expect_exit 0 "$SK" fileserve get 127.0.0.1 "$PORT" f.bin
+	cmp -s f.bin ../srv/f.bin || fail "longer part not replaced"
+	cd ..
+	stop_server
+}
+
+t_fs_upload_resume_after_killed_server() {
+	mkdir -p srv
+	random_file up.bin 200000000
+	fs_serve s -d srv --allow-upload
+	"$SK" fileserve put 127.0.0.1 "$PORT" up.bin 2>/dev/null &
+	ppid=$!
+	track $ppid
+	i=0
+	while [ "$(stat -c %s srv/.up.bin.sockkit-part 2>/dev/null || echo 0)" \
+	    -lt 20000000 ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -KILL "$SPID"
+	wait "$SPID" 2>/dev/null
+	wait $ppid 2>/dev/null
+	if [ ! -e srv/up.bin ]; then
+		[ -e srv/.up.bin.sockkit-part ] || fail "no partial upload"
+	fi
+	[ ! -e srv/up.bin ] || cmp -s up.bin srv/up.bin ||
+	    fail "a truncated file under the final name"
+	fs_serve s2 -d srv --allow-upload
+	expect_exit 0 "$SK" fileserve put -v 127.0.0.1 "$PORT" up.bin 2>err
+	cmp -s up.bin srv/up.bin || fail "resumed upload differs"
+	[ ! -e srv/.up.bin.sockkit-part ] || fail "part left"
+	stop_server
+}
+
+t_fs_20_concurrent_gets() {
+	mkdir -p srv cli
+	i=0
+	while [ $i -lt 20 ]; do
+		random_file "srv/f$i" $((1000000 + i * 123457))
+		i=$((i + 1))
+	done
+	fs_serve s -d srv
+	cd cli
+	pids=""
+	i=0
+	while [ $i -lt 20 ]; do
+		timeout 60 "$SK" fileserve get 127.0.0.1 "$PORT" "f$i" \
+		    2>"err$i" &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for p in $pids; do
+		wait "$p" || fail "a get failed: $(cat err*)"
+	done
+	i=0
+	while [ $i -lt 20 ]; do
+		cmp -s "f$i" "../srv/f$i" || fail "f$i differs"
+		i=$((i + 1))
+	done
+	cd ..
+	stop_server
+}
+
+# A fake server that answers a GET with data that does not match its SUM,
+# and lists names that point outside: the client writes nothing it was
+# not asked to, and reports the mismatch.
+t_fs_fake_server_is_not_trusted() {
+	python3 - >fake.port 2>fake.err <<'PY' &
+import socket, struct
+def frame(s):
+    return struct.pack(">I", len(s)) + s
+def recv_frame(c):
+    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
+    return c.recv(n, socket.MSG_WAITALL) if n else b""
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(4)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+for _ in range(2):
+    c, _ = l.accept()
+    c.settimeout(20)
+    recv_frame(c)
+    c.sendall(frame(b"OK 1"))
+    req = recv_frame(c)
+    if req.startswith(b"STAT"):
+        c.sendall(frame(b"OK f 5 0"))
+        recv_frame(c)
+        c.sendall(frame(b"OK 5 0") + b"hello" + frame(b"SUM 0000000000000000"))
+    else:
+        c.sendall(frame(b"OK 1") + frame(b"f 5 0 ../../../tmp/pwned"))
+    c.close()
+PY
+	track $!
+	wait_for fake.port '^[0-9]+$' || fail "fake server"
+	mkdir cli
+	cd cli
+	expect_exit 1 "$SK" fileserve get 127.0.0.1 "$(cat ../fake.port)" \
+	    want.txt 2>err
+	one_line err "sockkit: fileserve: checksum mismatch for want.txt: removed"
+	[ -z "$(ls)" ] || [ "$(ls)" = err ] || fail "wrote: $(ls)"
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$(cat ../fake.port)" >ls
+	grep -q 'tmp/pwned' ls || fail "listing: $(cat ls)"
+	[ ! -e /tmp/pwned ] || fail "a listed name was written"
+	cd ..
+}
+
+t_fs_bad_requests() {
+	mkdir srv
+	fs_serve s -d srv
+	python3 - "$PORT" <<'PY' || fail "bad requests"
+import socket, struct, sys
+port = int(sys.argv[1])
+def frame(s):
+    return struct.pack(">I", len(s)) + s
+def ask(*frames):
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.sendall(b"".join(frames))
+    out = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        out += d
+    return out
+assert b"505" in ask(frame(b"HELLO 2"))
+assert b"400" in ask(frame(b"NOPE"))
+assert b"400" in ask(frame(b"HELLO 1"), frame(b"GET x y"))
+assert b"400" in ask(frame(b"HELLO 1"), struct.pack(">I", 1 << 30))
+assert b"400" in ask(frame(b"HELLO 1"), frame(b"LS a\x00b"))
+PY
+	# The server still serves after all that.
+	echo ok >srv/ok
+	expect_exit 0 "$SK" fileserve get -o - 127.0.0.1 "$PORT" ok >out
+	[ "$(cat out)" = ok ] || fail "server hurt"
+	stop_server
+	expect_exit 2 "$SK" fileserve 2>err
+	one_line err "sockkit: fileserve: missing serve, get, put or ls"
+	expect_exit 2 "$SK" fileserve get 127.0.0.1 2>err
+	one_line err "sockkit: fileserve: missing HOST PORT REMOTE_PATH"
+}
+
+# Two hosts of our own: serve in one, get and put from the other,
+# including 1 GiB byte-identical and a cut, resumed download.
+t_fs_two_hosts() {
+	lan_setup a b
+	mkdir -p srv cli
+	head -c 1073741824 /dev/urandom >srv/gig.bin
+	: >fs.err
+	# ip netns exec execs the command: $! is the server itself.
+	ip netns exec "$NS_a" "$SK" fileserve serve -d srv --allow-upload \
+	    10.231.0.1 0 2>>fs.err &
+	track $!
+	wait_for fs.err 'listening on ' || fail "serve on a"
+	port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' fs.err)
+	cd cli
+	ip netns exec "$NS_b" "$SK" fileserve get 10.231.0.1 "$port" gig.bin \
+	    2>/dev/null &
+	gpid=$!
+	track $gpid
+	i=0
+	while [ "$(stat -c %s gig.bin.sockkit-part 2>/dev/null || echo 0)" \
+	    -lt 100000000 ] && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -KILL $gpid 2>/dev/null
+	wait $gpid 2>/dev/null
+	rm -f gig.bin
+	expect_exit 0 ip netns exec "$NS_b" "$SK" fileserve get -v 10.231.0.1 \
+	    "$port" gig.bin 2>err
+	cmp -s gig.bin ../srv/gig.bin || fail "1 GiB differs"
+	grep -Eq '\([1-9][0-9]* resumed\)' err || fail "not resumed: $(cat err)"
+	random_file up.bin 30000000
+	expect_exit 0 ip netns exec "$NS_b" "$SK" fileserve put 10.231.0.1 \
+	    "$port" up.bin
+	cmp -s up.bin ../srv/up.bin || fail "put across hosts differs"
+	on_host b "$SK" fileserve ls 10.231.0.1 "$port" >ls ||
+	    fail "ls across hosts"
+	grep -q ' gig.bin$' ls || fail "ls: $(cat ls)"
+	cd ..
+}
