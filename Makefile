@@ -113,6 +113,7 @@ bench: sockkit
 	@sh bench/bulk.sh
 	@sh bench/reqrate.sh
 	@sh bench/idle.sh
+	@sh bench/fileserve.sh
 
 install: sockkit
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

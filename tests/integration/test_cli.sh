@@ -111,7 +111,8 @@ t_help_matches_man_page() {
 	[ -f "$man" ] || fail "no docs/sockkit.1"
 	# Every long option a built command's --help names is in the man page.
 	: >missing
-	for c in tcp-server tcp-client udp-server udp-client broadcast; do
+	for c in tcp-server tcp-client udp-server udp-client broadcast \
+	    fileserve; do
 		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >opts
 		while read -r opt; do
 			grep -q -- "${opt#--}" "$man" || echo "$c $opt" >>missing
