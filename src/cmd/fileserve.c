@@ -13,6 +13,9 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -249,6 +252,7 @@ struct fconn {
 	struct sk_buf		 out;
 	int			 file;		/* -1 when none */
 	off_t			 off;		/* next byte to send or write */
+	off_t			 hashed;	/* get: bytes hashed so far */
 	off_t			 end;
 	struct sk_hash		 h;
 	char			*tmp;		/* put: the partial file */
@@ -466,7 +470,7 @@ do_get(struct fconn *c, long long off, const char *p)
 		return;
 	}
 	c->file = fd;
-	c->off = (off_t)off;
+	c->off = c->hashed = (off_t)off;
 	c->end = st.st_size;
 	reply(c, "OK %lld %lld", (long long)st.st_size,
 	    (long long)st.st_mtime);
@@ -682,33 +686,71 @@ conn_read(struct fconn *c)
 	return 0;
 }
 
+/*
+ * Send file bytes [off, hashed): with sendfile on Linux, straight from the
+ * page cache; elsewhere from our copy.  Returns 1 when the socket is full,
+ * 0 when all of it went, -1 on error.
+ */
+static int
+send_hashed(struct fconn *c)
+{
+	ssize_t	n;
+
+	while (c->off < c->hashed) {
+#ifdef __linux__
+		n = sendfile(c->fd, c->file, &c->off, (size_t)(c->hashed -
+		    c->off));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0)
+			return -1;
+#else
+		/* The chunk hashed last is still in the shared buffer. */
+		n = sk_net_write(c->fd, c->srv->buf + (CHUNK -
+		    (c->hashed - c->off)), (size_t)(c->hashed - c->off));
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0)
+			return -1;
+		c->off += n;
+#endif
+	}
+	return 0;
+}
+
 /* Writable: replies, then file data, then its checksum. */
 static int
 conn_write(struct fconn *c)
 {
 	char	sum[32];
 	ssize_t	n;
+	int	rc;
 
 	if (sk_buf_write(&c->out, c->fd) == -1)
 		return -1;
 	if (sk_buf_len(&c->out) > 0 || c->state != F_SEND)
 		return 0;
-	/* Hash each chunk as it goes: it is in the cache already. */
-	while (c->off < c->end) {
-		n = pread(c->file, c->srv->buf, (size_t)(c->end - c->off) <
-		    CHUNK ? (size_t)(c->end - c->off) : CHUNK, c->off);
-		if (n <= 0) {
-			/* The file shrank under us: the client sees the cut. */
-			return -1;
-		}
+	/*
+	 * Hash each chunk just before it goes: read once into the cache,
+	 * then sent from the page cache without another copy.
+	 */
+	for (;;) {
+		if ((rc = send_hashed(c)) != 0)
+			return rc == 1 ? 0 : -1;
+		if (c->hashed == c->end)
+			break;
+		n = pread(c->file, c->srv->buf, (size_t)(c->end - c->hashed) <
+		    CHUNK ? (size_t)(c->end - c->hashed) : CHUNK, c->hashed);
+		if (n <= 0)
+			return -1;	/* the file shrank: the client sees it */
 		sk_hash_update(&c->h, c->srv->buf, (size_t)n);
-		c->off += n;
-		if (sk_buf_append(&c->out, c->srv->buf, (size_t)n) == -1)
-			return -1;
-		if (sk_buf_write(&c->out, c->fd) == -1)
-			return -1;
-		if (sk_buf_len(&c->out) > 0)
-			return 0;
+#ifndef __linux__
+		/* Keep the copy at the buffer's end for send_hashed(). */
+		memmove(c->srv->buf + CHUNK - n, c->srv->buf, (size_t)n);
+#endif
+		c->hashed += n;
 	}
 	snprintf(sum, sizeof(sum), "%016" PRIx64, sk_hash_final(&c->h));
 	reply(c, "SUM %s", sum);
