@@ -60,8 +60,8 @@ static const char usage_text[] =
 
 #define CMD		"broadcast"
 #define SEND_PORT	"9999"
-#define DISCOVERY_PORT	"47474"
-#define MAGIC		"sockkit-announce 1 "
+#define DISCOVERY_PORT	ANNOUNCE_PORT
+#define MAGIC		ANNOUNCE_MAGIC
 #define NAMEMAX		64
 #define RBUFSZ		65536
 

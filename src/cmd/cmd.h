@@ -14,6 +14,13 @@
 
 struct sk_loop;
 
+/*
+ * LAN service discovery (broadcast announce/discover, fileserve serve
+ * --announce): "sockkit-announce 1 NAME PORT\n" to this UDP port.
+ */
+#define ANNOUNCE_MAGIC	"sockkit-announce 1 "
+#define ANNOUNCE_PORT	"47474"
+
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
 

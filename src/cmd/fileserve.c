@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
 #endif
@@ -56,6 +58,9 @@ static const char usage_text[] =
 "options:\n"
 "  -d, --dir DIR            serve: the directory shared (default .)\n"
 "      --allow-upload       serve: accept put\n"
+"      --announce[=NAME]    serve: announce NAME (default fileserve) on the\n"
+"                           LAN every second, for broadcast discover\n"
+"      --iface NAME         serve: the interface to announce on\n"
 "  -o, --output LOCAL       get: the local name, or - for stdout\n"
 "      --no-resume          get: start over, ignoring a partial file\n"
 "  -w SECONDS               client: connect and idle timeout (default 30)\n"
@@ -82,6 +87,8 @@ struct fs_opts {
 	enum action		 action;
 	const char		*dir;
 	int			 upload;
+	const char		*announce;	/* a name, or NULL */
+	const char		*iface;
 	const char		*output;
 	int			 no_resume;
 	long long		 wait_s;
@@ -93,7 +100,9 @@ struct fs_opts {
 
 enum {
 	OPT_UPLOAD = OPT_FIRST_CMD,
-	OPT_NO_RESUME
+	OPT_NO_RESUME,
+	OPT_ANNOUNCE,
+	OPT_IFACE
 };
 
 static int
@@ -105,6 +114,8 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		{ "allow-upload", no_argument,	     NULL, OPT_UPLOAD },
 		{ "output",	  required_argument, NULL, 'o' },
 		{ "no-resume",	  no_argument,	     NULL, OPT_NO_RESUME },
+		{ "announce",	  optional_argument, NULL, OPT_ANNOUNCE },
+		{ "iface",	  required_argument, NULL, OPT_IFACE },
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	static const char *const actions[] = { "serve", "get", "put", "ls" };
@@ -138,6 +149,18 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 			break;
 		case OPT_NO_RESUME:
 			o->no_resume = 1;
+			break;
+		case OPT_ANNOUNCE:
+			o->announce = optarg != NULL ? optarg : "fileserve";
+			if (*o->announce == '\0' || strlen(o->announce) > 64 ||
+			    strpbrk(o->announce, " \t\r\n") != NULL) {
+				cmd_usage_err(CMD, "--announce: a NAME is 1-64 "
+				    "characters, no spaces");
+				return -1;
+			}
+			break;
+		case OPT_IFACE:
+			o->iface = optarg;
 			break;
 		}
 	}
@@ -239,6 +262,10 @@ struct fsrv {
 	uint8_t			*buf;		/* CHUNK, shared */
 	int			 nconns;
 	struct fconn		*conns;
+	int			 afd;		/* --announce: UDP, or -1 */
+	char			 adgram[128];
+	size_t			 alen;
+	struct sockaddr_in	 adst;
 };
 
 enum fstate { F_REQ, F_SEND, F_RECV, F_SUMWAIT, F_CLOSING };
@@ -823,6 +850,46 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	}
 }
 
+/* --announce: one datagram a second to the LAN's broadcast address. */
+static void
+on_announce(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+	static int	 warned;
+
+	(void)loop;
+	(void)id;
+	if (sendto(s->afd, s->adgram, s->alen, 0, (struct sockaddr *)&s->adst,
+	    sizeof(s->adst)) == -1 && !warned) {
+		cmd_err(CMD, "announce: %s%s", strerror(errno),
+		    errno == ENETUNREACH && s->o->iface == NULL ?
+		    " (name the interface with --iface)" : "");
+		warned = 1;
+	}
+}
+
+static int
+start_announce(struct fsrv *s, char *err)
+{
+	if ((s->afd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, SK_ERRLEN, "announce: %s", strerror(errno));
+		return -1;
+	}
+	if (sk_net_broadcast(err, s->afd) == -1 || (s->o->iface != NULL &&
+	    sk_net_bind_iface(err, s->afd, s->o->iface) == -1))
+		return -1;
+	memset(&s->adst, 0, sizeof(s->adst));
+	s->adst.sin_family = AF_INET;
+	s->adst.sin_port = htons((uint16_t)atoi(ANNOUNCE_PORT));
+	s->adst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	s->alen = (size_t)snprintf(s->adgram, sizeof(s->adgram),
+	    ANNOUNCE_MAGIC "%s %d\n", s->o->announce,
+	    sk_net_local_port(NULL, s->lfd));
+	on_announce(s->loop, 0, s);
+	return sk_loop_timer_add(err, s->loop, 1000, 1000, on_announce, s) ==
+	    -1 ? -1 : 0;
+}
+
 static int
 serve(const struct fs_opts *o)
 {
@@ -833,6 +900,7 @@ serve(const struct fs_opts *o)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
+	s.afd = -1;
 	if (realpath(o->dir, s.root) == NULL) {
 		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
 		return EXIT_RUNTIME;
@@ -842,6 +910,7 @@ serve(const struct fs_opts *o)
 	    SOCK_STREAM)) == -1 || sk_net_nonblock(err, s.lfd, 1) == -1 ||
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
+	    (o->announce != NULL && start_announce(&s, err) == -1) ||
 	    cmd_signals_init(CMD, s.loop) == -1) {
 		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
 		status = EXIT_RUNTIME;
@@ -857,6 +926,8 @@ serve(const struct fs_opts *o)
 		conn_close(s.conns);
 	if (s.lfd != -1)
 		close(s.lfd);
+	if (s.afd != -1)
+		close(s.afd);
 	sk_loop_free(s.loop);
 	free(s.buf);
 	return status;

@@ -312,3 +312,25 @@ t_fs_two_hosts() {
 	grep -q ' gig.bin$' ls || fail "ls: $(cat ls)"
 	cd ..
 }
+
+# serve --announce: another host finds the server with broadcast discover
+# and fetches from what it found, knowing no address beforehand.
+t_fs_announce_discover_get() {
+	lan_setup a b
+	mkdir -p srv cli
+	echo found-me >srv/hello.txt
+	: >fs.err
+	ip netns exec "$NS_a" "$SK" fileserve serve -d srv --announce=pub \
+	    --iface eth0 0 2>>fs.err &
+	track $!
+	wait_for fs.err 'listening on ' || fail "serve on a"
+	ip netns exec "$NS_b" "$SK" broadcast discover --timeout 3 >found \
+	    2>derr || fail "nothing discovered: $(cat derr)"
+	read -r name host port <found
+	[ "$name" = pub ] && [ "$host" = 10.231.0.1 ] || fail "$(cat found)"
+	cd cli
+	expect_exit 0 ip netns exec "$NS_b" "$SK" fileserve get "$host" \
+	    "$port" hello.txt
+	[ "$(cat hello.txt)" = found-me ] || fail "fetched: $(cat hello.txt)"
+	cd ..
+}
