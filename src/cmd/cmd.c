@@ -151,6 +151,52 @@ cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	return 0;
 }
 
+int
+cmd_server_socket(const char *cmd, const struct common_opts *c,
+    const char *unix_path, const char *host, const char *port, int socktype)
+{
+	char	err[SK_ERRLEN];
+	int	fd;
+
+	if (unix_path != NULL)
+		fd = sk_net_unix_listen(err, unix_path, socktype);
+	else
+		fd = sk_net_listen(err, host, port, c->family, socktype);
+	if (fd == -1 || sk_net_nonblock(err, fd, 1) == -1) {
+		cmd_err(cmd, "%s", err);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+cmd_probe_opt(const char *cmd, struct probe_opts *p, int ch)
+{
+	long	n;
+
+	switch (ch) {
+	case OPT_SEND:
+		p->send = optarg;
+		if ((n = cmd_unescape(p->send)) == -1) {
+			cmd_usage_err(cmd, "--send: bad escape (use \\r \\n "
+			    "\\t \\0 \\\\ \\xHH)");
+			return -1;
+		}
+		p->sendlen = (size_t)n;
+		return 1;
+	case OPT_EXPECT:
+		if (*optarg == '\0') {
+			cmd_usage_err(cmd, "--expect: empty TEXT");
+			return -1;
+		}
+		p->expect = optarg;
+		return 1;
+	}
+	return 0;
+}
+
 void
 cmd_listening(const char *cmd, int fd)
 {

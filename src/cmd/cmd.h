@@ -93,6 +93,38 @@ int	cmd_number(const char *cmd, const char *what, const char *s,
 int	cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	    const char *unix_path, const char **host, const char **port);
 
+/*
+ * A server's socket: a Unix-domain one at unix_path when it is set, else
+ * bound to host and port; made nonblocking.  Returns the fd, or -1 after
+ * printing why.
+ */
+int	cmd_server_socket(const char *cmd, const struct common_opts *c,
+	    const char *unix_path, const char *host, const char *port,
+	    int socktype);
+
+/*
+ * The scripted-probe options the clients share: --send STRING (escapes
+ * understood) and --expect TEXT.  Put PROBE_LONGOPTS in the long option
+ * table and hand each option to cmd_probe_opt() after cmd_common().
+ */
+struct probe_opts {
+	char		*send;		/* unescaped, or NULL */
+	size_t		 sendlen;
+	const char	*expect;
+};
+
+enum {
+	OPT_SEND = 0x180,
+	OPT_EXPECT
+};
+
+#define PROBE_LONGOPTS							\
+	{ "send",	required_argument,	NULL,	OPT_SEND },	\
+	{ "expect",	required_argument,	NULL,	OPT_EXPECT }
+
+/* 1 when ch was a probe option, 0 when not, -1 after a usage error. */
+int	cmd_probe_opt(const char *cmd, struct probe_opts *p, int ch);
+
 /* Print "sockkit: CMD: listening on ADDR:PORT" for fd, flushed at once. */
 void	cmd_listening(const char *cmd, int fd);
 

@@ -905,9 +905,10 @@ serve(const struct fs_opts *o)
 		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
+	    SOCK_STREAM)) == -1)
+		return EXIT_RUNTIME;
 	if ((s.buf = malloc(CHUNK)) == NULL ||
-	    (s.lfd = sk_net_listen(err, o->host, o->port, o->c.family,
-	    SOCK_STREAM)) == -1 || sk_net_nonblock(err, s.lfd, 1) == -1 ||
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (o->announce != NULL && start_announce(&s, err) == -1) ||

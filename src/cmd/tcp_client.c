@@ -71,9 +71,7 @@ struct client_opts {
 	int			 frame;
 	long long		 max_frame;
 	long long		 parallel;
-	char			*send;		/* unescaped, or NULL */
-	size_t			 sendlen;
-	const char		*expect;
+	struct probe_opts	 p;		/* --send, --expect */
 	const char		*src_host;
 	const char		*src_port;
 	const char		*unix_path;
@@ -111,8 +109,6 @@ struct client {
 enum {
 	OPT_FRAME = OPT_FIRST_CMD,
 	OPT_MAX_FRAME,
-	OPT_SEND,
-	OPT_EXPECT,
 	OPT_PARALLEL
 };
 
@@ -147,13 +143,11 @@ parse_args(int argc, char **argv, struct client_opts *o)
 		{ "unix",	required_argument,	NULL,	'U' },
 		{ "frame",	no_argument,		NULL,	OPT_FRAME },
 		{ "max-frame",	required_argument,	NULL,	OPT_MAX_FRAME },
-		{ "send",	required_argument,	NULL,	OPT_SEND },
-		{ "expect",	required_argument,	NULL,	OPT_EXPECT },
+		PROBE_LONGOPTS,
 		{ "parallel",	required_argument,	NULL,	OPT_PARALLEL },
 		{ NULL,		0,			NULL,	0 }
 	};
 	int	ch, rc;
-	long	n;
 
 	memset(o, 0, sizeof(*o));
 	o->max_frame = SK_FRAME_MAX_DEFAULT;
@@ -162,7 +156,9 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:s:p:U:z",
 	    longopts, NULL)) != -1) {
-		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
+			rc = cmd_probe_opt(CMD, &o->p, ch);
+		if (rc == -1)
 			return -1;
 		if (rc == 1)
 			continue;
@@ -197,22 +193,6 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			    UINT32_MAX, &o->max_frame) == -1)
 				return -1;
 			break;
-		case OPT_SEND:
-			o->send = optarg;
-			if ((n = cmd_unescape(o->send)) == -1) {
-				cmd_usage_err(CMD, "--send: bad escape (use "
-				    "\\r \\n \\t \\0 \\\\ \\xHH)");
-				return -1;
-			}
-			o->sendlen = (size_t)n;
-			break;
-		case OPT_EXPECT:
-			if (*optarg == '\0') {
-				cmd_usage_err(CMD, "--expect: empty TEXT");
-				return -1;
-			}
-			o->expect = optarg;
-			break;
 		case OPT_PARALLEL:
 			if (cmd_number(CMD, "--parallel", optarg, 1, 10000,
 			    &o->parallel) == -1)
@@ -227,8 +207,8 @@ parse_args(int argc, char **argv, struct client_opts *o)
 		return -1;
 	}
 	if (o->zero) {
-		if (o->unix_path != NULL || o->send != NULL ||
-		    o->expect != NULL || o->frame) {
+		if (o->unix_path != NULL || o->p.send != NULL ||
+		    o->p.expect != NULL || o->frame) {
 			cmd_usage_err(CMD, "-z takes no -U, --send, --expect "
 			    "or --frame");
 			return -1;
@@ -472,9 +452,9 @@ setup(struct client *cl)
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	if (o->expect != NULL) {
-		cl->m.text = o->expect;
-		cl->m.tlen = strlen(o->expect);
+	if (o->p.expect != NULL) {
+		cl->m.text = o->p.expect;
+		cl->m.tlen = strlen(o->p.expect);
 		if ((cl->m.win = malloc(cl->m.tlen + SK_RELAY_BUFSZ)) ==
 		    NULL) {
 			cmd_err(CMD, "out of memory");
@@ -617,9 +597,9 @@ start(struct client *cl)
 	if (o->frame)
 		ro.flags |= SK_RELAY_FRAMED;
 	ro.max_frame = (size_t)o->max_frame;
-	if (o->send != NULL)
+	if (o->p.send != NULL)
 		in = -1;
-	if (o->expect != NULL) {
+	if (o->p.expect != NULL) {
 		/* Keep the line open: some servers close on our EOF. */
 		ro.flags |= SK_RELAY_NO_HALFCLOSE;
 		ro.on_data = on_data;
@@ -627,15 +607,15 @@ start(struct client *cl)
 	} else if (in != -1 && isatty(in))
 		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
 	cl->relay = sk_relay_new(err, cl->loop, in, cl->fd,
-	    o->expect != NULL ? -1 : STDOUT_FILENO, &ro, on_relay_done, cl);
+	    o->p.expect != NULL ? -1 : STDOUT_FILENO, &ro, on_relay_done, cl);
 	if (cl->relay == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	if (o->send != NULL) {
+	if (o->p.send != NULL) {
 		sk_buf_init(&framed, 0);
-		rc = o->frame ? sk_frame_encode(&framed, o->send, o->sendlen) :
-		    sk_buf_append(&framed, o->send, o->sendlen);
+		rc = o->frame ? sk_frame_encode(&framed, o->p.send, o->p.sendlen) :
+		    sk_buf_append(&framed, o->p.send, o->p.sendlen);
 		if (rc == 0)
 			rc = sk_relay_queue(cl->relay, sk_buf_data(&framed),
 			    sk_buf_len(&framed));
@@ -647,7 +627,7 @@ start(struct client *cl)
 	}
 	if (cmd_signals_init(CMD, cl->loop) == -1)
 		return -1;
-	if (o->expect != NULL) {
+	if (o->p.expect != NULL) {
 		limit = o->wait_s > 0 ? o->wait_s : 10;
 		if (sk_loop_timer_add(err, cl->loop, limit * 1000, 0,
 		    on_expect_deadline, cl) == -1) {
@@ -687,7 +667,7 @@ cmd_tcp_client(int argc, char **argv)
 		cmd_err(CMD, "%s", err);
 		cl.status = EXIT_RUNTIME;
 	}
-	if (o.expect != NULL && cl.relay != NULL)
+	if (o.p.expect != NULL && cl.relay != NULL)
 		expect_verdict(&cl);
 	if (o.c.verbose && cl.relay != NULL)
 		summary(&cl);

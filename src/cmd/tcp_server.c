@@ -271,18 +271,11 @@ setup(struct server *srv)
 	const struct server_opts	*o = srv->o;
 	char				 err[SK_ERRLEN];
 
-	if (o->unix_path != NULL)
-		srv->lfd = sk_net_unix_listen(err, o->unix_path, SOCK_STREAM);
-	else
-		srv->lfd = sk_net_listen(err, o->host, o->port, o->c.family,
-		    SOCK_STREAM);
-	if (srv->lfd == -1) {
-		cmd_err(CMD, "%s", err);
+	if ((srv->lfd = cmd_server_socket(CMD, &o->c, o->unix_path, o->host,
+	    o->port, SOCK_STREAM)) == -1)
 		return -1;
-	}
 	srv->unix_bound = o->unix_path != NULL;
-	if (sk_net_nonblock(err, srv->lfd, 1) == -1 ||
-	    (srv->loop = sk_loop_new(err, o->c.backend)) == NULL) {
+	if ((srv->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}

@@ -60,9 +60,7 @@ struct uc_opts {
 	long long		 wait_s;
 	long long		 retries;
 	int			 hex;
-	char			*send;
-	size_t			 sendlen;
-	const char		*expect;
+	struct probe_opts	 p;		/* --send, --expect */
 	const char		*unix_path;
 	const char		*host;
 	const char		*port;
@@ -91,9 +89,7 @@ struct uc {
 #define CMD	"udp-client"
 
 enum {
-	OPT_SEND = OPT_FIRST_CMD,
-	OPT_EXPECT,
-	OPT_RETRIES,
+	OPT_RETRIES = OPT_FIRST_CMD,
 	OPT_HEX
 };
 
@@ -103,14 +99,12 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "unix",	required_argument,	NULL,	'U' },
-		{ "send",	required_argument,	NULL,	OPT_SEND },
-		{ "expect",	required_argument,	NULL,	OPT_EXPECT },
+		PROBE_LONGOPTS,
 		{ "retries",	required_argument,	NULL,	OPT_RETRIES },
 		{ "hex",	no_argument,		NULL,	OPT_HEX },
 		{ NULL,		0,			NULL,	0 }
 	};
 	int	ch, rc;
-	long	n;
 
 	memset(o, 0, sizeof(*o));
 	o->wait_s = 1;
@@ -118,7 +112,9 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:U:",
 	    longopts, NULL)) != -1) {
-		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
+			rc = cmd_probe_opt(CMD, &o->p, ch);
+		if (rc == -1)
 			return -1;
 		if (rc == 1)
 			continue;
@@ -130,22 +126,6 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 			break;
 		case 'U':
 			o->unix_path = optarg;
-			break;
-		case OPT_SEND:
-			o->send = optarg;
-			if ((n = cmd_unescape(o->send)) == -1) {
-				cmd_usage_err(CMD, "--send: bad escape (use "
-				    "\\r \\n \\t \\0 \\\\ \\xHH)");
-				return -1;
-			}
-			o->sendlen = (size_t)n;
-			break;
-		case OPT_EXPECT:
-			if (*optarg == '\0') {
-				cmd_usage_err(CMD, "--expect: empty TEXT");
-				return -1;
-			}
-			o->expect = optarg;
 			break;
 		case OPT_RETRIES:
 			if (cmd_number(CMD, "--retries", optarg, 0, 1000,
@@ -159,7 +139,7 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	}
 	if (o->c.help)
 		return 0;
-	if (o->retries > 0 && o->send == NULL) {
+	if (o->retries > 0 && o->p.send == NULL) {
 		cmd_usage_err(CMD, "--retries goes with --send");
 		return -1;
 	}
@@ -303,14 +283,14 @@ on_deadline(struct sk_loop *loop, long long id, void *arg)
 	(void)id;
 	u->timer = 0;
 	/* --send with no reply yet: UDP may have lost it; send again. */
-	if (u->o->send != NULL && u->replies == 0 &&
+	if (u->o->p.send != NULL && u->replies == 0 &&
 	    u->tries <= u->o->retries) {
 		u->tries++;
 		if (u->o->c.verbose)
 			cmd_err(CMD, "no reply in %llds: sending again (%lld "
 			    "of %lld)", u->o->wait_s, u->tries - 1,
 			    u->o->retries);
-		(void)send_dgram(u, u->o->send, u->o->sendlen);
+		(void)send_dgram(u, u->o->p.send, u->o->p.sendlen);
 		return;
 	}
 	if (u->in_done)
@@ -331,9 +311,9 @@ on_reply(struct sk_loop *loop, int fd, int mask, void *arg)
 		u->replies++;
 		if (trunc)
 			cmd_err(CMD, "a reply over %d bytes was cut", RBUFSZ);
-		if (u->o->expect != NULL) {
-			if (memmem(u->buf, (size_t)n, u->o->expect,
-			    strlen(u->o->expect)) != NULL) {
+		if (u->o->p.expect != NULL) {
+			if (memmem(u->buf, (size_t)n, u->o->p.expect,
+			    strlen(u->o->p.expect)) != NULL) {
 				u->seen = 1;
 				sk_loop_stop(loop);
 				return;
@@ -377,10 +357,10 @@ cmd_udp_client(int argc, char **argv)
 	    sk_loop_add(err, u.loop, u.fd, SK_READ, on_reply, &u) == -1)
 		u.status = EXIT_RUNTIME;
 	else {
-		if (o.send != NULL) {
+		if (o.p.send != NULL) {
 			u.in_done = 1;
 			u.tries = 1;
-			(void)send_dgram(&u, o.send, o.sendlen);
+			(void)send_dgram(&u, o.p.send, o.p.sendlen);
 		} else if (sk_loop_add(err, u.loop, STDIN_FILENO, SK_READ,
 		    on_stdin, &u) == -1) {
 			cmd_err(CMD, "%s", err);
@@ -391,9 +371,9 @@ cmd_udp_client(int argc, char **argv)
 			u.status = EXIT_RUNTIME;
 		}
 	}
-	if (o.expect != NULL && !u.seen && u.status == 0) {
+	if (o.p.expect != NULL && !u.seen && u.status == 0) {
 		cmd_err(CMD, "'%s' not seen in %llu repl%s within %llds of the "
-		    "last of %llu send%s", o.expect,
+		    "last of %llu send%s", o.p.expect,
 		    (unsigned long long)u.replies, u.replies == 1 ? "y" : "ies",
 		    o.wait_s, (unsigned long long)u.sent, u.sent == 1 ? "" :
 		    "s");

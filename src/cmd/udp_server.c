@@ -150,18 +150,11 @@ setup(struct udp_server *us)
 		cmd_err(CMD, "out of memory");
 		return -1;
 	}
-	if (o->unix_path != NULL)
-		us->fd = sk_net_unix_listen(err, o->unix_path, SOCK_DGRAM);
-	else
-		us->fd = sk_net_listen(err, o->host, o->port, o->c.family,
-		    SOCK_DGRAM);
-	if (us->fd == -1) {
-		cmd_err(CMD, "%s", err);
+	if ((us->fd = cmd_server_socket(CMD, &o->c, o->unix_path, o->host,
+	    o->port, SOCK_DGRAM)) == -1)
 		return -1;
-	}
 	us->unix_bound = o->unix_path != NULL;
-	if (sk_net_nonblock(err, us->fd, 1) == -1 ||
-	    (us->loop = sk_loop_new(err, o->c.backend)) == NULL) {
+	if ((us->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
