@@ -107,6 +107,18 @@ wait_for() {
 	return 1
 }
 
+# wait_size FILE BYTES: until FILE holds at least BYTES, bounded (20 s);
+# returns 1 if it never does.
+wait_size() {
+	i=0
+	while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -lt "$2" ] &&
+	    [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]
+}
+
 # wait_exit PID: wait for a process to end by itself, bounded; sets RC.
 wait_exit() {
 	i=0

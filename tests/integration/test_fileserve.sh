@@ -91,12 +91,7 @@ t_fs_resume_after_killed_client() {
 	"$SK" fileserve get 127.0.0.1 "$PORT" big.bin 2>/dev/null &
 	gpid=$!
 	track $gpid
-	i=0
-	while [ "$(stat -c %s big.bin.sockkit-part 2>/dev/null || echo 0)" \
-	    -lt 20000000 ] && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_size big.bin.sockkit-part 20000000
 	kill -KILL $gpid 2>/dev/null
 	wait $gpid 2>/dev/null
 	part=$(stat -c %s big.bin.sockkit-part 2>/dev/null || echo 0)
@@ -143,12 +138,7 @@ t_fs_upload_resume_after_killed_server() {
 	"$SK" fileserve put 127.0.0.1 "$PORT" up.bin 2>/dev/null &
 	ppid=$!
 	track $ppid
-	i=0
-	while [ "$(stat -c %s srv/.up.bin.sockkit-part 2>/dev/null || echo 0)" \
-	    -lt 20000000 ] && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_size srv/.up.bin.sockkit-part 20000000
 	kill -KILL "$SPID"
 	wait "$SPID" 2>/dev/null
 	wait $ppid 2>/dev/null
@@ -290,12 +280,7 @@ t_fs_two_hosts() {
 	    2>/dev/null &
 	gpid=$!
 	track $gpid
-	i=0
-	while [ "$(stat -c %s gig.bin.sockkit-part 2>/dev/null || echo 0)" \
-	    -lt 100000000 ] && [ $i -lt 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_size gig.bin.sockkit-part 100000000
 	kill -KILL $gpid 2>/dev/null
 	wait $gpid 2>/dev/null
 	rm -f gig.bin

@@ -171,11 +171,7 @@ t_bulk_50mib_with_nc_and_socat() {
 	cpid=$!
 	track $cpid
 	exec 4>hold
-	i=0
-	while [ "$(stat -c %s got_b)" -lt 52428800 ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_size got_b 52428800
 	exec 4>&-
 	wait_exit $cpid || fail "client did not finish"
 	cmp -s b got_b || fail "we got a different file from nc"
