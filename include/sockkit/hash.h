@@ -10,6 +10,8 @@
 #ifndef SOCKKIT_HASH_H
 #define SOCKKIT_HASH_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +25,17 @@ struct sk_hash {
 void		sk_hash_init(struct sk_hash *h);
 void		sk_hash_update(struct sk_hash *h, const void *p, size_t n);
 uint64_t	sk_hash_final(const struct sk_hash *h);
+
+/*
+ * Feed bytes [at, at + len) of the file fd to h, read through a mapping of
+ * the page cache (no copy) or, where the file cannot be mapped, through buf
+ * (bufsize bytes).  0, or -1 with errno set (EIO when the file is shorter
+ * than that: shrunk under us).  Mapped pages of a file truncated meanwhile
+ * fault with SIGBUS; that is caught for the duration of the call (the
+ * previous SIGBUS action is put back), so it is not for threaded callers.
+ * After -1, h is undefined.
+ */
+int		sk_hash_file(struct sk_hash *h, int fd, off_t at, off_t len,
+		    void *buf, size_t bufsize);
 
 #endif /* SOCKKIT_HASH_H */

@@ -2,10 +2,21 @@
  * hash.c - XXH64 (see hash.h), written from the published algorithm:
  * four 64-bit lanes over 32-byte stripes, then the tail and an avalanche.
  */
+#define _GNU_SOURCE		/* MAP_POPULATE */
+
+#include <sys/mman.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sockkit/hash.h>
+
+#define MAPWIN	(8 << 20)	/* the most mapped at once */
 
 #define P1	0x9E3779B185EBCA87ULL
 #define P2	0xC2B2AE3D27D4EB4FULL
@@ -138,4 +149,100 @@ sk_hash_final(const struct sk_hash *h)
 	acc *= P3;
 	acc ^= acc >> 32;
 	return acc;
+}
+
+static sigjmp_buf		bus_jmp;
+static volatile sig_atomic_t	bus_armed;
+
+static void
+on_bus(int sig)
+{
+	if (bus_armed)
+		siglongjmp(bus_jmp, 1);
+	/* Not ours: the default action, as if we had never been here. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Hash through a mapping; 1 when the file cannot be mapped at all. */
+static int
+hash_mapped(struct sk_hash *h, int fd, off_t at, off_t len)
+{
+	struct sigaction	 sa, old;
+	long			 page = sysconf(_SC_PAGESIZE);
+	off_t			 base;
+	size_t			 lead, n, maplen;
+	uint8_t			*volatile map = MAP_FAILED;
+	volatile size_t		 vmaplen = 0;
+	volatile off_t		 vat = at, vlen = len;
+	int			 rc = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_bus;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old) == -1)
+		return 1;
+	if (sigsetjmp(bus_jmp, 1) != 0) {
+		/* A page past the end of the file: it shrank. */
+		bus_armed = 0;
+		errno = EIO;
+		goto out;
+	}
+	while (vlen > 0) {
+		base = vat - vat % page;
+		lead = (size_t)(vat - base);
+		n = vlen < MAPWIN ? (size_t)vlen : MAPWIN;
+		maplen = lead + n;
+		map = mmap(NULL, maplen, PROT_READ, MAP_SHARED
+#ifdef MAP_POPULATE
+		    | MAP_POPULATE
+#endif
+		    , fd, base);
+		if (map == MAP_FAILED) {
+			rc = vat == at ? 1 : -1;
+			goto out;
+		}
+		vmaplen = maplen;
+		bus_armed = 1;
+		sk_hash_update(h, map + lead, n);
+		bus_armed = 0;
+		munmap(map, maplen);
+		map = MAP_FAILED;
+		vat += (off_t)n;
+		vlen -= (off_t)n;
+	}
+	rc = 0;
+out:
+	if (map != MAP_FAILED)
+		munmap(map, vmaplen);
+	sigaction(SIGBUS, &old, NULL);
+	return rc;
+}
+
+int
+sk_hash_file(struct sk_hash *h, int fd, off_t at, off_t len, void *buf,
+    size_t bufsize)
+{
+	ssize_t	n;
+	int	rc;
+
+	if (len <= 0)
+		return 0;
+	if ((rc = hash_mapped(h, fd, at, len)) != 1)
+		return rc;
+	while (len > 0) {
+		n = pread(fd, buf, (off_t)bufsize < len ? bufsize :
+		    (size_t)len, at);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		sk_hash_update(h, buf, (size_t)n);
+		at += n;
+		len -= n;
+	}
+	return 0;
 }

@@ -1,9 +1,13 @@
 /*
- * test_hash.c - XXH64: the published test vectors, and the same digest
- * however the input is split across updates.
+ * test_hash.c - XXH64: the published test vectors, the same digest
+ * however the input is split across updates, and sk_hash_file() on a
+ * file, on ranges, past its end and on what cannot be mapped.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sockkit/hash.h>
 
@@ -74,12 +78,113 @@ test_pieces(void **state)
 	free(buf);
 }
 
+/* A temporary file of n patterned bytes; its fd, already unlinked. */
+static int
+temp_file(uint8_t **bytes, size_t n)
+{
+	char	 name[] = "/tmp/sockkit-test-hash.XXXXXX";
+	size_t	 i;
+	int	 fd;
+
+	*bytes = malloc(n);
+	assert_non_null(*bytes);
+	for (i = 0; i < n; i++)
+		(*bytes)[i] = (uint8_t)(i * 7 + (i >> 12));
+	fd = mkstemp(name);
+	assert_true(fd >= 0);
+	unlink(name);
+	assert_true(write(fd, *bytes, n) == (ssize_t)n);
+	return fd;
+}
+
+/* Whole files, ranges at odd offsets and across the mapping windows. */
+static void
+test_file_ranges(void **state)
+{
+	static const struct {
+		off_t	at, len;
+	} r[] = {
+		{ 0, 0 }, { 0, 1 }, { 0, 4096 }, { 1, 4095 }, { 4095, 2 },
+		{ 12345, 1 << 20 }, { 0, 9 << 20 }, { (8 << 20) - 3, 7 },
+		{ 100, (9 << 20) + 5000 - 100 },
+	};
+	struct sk_hash	 h, want;
+	uint8_t		*bytes, buf[1000];
+	size_t		 n = (9 << 20) + 5000, i;
+	int		 fd;
+
+	(void)state;
+	fd = temp_file(&bytes, n);
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		sk_hash_init(&want);
+		sk_hash_update(&want, bytes + r[i].at, (size_t)r[i].len);
+		sk_hash_init(&h);
+		assert_int_equal(sk_hash_file(&h, fd, r[i].at, r[i].len, buf,
+		    sizeof(buf)), 0);
+		assert_true(sk_hash_final(&h) == sk_hash_final(&want));
+	}
+	close(fd);
+	free(bytes);
+}
+
+/*
+ * Past the end of the file: the mapped pages fault (SIGBUS), which is
+ * caught and reported as EIO; the process's SIGBUS action is put back.
+ */
+static void
+test_file_short(void **state)
+{
+	struct sigaction	 before, after;
+	struct sk_hash		 h;
+	uint8_t			*bytes, buf[1000];
+	int			 fd;
+
+	(void)state;
+	fd = temp_file(&bytes, 10000);
+	assert_int_equal(sigaction(SIGBUS, NULL, &before), 0);
+	sk_hash_init(&h);
+	errno = 0;
+	assert_int_equal(sk_hash_file(&h, fd, 0, 100000, buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(sigaction(SIGBUS, NULL, &after), 0);
+	assert_true(after.sa_handler == before.sa_handler);
+	/* And it still works afterwards. */
+	sk_hash_init(&h);
+	assert_int_equal(sk_hash_file(&h, fd, 0, 10000, buf, sizeof(buf)),
+	    0);
+	assert_true(sk_hash_final(&h) == digest(bytes, 10000));
+	close(fd);
+	free(bytes);
+}
+
+/* What cannot be mapped (a pipe) is read through the buffer instead. */
+static void
+test_file_unmappable(void **state)
+{
+	struct sk_hash	 h;
+	uint8_t		 buf[7];
+	int		 p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_true(write(p[1], "hello, world", 12) == 12);
+	close(p[1]);
+	sk_hash_init(&h);
+	/* A pipe cannot be read at an offset either: pread fails. */
+	assert_int_equal(sk_hash_file(&h, p[0], 0, 12, buf, sizeof(buf)), -1);
+	close(p[0]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_file_ranges),
+		cmocka_unit_test(test_file_short),
+		cmocka_unit_test(test_file_unmappable),
 	};
 
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);
