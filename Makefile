@@ -22,7 +22,7 @@ CFLAGS	?= -O2 -g
 WARN	= -Wall -Wextra
 # The project's own flags come after the user's, so CFLAGS=... never drops
 # the language level, the headers or the warnings.
-ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) \
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) \
 	-Iinclude -DSOCKKIT_VERSION='"$(VERSION)"'
 AR	?= ar
 
@@ -98,7 +98,7 @@ check: test sanitize memcheck
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
-	-D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude
+	-D_POSIX_C_SOURCE=200809L -pthread $(WARN) -Iinclude
 
 fuzz: $(FUZZ_BIN)
 
