@@ -503,8 +503,9 @@ sk_relay_new(char *err, struct sk_loop *loop, int in, int sock, int out,
 	struct sk_relay	*r;
 	struct stat	 st;
 
+	/* Page-aligned: the kernel copies into it much faster. */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->rbuf = malloc(SK_RELAY_BUFSZ)) == NULL) {
+	    posix_memalign((void **)&r->rbuf, 4096, SK_RELAY_BUFSZ) != 0) {
 		free(r);
 		core_errno(err, "relay");
 		return NULL;
