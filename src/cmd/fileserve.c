@@ -7,12 +7,18 @@
  * temporary name and rename only once the checksum matches, so a killed
  * transfer never leaves a truncated file under the final name, and the
  * next one resumes where it stopped.
+ *
+ * Speed: the server sends with sendfile and hashes through a mapping just
+ * ahead of it (no copy), and remembers the digests of files sent whole;
+ * the client receives into page-aligned buffers, hashes each while it is
+ * in the cache, and leaves the writing to a second thread (core/wb).
  */
 #define _GNU_SOURCE		/* O_NOFOLLOW, realpath's PATH_MAX */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #ifdef __linux__
@@ -38,6 +44,7 @@
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/wb.h>
 
 #include "cmd.h"
 
@@ -78,6 +85,12 @@ static const char usage_text[] =
 #define VERSION		1
 #define CTLMAX		65536
 #define CHUNK		(256 * 1024)
+/*
+ * Buffers the kernel copies received bytes into are page-aligned: into a
+ * malloc'd one (16 bytes off) the copy ran at 1.5 GB/s here, 2.4 aligned.
+ */
+#define PAGE_ALIGN	4096
+#define WBUFS		8		/* get: CHUNKs queued for writing */
 #define PART		".sockkit-part"
 
 enum action { A_SERVE, A_GET, A_PUT, A_LS };
@@ -254,6 +267,18 @@ inside(const char *root, const char *real)
 
 /* Event-loop server. */
 
+/*
+ * The digests of files sent whole, so a file sent again is not hashed
+ * again.  An entry stands only while the file's inode, size, mtime and
+ * ctime are all unchanged (any write moves ctime, which no one can set).
+ */
+#define DIGESTS		256
+
+struct digest {
+	struct stat	st;
+	uint64_t	sum;
+};
+
 struct fsrv {
 	const struct fs_opts	*o;
 	struct sk_loop		*loop;
@@ -266,6 +291,8 @@ struct fsrv {
 	char			 adgram[128];
 	size_t			 alen;
 	struct sockaddr_in	 adst;
+	struct digest		 digests[DIGESTS];
+	int			 ndigests, nextdigest;
 };
 
 enum fstate { F_REQ, F_SEND, F_RECV, F_SUMWAIT, F_CLOSING };
@@ -282,6 +309,9 @@ struct fconn {
 	off_t			 hashed;	/* get: bytes hashed so far */
 	off_t			 end;
 	struct sk_hash		 h;
+	struct stat		 st;		/* get: the file at the start */
+	int			 known;		/* get: its digest is known: */
+	uint64_t		 sum;		/* this */
 	char			*tmp;		/* put: the partial file */
 	char			*final;		/* put: where it goes */
 	char			 peer[SK_ADDRSTRLEN];
@@ -448,30 +478,53 @@ do_stat(struct fconn *c, const char *p)
 	    (long long)st.st_size, (long long)st.st_mtime);
 }
 
-/* Hash bytes [0, upto) of fd into h; 0 or -1. */
 static int
-hash_prefix(int fd, off_t upto, struct sk_hash *h, uint8_t *buf)
+same_file(const struct stat *a, const struct stat *b)
 {
-	off_t	at = 0;
-	ssize_t	n;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
 
-	while (at < upto) {
-		n = pread(fd, buf, (size_t)(upto - at < CHUNK ? upto - at :
-		    CHUNK), at);
-		if (n <= 0)
-			return -1;
-		sk_hash_update(h, buf, (size_t)n);
-		at += n;
+static struct digest *
+digest_find(struct fsrv *s, const struct stat *st)
+{
+	int	i;
+
+	for (i = 0; i < s->ndigests; i++)
+		if (same_file(&s->digests[i].st, st))
+			return &s->digests[i];
+	return NULL;
+}
+
+/* Remember a digest, replacing the oldest entry when full. */
+static void
+digest_add(struct fsrv *s, const struct stat *st, uint64_t sum)
+{
+	struct digest	*d;
+
+	if (digest_find(s, st) != NULL)
+		return;
+	if (s->ndigests < DIGESTS)
+		d = &s->digests[s->ndigests++];
+	else {
+		d = &s->digests[s->nextdigest];
+		s->nextdigest = (s->nextdigest + 1) % DIGESTS;
 	}
-	return 0;
+	d->st = *st;
+	d->sum = sum;
 }
 
 static void
 do_get(struct fconn *c, long long off, const char *p)
 {
-	char		real[PATH_MAX];
-	struct stat	st;
-	int		fd;
+	char		 real[PATH_MAX];
+	struct stat	 st;
+	struct digest	*d;
+	int		 fd;
 
 	if (resolve(c, p, real) == -1)
 		return;
@@ -490,8 +543,13 @@ do_get(struct fconn *c, long long off, const char *p)
 		fail_req(c, 416, "offset past the end of the file");
 		return;
 	}
+	c->st = st;
+	d = digest_find(c->srv, &st);
+	c->known = d != NULL;
+	c->sum = d != NULL ? d->sum : 0;
 	sk_hash_init(&c->h);
-	if (hash_prefix(fd, (off_t)off, &c->h, c->srv->buf) == -1) {
+	if (!c->known && sk_hash_file(&c->h, fd, 0, (off_t)off,
+	    c->srv->buf, CHUNK) == -1) {
 		close(fd);
 		fail_req(c, 500, "cannot read the file");
 		return;
@@ -510,9 +568,10 @@ static void
 do_put(struct fconn *c, long long size, const char *p)
 {
 	struct fsrv	*s = c->srv;
-	char		 dir[PATH_MAX], real[PATH_MAX], *slash;
+	char		 dir[PATH_MAX], real[PATH_MAX], *slash, msg[256];
 	const char	*name = p, *why;
 	struct stat	 st;
+	struct statvfs	 vfs;
 	off_t		 have;
 	int		 fd;
 
@@ -566,10 +625,20 @@ do_put(struct fconn *c, long long size, const char *p)
 		return;
 	}
 	sk_hash_init(&c->h);
-	if (have > 0 && hash_prefix(fd, have, &c->h, s->buf) == -1) {
+	if (have > 0 && sk_hash_file(&c->h, fd, 0, have, s->buf, CHUNK) == -1) {
 		have = 0;
 		sk_hash_init(&c->h);
 		(void)ftruncate(fd, 0);
+	}
+	/* Refuse at once what clearly cannot fit, rather than fill the disk. */
+	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
+	    vfs.f_frsize < (unsigned long long)(size - have)) {
+		close(fd);
+		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
+		    "needed, %llu free", size - (long long)have,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+		fail_req(c, 507, msg);
+		return;
 	}
 	c->file = fd;
 	c->off = have;
@@ -671,7 +740,8 @@ conn_read(struct fconn *c)
 	struct fsrv	*s = c->srv;
 	const uint8_t	*payload;
 	uint32_t	 plen;
-	ssize_t		 n;
+	char		 why[256];
+	ssize_t		 n, w;
 	size_t		 want;
 	int		 rc;
 
@@ -683,8 +753,10 @@ conn_read(struct fconn *c)
 			return 0;
 		if (n <= 0)
 			return -1;	/* cut mid-upload: the part is kept */
-		if (pwrite(c->file, s->buf, (size_t)n, c->off) != n) {
-			fail_req(c, 500, "cannot write the upload");
+		if ((w = pwrite(c->file, s->buf, (size_t)n, c->off)) != n) {
+			snprintf(why, sizeof(why), "cannot write the upload: "
+			    "%s", w == -1 ? strerror(errno) : "the disk is full");
+			fail_req(c, 500, why);
 			c->state = F_CLOSING;
 			return 0;
 		}
@@ -751,9 +823,10 @@ send_hashed(struct fconn *c)
 static int
 conn_write(struct fconn *c)
 {
-	char	sum[32];
-	ssize_t	n;
-	int	rc;
+	struct stat	st;
+	char		sum[32];
+	ssize_t		n;
+	int		rc;
 
 	if (sk_buf_write(&c->out, c->fd) == -1)
 		return -1;
@@ -768,18 +841,36 @@ conn_write(struct fconn *c)
 			return rc == 1 ? 0 : -1;
 		if (c->hashed == c->end)
 			break;
-		n = pread(c->file, c->srv->buf, (size_t)(c->end - c->hashed) <
-		    CHUNK ? (size_t)(c->end - c->hashed) : CHUNK, c->hashed);
+		n = (size_t)(c->end - c->hashed) < CHUNK ?
+		    (ssize_t)(c->end - c->hashed) : CHUNK;
+#ifdef __linux__
+		if (c->known)
+			n = (ssize_t)(c->end - c->hashed);
+		else if (sk_hash_file(&c->h, c->file, c->hashed, (off_t)n,
+		    c->srv->buf, CHUNK) == -1)
+			return -1;	/* the file shrank: the client sees it */
+#else
+		n = pread(c->file, c->srv->buf, (size_t)n, c->hashed);
 		if (n <= 0)
 			return -1;	/* the file shrank: the client sees it */
-		sk_hash_update(&c->h, c->srv->buf, (size_t)n);
-#ifndef __linux__
+		if (!c->known)
+			sk_hash_update(&c->h, c->srv->buf, (size_t)n);
 		/* Keep the copy at the buffer's end for send_hashed(). */
 		memmove(c->srv->buf + CHUNK - n, c->srv->buf, (size_t)n);
 #endif
 		c->hashed += n;
 	}
-	snprintf(sum, sizeof(sum), "%016" PRIx64, sk_hash_final(&c->h));
+	/* What went must be one version of the file, or it is no use. */
+	if (fstat(c->file, &st) == -1 || !same_file(&st, &c->st)) {
+		fail_req(c, 409, "the file changed while it was sent: "
+		    "try again");
+		return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
+	}
+	if (!c->known) {
+		c->sum = sk_hash_final(&c->h);
+		digest_add(c->srv, &c->st, c->sum);
+	}
+	snprintf(sum, sizeof(sum), "%016" PRIx64, c->sum);
 	reply(c, "SUM %s", sum);
 	close(c->file);
 	c->file = -1;
@@ -908,7 +999,7 @@ serve(const struct fs_opts *o)
 	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
 	    SOCK_STREAM)) == -1)
 		return EXIT_RUNTIME;
-	if ((s.buf = malloc(CHUNK)) == NULL ||
+	if (posix_memalign((void **)&s.buf, PAGE_ALIGN, CHUNK) != 0 ||
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (o->announce != NULL && start_announce(&s, err) == -1) ||
@@ -1030,6 +1121,11 @@ connect_hello(struct client *cl)
 		return -1;
 	}
 	cl->start_ms = sk_loop_now_ms();
+	/* Nonblocking, so every wait below is bounded by -w. */
+	if (sk_net_nonblock(err, cl->fd, 1) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
 	if (send_line(cl, "HELLO %d", VERSION) == -1 ||
 	    expect_ok(cl) == NULL)
 		return -1;
@@ -1056,6 +1152,57 @@ progress(struct client *cl, long long done, long long total, int last)
 		fputc('\n', stderr);
 }
 
+
+/*
+ * Receive file bytes [*got, size) into fd, hashing them; a second thread
+ * writes them (sk_wb), so the copy into the page cache overlaps the next
+ * receive.  -1 with errno 0 when the connection was cut (the caller says
+ * so), -1 after a message for anything else.  Either way everything that
+ * arrived is in fd.
+ */
+static int
+recv_body(struct client *cl, int fd, const char *name, long long *got,
+    long long size, struct sk_hash *h)
+{
+	struct sk_wb	*w;
+	char		 err[SK_ERRLEN];
+	uint8_t		*p;
+	ssize_t		 n = 0;
+	int		 cut = 0;
+
+	if ((w = sk_wb_new(err, fd, CHUNK, WBUFS)) == NULL) {
+		cmd_err(CMD, "%s", err);
+		errno = EIO;
+		return -1;
+	}
+	for (; *got < size && (p = sk_wb_buf(w)) != NULL; *got += n) {
+		n = size - *got < CHUNK ? (ssize_t)(size - *got) : CHUNK;
+		n = sk_net_recv_exact(NULL, cl->fd, p, (size_t)n, cl->ms);
+		if (n > 0) {
+			sk_hash_update(h, p, (size_t)n);
+			sk_wb_push(w, (size_t)n);
+		}
+		if (n < CHUNK && *got + (n > 0 ? n : 0) < size) {
+			cut = 1;
+			if (n < 0)
+				n = 0;
+			*got += n;
+			break;
+		}
+		progress(cl, *got + n, size, 0);
+	}
+	if (sk_wb_close(w) == -1) {
+		cmd_err(CMD, "write %s: %s", name, strerror(errno));
+		errno = EIO;
+		return -1;
+	}
+	if (cut) {
+		errno = 0;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 client_get(struct client *cl)
 {
@@ -1066,7 +1213,6 @@ client_get(struct client *cl)
 	struct sk_hash		 h;
 	struct stat		 st;
 	long long		 size, got, resumed = 0;
-	ssize_t			 n;
 	int			 fd = -1, to_stdout, status = EXIT_RUNTIME;
 
 	local = o->output != NULL ? o->output : base_name(o->path);
@@ -1077,7 +1223,7 @@ client_get(struct client *cl)
 		return EXIT_USAGE;
 	}
 	sk_hash_init(&h);
-	if ((buf = malloc(CHUNK)) == NULL)
+	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0)
 		goto out;
 	if (to_stdout)
 		fd = STDOUT_FILENO;
@@ -1092,7 +1238,7 @@ client_get(struct client *cl)
 		}
 		resumed = st.st_size;
 		/* The part already here is verified too: hash it now. */
-		if (resumed > 0 && hash_prefix(fd, resumed, &h, buf) == -1) {
+		if (resumed > 0 && sk_hash_file(&h, fd, 0, (off_t)resumed, buf, CHUNK) == -1) {
 			cmd_err(CMD, "%s: cannot read it", tmp);
 			goto out;
 		}
@@ -1118,26 +1264,23 @@ client_get(struct client *cl)
 	size = strtoll(rest, NULL, 10);
 	if (!to_stdout && lseek(fd, (off_t)resumed, SEEK_SET) == -1)
 		goto out;
-	for (got = resumed; got < size; got += n) {
-		n = size - got < CHUNK ? (ssize_t)(size - got) : CHUNK;
-		n = sk_net_recv_exact(NULL, cl->fd, buf, (size_t)n, cl->ms);
-		if (n <= 0) {
+	got = resumed;
+	if (recv_body(cl, fd, to_stdout ? "stdout" : tmp, &got, size,
+	    &h) == -1) {
+		if (errno == 0)
 			cmd_err(CMD, "the transfer was cut at %lld of %lld "
 			    "bytes%s", got, size, to_stdout ? "" :
 			    ": run again to resume");
-			goto out;
-		}
-		sk_hash_update(&h, buf, (size_t)n);
-		if (sk_net_write_all(NULL, fd, buf, (size_t)n) == -1) {
-			cmd_err(CMD, "write %s: %s", to_stdout ? "stdout" : tmp,
-			    strerror(errno));
-			goto out;
-		}
-		progress(cl, got + n, size, 0);
+		goto out;
 	}
 	progress(cl, size, size, 1);
 	if (recv_line(cl) == -1)
 		goto out;
+	if (strncmp(cl->line, "ERR ", 4) == 0) {
+		/* The file changed as it was sent: keep what came. */
+		cmd_err(CMD, "server: %s", cl->line + 4);
+		goto out;
+	}
 	snprintf(sum, sizeof(sum), "SUM %016" PRIx64, sk_hash_final(&h));
 	if (strcmp(cl->line, sum) != 0) {
 		cmd_err(CMD, "checksum mismatch for %s%s", o->path,
@@ -1185,7 +1328,8 @@ client_put(struct client *cl)
 			close(fd);
 		return EXIT_RUNTIME;
 	}
-	if ((buf = malloc(CHUNK)) == NULL || connect_hello(cl) == -1 ||
+	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0 ||
+	    connect_hello(cl) == -1 ||
 	    send_line(cl, "PUT %lld %s", (long long)st.st_size,
 	    remote) == -1 || (rest = expect_ok(cl)) == NULL)
 		goto out;
@@ -1195,7 +1339,7 @@ client_put(struct client *cl)
 		goto out;
 	}
 	sk_hash_init(&h);
-	if (off > 0 && hash_prefix(fd, (off_t)off, &h, buf) == -1)
+	if (off > 0 && sk_hash_file(&h, fd, 0, (off_t)off, buf, CHUNK) == -1)
 		goto out;
 	for (at = off; at < st.st_size; at += n) {
 		n = pread(fd, buf, st.st_size - at < CHUNK ?

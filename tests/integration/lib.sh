@@ -49,6 +49,20 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	NETNS=""
+	for m in ${MOUNTS:-}; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	MOUNTS=""
+}
+
+# small_disk DIR SIZE: a tmpfs of SIZE (1m, 8m) on DIR, unmounted by
+# cleanup; a disk that fills up.  Skips unless root.
+small_disk() {
+	[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" sockkit-test "$1" ||
+	    skip "cannot mount a tmpfs here"
+	MOUNTS="$MOUNTS $PWD/$1"
 }
 
 # lan_setup HOST...: test hosts of our own, each a network namespace with

@@ -47,6 +47,12 @@ for file in "$here"/test_*.sh; do
 		fi
 	done
 done
+# A test killed by its time bound did not run its cleanup: no mount of its
+# may outlive it.
+if [ -r /proc/mounts ]; then
+	awk -v d="$scratch/" 'index($2, d) == 1 { print $2 }' /proc/mounts |
+	    while read -r m; do umount -l "$m"; done
+fi
 rm -rf "$scratch"
 [ -n "$failures" ] && echo "failed:$failures"
 echo "integration: $passed passed, $failed failed, $skipped skipped"

@@ -319,3 +319,89 @@ t_fs_announce_discover_get() {
 	[ "$(cat hello.txt)" = found-me ] || fail "fetched: $(cat hello.txt)"
 	cd ..
 }
+
+# A full disk on either side: a clear error and exit 1; a download keeps
+# what arrived and resumes once there is room; the server refuses an upload
+# that cannot fit before any data is sent, and goes on serving.
+t_fs_disk_full() {
+	mkdir -p srv
+	random_file srv/big.bin 3000000
+	small_disk cli 1m
+	fs_serve s -d srv --allow-upload
+	cd cli
+	# (err goes outside: this disk is about to be full)
+	expect_exit 1 "$SK" fileserve get 127.0.0.1 "$PORT" big.bin 2>../err
+	one_line ../err "sockkit: fileserve: write big.bin.sockkit-part: No space left on device"
+	[ ! -e big.bin ] || fail "a partial file under the final name"
+	part=$(stat -c %s big.bin.sockkit-part)
+	[ "$part" -gt 0 ] || fail "nothing was kept"
+	mount -o remount,size=8m "$PWD" || fail "remount"
+	expect_exit 0 "$SK" fileserve get -v 127.0.0.1 "$PORT" big.bin 2>../err
+	grep -q "big.bin: 3000000 bytes ($part resumed) .*verified" ../err ||
+	    fail "not resumed from $part: $(cat ../err)"
+	cmp -s big.bin ../srv/big.bin || fail "resumed file differs"
+	cd ..
+	stop_server
+	small_disk tiny 1m
+	fs_serve s2 -d tiny --allow-upload
+	expect_exit 1 "$SK" fileserve put 127.0.0.1 "$PORT" srv/big.bin \
+	    2>err
+	grep -Eq "^sockkit: fileserve: server: 507 not enough space: 3000000 bytes needed, [0-9]+ free$" \
+	    err || fail "$(cat err)"
+	[ ! -e tiny/big.bin ] || fail "written anyway"
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
+	stop_server
+}
+
+# Permission denied where the client writes: a clear error, exit 1.
+t_fs_permission_denied() {
+	mkdir -p srv locked
+	echo data >srv/f
+	fs_serve s -d srv
+	chmod 555 locked
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "needs setpriv as root"
+		chmod 755 .
+		set -- setpriv --reuid=65534 --regid=65534 --clear-groups
+	fi
+	expect_exit 1 "$@" "$SK" fileserve get -o "$PWD/locked/f" 127.0.0.1 \
+	    "$PORT" f 2>err
+	one_line err "sockkit: fileserve: $PWD/locked/f.sockkit-part: Permission denied"
+	[ ! -e locked/f ] || fail "written"
+	stop_server
+}
+
+# A file that changes while it is sent is reported, not passed off as
+# verified: the server notices (size, mtime, ctime) and sends an error in
+# place of the checksum.  The client is held back by a reader that waits,
+# so the change surely lands mid-transfer.
+t_fs_file_changed_during_get() {
+	mkdir -p srv
+	random_file srv/big.bin 50000000
+	fs_serve s -v -d srv
+	mkfifo go
+	{
+		"$SK" fileserve get -o - 127.0.0.1 "$PORT" big.bin 2>err
+		echo $? >rc
+	} | { head -c 1000000 >/dev/null; read -r x <go; cat >/dev/null; } &
+	track $!
+	wait_for s.err 'GET big.bin from 0' || fail "no GET"
+	echo more >>srv/big.bin
+	echo go >go
+	i=0
+	while [ ! -s rc ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(cat rc)" = 1 ] || fail "exit $(cat rc 2>/dev/null)"
+	one_line err "sockkit: fileserve: server: 409 the file changed while it was sent: try again"
+	# Unchanged from now on: the next get verifies.
+	expect_exit 0 "$SK" fileserve get 127.0.0.1 "$PORT" big.bin
+	cmp -s big.bin srv/big.bin || fail "differs"
+	# The server remembers that digest; a same-size change in place must
+	# void it, or the next get would fail its check.
+	printf 'X' | dd of=srv/big.bin bs=1 seek=12345 conv=notrunc 2>/dev/null
+	expect_exit 0 "$SK" fileserve get --no-resume 127.0.0.1 "$PORT" big.bin
+	cmp -s big.bin srv/big.bin || fail "differs after the change"
+	stop_server
+}
