@@ -1,10 +1,16 @@
 #!/bin/sh
-# fileserve.sh - a 1 GiB download over loopback, verified, against nc
-# moving the same file (nc -l > out / nc -N < file), alternating, ROUNDS
-# times; iperf3's loopback rate for reference.  Files live on tmpfs
-# (/dev/shm) where there is one, so the disk is not what is measured.
+# fileserve.sh - a 1 GiB verified download over loopback, alternating in
+# one run, ROUNDS times:
+#   to a file:   fileserve get FILE      against nc -l > out / nc -N < file
+#   no file:     fileserve get -o - >/dev/null   against iperf3 (memory to
+#                memory, the loopback limit)
+#   first send:  the same after `touch`, so the server has to hash the file
+#                as it sends it (it remembers each file's digest after that)
+# and the ceiling for writing a file there: dd from /dev/zero, no network.
+# Files live on tmpfs (/dev/shm) where there is one, so the disk is not
+# what is measured.
 . "$(dirname "$0")/lib.sh"
-need nc iperf3 python3
+need nc iperf3 python3 dd
 SIZE=${SIZE:-1073741824}
 BASE=/dev/shm
 [ -d "$BASE" ] && [ -w "$BASE" ] || BASE=$SCRATCH
@@ -15,14 +21,28 @@ head -c "$SIZE" /dev/urandom >"$WORK/srv/file"
 
 rate() { echo "$1 $2" | awk -v n="$SIZE" '{ printf "%.0f", n / ($2 - $1) / 1e6 }'; }
 
-run_fileserve() {
+run_get_file() {
 	rm -f "$WORK/cli/file"
 	t0=$(now)
 	(cd "$WORK/cli" && "$SK" fileserve get 127.0.0.1 "$FSPORT" file) ||
 	    die "fileserve get failed"
 	t1=$(now)
 	cmp -s "$WORK/srv/file" "$WORK/cli/file" || die "fileserve: differs"
+	rm -f "$WORK/cli/file"
 	rate "$t0" "$t1"
+}
+
+run_get_null() {
+	t0=$(now)
+	"$SK" fileserve get -o - 127.0.0.1 "$FSPORT" file >/dev/null ||
+	    die "fileserve get -o - failed"
+	t1=$(now)
+	rate "$t0" "$t1"
+}
+
+run_first() {
+	touch "$WORK/srv/file"	# a new ctime: the remembered digest is void
+	run_get_null
 }
 
 run_nc() {
@@ -35,6 +55,17 @@ run_nc() {
 	nc -N 127.0.0.1 "$p" <"$WORK/srv/file"
 	wait "$pid"
 	t1=$(now)
+	rm -f "$WORK/cli/nc.out"
+	rate "$t0" "$t1"
+}
+
+run_dd() {
+	rm -f "$WORK/cli/dd.out"
+	t0=$(now)
+	dd if=/dev/zero of="$WORK/cli/dd.out" bs=256k \
+	    count=$((SIZE / 262144)) 2>/dev/null
+	t1=$(now)
+	rm -f "$WORK/cli/dd.out"
 	rate "$t0" "$t1"
 }
 
@@ -51,17 +82,25 @@ print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 8e6
 
 sk_server fs fileserve serve -d "$WORK/srv" 127.0.0.1 0
 FSPORT=$SPORT
-fs="" ncr="" ip=""
+gf="" ncr="" dd="" gn="" ip="" fi=""
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	fs="$fs $(run_fileserve)"
+	gf="$gf $(run_get_file)"
 	ncr="$ncr $(run_nc)"
+	dd="$dd $(run_dd)"
+	gn="$gn $(run_get_null)"
 	ip="$ip $(run_iperf3)"
-	echo "round $r: fileserve$fs | nc$ncr | iperf3$ip" >&2
+	fi="$fi $(run_first)"
+	echo "round $r: get to file$gf | nc$ncr | dd$dd | get -o -$gn |" \
+	    "iperf3$ip | first send$fi" >&2
 	r=$((r + 1))
 done
 # shellcheck disable=SC2086
-mfs=$(median $fs); mnc=$(median $ncr); mip=$(median $ip)
-echo "fileserve, a $SIZE-byte download over loopback to $BASE, median of $ROUNDS (MB/s):"
-echo "  fileserve get (verified) $mfs   nc $mnc   iperf3 $mip"
-echo "  fileserve / nc = $(ratio "$mfs" "$mnc")   fileserve / iperf3 = $(ratio "$mfs" "$mip")"
+mgf=$(median $gf); mnc=$(median $ncr); mdd=$(median $dd)
+# shellcheck disable=SC2086
+mgn=$(median $gn); mip=$(median $ip); mfi=$(median $fi)
+echo "fileserve, a $SIZE-byte verified download over loopback, files on $BASE, median of $ROUNDS (MB/s):"
+echo "  to a file:  fileserve get $mgf   nc $mnc   (dd, no network: $mdd)"
+echo "    fileserve / nc = $(ratio "$mgf" "$mnc")   fileserve / dd = $(ratio "$mgf" "$mdd")"
+echo "  no file:    fileserve get -o - $mgn   iperf3 $mip   first send $mfi"
+echo "    fileserve / iperf3 = $(ratio "$mgn" "$mip")   first send / iperf3 = $(ratio "$mfi" "$mip")"
