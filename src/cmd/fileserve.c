@@ -449,7 +449,8 @@ do_ls(struct fconn *c, const char *p)
 			break;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	reply(c, "OK %zu", n);
 	for (i = 0; i < n; i++) {
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
@@ -634,6 +635,8 @@ do_put(struct fconn *c, long long size, const char *p)
 	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
 	    vfs.f_frsize < (unsigned long long)(size - have)) {
 		close(fd);
+		if (have == 0)
+			(void)unlink(c->tmp);	/* made just now */
 		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
 		    "needed, %llu free", size - (long long)have,
 		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);

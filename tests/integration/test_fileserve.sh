@@ -349,7 +349,10 @@ t_fs_disk_full() {
 	grep -Eq "^sockkit: fileserve: server: 507 not enough space: 3000000 bytes needed, [0-9]+ free$" \
 	    err || fail "$(cat err)"
 	[ ! -e tiny/big.bin ] || fail "written anyway"
-	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
+	[ -z "$(ls -A tiny)" ] || fail "left behind: $(ls -A tiny)"
+	# Still serving (an empty listing, too).
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >ls.out
+	[ ! -s ls.out ] || fail "ls: $(cat ls.out)"
 	stop_server
 }
 
