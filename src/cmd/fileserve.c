@@ -44,6 +44,7 @@
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/path.h>
 #include <sockkit/wb.h>
 
 #include "cmd.h"
@@ -230,39 +231,18 @@ base_name(const char *p)
 	return s != NULL && s[1] != '\0' ? s + 1 : p;
 }
 
-/*
- * Check a requested path's form: relative, no "..", no NUL, not a partial
- * upload.  Returns NULL, or why it is refused.
- */
+/* A requested path's form: sk_path_check(), and not a partial upload. */
 static const char *
 bad_path(const char *p, size_t n)
 {
-	const char	*c, *e;
+	const char	*why;
 
-	if (memchr(p, '\0', n) != NULL)
-		return "a NUL byte in the path";
-	if (n > 0 && p[0] == '/')
-		return "an absolute path";
-	for (c = p; c < p + n; c = e + 1) {
-		if ((e = memchr(c, '/', (size_t)(p + n - c))) == NULL)
-			e = p + n;
-		if (e - c == 2 && c[0] == '.' && c[1] == '.')
-			return "'..' in the path";
-	}
+	if ((why = sk_path_check(p, n)) != NULL)
+		return why;
 	if (n >= strlen(PART) &&
 	    memcmp(p + n - strlen(PART), PART, strlen(PART)) == 0)
 		return "a partial upload";
 	return NULL;
-}
-
-/* Is real (a resolved path) the root or inside it? */
-static int
-inside(const char *root, const char *real)
-{
-	size_t	n = strlen(root);
-
-	return strncmp(real, root, n) == 0 &&
-	    (real[n] == '\0' || real[n] == '/' || (n == 1 && root[0] == '/'));
 }
 
 /* Event-loop server. */
@@ -386,25 +366,16 @@ static int
 resolve(struct fconn *c, const char *p, char *real)
 {
 	struct fsrv	*s = c->srv;
-	char		 joined[PATH_MAX];
 	const char	*why;
 
 	if ((why = bad_path(p, strlen(p))) != NULL) {
 		fail_req(c, 403, why);
 		return -1;
 	}
-	if (snprintf(joined, sizeof(joined), "%s/%s", s->root, p) >=
-	    (int)sizeof(joined)) {
-		fail_req(c, 400, "path too long");
-		return -1;
-	}
-	if (realpath(joined, real) == NULL) {
-		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403,
-		    strerror(errno));
-		return -1;
-	}
-	if (!inside(s->root, real)) {
-		fail_req(c, 403, "outside the served directory");
+	if (sk_path_resolve(s->root, p, real) == -1) {
+		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 :
+		    errno == ENAMETOOLONG ? 400 : 403, errno == EPERM ?
+		    "outside the served directory" : strerror(errno));
 		return -1;
 	}
 	return 0;

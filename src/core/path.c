@@ -1,0 +1,58 @@
+/*
+ * path.c - requested paths kept inside a served directory (see path.h).
+ */
+#define _XOPEN_SOURCE	700	/* realpath */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sockkit/path.h>
+
+const char *
+sk_path_check(const char *p, size_t n)
+{
+	const char	*c, *e;
+
+	if (memchr(p, '\0', n) != NULL)
+		return "a NUL byte in the path";
+	if (n > 0 && p[0] == '/')
+		return "an absolute path";
+	for (c = p; c < p + n; c = e + 1) {
+		if ((e = memchr(c, '/', (size_t)(p + n - c))) == NULL)
+			e = p + n;
+		if (e - c == 2 && c[0] == '.' && c[1] == '.')
+			return "'..' in the path";
+	}
+	return NULL;
+}
+
+int
+sk_path_inside(const char *root, const char *real)
+{
+	size_t	n = strlen(root);
+
+	return strncmp(real, root, n) == 0 &&
+	    (real[n] == '\0' || real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+int
+sk_path_resolve(const char *root, const char *rel, char *real)
+{
+	char	joined[PATH_MAX];
+
+	if (snprintf(joined, sizeof(joined), "%s/%s", root, rel) >=
+	    (int)sizeof(joined)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (realpath(joined, real) == NULL)
+		return -1;
+	if (!sk_path_inside(root, real)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
