@@ -31,6 +31,7 @@ int	cmd_udp_server(int argc, char **argv);
 int	cmd_udp_client(int argc, char **argv);
 int	cmd_broadcast(int argc, char **argv);
 int	cmd_fileserve(int argc, char **argv);
+int	cmd_http(int argc, char **argv);
 
 /*
  * The options every command takes, parsed in one place: -4, -6, -v,

@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	    NULL },
 	{ "fileserve", cmd_fileserve,
 	    "verified, resumable file transfer: serve, get, put, ls", NULL },
-	{ "http", NULL, "static HTTP/1.1 file server",
+	{ "http", cmd_http, "static HTTP/1.1 file server",
 	    "usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n" },
 	{ "ipcalc", NULL, "subnet and class facts for IPv4 and IPv6",
 	    "usage: sockkit ipcalc [options] ADDRESS[/PREFIX] | ADDRESS "

@@ -201,3 +201,22 @@ have_ipv6() {
 	python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
 	    2>/dev/null
 }
+
+# http_raw PORT [HOST]: send stdin's bytes as they are to an HTTP server,
+# print everything it sends back until it closes (bounded to 10 s).
+http_raw() {
+	python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[2], int(sys.argv[1])), timeout=10)
+s.sendall(sys.stdin.buffer.read())
+out = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+except (socket.timeout, ConnectionResetError):
+    pass
+sys.stdout.buffer.write(out)' "$1" "${2:-127.0.0.1}"
+}

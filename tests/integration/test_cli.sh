@@ -90,7 +90,7 @@ t_service_names_as_ports() {
 }
 
 t_not_built_commands() {
-	for c in http ipcalc; do
+	for c in ipcalc; do
 		expect_exit 2 "$SK" "$c" x 2>err
 		one_line err "sockkit: $c: not built yet"
 	done
@@ -112,7 +112,7 @@ t_help_matches_man_page() {
 	# Every long option a built command's --help names is in the man page.
 	: >missing
 	for c in tcp-server tcp-client udp-server udp-client broadcast \
-	    fileserve; do
+	    fileserve http; do
 		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >opts
 		while read -r opt; do
 			grep -q -- "${opt#--}" "$man" || echo "$c $opt" >>missing

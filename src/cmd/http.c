@@ -1,0 +1,1164 @@
+/*
+ * http.c - sockkit http: a static HTTP/1.1 file server for a directory.
+ * GET and HEAD, keep-alive and pipelining, Range, conditional requests
+ * (ETag, If-None-Match, If-Modified-Since), index.html or a listing for
+ * directories, a Common Log Format access log.  One event loop serves
+ * every client: heads are parsed by the core (sk_http_parse_request),
+ * headers and small bodies leave in one write, larger bodies with
+ * sendfile.  Nothing outside DIR is served: paths are decoded, checked
+ * and resolved by the core (sk_path_*), symbolic links out of DIR are
+ * refused unless --follow-symlinks, and only regular files are opened
+ * for reading (nonblocking, so a FIFO can never stall the server).
+ * Slow clients are dropped: a head must arrive within --head-timeout, an
+ * idle keep-alive connection closes after --keepalive-timeout.
+ */
+#define _GNU_SOURCE		/* realpath's PATH_MAX, MSG_MORE */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sockkit/buf.h>
+#include <sockkit/http.h>
+#include <sockkit/loop.h>
+#include <sockkit/net.h>
+#include <sockkit/path.h>
+
+#include "cmd.h"
+
+static const char usage_text[] =
+"usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n"
+"\n"
+"Serve DIR (default .) over HTTP/1.1 on PORT (default 8000): GET and HEAD,\n"
+"keep-alive, Range, ETag and If-Modified-Since (304), index.html or a\n"
+"listing for directories.  Nothing outside DIR is served.\n"
+"\n"
+"options:\n"
+"  -d, --dir DIR              the directory served (default .)\n"
+"      --log FILE             the access log (Common Log Format) goes to\n"
+"                             FILE instead of stderr\n"
+"  -q, --quiet                no access log\n"
+"      --follow-symlinks      serve symbolic links that lead out of DIR\n"
+"      --max-clients N        connections at once (default 10000); more\n"
+"                             wait in the listen queue\n"
+"      --head-timeout SECONDS a request head must arrive within this\n"
+"                             (default 20)\n"
+"      --keepalive-timeout SECONDS\n"
+"                             close an idle keep-alive connection after\n"
+"                             this (default 60)\n"
+"  -4, -6                     IPv4 or IPv6 only\n"
+"      --backend NAME         event loop: select, poll or epoll\n"
+"  -v                         log connections too\n"
+"  -h, --help                 this text\n"
+"\n"
+"Exit 0 after SIGINT or SIGTERM, 1 when it cannot listen or serve, 2 on a\n"
+"usage error.\n";
+
+#define CMD		"http"
+#define HEAD_MAX	16384		/* a bigger head: 431 */
+#define SMALL_BODY	16384		/* up to this, read into the reply */
+#define BODY_SKIP_MAX	(1 << 20)	/* a request body we skip; more: 413 */
+#define SEND_TIMEOUT_S	60		/* a client that stops reading */
+#define LINGER_S	2
+
+struct http_opts {
+	struct common_opts	 c;
+	const char		*dir;
+	const char		*host;
+	const char		*port;
+	const char		*log;
+	int			 quiet;
+	int			 follow;
+	long long		 max_clients;
+	long long		 head_timeout;
+	long long		 keepalive;
+};
+
+enum {
+	OPT_LOG = OPT_FIRST_CMD,
+	OPT_FOLLOW,
+	OPT_MAX_CLIENTS,
+	OPT_HEAD_TIMEOUT,
+	OPT_KEEPALIVE
+};
+
+static int
+parse_args(int argc, char **argv, struct http_opts *o)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "dir",		required_argument, NULL, 'd' },
+		{ "log",		required_argument, NULL, OPT_LOG },
+		{ "quiet",		no_argument,	   NULL, 'q' },
+		{ "follow-symlinks",	no_argument,	   NULL, OPT_FOLLOW },
+		{ "max-clients",	required_argument, NULL,
+		    OPT_MAX_CLIENTS },
+		{ "head-timeout",	required_argument, NULL,
+		    OPT_HEAD_TIMEOUT },
+		{ "keepalive-timeout",	required_argument, NULL,
+		    OPT_KEEPALIVE },
+		{ NULL,			0,		   NULL, 0 }
+	};
+	const char	*a;
+	int		 ch, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = ".";
+	o->port = "8000";
+	o->max_clients = 10000;
+	o->head_timeout = 20;
+	o->keepalive = 60;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:q",
+	    longopts, NULL)) != -1) {
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case OPT_LOG:
+			o->log = optarg;
+			break;
+		case OPT_FOLLOW:
+			o->follow = 1;
+			break;
+		case OPT_MAX_CLIENTS:
+			if (cmd_number(CMD, "--max-clients", optarg, 1,
+			    1000000, &o->max_clients) == -1)
+				return -1;
+			break;
+		case OPT_HEAD_TIMEOUT:
+			if (cmd_number(CMD, "--head-timeout", optarg, 1, 3600,
+			    &o->head_timeout) == -1)
+				return -1;
+			break;
+		case OPT_KEEPALIVE:
+			if (cmd_number(CMD, "--keepalive-timeout", optarg, 1,
+			    86400, &o->keepalive) == -1)
+				return -1;
+			break;
+		}
+	}
+	if (o->c.help)
+		return 0;
+	argc -= optind;
+	argv += optind;
+	if (argc > 2) {
+		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
+		return -1;
+	}
+	/* One operand: a port if it is all digits, else the address. */
+	if (argc == 2) {
+		o->host = argv[0];
+		o->port = argv[1];
+	} else if (argc == 1) {
+		for (a = argv[0]; *a >= '0' && *a <= '9'; a++)
+			;
+		if (*a == '\0')
+			o->port = argv[0];
+		else
+			o->host = argv[0];
+	}
+	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
+		cmd_usage_err(CMD, "invalid port '%s'", o->port);
+		return -1;
+	}
+	if (o->quiet && o->log != NULL) {
+		cmd_usage_err(CMD, "--quiet and --log do not go together");
+		return -1;
+	}
+	return 0;
+}
+
+/* The server and its connections. */
+
+struct hsrv {
+	const struct http_opts	*o;
+	struct sk_loop		*loop;
+	int			 lfd;
+	int			 paused;	/* at --max-clients */
+	char			 root[PATH_MAX];
+	FILE			*log;		/* NULL: -q */
+	struct hconn		*conns;
+	long			 nconns;
+	long long		 timer;
+	time_t			 date_at;
+	char			 date[SK_HTTP_DATELEN];
+};
+
+enum hstate { H_HEAD, H_SEND, H_LINGER };
+
+struct hconn {
+	struct hsrv	*srv;
+	int		 fd;
+	enum hstate	 state;
+	struct sk_buf	 in;
+	struct sk_buf	 out;
+	int		 file;		/* a body to sendfile, or -1 */
+	off_t		 off, end;
+	size_t		 used;		/* bytes of in the request took */
+	long long	 skip;		/* request body bytes still to drop */
+	int		 keep;		/* keep-alive after this response */
+	long long	 deadline;	/* ms; 0: none */
+	char		 peer[SK_ADDRSTRLEN];
+	char		 host[SK_ADDRSTRLEN];	/* for the log */
+	char		 line[512];	/* the request line, escaped */
+	int		 status;
+	long long	 bytes;		/* body bytes of the response */
+	struct hconn	*next;
+	struct hconn	**pprev;
+};
+
+static void	on_conn(struct sk_loop *, int, int, void *);
+static void	on_accept(struct sk_loop *, int, int, void *);
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+/* Content types by extension (case-insensitive), sorted for bsearch. */
+static const struct mime {
+	const char	*ext;
+	const char	*type;
+} mimes[] = {
+	{ "7z",		"application/x-7z-compressed" },
+	{ "aac",	"audio/aac" },
+	{ "apng",	"image/apng" },
+	{ "avi",	"video/x-msvideo" },
+	{ "avif",	"image/avif" },
+	{ "bmp",	"image/bmp" },
+	{ "bz2",	"application/x-bzip2" },
+	{ "c",		"text/plain; charset=utf-8" },
+	{ "css",	"text/css; charset=utf-8" },
+	{ "csv",	"text/csv; charset=utf-8" },
+	{ "doc",	"application/msword" },
+	{ "docx",	"application/vnd.openxmlformats-officedocument."
+			"wordprocessingml.document" },
+	{ "eot",	"application/vnd.ms-fontobject" },
+	{ "epub",	"application/epub+zip" },
+	{ "flac",	"audio/flac" },
+	{ "gif",	"image/gif" },
+	{ "gz",		"application/gzip" },
+	{ "h",		"text/plain; charset=utf-8" },
+	{ "htm",	"text/html; charset=utf-8" },
+	{ "html",	"text/html; charset=utf-8" },
+	{ "ico",	"image/vnd.microsoft.icon" },
+	{ "ics",	"text/calendar; charset=utf-8" },
+	{ "jar",	"application/java-archive" },
+	{ "jpeg",	"image/jpeg" },
+	{ "jpg",	"image/jpeg" },
+	{ "js",		"text/javascript; charset=utf-8" },
+	{ "json",	"application/json" },
+	{ "jsonld",	"application/ld+json" },
+	{ "m4a",	"audio/mp4" },
+	{ "m4v",	"video/mp4" },
+	{ "md",		"text/markdown; charset=utf-8" },
+	{ "mid",	"audio/midi" },
+	{ "midi",	"audio/midi" },
+	{ "mjs",	"text/javascript; charset=utf-8" },
+	{ "mkv",	"video/x-matroska" },
+	{ "mov",	"video/quicktime" },
+	{ "mp3",	"audio/mpeg" },
+	{ "mp4",	"video/mp4" },
+	{ "mpeg",	"video/mpeg" },
+	{ "odp",	"application/vnd.oasis.opendocument.presentation" },
+	{ "ods",	"application/vnd.oasis.opendocument.spreadsheet" },
+	{ "odt",	"application/vnd.oasis.opendocument.text" },
+	{ "oga",	"audio/ogg" },
+	{ "ogg",	"audio/ogg" },
+	{ "ogv",	"video/ogg" },
+	{ "opus",	"audio/opus" },
+	{ "otf",	"font/otf" },
+	{ "pdf",	"application/pdf" },
+	{ "png",	"image/png" },
+	{ "ppt",	"application/vnd.ms-powerpoint" },
+	{ "pptx",	"application/vnd.openxmlformats-officedocument."
+			"presentationml.presentation" },
+	{ "rar",	"application/vnd.rar" },
+	{ "rtf",	"application/rtf" },
+	{ "sh",		"text/plain; charset=utf-8" },
+	{ "svg",	"image/svg+xml" },
+	{ "tar",	"application/x-tar" },
+	{ "tif",	"image/tiff" },
+	{ "tiff",	"image/tiff" },
+	{ "ts",		"video/mp2t" },
+	{ "ttf",	"font/ttf" },
+	{ "txt",	"text/plain; charset=utf-8" },
+	{ "wasm",	"application/wasm" },
+	{ "wav",	"audio/wav" },
+	{ "weba",	"audio/webm" },
+	{ "webm",	"video/webm" },
+	{ "webmanifest", "application/manifest+json" },
+	{ "webp",	"image/webp" },
+	{ "woff",	"font/woff" },
+	{ "woff2",	"font/woff2" },
+	{ "xhtml",	"application/xhtml+xml" },
+	{ "xls",	"application/vnd.ms-excel" },
+	{ "xlsx",	"application/vnd.openxmlformats-officedocument."
+			"spreadsheetml.sheet" },
+	{ "xml",	"application/xml" },
+	{ "xz",		"application/x-xz" },
+	{ "yaml",	"application/yaml" },
+	{ "yml",	"application/yaml" },
+	{ "zip",	"application/zip" },
+	{ "zst",	"application/zstd" },
+};
+
+static int
+by_ext(const void *k, const void *m)
+{
+	return strcmp(k, ((const struct mime *)m)->ext);
+}
+
+static const char *
+content_type(const char *path)
+{
+	const char	*dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	const struct mime *m;
+	char		 ext[16];
+	size_t		 i;
+
+	if (dot == NULL || (slash != NULL && dot < slash) ||
+	    strlen(dot + 1) >= sizeof(ext))
+		return "application/octet-stream";
+	for (i = 0; dot[1 + i] != '\0'; i++)
+		ext[i] = (char)tolower((unsigned char)dot[1 + i]);
+	ext[i] = '\0';
+	m = bsearch(ext, mimes, sizeof(mimes) / sizeof(mimes[0]),
+	    sizeof(mimes[0]), by_ext);
+	return m != NULL ? m->type : "application/octet-stream";
+}
+
+/* The Date header's value, made once a second. */
+static const char *
+now_date(struct hsrv *s)
+{
+	time_t	t = time(NULL);
+
+	if (t != s->date_at) {
+		sk_http_date(t, s->date);
+		s->date_at = t;
+	}
+	return s->date;
+}
+
+/* Append printf-style text to the reply. */
+static void
+put(struct hconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct hconn *c, const char *fmt, ...)
+{
+	char	 small[1024], *p = small;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		if ((p = malloc((size_t)n + 1)) == NULL)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	(void)sk_buf_append(&c->out, p, (size_t)n);
+	if (p != small)
+		free(p);
+}
+
+/* The status line and the headers every response has. */
+static void
+head_start(struct hconn *c, int status)
+{
+	c->status = status;
+	put(c, "HTTP/1.1 %d %s\r\nServer: sockkit/%s\r\nDate: %s\r\n",
+	    status, reason(status), SOCKKIT_VERSION, now_date(c->srv));
+	if (!c->keep)
+		put(c, "Connection: close\r\n");
+}
+
+/* A small HTML error page (no body for HEAD). */
+static void
+error_page(struct hconn *c, int status, int head_only, const char *extra)
+{
+	char	body[512];
+	int	n;
+
+	n = snprintf(body, sizeof(body), "<!DOCTYPE html>\n<html><head>"
+	    "<title>%d %s</title></head>\n<body><h1>%d %s</h1></body>"
+	    "</html>\n", status, reason(status), status, reason(status));
+	head_start(c, status);
+	put(c, "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: %d\r\n%s\r\n", n, extra != NULL ? extra : "");
+	if (!head_only) {
+		(void)sk_buf_append(&c->out, body, (size_t)n);
+		c->bytes = n;
+	}
+}
+
+/* text with &<>"' made safe for HTML */
+static void
+put_html(struct hconn *c, const char *text)
+{
+	const char	*p;
+
+	for (p = text; *p != '\0'; p++)
+		switch (*p) {
+		case '&': put(c, "&amp;"); break;
+		case '<': put(c, "&lt;"); break;
+		case '>': put(c, "&gt;"); break;
+		case '"': put(c, "&quot;"); break;
+		case '\'': put(c, "&#39;"); break;
+		default: (void)sk_buf_append(&c->out, p, 1);
+		}
+}
+
+/* text percent-encoded for a URL path segment (unreserved kept). */
+static void
+put_url(struct hconn *c, const char *text)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		if (isalnum(*p) || strchr("-._~", *p) != NULL)
+			(void)sk_buf_append(&c->out, p, 1);
+		else
+			put(c, "%%%02X", *p);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A directory listing: names sorted, directories with a trailing slash,
+ * sizes and times; a parent link below the top.
+ */
+static void
+listing(struct hconn *c, const char *real, const char *urlpath,
+    int head_only)
+{
+	struct sk_buf	 body;
+	char		 **names = NULL, **nn, when[32];
+	struct dirent	*de;
+	struct stat	 st;
+	struct tm	 tm;
+	size_t		 n = 0, i, hlen;
+	DIR		*d;
+	int		 dfd;
+
+	if ((d = opendir(real)) == NULL) {
+		error_page(c, 403, head_only, NULL);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
+			break;
+		names = nn;
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
+	/* The body goes after the headers: build it in out, then move it. */
+	body = c->out;
+	sk_buf_init(&c->out, 0);
+	put(c, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>Index of ");
+	put_html(c, urlpath);
+	put(c, "</title>\n<style>body{font-family:sans-serif}td{padding:0 "
+	    "1em 0 0}td.s{text-align:right}</style></head>\n<body><h1>Index "
+	    "of ");
+	put_html(c, urlpath);
+	put(c, "</h1>\n<table>\n<tr><th>Name</th><th>Last modified</th>"
+	    "<th>Size</th></tr>\n");
+	if (strcmp(urlpath, "/") != 0)
+		put(c, "<tr><td><a href=\"../\">../</a></td><td></td>"
+		    "<td></td></tr>\n");
+	dfd = dirfd(d);
+	for (i = 0; i < n; i++) {
+		if (fstatat(dfd, names[i], &st, 0) == -1 &&
+		    fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+			memset(&st, 0, sizeof(st));
+		gmtime_r(&st.st_mtime, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		put(c, "<tr><td><a href=\"");
+		put_url(c, names[i]);
+		put(c, "%s\">", S_ISDIR(st.st_mode) ? "/" : "");
+		put_html(c, names[i]);
+		put(c, "%s</a></td><td>%s</td><td class=\"s\">", S_ISDIR(
+		    st.st_mode) ? "/" : "", when);
+		if (S_ISDIR(st.st_mode))
+			put(c, "-");
+		else
+			put(c, "%lld", (long long)st.st_size);
+		put(c, "</td></tr>\n");
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	put(c, "</table>\n</body></html>\n");
+	hlen = sk_buf_len(&c->out);
+	/* Swap back: headers into out, then the body. */
+	{
+		struct sk_buf	html = c->out;
+
+		c->out = body;
+		head_start(c, 200);
+		put(c, "Content-Type: text/html; charset=utf-8\r\n"
+		    "Content-Length: %zu\r\n\r\n", hlen);
+		if (!head_only) {
+			(void)sk_buf_append(&c->out, sk_buf_data(&html), hlen);
+			c->bytes = (long long)hlen;
+		}
+		sk_buf_release(&html);
+	}
+}
+
+/* A regular file: conditionals, Range, then the body. */
+static void
+send_file(struct hconn *c, const struct sk_http_req *req, int fd,
+    const struct stat *st, const char *path, int head_only)
+{
+	const struct sk_http_field	*inm, *ims, *rng, *ifr;
+	char				 etag[64], lm[SK_HTTP_DATELEN];
+	off_t				 first = 0, last = st->st_size - 1;
+	time_t				 t;
+	ssize_t				 n;
+	size_t				 len;
+	uint8_t				*p;
+	int				 r = 0, status = 200;
+
+	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
+	    (long long)st->st_mtime, (long long)st->st_size);
+	sk_http_date(st->st_mtime, lm);
+	/* RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only
+	 * without it, and any date not older than the file's means 304
+	 * (13.1.3), not only the exact Last-Modified. */
+	inm = sk_http_field(req, "if-none-match");
+	ims = sk_http_field(req, "if-modified-since");
+	if ((inm != NULL && sk_http_etag_match(inm->value, inm->value_len,
+	    etag)) || (inm == NULL && ims != NULL && sk_http_parse_date(
+	    ims->value, ims->value_len, &t) == 0 && st->st_mtime <= t)) {
+		close(fd);
+		head_start(c, 304);
+		put(c, "ETag: %s\r\nLast-Modified: %s\r\n\r\n", etag, lm);
+		return;
+	}
+	rng = sk_http_field(req, "range");
+	ifr = sk_http_field(req, "if-range");
+	if (rng != NULL && (ifr == NULL || (ifr->value_len == strlen(etag) &&
+	    memcmp(ifr->value, etag, ifr->value_len) == 0) ||
+	    (ifr->value_len == strlen(lm) && memcmp(ifr->value, lm,
+	    ifr->value_len) == 0)))
+		r = sk_http_range(rng->value, rng->value_len, st->st_size,
+		    &first, &last);
+	if (r == -1) {
+		close(fd);
+		head_start(c, 416);
+		put(c, "Content-Range: bytes */%lld\r\nContent-Length: 0\r\n"
+		    "\r\n", (long long)st->st_size);
+		return;
+	}
+	if (r == 1)
+		status = 206;
+	len = (size_t)(st->st_size == 0 ? 0 : last - first + 1);
+	head_start(c, status);
+	put(c, "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
+	    content_type(path), len, lm, etag);
+	if (r == 1)
+		put(c, "Content-Range: bytes %lld-%lld/%lld\r\n",
+		    (long long)first, (long long)last,
+		    (long long)st->st_size);
+	put(c, "\r\n");
+	if (head_only || len == 0) {
+		close(fd);
+		return;
+	}
+	c->bytes = (long long)len;
+	/* Small bodies ride with the headers: one write for it all. */
+	if (len <= SMALL_BODY && (p = sk_buf_reserve(&c->out, len)) != NULL) {
+		n = pread(fd, p, len, first);
+		close(fd);
+		if (n != (ssize_t)len) {
+			c->keep = 0;	/* the file shrank: cut it short */
+			n = n < 0 ? 0 : n;
+		}
+		sk_buf_commit(&c->out, (size_t)n);
+		return;
+	}
+	c->file = fd;
+	c->off = first;
+	c->end = first + (off_t)len;
+}
+
+/* Escape what the client sent for the log: quotes, backslashes, bytes
+ * outside printable ASCII as \xHH. */
+static void
+log_escape(char *out, size_t size, const char *p, size_t n)
+{
+	size_t	o = 0, i;
+
+	for (i = 0; i < n && o + 5 < size; i++) {
+		unsigned char	ch = (unsigned char)p[i];
+
+		if (ch == '"' || ch == '\\')
+			o += (size_t)snprintf(out + o, size - o, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			o += (size_t)snprintf(out + o, size - o, "\\x%02X", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+static void
+access_log(struct hconn *c)
+{
+	struct hsrv	*s = c->srv;
+	char		 when[64];
+	struct tm	 tm;
+	time_t		 t = time(NULL);
+
+	if (s->log == NULL || c->status == 0)
+		return;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
+	if (c->bytes > 0)
+		fprintf(s->log, "%s - - [%s] \"%s\" %d %lld\n", c->host, when,
+		    c->line, c->status, c->bytes);
+	else
+		fprintf(s->log, "%s - - [%s] \"%s\" %d -\n", c->host, when,
+		    c->line, c->status);
+	fflush(s->log);
+}
+
+/*
+ * 301 to the directory's slash form.  Built from the raw path (visible
+ * ASCII only: the parser saw to that) with slashes collapsed, so "//x"
+ * goes to "/x/", never to "//x/", which a browser reads as host x.
+ */
+static void
+redirect_slash(struct hconn *c, const struct sk_http_req *req, int head_only)
+{
+	struct sk_buf	loc;
+	size_t		i;
+
+	sk_buf_init(&loc, 0);
+	(void)sk_buf_append(&loc, "Location: ", 10);
+	for (i = 0; i < req->path_len; i++)
+		if (req->path[i] != '/' || i == 0 || req->path[i - 1] != '/')
+			(void)sk_buf_append(&loc, req->path + i, 1);
+	(void)sk_buf_append(&loc, "/", 1);
+	if (req->query != NULL) {
+		(void)sk_buf_append(&loc, "?", 1);
+		(void)sk_buf_append(&loc, req->query, req->query_len);
+	}
+	(void)sk_buf_append(&loc, "\r\n", 3);	/* with the NUL */
+	error_page(c, 301, head_only, sk_buf_len(&loc) == 0 ? NULL :
+	    (const char *)sk_buf_data(&loc));
+	sk_buf_release(&loc);
+}
+
+/*
+ * Answer one parsed request: queue the reply in out (and a body file).
+ */
+static void
+respond(struct hconn *c, const struct sk_http_req *req)
+{
+	struct hsrv	*s = c->srv;
+	char		 path[PATH_MAX], real[PATH_MAX], idx[PATH_MAX + 16];
+	char		 loc[PATH_MAX];
+	const char	*rel;
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 i, o;
+	int		 head_only, fd;
+
+	head_only = req->method_len == 4 && memcmp(req->method, "HEAD",
+	    4) == 0;
+	if (!head_only && !(req->method_len == 3 && memcmp(req->method,
+	    "GET", 3) == 0)) {
+		error_page(c, 405, 0, "Allow: GET, HEAD\r\n");
+		return;
+	}
+	if (req->path_len == 1 && req->path[0] == '*') {
+		error_page(c, 400, head_only, NULL);
+		return;
+	}
+	if ((n = sk_http_unescape(req->path, req->path_len, path,
+	    sizeof(path))) == -1) {
+		error_page(c, 400, head_only, NULL);
+		return;
+	}
+	/* Collapse repeated slashes: "//x" is "/x", never a host. */
+	for (i = o = 0; i < (size_t)n; i++)
+		if (path[i] != '/' || o == 0 || path[o - 1] != '/')
+			path[o++] = path[i];
+	path[o] = '\0';
+	rel = path + 1;
+	if (sk_path_check(rel, strlen(rel)) != NULL) {
+		error_page(c, 403, head_only, NULL);
+		return;
+	}
+	if (s->o->follow) {
+		snprintf(idx, sizeof(idx), "%s/%s", s->root, rel);
+		if (realpath(idx, real) == NULL) {
+			error_page(c, errno == ENOENT || errno == ENOTDIR ?
+			    404 : 403, head_only, NULL);
+			return;
+		}
+	} else if (sk_path_resolve(s->root, rel, real) == -1) {
+		error_page(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403,
+		    head_only, NULL);
+		return;
+	}
+	if (stat(real, &st) == -1) {
+		error_page(c, 404, head_only, NULL);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (o == 0 || path[o - 1] != '/') {
+			redirect_slash(c, req, head_only);
+			return;
+		}
+		snprintf(idx, sizeof(idx), "%s/index.html", real);
+		if (stat(idx, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (s->o->follow || (realpath(idx, loc) != NULL &&
+		    sk_path_inside(s->root, loc)))) {
+			memcpy(real, idx, strlen(idx) + 1);
+		} else {
+			listing(c, real, path, head_only);
+			return;
+		}
+	}
+	/* Nonblocking, and only regular files: a FIFO never stalls us. */
+	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		error_page(c, errno == ENOENT ? 404 : 403, head_only, NULL);
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		error_page(c, 403, head_only, NULL);
+		return;
+	}
+	send_file(c, req, fd, &st, real, head_only);
+}
+
+/* Connection life: close, the deadline, the next request. */
+
+static void
+conn_free(struct hconn *c)
+{
+	struct hsrv	*s = c->srv;
+
+	if (s->o->c.verbose)
+		cmd_err(CMD, "%s disconnected", c->peer);
+	*c->pprev = c->next;
+	if (c->next != NULL)
+		c->next->pprev = c->pprev;
+	sk_loop_del(s->loop, c->fd);
+	close(c->fd);
+	if (c->file != -1)
+		close(c->file);
+	sk_buf_release(&c->in);
+	sk_buf_release(&c->out);
+	free(c);
+	s->nconns--;
+	if (s->paused && s->nconns < s->o->max_clients &&
+	    sk_loop_add(NULL, s->loop, s->lfd, SK_READ, on_accept, s) == 0)
+		s->paused = 0;
+}
+
+/* After the last response: stop sending, drain what the client still
+ * sends for a moment so our reply is not lost to a reset, then close. */
+static void
+linger(struct hconn *c)
+{
+	shutdown(c->fd, SHUT_WR);
+	c->state = H_LINGER;
+	c->deadline = sk_loop_now_ms() + LINGER_S * 1000;
+	sk_buf_release(&c->in);
+	sk_buf_init(&c->in, HEAD_MAX);
+	(void)sk_loop_mod(NULL, c->srv->loop, c->fd, SK_READ);
+}
+
+/*
+ * Parse and answer what is buffered: one request at a time, in order
+ * (pipelined requests wait in `in` until the reply before them has gone).
+ * Returns -1 when the connection is to be closed now.
+ */
+static int
+next_request(struct hconn *c)
+{
+	struct sk_http_req	req;
+	ssize_t			n;
+	size_t			len = sk_buf_len(&c->in), take;
+	int			status;
+
+	if (c->skip > 0) {
+		take = (size_t)c->skip < len ? (size_t)c->skip : len;
+		sk_buf_consume(&c->in, take);
+		c->skip -= (long long)take;
+		len -= take;
+		if (c->skip > 0)
+			return 0;
+	}
+	if (len == 0) {
+		c->deadline = sk_loop_now_ms() + c->srv->o->keepalive * 1000;
+		return 0;
+	}
+	n = sk_http_parse_request((const char *)sk_buf_data(&c->in), len,
+	    HEAD_MAX, &req, &status);
+	if (n == -2) {
+		/* A head under way: it has until its deadline, set when its
+		 * first byte came (see conn_read). */
+		return 0;
+	}
+	c->status = 0;
+	c->bytes = 0;
+	if (n == -1) {
+		log_escape(c->line, sizeof(c->line), (const char *)
+		    sk_buf_data(&c->in), strcspn((const char *)sk_buf_data(
+		    &c->in), "\r\n") < len ? strcspn((const char *)
+		    sk_buf_data(&c->in), "\r\n") : len < 200 ? len : 200);
+		c->keep = 0;
+		error_page(c, status, 0, NULL);
+		c->used = len;
+	} else {
+		log_escape(c->line, sizeof(c->line), req.method,
+		    (size_t)(req.target + req.target_len - req.method) + 9);
+		c->keep = req.keep_alive;
+		c->used = (size_t)n;
+		if (req.content_length > BODY_SKIP_MAX) {
+			c->keep = 0;
+			error_page(c, 413, 0, NULL);
+		} else {
+			c->skip = req.content_length;
+			respond(c, &req);
+		}
+	}
+	c->state = H_SEND;
+	c->deadline = sk_loop_now_ms() + SEND_TIMEOUT_S * 1000;
+	return 0;
+}
+
+/* Readable: take bytes into `in`; a head's clock starts at its first. */
+static int
+conn_read(struct hconn *c)
+{
+	size_t	before = sk_buf_len(&c->in);
+	ssize_t	n;
+	char	drop[4096];
+
+	if (c->state == H_LINGER) {
+		while ((n = read(c->fd, drop, sizeof(drop))) > 0)
+			;
+		return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
+	}
+	n = sk_buf_read(&c->in, c->fd, HEAD_MAX);
+	if (n == 0)
+		return -1;
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 :
+		    errno == ENOBUFS ? 0 : -1;
+	if (c->state != H_HEAD)
+		return 0;	/* pipelined: parsed after this reply */
+	if (before == 0 && c->skip == 0)
+		c->deadline = sk_loop_now_ms() +
+		    c->srv->o->head_timeout * 1000;
+	return next_request(c);
+}
+
+/*
+ * Writable: the reply (headers and small body), then a file body.  When
+ * all of it went: the next request, or close.
+ */
+static int
+conn_write(struct hconn *c)
+{
+	ssize_t	n;
+
+	if (c->state != H_SEND)
+		return 0;
+	if (sk_buf_len(&c->out) > 0) {
+		if (c->file != -1) {
+			/* Headers first, held back to go with the body. */
+			n = send(c->fd, sk_buf_data(&c->out),
+			    sk_buf_len(&c->out), MSG_NOSIGNAL | MSG_MORE);
+			if (n == -1)
+				return errno == EAGAIN || errno == EINTR ?
+				    0 : -1;
+			sk_buf_consume(&c->out, (size_t)n);
+		} else if (sk_buf_write(&c->out, c->fd) == -1)
+			return -1;
+		if (sk_buf_len(&c->out) > 0)
+			return 0;
+	}
+	while (c->file != -1 && c->off < c->end) {
+#ifdef __linux__
+		n = sendfile(c->fd, c->file, &c->off, (size_t)(c->end -
+		    c->off));
+#else
+		{
+			char	chunk[65536];
+			ssize_t	r;
+
+			r = pread(c->file, chunk, (size_t)(c->end - c->off) <
+			    sizeof(chunk) ? (size_t)(c->end - c->off) :
+			    sizeof(chunk), c->off);
+			n = r <= 0 ? 0 : sk_net_write(c->fd, chunk, (size_t)r);
+			if (n > 0)
+				c->off += n;
+		}
+#endif
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return -1;	/* the file shrank: the length lies */
+		c->deadline = sk_loop_now_ms() + SEND_TIMEOUT_S * 1000;
+	}
+	if (c->file != -1) {
+		close(c->file);
+		c->file = -1;
+	}
+	access_log(c);
+	sk_buf_consume(&c->in, c->used);
+	c->used = 0;
+	if (!c->keep) {
+		linger(c);
+		return 0;
+	}
+	c->state = H_HEAD;
+	/* A pipelined head may already be here; its clock starts now. */
+	c->deadline = sk_loop_now_ms() + c->srv->o->head_timeout * 1000;
+	return next_request(c);
+}
+
+static void
+on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct hconn	*c = arg;
+	int		 want;
+
+	(void)fd;
+	if (((mask & SK_READ) && conn_read(c) == -1) ||
+	    conn_write(c) == -1) {
+		conn_free(c);
+		return;
+	}
+	if (c->state == H_LINGER)
+		return;
+	want = c->state == H_SEND ? SK_WRITE : SK_READ;
+	/* Keep reading pipelined requests while replying, up to the cap. */
+	if (c->state == H_SEND && !sk_buf_full(&c->in))
+		want |= SK_READ;
+	if (sk_loop_mask(loop, c->fd) != want)
+		(void)sk_loop_mod(NULL, loop, c->fd, want);
+}
+
+static void
+on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
+{
+	struct hsrv		*s = arg;
+	struct sockaddr_storage	 ss;
+	struct hconn		*c;
+	socklen_t		 sslen;
+	char			*colon;
+	int			 fd, one = 1;
+
+	(void)mask;
+	while (s->nconns < s->o->max_clients) {
+		sslen = sizeof(ss);
+		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1)
+			return;
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		c->srv = s;
+		c->fd = fd;
+		c->file = -1;
+		c->state = H_HEAD;
+		sk_buf_init(&c->in, HEAD_MAX);
+		sk_buf_init(&c->out, 0);
+		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
+		    sizeof(c->peer));
+		memcpy(c->host, c->peer, sizeof(c->host));
+		/* The log wants the address alone. */
+		if ((colon = strrchr(c->host, ':')) != NULL)
+			*colon = '\0';
+		if (c->host[0] == '[' && (colon = strchr(c->host, ']')) !=
+		    NULL) {
+			*colon = '\0';
+			memmove(c->host, c->host + 1, strlen(c->host));
+		}
+		c->deadline = sk_loop_now_ms() + s->o->head_timeout * 1000;
+		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
+			sk_buf_release(&c->in);
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->conns;
+		if (c->next != NULL)
+			c->next->pprev = &c->next;
+		c->pprev = &s->conns;
+		s->conns = c;
+		s->nconns++;
+		if (s->o->c.verbose)
+			cmd_err(CMD, "%s connected", c->peer);
+	}
+	/* At --max-clients: the rest wait in the listen queue. */
+	sk_loop_del(loop, lfd);
+	s->paused = 1;
+}
+
+/* Once a second: drop connections past their deadline. */
+static void
+on_tick(struct sk_loop *loop, long long id, void *arg)
+{
+	struct hsrv	*s = arg;
+	struct hconn	*c, *next;
+	long long	 now = sk_loop_now_ms();
+
+	(void)loop;
+	(void)id;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->deadline == 0 || now < c->deadline)
+			continue;
+		if (c->state == H_HEAD && sk_buf_len(&c->in) > 0 &&
+		    c->skip == 0) {
+			/* A head too slow to arrive: 408, then close. */
+			c->keep = 0;
+			c->used = sk_buf_len(&c->in);
+			snprintf(c->line, sizeof(c->line), "-");
+			error_page(c, 408, 0, NULL);
+			c->state = H_SEND;
+			c->deadline = now + LINGER_S * 1000;
+			(void)sk_loop_mod(NULL, loop, c->fd, SK_WRITE);
+			continue;
+		}
+		conn_free(c);
+	}
+}
+
+static int
+serve(const struct http_opts *o)
+{
+	struct hsrv	s;
+	char		err[SK_ERRLEN];
+	int		status = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.lfd = -1;
+	s.log = o->quiet ? NULL : stderr;
+	if (realpath(o->dir, s.root) == NULL) {
+		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (o->log != NULL && (s.log = fopen(o->log, "a")) == NULL) {
+		cmd_err(CMD, "%s: %s", o->log, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
+	    SOCK_STREAM)) == -1) {
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	if ((s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
+	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
+	    (s.timer = sk_loop_timer_add(err, s.loop, 1000, 1000, on_tick,
+	    &s)) == -1 || cmd_signals_init(CMD, s.loop) == -1) {
+		cmd_err(CMD, "%s", err);
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	cmd_listening(CMD, s.lfd);
+	if (sk_loop_run(err, s.loop) == -1) {
+		cmd_err(CMD, "%s", err);
+		status = EXIT_RUNTIME;
+	}
+	cmd_signals_fini(s.loop);
+out:
+	while (s.conns != NULL)
+		conn_free(s.conns);
+	if (s.lfd != -1)
+		close(s.lfd);
+	sk_loop_free(s.loop);
+	if (s.log != NULL && s.log != stderr)
+		fclose(s.log);
+	return status;
+}
+
+int
+cmd_http(int argc, char **argv)
+{
+	struct http_opts	o;
+
+	if (parse_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	if (o.c.help)
+		return cmd_help(usage_text);
+	return serve(&o);
+}

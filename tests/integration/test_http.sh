@@ -1,0 +1,378 @@
+# test_http.sh - sockkit http against curl and raw python sockets: files,
+# HEAD, listings, redirects, MIME types, conditionals, Range, keep-alive
+# and pipelining, every error status, traversal attempts against a secret
+# planted outside DIR, symlinks, FIFOs, 200 concurrent clients, a
+# slowloris client, and the access log.
+
+# http_serve NAME ARGS...: serve on 127.0.0.1 port 0 (sets PORT, SPID).
+http_serve() {
+	name=$1
+	shift
+	start_server "$name" http "$@" 127.0.0.1 0
+}
+
+# hdr FILE NAME: a header's value from a saved response head.
+hdr() {
+	sed -n "s/^$2: \(.*\)$/\1/Ip" "$1" | tr -d '\r' | head -n 1
+}
+
+# code URL [curl args]: the status curl got.
+code() {
+	url=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@" "$url"
+}
+
+web_tree() {
+	mkdir -p www/sub www/empty www/assets
+	echo '<h1>home</h1>' >www/index.html
+	echo hello >www/a.txt
+	echo 'body{color:red}' >www/assets/site.css
+	for e in mjs wasm svg webp avif woff2 json png jpg pdf zip mp4 Weird; do
+		echo x >"www/assets/f.$e"
+	done
+	echo x >www/assets/noext
+	echo x >'www/sub/we<i>rd & "q".txt'
+	echo x >www/sub/b.txt
+	echo x >www/sub/A.txt
+	mkdir www/sub/dir
+	echo secret >secret.txt
+}
+
+t_http_files_head_listing() {
+	web_tree
+	http_serve h -d www
+	U=http://127.0.0.1:$PORT
+	curl -s -D head -o body "$U/a.txt" || fail "curl"
+	head -n 1 head | grep -q '^HTTP/1.1 200 OK' || fail "$(cat head)"
+	[ "$(cat body)" = hello ] || fail "body"
+	[ "$(hdr head Content-Type)" = "text/plain; charset=utf-8" ] ||
+	    fail "type: $(cat head)"
+	[ "$(hdr head Content-Length)" = 6 ] || fail "length"
+	[ -n "$(hdr head ETag)" ] && [ -n "$(hdr head Last-Modified)" ] &&
+	    [ -n "$(hdr head Date)" ] && hdr head Server | grep -q '^sockkit/' ||
+	    fail "headers: $(cat head)"
+	# HEAD: the same headers, no body.
+	curl -s -I -o /dev/null -D hhead "$U/a.txt"
+	[ "$(hdr hhead Content-Length)" = 6 ] &&
+	    [ "$(hdr hhead ETag)" = "$(hdr head ETag)" ] || fail "HEAD"
+	printf 'HEAD /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    http_raw "$PORT" >raw
+	tail -c 2 raw | od -c | grep -q '\\r  \\n' || fail "HEAD sent a body"
+	# index.html for the top; a listing elsewhere.
+	[ "$(curl -s "$U/")" = '<h1>home</h1>' ] || fail "index.html"
+	curl -s "$U/sub/" >list
+	grep -q '<a href="../">' list || fail "no parent link"
+	grep -q 'href="we%3Ci%3Erd%20%26%20%22q%22.txt">we&lt;i&gt;rd &amp; &quot;q&quot;.txt<' \
+	    list || fail "names not escaped: $(cat list)"
+	grep -q 'href="dir/">dir/<' list || fail "no dir/"
+	grep -o 'href="[^"]*"' list | tr '\n' ' ' >order
+	[ "$(cat order)" = 'href="../" href="A.txt" href="b.txt" href="dir/" href="we%3Ci%3Erd%20%26%20%22q%22.txt" ' ] ||
+	    fail "not sorted: $(cat order)"
+	curl -s "$U/empty/" | grep -q '<table>' || fail "empty listing"
+	# A directory without its slash: 301 to the slash form; //x too,
+	# but never to //x/ (a host named x).
+	curl -s -D r1 -o /dev/null "$U/sub?x=1"
+	head -n 1 r1 | grep -q ' 301 ' && [ "$(hdr r1 Location)" = "/sub/?x=1" ] ||
+	    fail "301: $(cat r1)"
+	curl -s -D r2 -o /dev/null --path-as-is "$U//sub"
+	[ "$(hdr r2 Location)" = "/sub/" ] || fail "//sub: $(cat r2)"
+	# Content types.
+	for pair in mjs:text/javascript wasm:application/wasm \
+	    svg:image/svg+xml webp:image/webp avif:image/avif \
+	    woff2:font/woff2 json:application/json png:image/png \
+	    jpg:image/jpeg pdf:application/pdf zip:application/zip \
+	    mp4:video/mp4 Weird:application/octet-stream; do
+		t=$(curl -s -o /dev/null -w '%{content_type}' \
+		    "$U/assets/f.${pair%%:*}")
+		case "$t" in "${pair#*:}"*) ;; *) fail "${pair%%:*}: $t" ;; esac
+	done
+	t=$(curl -s -o /dev/null -w '%{content_type}' "$U/assets/noext")
+	[ "$t" = application/octet-stream ] || fail "noext: $t"
+	[ "$(code "$U/nope")" = 404 ] || fail "404"
+	curl -s "$U/nope" | grep -q '<h1>404 Not Found</h1>' || fail "404 page"
+	stop_server
+}
+
+t_http_conditional_and_range() {
+	web_tree
+	random_file www/big.bin 100000
+	http_serve h -d www
+	U=http://127.0.0.1:$PORT
+	curl -s -D head -o /dev/null "$U/a.txt"
+	etag=$(hdr head ETag)
+	lm=$(hdr head Last-Modified)
+	[ "$(code "$U/a.txt" -H "If-None-Match: $etag")" = 304 ] || fail inm
+	[ "$(code "$U/a.txt" -H "If-None-Match: W/$etag")" = 304 ] ||
+	    fail "weak inm"
+	[ "$(code "$U/a.txt" -H "If-None-Match: \"other\", $etag")" = 304 ] ||
+	    fail "inm list"
+	[ "$(code "$U/a.txt" -H 'If-None-Match: "other"')" = 200 ] ||
+	    fail "inm other"
+	[ "$(code "$U/a.txt" -H "If-Modified-Since: $lm")" = 304 ] || fail ims
+	later=$(date -u -d '+1 hour' '+%a, %d %b %Y %H:%M:%S GMT')
+	[ "$(code "$U/a.txt" -H "If-Modified-Since: $later")" = 304 ] ||
+	    fail "ims later: not only an exact match"
+	[ "$(code "$U/a.txt" -H 'If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT')" = 200 ] ||
+	    fail "ims older"
+	[ "$(code "$U/a.txt" -H 'If-Modified-Since: garbage')" = 200 ] ||
+	    fail "ims garbage"
+	# If-None-Match wins over If-Modified-Since.
+	[ "$(code "$U/a.txt" -H 'If-None-Match: "x"' -H "If-Modified-Since: $lm")" = 200 ] ||
+	    fail "inm first"
+	# Range.
+	curl -s -r 10-19 -D rh -o part "$U/big.bin"
+	head -n 1 rh | grep -q ' 206 ' || fail "206: $(cat rh)"
+	[ "$(hdr rh Content-Range)" = "bytes 10-19/100000" ] || fail "range hdr"
+	dd if=www/big.bin bs=1 skip=10 count=10 2>/dev/null | cmp -s - part ||
+	    fail "range bytes"
+	curl -s -r -100 -o part "$U/big.bin"
+	tail -c 100 www/big.bin | cmp -s - part || fail "suffix range"
+	curl -s -r 99990- -o part "$U/big.bin"
+	tail -c 10 www/big.bin | cmp -s - part || fail "open range"
+	curl -s -r 200000- -D rh -o /dev/null "$U/big.bin"
+	head -n 1 rh | grep -q ' 416 ' &&
+	    [ "$(hdr rh Content-Range)" = "bytes */100000" ] || fail "416"
+	[ "$(code "$U/big.bin" -r 0-1,5-6)" = 200 ] || fail "multi-range"
+	[ "$(code "$U/big.bin" -r 0-1 -H 'If-Range: "stale"')" = 200 ] ||
+	    fail "if-range stale"
+	curl -s -D rh -o /dev/null "$U/big.bin"
+	[ "$(code "$U/big.bin" -r 0-1 -H "If-Range: $(hdr rh ETag)")" = 206 ] ||
+	    fail "if-range fresh"
+	stop_server
+}
+
+t_http_keepalive_pipelining() {
+	web_tree
+	http_serve h -d www
+	U=http://127.0.0.1:$PORT
+	# curl reuses one connection for two URLs.
+	curl -sv "$U/a.txt" "$U/index.html" -o /dev/null -o /dev/null \
+	    2>curl.err
+	grep -qi 're-using existing connection\|reusing existing' curl.err ||
+	    fail "no keep-alive: $(grep -i connect curl.err)"
+	# Three pipelined requests in one write: three answers, in order; the
+	# last asks to close.
+	printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /assets/site.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    http_raw "$PORT" >raw
+	grep -a '^HTTP/1.1' raw | tr -d '\r' | tr '\n' '|' >st
+	[ "$(cat st)" = "HTTP/1.1 200 OK|HTTP/1.1 404 Not Found|HTTP/1.1 200 OK|" ] ||
+	    fail "pipelined: $(cat st)"
+	tail -c 16 raw | grep -q 'color:red' || fail "order: $(cat raw)"
+	# HTTP/1.0 closes after one response (http_raw returns on close).
+	printf 'GET /a.txt HTTP/1.0\r\n\r\nGET /a.txt HTTP/1.0\r\n\r\n' |
+	    http_raw "$PORT" >raw
+	[ "$(grep -ac '^HTTP/1.1 200' raw)" = 1 ] || fail "1.0: $(cat raw)"
+	grep -aqi '^Connection: close' raw || fail "no Connection: close"
+	# A GET with a body: the body is skipped, the next request answered.
+	printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nXXXXXGET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    http_raw "$PORT" >raw
+	[ "$(grep -ac '^HTTP/1.1 200' raw)" = 2 ] || fail "body: $(cat raw)"
+	stop_server
+}
+
+t_http_bad_requests() {
+	web_tree
+	http_serve h -d www
+	U=http://127.0.0.1:$PORT
+	check() {
+		want=$1
+		shift
+		printf "$@" | http_raw "$PORT" >raw
+		head -n 1 raw | grep -q "^HTTP/1.1 $want " ||
+		    fail "wanted $want for $*: $(head -n 1 raw)"
+		# And the server goes on serving.
+		[ "$(code "$U/a.txt")" = 200 ] || fail "dead after $*"
+	}
+	check 405 'POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
+	printf 'DELETE /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    http_raw "$PORT" | grep -aqi '^Allow: GET, HEAD' || fail "no Allow"
+	check 400 'GET / HTTP/1.1\r\n\r\n'
+	check 400 'GARBAGE\r\n\r\n'
+	check 400 'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n'
+	check 400 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'
+	check 400 'GET /%%zz HTTP/1.1\r\nHost: x\r\n\r\n'
+	check 505 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+	check 501 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'
+	check 413 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n'
+	long=$(head -c 9000 /dev/zero | tr '\0' a)
+	check 414 "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"
+	big=$(head -c 17000 /dev/zero | tr '\0' b)
+	check 431 "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $big\r\n\r\n"
+	# A head of 16 KiB is still accepted.
+	ok=$(head -c 15000 /dev/zero | tr '\0' c)
+	check 200 "GET /a.txt HTTP/1.1\r\nHost: x\r\nX-Ok: $ok\r\nConnection: close\r\n\r\n"
+	# 1,000 mutated heads, none of which may stop the server.
+	python3 - "$PORT" <<'PY' || fail "mutated heads"
+import random, socket, sys
+random.seed(7)
+port = int(sys.argv[1])
+base = b"GET /a.txt?x=1 HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-None-Match: \"a\"\r\nConnection: close\r\n\r\n"
+for i in range(1000):
+    b = bytearray(base)
+    for _ in range(random.randint(1, 8)):
+        op = random.randint(0, 2)
+        at = random.randrange(len(b))
+        if op == 0:
+            b[at] = random.randrange(256)
+        elif op == 1:
+            del b[at]
+        else:
+            b.insert(at, random.randrange(256))
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(bytes(b))
+    s.shutdown(socket.SHUT_WR)
+    try:
+        while s.recv(65536):
+            pass
+    except (ConnectionResetError, socket.timeout):
+        pass
+    s.close()
+PY
+	[ "$(code "$U/a.txt")" = 200 ] || fail "dead after mutated heads"
+	kill -0 "$SPID" || fail "server died"
+	stop_server
+}
+
+# Nothing outside DIR, however it is asked for.
+t_http_traversal_refused() {
+	web_tree
+	ln -s ../secret.txt www/escape
+	ln -s "$PWD/secret.txt" www/abs-escape
+	ln -s a.txt www/inner
+	mkfifo www/fifo
+	http_serve h -d www
+	U=http://127.0.0.1:$PORT
+	for p in /../secret.txt /%2e%2e/secret.txt /%2E%2E%2Fsecret.txt \
+	    /sub/../../secret.txt /sub/%2e%2e/%2e%2e/secret.txt \
+	    /..%2fsecret.txt //../secret.txt /escape /abs-escape \
+	    "/a.txt%00.html" "$PWD/secret.txt"; do
+		curl -s --path-as-is "$U$p" >got
+		grep -q secret got && fail "$p served the secret"
+		c=$(code "$U$p")
+		case "$c" in 400|403|404) ;; *) fail "$p: $c" ;; esac
+	done
+	printf 'GET http://x/../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    http_raw "$PORT" >raw
+	grep -q secret raw && fail "absolute form served the secret"
+	printf 'GET /../secret.txt HTTP/1.0\r\n\r\n' | http_raw "$PORT" >raw
+	grep -q secret raw && fail "1.0 served the secret"
+	[ "$(curl -s "$U/inner")" = hello ] || fail "inner symlink"
+	# A FIFO is refused at once, without blocking anyone.
+	[ "$(timeout 5 curl -s -o /dev/null -w '%{http_code}' "$U/fifo")" = 403 ] ||
+	    fail "fifo"
+	[ "$(code "$U/a.txt")" = 200 ] || fail "stalled by the fifo"
+	stop_server
+	# --follow-symlinks: links out of DIR are served.
+	http_serve h2 -d www --follow-symlinks
+	[ "$(curl -s "http://127.0.0.1:$PORT/escape")" = secret ] ||
+	    fail "--follow-symlinks"
+	stop_server
+}
+
+# 200 clients at once, and a slowloris client dropped while they are
+# served.
+t_http_200_clients_and_slowloris() {
+	web_tree
+	random_file www/big.bin 300000
+	http_serve h -d www --head-timeout 2
+	python3 - "$PORT" <<'PY' || fail "clients"
+import hashlib, socket, sys, threading, time
+port = int(sys.argv[1])
+want = hashlib.sha256(open("www/big.bin", "rb").read()).hexdigest()
+# The slow one: a head, one byte at a time, never finished.
+slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+slow.sendall(b"GET / HTTP/1.1\r\n")
+start = time.time()
+results = []
+def client(i):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    path = b"/big.bin" if i % 2 else b"/a.txt"
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    head, _, body = data.partition(b"\r\n\r\n")
+    ok = head.startswith(b"HTTP/1.1 200")
+    ok = ok and (hashlib.sha256(body).hexdigest() == want if i % 2 else body == b"hello\n")
+    results.append(ok)
+threads = [threading.Thread(target=client, args=(i,)) for i in range(200)]
+for t in threads:
+    t.start()
+dropped = None
+for k in range(60):
+    try:
+        slow.sendall(b"X")
+        slow.settimeout(0.1)
+        d = slow.recv(4096)
+        if d == b"" or d.startswith(b"HTTP/1.1 408"):
+            dropped = time.time() - start
+            break
+    except socket.timeout:
+        pass
+    except (BrokenPipeError, ConnectionResetError):
+        dropped = time.time() - start
+        break
+    time.sleep(0.1)
+for t in threads:
+    t.join()
+assert len(results) == 200 and all(results), results.count(False)
+assert dropped is not None and dropped < 5, dropped
+print("200 ok; slowloris dropped after %.1f s" % dropped)
+PY
+	[ "$(code "http://127.0.0.1:$PORT/a.txt")" = 200 ] || fail "after"
+	stop_server
+}
+
+t_http_access_log() {
+	web_tree
+	http_serve h -d www
+	U=http://127.0.0.1:$PORT
+	curl -s -o /dev/null "$U/a.txt"
+	curl -s -o /dev/null "$U/nope"
+	printf 'GET /"x\001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    http_raw "$PORT" >/dev/null
+	wait_for h.err 'HTTP/1.1" 400' || fail "no log line: $(cat h.err)"
+	grep -Eq '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} [+-][0-9]{4}\] "GET /a\.txt HTTP/1\.1" 200 6$' \
+	    h.err || fail "CLF: $(cat h.err)"
+	grep -q '"GET /nope HTTP/1.1" 404 ' h.err || fail "404 line"
+	grep -q 'GET /\\"x\\x01 HTTP/1.1" 400 ' h.err ||
+	    fail "not escaped: $(cat h.err)"
+	stop_server
+	http_serve q -d www -q
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/a.txt"
+	stop_server
+	[ "$(grep -vc 'listening on' q.err)" = 0 ] || fail "-q: $(cat q.err)"
+	http_serve l -d www --log access.log
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/a.txt"
+	wait_for access.log '"GET /a.txt HTTP/1.1" 200 6' || fail "--log"
+	stop_server
+}
+
+t_http_big_file_and_cli() {
+	mkdir www
+	random_file www/big.bin 60000000
+	http_serve h -d www -q
+	curl -s -o got "http://127.0.0.1:$PORT/big.bin" || fail "curl"
+	cmp -s got www/big.bin || fail "big file differs"
+	stop_server
+	expect_exit 0 "$SK" http --help >help
+	grep -q '^usage: sockkit http \[-d DIR\] \[ADDRESS\] \[PORT\]' help ||
+	    fail "help"
+	expect_exit 2 "$SK" http 99999 2>err
+	one_line err "sockkit: http: invalid port '99999'"
+	expect_exit 2 "$SK" http a b c 2>err
+	one_line err "sockkit: http: too many operands"
+	expect_exit 2 "$SK" http --head-timeout 0 2>err
+	expect_exit 1 "$SK" http -d /nonexistent 127.0.0.1 0 2>err
+	one_line err "sockkit: http: /nonexistent: No such file or directory"
+	if have_ipv6; then
+		start_server v6 http -d www -q ::1 0
+		[ "$(curl -s -o /dev/null -w '%{http_code}' \
+		    "http://[::1]:$PORT/big.bin" -r 0-0)" = 206 ] || fail "::1"
+		stop_server
+	fi
+}
