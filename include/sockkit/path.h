@@ -7,6 +7,7 @@
  * path to the root (itself a resolved path, from realpath(3)) and resolves
  * every symbolic link: -1 with errno from realpath (ENOENT, ENOTDIR,
  * EACCES, ...) or EPERM when the result is outside the root.
+ * sk_path_open() does both and opens, in one system call on Linux.
  */
 #ifndef SOCKKIT_PATH_H
 #define SOCKKIT_PATH_H
@@ -22,5 +23,16 @@ int		 sk_path_inside(const char *root, const char *real);
 /* rel inside root, resolved into real (PATH_MAX bytes): 0, or -1. */
 int		 sk_path_resolve(const char *root, const char *rel,
 		    char *real);
+
+/*
+ * Open rel (already through sk_path_check; "" is the root itself) beneath
+ * the directory root, whose open fd is rootfd, with open(2) flags.  On
+ * Linux one openat2(RESOLVE_BENEATH) call, which refuses any ".." or
+ * symbolic link leading out, and absolute symbolic links; elsewhere (or on
+ * kernels without it) sk_path_resolve() and open().  The fd, or -1 with
+ * errno (EPERM: it leads outside the root).
+ */
+int		 sk_path_open(int rootfd, const char *root, const char *rel,
+		    int flags);
 
 #endif /* SOCKKIT_PATH_H */

@@ -197,18 +197,29 @@ parse_args(int argc, char **argv, struct http_opts *o)
 
 /* The server and its connections. */
 
+#define FCACHE		256		/* open small files kept */
+
+struct fent {
+	char		*rel;		/* NULL: empty */
+	int		 fd;
+	time_t		 checked;	/* the second it was opened in */
+};
+
+
 struct hsrv {
 	const struct http_opts	*o;
 	struct sk_loop		*loop;
 	int			 lfd;
 	int			 paused;	/* at --max-clients */
 	char			 root[PATH_MAX];
+	int			 rootfd;
 	FILE			*log;		/* NULL: -q */
 	struct hconn		*conns;
 	long			 nconns;
 	long long		 timer;
 	time_t			 date_at;
 	char			 date[SK_HTTP_DATELEN];
+	struct fent		 fcache[FCACHE];
 };
 
 enum hstate { H_HEAD, H_SEND, H_LINGER };
@@ -486,8 +497,7 @@ by_name(const void *a, const void *b)
  * sizes and times; a parent link below the top.
  */
 static void
-listing(struct hconn *c, const char *real, const char *urlpath,
-    int head_only)
+listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 {
 	struct sk_buf	 body;
 	char		 **names = NULL, **nn, when[32];
@@ -498,7 +508,8 @@ listing(struct hconn *c, const char *real, const char *urlpath,
 	DIR		*d;
 	int		 dfd;
 
-	if ((d = opendir(real)) == NULL) {
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
 		error_page(c, 403, head_only, NULL);
 		return;
 	}
@@ -570,10 +581,18 @@ listing(struct hconn *c, const char *real, const char *urlpath,
 	}
 }
 
+/* Close an fd unless the open-file cache owns it. */
+static void
+release(int fd, int cached)
+{
+	if (!cached)
+		close(fd);
+}
+
 /* A regular file: conditionals, Range, then the body. */
 static void
 send_file(struct hconn *c, const struct sk_http_req *req, int fd,
-    const struct stat *st, const char *path, int head_only)
+    const struct stat *st, const char *path, int head_only, int cached)
 {
 	const struct sk_http_field	*inm, *ims, *rng, *ifr;
 	char				 etag[64], lm[SK_HTTP_DATELEN];
@@ -595,7 +614,7 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 	if ((inm != NULL && sk_http_etag_match(inm->value, inm->value_len,
 	    etag)) || (inm == NULL && ims != NULL && sk_http_parse_date(
 	    ims->value, ims->value_len, &t) == 0 && st->st_mtime <= t)) {
-		close(fd);
+		release(fd, cached);
 		head_start(c, 304);
 		put(c, "ETag: %s\r\nLast-Modified: %s\r\n\r\n", etag, lm);
 		return;
@@ -609,7 +628,7 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		r = sk_http_range(rng->value, rng->value_len, st->st_size,
 		    &first, &last);
 	if (r == -1) {
-		close(fd);
+		release(fd, cached);
 		head_start(c, 416);
 		put(c, "Content-Range: bytes */%lld\r\nContent-Length: 0\r\n"
 		    "\r\n", (long long)st->st_size);
@@ -628,14 +647,14 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		    (long long)st->st_size);
 	put(c, "\r\n");
 	if (head_only || len == 0) {
-		close(fd);
+		release(fd, cached);
 		return;
 	}
 	c->bytes = (long long)len;
 	/* Small bodies ride with the headers: one write for it all. */
 	if (len <= SMALL_BODY && (p = sk_buf_reserve(&c->out, len)) != NULL) {
 		n = pread(fd, p, len, first);
-		close(fd);
+		release(fd, cached);
 		if (n != (ssize_t)len) {
 			c->keep = 0;	/* the file shrank: cut it short */
 			n = n < 0 ? 0 : n;
@@ -716,6 +735,78 @@ redirect_slash(struct hconn *c, const struct sk_http_req *req, int head_only)
 	sk_buf_release(&loc);
 }
 
+/* Open a path relative to DIR, confined unless --follow-symlinks. */
+static int
+open_rel(struct hsrv *s, const char *rel)
+{
+	int	flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
+
+	if (s->o->follow)
+		return openat(s->rootfd, *rel == '\0' ? "." : rel, flags);
+	return sk_path_open(s->rootfd, s->root, rel, flags);
+}
+
+/*
+ * The open-file cache: small regular files stay open with their stat, as
+ * lighttpd and nginx's open_file_cache do, so a request for one costs a
+ * fstat and a pread, and no path walk, open or close.  The fstat shows a
+ * change in place at once; the name is trusted for the second it was
+ * opened in, then opened again (a file replaced or removed is seen within
+ * a second).  Directories and big files are not kept.
+ */
+static unsigned
+hash_str(const char *p)
+{
+	unsigned	h = 2166136261u;
+
+	while (*p != '\0')
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	return h;
+}
+
+static void
+cache_drop(struct fent *e)
+{
+	if (e->rel != NULL) {
+		close(e->fd);
+		free(e->rel);
+		e->rel = NULL;
+	}
+}
+
+/* A cached fd for rel, checked this second, with its stat; or -1. */
+static int
+cache_get(struct hsrv *s, const char *rel, struct stat *st)
+{
+	struct fent	*e = &s->fcache[hash_str(rel) % FCACHE];
+
+	if (e->rel == NULL || e->checked != s->date_at ||
+	    strcmp(e->rel, rel) != 0)
+		return -1;
+	/* A change in place shows at once: the length never lies. */
+	if (fstat(e->fd, st) == -1 || st->st_size > SMALL_BODY) {
+		cache_drop(e);
+		return -1;
+	}
+	return e->fd;
+}
+
+/* Keep fd (a small regular file just opened) for rel: 0, or -1. */
+static int
+cache_put(struct hsrv *s, const char *rel, int fd, const struct stat *st)
+{
+	struct fent	*e = &s->fcache[hash_str(rel) % FCACHE];
+	char		*copy;
+
+	if (!S_ISREG(st->st_mode) || (copy = strdup(rel)) == NULL)
+		return -1;
+	cache_drop(e);
+	e->rel = copy;
+	e->fd = fd;
+	e->checked = s->date_at;
+	return 0;
+}
+
 /*
  * Answer one parsed request: queue the reply in out (and a body file).
  */
@@ -723,13 +814,12 @@ static void
 respond(struct hconn *c, const struct sk_http_req *req)
 {
 	struct hsrv	*s = c->srv;
-	char		 path[PATH_MAX], real[PATH_MAX], idx[PATH_MAX + 16];
-	char		 loc[PATH_MAX];
+	char		 path[PATH_MAX], idx[PATH_MAX + 16];
 	const char	*rel;
-	struct stat	 st;
+	struct stat	 st, ist;
 	ssize_t		 n;
 	size_t		 i, o;
-	int		 head_only, fd;
+	int		 head_only, fd, ifd;
 
 	head_only = req->method_len == 4 && memcmp(req->method, "HEAD",
 	    4) == 0;
@@ -757,48 +847,50 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		error_page(c, 403, head_only, NULL);
 		return;
 	}
-	if (s->o->follow) {
-		snprintf(idx, sizeof(idx), "%s/%s", s->root, rel);
-		if (realpath(idx, real) == NULL) {
-			error_page(c, errno == ENOENT || errno == ENOTDIR ?
-			    404 : 403, head_only, NULL);
-			return;
-		}
-	} else if (sk_path_resolve(s->root, rel, real) == -1) {
+	(void)now_date(s);	/* the cache's clock */
+	if ((fd = cache_get(s, rel, &st)) != -1) {
+		send_file(c, req, fd, &st, rel, head_only, 1);
+		return;
+	}
+	/* Nonblocking: a FIFO never stalls us (and is refused below). */
+	if ((fd = open_rel(s, rel)) == -1) {
 		error_page(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403,
 		    head_only, NULL);
 		return;
 	}
-	if (stat(real, &st) == -1) {
-		error_page(c, 404, head_only, NULL);
-		return;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		if (o == 0 || path[o - 1] != '/') {
-			redirect_slash(c, req, head_only);
-			return;
-		}
-		snprintf(idx, sizeof(idx), "%s/index.html", real);
-		if (stat(idx, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (s->o->follow || (realpath(idx, loc) != NULL &&
-		    sk_path_inside(s->root, loc)))) {
-			memcpy(real, idx, strlen(idx) + 1);
-		} else {
-			listing(c, real, path, head_only);
-			return;
-		}
-	}
-	/* Nonblocking, and only regular files: a FIFO never stalls us. */
-	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		error_page(c, errno == ENOENT ? 404 : 403, head_only, NULL);
-		return;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1) {
 		close(fd);
 		error_page(c, 403, head_only, NULL);
 		return;
 	}
-	send_file(c, req, fd, &st, real, head_only);
+	if (S_ISDIR(st.st_mode)) {
+		if (o == 0 || path[o - 1] != '/') {
+			close(fd);
+			redirect_slash(c, req, head_only);
+			return;
+		}
+		snprintf(idx, sizeof(idx), "%sindex.html", rel);
+		if ((ifd = open_rel(s, idx)) != -1 && fstat(ifd, &ist) == 0 &&
+		    S_ISREG(ist.st_mode)) {
+			close(fd);
+			send_file(c, req, ifd, &ist, idx, head_only, 0);
+			return;
+		}
+		if (ifd != -1)
+			close(ifd);
+		listing(c, fd, path, head_only);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		error_page(c, 403, head_only, NULL);
+		return;
+	}
+	if (st.st_size <= SMALL_BODY && cache_put(s, rel, fd, &st) == 0) {
+		send_file(c, req, fd, &st, rel, head_only, 1);
+		return;
+	}
+	send_file(c, req, fd, &st, rel, head_only, 0);
 }
 
 /* Connection life: close, the deadline, the next request. */
@@ -1107,18 +1199,20 @@ serve(const struct http_opts *o)
 {
 	struct hsrv	s;
 	char		err[SK_ERRLEN];
-	int		status = 0;
+	int		status = 0, i;
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
 	s.log = o->quiet ? NULL : stderr;
-	if (realpath(o->dir, s.root) == NULL) {
+	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	if (o->log != NULL && (s.log = fopen(o->log, "a")) == NULL) {
 		cmd_err(CMD, "%s: %s", o->log, strerror(errno));
+		close(s.rootfd);
 		return EXIT_RUNTIME;
 	}
 	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
@@ -1148,6 +1242,9 @@ out:
 	sk_loop_free(s.loop);
 	if (s.log != NULL && s.log != stderr)
 		fclose(s.log);
+	for (i = 0; i < FCACHE; i++)
+		cache_drop(&s.fcache[i]);
+	close(s.rootfd);
 	return status;
 }
 

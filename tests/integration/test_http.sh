@@ -91,6 +91,30 @@ t_http_files_head_listing() {
 	[ "$t" = application/octet-stream ] || fail "noext: $t"
 	[ "$(code "$U/nope")" = 404 ] || fail "404"
 	curl -s "$U/nope" | grep -q '<h1>404 Not Found</h1>' || fail "404 page"
+	# Small files stay open in a cache, checked again every second: a
+	# changed file is served new within a second or two.
+	echo "changed, and longer" >www/a.txt.new
+	mv www/a.txt.new www/a.txt
+	i=0
+	while [ "$(curl -s "$U/a.txt")" != "changed, and longer" ]; do
+		[ $i -lt 30 ] || fail "stale a.txt: $(curl -s "$U/a.txt")"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	printf 'in place' >www/a.txt
+	i=0
+	while [ "$(curl -s "$U/a.txt")" != "in place" ]; do
+		[ $i -lt 30 ] || fail "stale in place: $(curl -s "$U/a.txt")"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm www/a.txt
+	i=0
+	while [ "$(code "$U/a.txt")" != 404 ]; do
+		[ $i -lt 30 ] || fail "a removed file still served"
+		sleep 0.1
+		i=$((i + 1))
+	done
 	stop_server
 }
 
