@@ -5,7 +5,8 @@
 #   make test         unit (cmocka) and integration tests
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
-#   make check        test + sanitize + memcheck (what CI runs)
+#   make test-browser headless Chromium renders what http serves
+#   make check        test + sanitize + memcheck + test-browser (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
 #   make bench-deps   install the peers the benchmarks compare against
 #   make bench        run bench/ (a few minutes; figures in docs/benchmarks.md)
@@ -39,6 +40,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
+	test-browser \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -89,7 +91,10 @@ $(B)/sockkit: $(CMD_OBJ) $(LIB)
 memcheck: $(UNIT_BIN)
 	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)
 
-check: test sanitize memcheck
+test-browser: sockkit
+	@sh tests/browser/run.sh ./sockkit
+
+check: test sanitize memcheck test-browser
 
 # One binary per tests/fuzz/fuzz_<parser>.c, built with clang's libFuzzer
 # over the core sources.  Run one on a scratch copy of its seeds, since

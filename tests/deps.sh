@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install what the tests need from Debian's packages, if anything is missing:
 # cmocka for the unit tests, the peers the integration tests talk to (nc,
-# socat, curl, python3), valgrind and clang for the memory checks, and
-# iproute2 for network-namespace tests.  Needs root (or sudo) for apt-get.
+# socat, curl, python3), valgrind and clang for the memory checks,
+# iproute2 for network-namespace tests, and headless Chromium for the
+# browser test.  Needs root (or sudo) for apt-get.
 set -eu
 need=""
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
@@ -16,6 +17,7 @@ command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v timeout >/dev/null 2>&1 || need="$need coreutils"
 [ -f /etc/services ] || need="$need netbase"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v make >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 ||
     need="$need build-essential"
 if [ -z "$need" ]; then
