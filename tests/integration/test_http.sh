@@ -400,3 +400,56 @@ t_http_big_file_and_cli() {
 		stop_server
 	fi
 }
+
+# An idle keep-alive connection is closed after --keepalive-timeout; with
+# --max-clients reached, the next client waits in the listen queue and is
+# served as soon as a slot frees.
+t_http_keepalive_timeout_and_max_clients() {
+	web_tree
+	http_serve h -d www --keepalive-timeout 2 --max-clients 2
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, sys, time
+port = int(sys.argv[1])
+def req(s, close=False):
+    s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n" +
+              (b"Connection: close\r\n" if close else b"") + b"\r\n")
+    data = b""
+    while b"hello\n" not in data:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    return data
+# Idle after one answer: closed by the server within its timeout (+ tick).
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+assert req(a).startswith(b"HTTP/1.1 200")
+t0 = time.time()
+assert a.recv(100) == b""
+idle = time.time() - t0
+assert 1 < idle < 5, idle
+# Two clients take both slots; a third is accepted only when one goes.
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+assert req(b).startswith(b"HTTP/1.1 200")
+assert req(c).startswith(b"HTTP/1.1 200")
+d = socket.create_connection(("127.0.0.1", port), timeout=10)
+d.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+d.settimeout(0.5)
+try:
+    early = d.recv(100)
+except socket.timeout:
+    early = None
+assert early is None, early
+b.close()
+d.settimeout(10)
+data = b""
+while True:
+    x = d.recv(65536)
+    if not x:
+        break
+    data += x
+assert data.startswith(b"HTTP/1.1 200"), data
+print("idle closed after %.1f s; the third client served after a slot freed" % idle)
+PY
+	stop_server
+}
