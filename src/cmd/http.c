@@ -940,8 +940,9 @@ static int
 next_request(struct hconn *c)
 {
 	struct sk_http_req	req;
+	const char		*p;
 	ssize_t			n;
-	size_t			len = sk_buf_len(&c->in), take;
+	size_t			len = sk_buf_len(&c->in), take, k;
 	int			status;
 
 	if (c->skip > 0) {
@@ -966,16 +967,23 @@ next_request(struct hconn *c)
 	c->status = 0;
 	c->bytes = 0;
 	if (n == -1) {
-		log_escape(c->line, sizeof(c->line), (const char *)
-		    sk_buf_data(&c->in), strcspn((const char *)sk_buf_data(
-		    &c->in), "\r\n") < len ? strcspn((const char *)
-		    sk_buf_data(&c->in), "\r\n") : len < 200 ? len : 200);
+		if (c->srv->log != NULL) {
+			/* The first line as it came, bounded: in holds no NUL
+			 * terminator to stop at. */
+			p = (const char *)sk_buf_data(&c->in);
+			for (k = 0; k < len && k < 200 && p[k] != '\r' &&
+			    p[k] != '\n'; k++)
+				;
+			log_escape(c->line, sizeof(c->line), p, k);
+		}
 		c->keep = 0;
 		error_page(c, status, 0, NULL);
 		c->used = len;
 	} else {
-		log_escape(c->line, sizeof(c->line), req.method,
-		    (size_t)(req.target + req.target_len - req.method) + 9);
+		if (c->srv->log != NULL)
+			log_escape(c->line, sizeof(c->line), req.method,
+			    (size_t)(req.target + req.target_len -
+			    req.method) + 9);
 		c->keep = req.keep_alive;
 		c->used = (size_t)n;
 		if (req.content_length > BODY_SKIP_MAX) {
