@@ -91,6 +91,13 @@ t_http_files_head_listing() {
 	[ "$t" = application/octet-stream ] || fail "noext: $t"
 	[ "$(code "$U/nope")" = 404 ] || fail "404"
 	curl -s "$U/nope" | grep -q '<h1>404 Not Found</h1>' || fail "404 page"
+	# Every response has Date and Server: errors, 304, 301 too.
+	for h in "$U/nope" "$U/sub" "-H If-None-Match:$(hdr head ETag) $U/a.txt"; do
+		# shellcheck disable=SC2086
+		curl -s -o /dev/null -D eh $h
+		[ -n "$(hdr eh Date)" ] && [ -n "$(hdr eh Server)" ] ||
+		    fail "no Date/Server: $(cat eh)"
+	done
 	# Small files stay open in a cache, checked again every second: a
 	# changed file is served new within a second or two.
 	echo "changed, and longer" >www/a.txt.new
