@@ -32,6 +32,7 @@ int	cmd_udp_client(int argc, char **argv);
 int	cmd_broadcast(int argc, char **argv);
 int	cmd_fileserve(int argc, char **argv);
 int	cmd_http(int argc, char **argv);
+int	cmd_ipcalc(int argc, char **argv);
 
 /*
  * The options every command takes, parsed in one place: -4, -6, -v,

@@ -35,7 +35,7 @@ static const struct command commands[] = {
 	    "verified, resumable file transfer: serve, get, put, ls", NULL },
 	{ "http", cmd_http, "static HTTP/1.1 file server",
 	    "usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n" },
-	{ "ipcalc", NULL, "subnet and class facts for IPv4 and IPv6",
+	{ "ipcalc", cmd_ipcalc, "subnet and class facts for IPv4 and IPv6",
 	    "usage: sockkit ipcalc [options] ADDRESS[/PREFIX] | ADDRESS "
 	    "NETMASK | -\n" },
 };

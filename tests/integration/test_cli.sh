@@ -89,13 +89,6 @@ t_service_names_as_ports() {
 	one_line err "sockkit: tcp-client: connect to 127.0.0.1:7"
 }
 
-t_not_built_commands() {
-	for c in ipcalc; do
-		expect_exit 2 "$SK" "$c" x 2>err
-		one_line err "sockkit: $c: not built yet"
-	done
-}
-
 t_runtime_errors_exit_1() {
 	expect_exit 1 "$SK" tcp-client -w 2 no-such-host.invalid 80 \
 	    </dev/null 2>err
@@ -112,7 +105,7 @@ t_help_matches_man_page() {
 	# Every long option a built command's --help names is in the man page.
 	: >missing
 	for c in tcp-server tcp-client udp-server udp-client broadcast \
-	    fileserve http; do
+	    fileserve http ipcalc; do
 		"$SK" "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >opts
 		while read -r opt; do
 			grep -q -- "${opt#--}" "$man" || echo "$c $opt" >>missing

@@ -1,0 +1,559 @@
+/*
+ * ipcalc.c - sockkit ipcalc: what network an IPv4 or IPv6 address is in,
+ * its mask, broadcast, host range and count, class and type, for people
+ * (an aligned report, --binary) and for scripts (--json, one object per
+ * input; a bulk mode reading one input per stdin line).  --split streams
+ * the subnets of a network, --range the CIDR blocks covering a range,
+ * --reverse gives the DNS name, --contains answers by exit status.  The
+ * arithmetic is the core's (sk_ip_*).
+ */
+#define _GNU_SOURCE		/* strndup, getline on older libcs */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sockkit/ipaddr.h>
+
+#include "cmd.h"
+
+static const char usage_text[] =
+"usage: sockkit ipcalc [options] ADDRESS[/PREFIX]\n"
+"       sockkit ipcalc [options] ADDRESS NETMASK\n"
+"       sockkit ipcalc [options] -\n"
+"\n"
+"The network an address is in: netmask, wildcard, network, broadcast,\n"
+"first and last host, host count, class and type (IPv4); compressed and\n"
+"expanded forms, network, last address, address count, type (IPv6).  A\n"
+"bare address is a /32 (/128).  - reads one input per line from stdin.\n"
+"\n"
+"options:\n"
+"      --json               one JSON object per input\n"
+"  -b, --binary             also each field in binary, network and host\n"
+"                           bits apart\n"
+"      --split PREFIX       the subnets of that size in the network\n"
+"      --limit N            --split: at most N of them\n"
+"      --range A-B          the fewest CIDR blocks covering A..B\n"
+"      --reverse            the in-addr.arpa / ip6.arpa name\n"
+"      --contains ADDR      exit 0 if ADDR is in the network, 1 if not\n"
+"  -h, --help               this text\n"
+"\n"
+"Bad input: \"sockkit: ipcalc: invalid address '...'\" and exit 2 (in bulk\n"
+"mode after every other line is done).  Colour only on a terminal and\n"
+"never with NO_COLOR set.\n";
+
+#define CMD		"ipcalc"
+#define LINE_MAX_IN	256		/* a longer input line is invalid */
+
+struct ipcalc_opts {
+	struct common_opts	 c;
+	int			 binary;
+	int			 split;		/* -1: none */
+	long long		 limit;		/* 0: none */
+	const char		*range;
+	int			 reverse;
+	const char		*contains;
+	int			 colour;
+	const char		*input;		/* ADDRESS[/PREFIX] or "-" */
+	const char		*mask;		/* NETMASK, or NULL */
+};
+
+enum {
+	OPT_SPLIT = OPT_FIRST_CMD,
+	OPT_LIMIT,
+	OPT_RANGE,
+	OPT_REVERSE,
+	OPT_CONTAINS
+};
+
+static int
+parse_args(int argc, char **argv, struct ipcalc_opts *o)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "binary",	no_argument,	   NULL, 'b' },
+		{ "split",	required_argument, NULL, OPT_SPLIT },
+		{ "limit",	required_argument, NULL, OPT_LIMIT },
+		{ "range",	required_argument, NULL, OPT_RANGE },
+		{ "reverse",	no_argument,	   NULL, OPT_REVERSE },
+		{ "contains",	required_argument, NULL, OPT_CONTAINS },
+		{ NULL,		0,		   NULL, 0 }
+	};
+	long long	v;
+	int		ch, rc;
+	const char	*nc;
+
+	memset(o, 0, sizeof(*o));
+	o->split = -1;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b", longopts,
+	    NULL)) != -1) {
+		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'b':
+			o->binary = 1;
+			break;
+		case OPT_SPLIT:
+			if (cmd_number(CMD, "--split", optarg[0] == '/' ?
+			    optarg + 1 : optarg, 0, 128, &v) == -1)
+				return -1;
+			o->split = (int)v;
+			break;
+		case OPT_LIMIT:
+			if (cmd_number(CMD, "--limit", optarg, 1, LLONG_MAX,
+			    &o->limit) == -1)
+				return -1;
+			break;
+		case OPT_RANGE:
+			o->range = optarg;
+			break;
+		case OPT_REVERSE:
+			o->reverse = 1;
+			break;
+		case OPT_CONTAINS:
+			o->contains = optarg;
+			break;
+		}
+	}
+	if (o->c.help)
+		return 0;
+	argc -= optind;
+	argv += optind;
+	if (o->range != NULL) {
+		if (argc > 0) {
+			cmd_usage_err(CMD, "--range takes no ADDRESS");
+			return -1;
+		}
+	} else if (argc == 0) {
+		cmd_usage_err(CMD, "no ADDRESS given");
+		return -1;
+	} else if (argc > 2) {
+		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
+		return -1;
+	} else {
+		o->input = argv[0];
+		o->mask = argc == 2 ? argv[1] : NULL;
+	}
+	if (o->input != NULL && strcmp(o->input, "-") == 0 &&
+	    (o->mask != NULL || o->split >= 0 || o->contains != NULL)) {
+		cmd_usage_err(CMD, "- (bulk mode) takes no NETMASK, --split "
+		    "or --contains");
+		return -1;
+	}
+	nc = getenv("NO_COLOR");
+	o->colour = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+	    !o->c.json;
+	return 0;
+}
+
+/* What the user typed, safe to print: control bytes as \xHH, cut short. */
+static void
+shown(const char *s, size_t n, char *out, size_t size)
+{
+	size_t	o = 0, i;
+
+	for (i = 0; i < n && o + 8 < size; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\')
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	if (i < n)
+		o += (size_t)snprintf(out + o, size - o, "...");
+	out[o] = '\0';
+}
+
+static int
+invalid(const char *s, size_t n)
+{
+	char	buf[160];
+
+	shown(s, n, buf, sizeof(buf));
+	cmd_err(CMD, "invalid address '%s'", buf);
+	return EXIT_USAGE;
+}
+
+/* Parse one input (and a separate NETMASK): 0, or -1. */
+static int
+parse_input(const char *s, size_t n, const char *mask, struct sk_ip *ip)
+{
+	int	p;
+
+	if (n > LINE_MAX_IN || sk_ip_parse(s, n, ip) == -1)
+		return -1;
+	if (mask != NULL) {
+		if (memchr(s, '/', n) != NULL || sk_ip_parse_mask(mask[0] ==
+		    '/' ? mask + 1 : mask, strlen(mask) - (mask[0] == '/'),
+		    ip->family, &p) == -1)
+			return -1;
+		ip->prefix = p;
+	}
+	return 0;
+}
+
+/* The binary form, octets apart, a space where the network part ends. */
+static void
+put_binary(FILE *f, const struct sk_ip *ip, struct sk_u128 a, int colour)
+{
+	int	w = ip->family == 4 ? 32 : 128, i, bit;
+
+	if (colour)
+		fputs("\033[34m", f);
+	for (i = 0; i < w; i++) {
+		if (i == ip->prefix) {
+			if (colour)
+				fputs("\033[33m", f);
+			if (i > 0)
+				fputc(' ', f);
+		}
+		bit = i < w - 64 ? (int)(a.hi >> (127 - i) & 1) :
+		    (int)(a.lo >> (w - 1 - i) & 1);
+		fputc('0' + bit, f);
+		if (i + 1 < w && (i + 1) % (ip->family == 4 ? 8 : 16) == 0)
+			fputc(ip->family == 4 ? '.' : ':', f);
+	}
+	if (colour)
+		fputs("\033[0m", f);
+}
+
+static void
+field(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip,
+    const char *label, const char *text, const struct sk_u128 *bits)
+{
+	fprintf(f, "%-11s%s", label, text);
+	if (o->binary && bits != NULL) {
+		fprintf(f, "%*s", text[0] && strlen(text) < 40 ?
+		    (int)(40 - strlen(text)) : 1, "");
+		put_binary(f, ip, *bits, o->colour);
+	}
+	fputc('\n', f);
+}
+
+/* The human report, aligned as ipcalc's. */
+static void
+report(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip)
+{
+	char		a[SK_IP_STRLEN], b[SK_IP_STRLEN * 2];
+	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix), x;
+
+	sk_ip_str(ip->family, ip->addr, a);
+	if (ip->zone[0] != '\0')
+		snprintf(b, sizeof(b), "%s%%%s", a, ip->zone);
+	else
+		snprintf(b, sizeof(b), "%s", a);
+	field(f, o, ip, "Address:", b, &ip->addr);
+	if (ip->family == 4) {
+		sk_ip_str(4, m, a);
+		snprintf(b, sizeof(b), "%s = %d", a, ip->prefix);
+		field(f, o, ip, "Netmask:", b, &m);
+		x.hi = 0;
+		x.lo = ~m.lo & 0xffffffffu;
+		sk_ip_str(4, x, a);
+		field(f, o, ip, "Wildcard:", a, &x);
+		x = sk_ip_network(ip);
+		sk_ip_str(4, x, a);
+		snprintf(b, sizeof(b), "%s/%d", a, ip->prefix);
+		field(f, o, ip, "Network:", b, &x);
+		x = sk_ip_last(ip);
+		sk_ip_str(4, x, a);
+		field(f, o, ip, "Broadcast:", a, &x);
+		x = sk_ip_first_host(ip);
+		sk_ip_str(4, x, a);
+		field(f, o, ip, "HostMin:", a, &x);
+		x = sk_ip_last_host(ip);
+		sk_ip_str(4, x, a);
+		field(f, o, ip, "HostMax:", a, &x);
+		sk_ip_count_str(ip, a);
+		field(f, o, ip, "Hosts/Net:", a, NULL);
+		snprintf(b, sizeof(b), "%c", sk_ip4_class((uint32_t)
+		    ip->addr.lo));
+		field(f, o, ip, "Class:", b, NULL);
+	} else {
+		sk_ip6_expanded(ip->addr, a);
+		field(f, o, ip, "Expanded:", a, NULL);
+		snprintf(b, sizeof(b), "%d", ip->prefix);
+		field(f, o, ip, "Prefix:", b, &m);
+		x = sk_ip_network(ip);
+		sk_ip_str(6, x, a);
+		snprintf(b, sizeof(b), "%s/%d", a, ip->prefix);
+		field(f, o, ip, "Network:", b, &x);
+		x = sk_ip_last(ip);
+		sk_ip_str(6, x, a);
+		field(f, o, ip, "Last:", a, &x);
+		x = sk_ip_first_host(ip);
+		sk_ip_str(6, x, a);
+		field(f, o, ip, "HostMin:", a, &x);
+		x = sk_ip_last_host(ip);
+		sk_ip_str(6, x, a);
+		field(f, o, ip, "HostMax:", a, &x);
+		sk_ip_count_str(ip, a);
+		field(f, o, ip, "Addresses:", a, NULL);
+	}
+	field(f, o, ip, "Type:", sk_ip_type(ip->family, ip->addr), NULL);
+}
+
+/* One line for bulk mode: key=value fields a script can split. */
+static void
+line_out(FILE *f, const struct sk_ip *ip)
+{
+	char	a[SK_IP_STRLEN], n[SK_IP_STRLEN], l[SK_IP_STRLEN];
+	char	fh[SK_IP_STRLEN], lh[SK_IP_STRLEN], c[SK_IP_STRLEN];
+
+	sk_ip_str(ip->family, ip->addr, a);
+	sk_ip_str(ip->family, sk_ip_network(ip), n);
+	sk_ip_str(ip->family, sk_ip_last(ip), l);
+	sk_ip_str(ip->family, sk_ip_first_host(ip), fh);
+	sk_ip_str(ip->family, sk_ip_last_host(ip), lh);
+	sk_ip_count_str(ip, c);
+	if (ip->family == 4)
+		fprintf(f, "%s/%d network=%s broadcast=%s first_host=%s "
+		    "last_host=%s hosts=%s class=%c type=%s\n", a, ip->prefix,
+		    n, l, fh, lh, c, sk_ip4_class((uint32_t)ip->addr.lo),
+		    sk_ip_type(4, ip->addr));
+	else
+		fprintf(f, "%s/%d network=%s last_address=%s first_host=%s "
+		    "last_host=%s hosts=%s type=%s\n", a, ip->prefix, n, l,
+		    fh, lh, c, sk_ip_type(6, ip->addr));
+}
+
+static void
+json_out(FILE *f, const struct sk_ip *ip)
+{
+	char		a[SK_IP_STRLEN], x[SK_IP_STRLEN];
+	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix), w;
+
+	sk_ip_str(ip->family, ip->addr, a);
+	fprintf(f, "{\"address\":\"%s\",\"version\":%d,\"prefix\":%d", a,
+	    ip->family, ip->prefix);
+	if (ip->family == 4) {
+		sk_ip_str(4, m, x);
+		fprintf(f, ",\"netmask\":\"%s\"", x);
+		w.hi = 0;
+		w.lo = ~m.lo & 0xffffffffu;
+		sk_ip_str(4, w, x);
+		fprintf(f, ",\"wildcard\":\"%s\"", x);
+		sk_ip_str(4, sk_ip_network(ip), x);
+		fprintf(f, ",\"network\":\"%s\"", x);
+		sk_ip_str(4, sk_ip_last(ip), x);
+		fprintf(f, ",\"broadcast\":\"%s\"", x);
+		sk_ip_str(4, sk_ip_first_host(ip), x);
+		fprintf(f, ",\"first_host\":\"%s\"", x);
+		sk_ip_str(4, sk_ip_last_host(ip), x);
+		fprintf(f, ",\"last_host\":\"%s\",\"hosts\":%" PRIu64
+		    ",\"class\":\"%c\"", x, sk_ip4_hosts(ip),
+		    sk_ip4_class((uint32_t)ip->addr.lo));
+	} else {
+		sk_ip6_expanded(ip->addr, x);
+		fprintf(f, ",\"expanded\":\"%s\"", x);
+		if (ip->zone[0] != '\0')
+			fprintf(f, ",\"zone\":\"%s\"", ip->zone);
+		sk_ip_str(6, sk_ip_network(ip), x);
+		fprintf(f, ",\"network\":\"%s\"", x);
+		sk_ip_str(6, sk_ip_last(ip), x);
+		fprintf(f, ",\"last_address\":\"%s\"", x);
+		sk_ip_str(6, sk_ip_first_host(ip), x);
+		fprintf(f, ",\"first_host\":\"%s\"", x);
+		sk_ip_str(6, sk_ip_last_host(ip), x);
+		fprintf(f, ",\"last_host\":\"%s\"", x);
+		sk_ip_count_str(ip, x);
+		fprintf(f, ",\"hosts\":\"%s\"", x);
+	}
+	fprintf(f, ",\"type\":\"%s\"}\n", sk_ip_type(ip->family, ip->addr));
+}
+
+/* The bad input as a JSON string: every byte kept, the odd ones as \u00XX
+ * (so the object stays valid JSON whatever the line held). */
+static void
+json_error(FILE *f, const char *s, size_t n)
+{
+	size_t	i;
+
+	fputs("{\"input\":\"", f);
+	for (i = 0; i < n && i < LINE_MAX_IN; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputs("\",\"error\":\"invalid address\"}\n", f);
+}
+
+/* One input in the chosen form. */
+static void
+show(const struct ipcalc_opts *o, const struct sk_ip *ip, int bulk)
+{
+	if (o->c.json)
+		json_out(stdout, ip);
+	else if (bulk)
+		line_out(stdout, ip);
+	else
+		report(stdout, o, ip);
+}
+
+/* --split: the subnets, streamed; never a list in memory. */
+static int
+split(const struct ipcalc_opts *o, const struct sk_ip *ip)
+{
+	struct sk_ip	sub = *ip;
+	struct sk_u128	at = sk_ip_network(ip), last = sk_ip_last(ip);
+	long long	n = 0;
+	int		w = ip->family == 4 ? 32 : 128, done = 0;
+	char		a[SK_IP_STRLEN];
+
+	if (o->split < ip->prefix || o->split > w) {
+		cmd_usage_err(CMD, "--split %d: must be from /%d to /%d",
+		    o->split, ip->prefix, w);
+		return EXIT_USAGE;
+	}
+	sub.prefix = o->split;
+	while (!done && (o->limit == 0 || n < o->limit)) {
+		sub.addr = at;
+		if (o->c.json)
+			json_out(stdout, &sub);
+		else {
+			sk_ip_str(ip->family, at, a);
+			printf("%s/%d\n", a, sub.prefix);
+		}
+		n++;
+		if (sk_u128_cmp(sk_ip_last(&sub), last) == 0)
+			done = 1;
+		else {
+			/* The next block: one past this one's last address. */
+			at = sk_ip_last(&sub);
+			at.lo++;
+			if (at.lo == 0)
+				at.hi++;
+		}
+		if (ferror(stdout))
+			break;
+	}
+	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* --range A-B: the fewest CIDR blocks covering it. */
+static int
+range(const struct ipcalc_opts *o)
+{
+	const char	*dash = strchr(o->range, '-');
+	struct sk_ip	a, b, block;
+	struct sk_u128	from;
+	char		s[SK_IP_STRLEN];
+	int		done = 0;
+
+	if (dash == NULL || sk_ip_parse(o->range, (size_t)(dash - o->range),
+	    &a) == -1 || sk_ip_parse(dash + 1, strlen(dash + 1), &b) == -1 ||
+	    memchr(o->range, '/', strlen(o->range)) != NULL)
+		return invalid(o->range, strlen(o->range));
+	if (a.family != b.family) {
+		cmd_usage_err(CMD, "--range %s: mixes IPv4 and IPv6",
+		    o->range);
+		return EXIT_USAGE;
+	}
+	if (sk_u128_cmp(a.addr, b.addr) > 0) {
+		cmd_usage_err(CMD, "--range %s: the start is after the end",
+		    o->range);
+		return EXIT_USAGE;
+	}
+	from = a.addr;
+	while (sk_ip_range_next(a.family, &from, b.addr, &done, &block)) {
+		if (o->c.json)
+			json_out(stdout, &block);
+		else {
+			sk_ip_str(block.family, block.addr, s);
+			printf("%s/%d\n", s, block.prefix);
+		}
+	}
+	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* Bulk mode: every line on its own; exit 2 at the end if any was bad. */
+static int
+bulk(const struct ipcalc_opts *o)
+{
+	static char	out[1 << 16];
+	char		*line = NULL;
+	size_t		cap = 0, n;
+	ssize_t		len;
+	struct sk_ip	ip;
+	int		bad = 0;
+
+	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	while ((len = getline(&line, &cap, stdin)) != -1) {
+		n = (size_t)len;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (parse_input(line, n, NULL, &ip) == -1) {
+			fflush(stdout);
+			(void)invalid(line, n);
+			if (o->c.json)
+				json_error(stdout, line, n);
+			bad = 1;
+			continue;
+		}
+		if (o->reverse) {
+			char	r[128];
+
+			sk_ip_reverse(&ip, r, sizeof(r));
+			puts(r);
+		} else
+			show(o, &ip, 1);
+	}
+	free(line);
+	if (cmd_finish_stdout(CMD) != 0)
+		return EXIT_RUNTIME;
+	return bad ? EXIT_USAGE : 0;
+}
+
+int
+cmd_ipcalc(int argc, char **argv)
+{
+	struct ipcalc_opts	o;
+	struct sk_ip		ip, other;
+	char			r[128];
+
+	if (parse_args(argc, argv, &o) == -1)
+		return EXIT_USAGE;
+	if (o.c.help)
+		return cmd_help(usage_text);
+	if (o.range != NULL)
+		return range(&o);
+	if (strcmp(o.input, "-") == 0)
+		return bulk(&o);
+	if (parse_input(o.input, strlen(o.input), o.mask, &ip) == -1)
+		return invalid(o.input, strlen(o.input));
+	if (o.contains != NULL) {
+		if (sk_ip_parse(o.contains, strlen(o.contains), &other) == -1)
+			return invalid(o.contains, strlen(o.contains));
+		if (other.family != ip.family)
+			return 1;
+		return sk_ip_contains(&ip, other.addr) ? 0 : 1;
+	}
+	if (o.split >= 0)
+		return split(&o, &ip);
+	if (o.reverse) {
+		sk_ip_reverse(&ip, r, sizeof(r));
+		puts(r);
+	} else
+		show(&o, &ip, 0);
+	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
+}

@@ -1,0 +1,547 @@
+/*
+ * ipaddr.c - IPv4 and IPv6 addresses and networks (see ipaddr.h).  IPv4
+ * is parsed here, byte by byte, with inet_pton's rules (four decimal
+ * parts, 0-255, no leading zeros); IPv6 by inet_pton itself.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sockkit/ipaddr.h>
+
+static const struct sk_u128	zero128;
+
+static struct sk_u128
+u128(uint64_t hi, uint64_t lo)
+{
+	struct sk_u128	x;
+
+	x.hi = hi;
+	x.lo = lo;
+	return x;
+}
+
+int
+sk_u128_cmp(struct sk_u128 a, struct sk_u128 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	if (a.lo != b.lo)
+		return a.lo < b.lo ? -1 : 1;
+	return 0;
+}
+
+static struct sk_u128
+and128(struct sk_u128 a, struct sk_u128 b)
+{
+	return u128(a.hi & b.hi, a.lo & b.lo);
+}
+
+static struct sk_u128
+or128(struct sk_u128 a, struct sk_u128 b)
+{
+	return u128(a.hi | b.hi, a.lo | b.lo);
+}
+
+static struct sk_u128
+not128(int family, struct sk_u128 a)
+{
+	return family == 4 ? u128(0, ~a.lo & 0xffffffffu) : u128(~a.hi, ~a.lo);
+}
+
+static struct sk_u128
+add128(struct sk_u128 a, uint64_t n)
+{
+	struct sk_u128	x = u128(a.hi, a.lo + n);
+
+	if (x.lo < a.lo)
+		x.hi++;
+	return x;
+}
+
+static struct sk_u128
+sub1(struct sk_u128 a)
+{
+	return u128(a.lo == 0 ? a.hi - 1 : a.hi, a.lo - 1);
+}
+
+/* IPv4 text, inet_pton's way: 0 and the address, or -1. */
+static int
+parse4(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t	a = 0, part;
+	size_t		i = 0, digits;
+	int		dots;
+
+	for (dots = 0; dots < 4; dots++) {
+		part = 0;
+		for (digits = 0; i < n && s[i] >= '0' && s[i] <= '9';
+		    i++, digits++) {
+			if (digits == 1 && part == 0)
+				return -1;	/* a leading zero */
+			part = part * 10 + (uint32_t)(s[i] - '0');
+			if (part > 255)
+				return -1;
+		}
+		if (digits == 0)
+			return -1;
+		a = a << 8 | part;
+		if (dots < 3) {
+			if (i >= n || s[i] != '.')
+				return -1;
+			i++;
+		}
+	}
+	if (i != n)
+		return -1;
+	*out = a;
+	return 0;
+}
+
+static int
+parse6(const char *s, size_t n, struct sk_u128 *out)
+{
+	char		buf[64];
+	uint8_t		b[16];
+	int		i;
+
+	if (n == 0 || n >= sizeof(buf) || memchr(s, '\0', n) != NULL)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, b) != 1)
+		return -1;
+	out->hi = out->lo = 0;
+	for (i = 0; i < 8; i++) {
+		out->hi = out->hi << 8 | b[i];
+		out->lo = out->lo << 8 | b[i + 8];
+	}
+	return 0;
+}
+
+/* A contiguous netmask's prefix, or -1. */
+static int
+mask_prefix(uint32_t m)
+{
+	int	p = 0;
+
+	while (p < 32 && (m & (0x80000000u >> p)))
+		p++;
+	return p < 32 && (m << p) != 0 ? -1 : p;
+}
+
+/* Decimal 0..max, no leading zeros: the number, or -1. */
+static int
+decimal(const char *s, size_t n, int max)
+{
+	int	v = 0;
+	size_t	i;
+
+	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v > max ? -1 : v;
+}
+
+int
+sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix)
+{
+	uint32_t	m = 0;
+	size_t		i;
+	int		p, h;
+
+	if (family == 4 && n > 2 && s[0] == '0' && (s[1] == 'x' ||
+	    s[1] == 'X')) {
+		if (n > 10)
+			return -1;
+		for (i = 2; i < n; i++) {
+			h = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+			    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
+			    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+			if (h < 0)
+				return -1;
+			m = m << 4 | (uint32_t)h;
+		}
+		if ((p = mask_prefix(m)) == -1)
+			return -1;
+		*prefix = p;
+		return 0;
+	}
+	if (family == 4 && memchr(s, '.', n) != NULL) {
+		if (parse4(s, n, &m) == -1)
+			return -1;
+		if ((p = mask_prefix(m)) != -1) {
+			*prefix = p;	/* 0.0.0.0 is /0, never a wildcard */
+			return 0;
+		}
+		/* A wildcard (0.0.0.255): only one way to read it. */
+		if ((p = mask_prefix(~m)) == -1)
+			return -1;
+		*prefix = p;
+		return 0;
+	}
+	if ((p = decimal(s, n, family == 4 ? 32 : 128)) == -1)
+		return -1;
+	*prefix = p;
+	return 0;
+}
+
+int
+sk_ip_parse(const char *s, size_t n, struct sk_ip *ip)
+{
+	const char	*slash, *pct;
+	size_t		 alen, zlen, i;
+	uint32_t	 a4;
+
+	memset(ip, 0, sizeof(*ip));
+	if (n == 0 || memchr(s, '\0', n) != NULL)
+		return -1;
+	slash = memchr(s, '/', n);
+	alen = slash != NULL ? (size_t)(slash - s) : n;
+	if (parse4(s, alen, &a4) == 0) {
+		ip->family = 4;
+		ip->addr = u128(0, a4);
+		ip->prefix = 32;
+	} else {
+		pct = memchr(s, '%', alen);
+		if (pct != NULL) {
+			zlen = alen - (size_t)(pct - s) - 1;
+			if (zlen == 0 || zlen >= sizeof(ip->zone))
+				return -1;
+			for (i = 0; i < zlen; i++) {
+				char	c = pct[1 + i];
+
+				if (!((c >= 'a' && c <= 'z') ||
+				    (c >= 'A' && c <= 'Z') ||
+				    (c >= '0' && c <= '9') || c == '_' ||
+				    c == '-' || c == '.'))
+					return -1;
+			}
+			memcpy(ip->zone, pct + 1, zlen);
+			alen = (size_t)(pct - s);
+		}
+		if (parse6(s, alen, &ip->addr) == -1)
+			return -1;
+		ip->family = 6;
+		ip->prefix = 128;
+	}
+	if (slash != NULL && sk_ip_parse_mask(slash + 1, (size_t)(s + n -
+	    slash - 1), ip->family, &ip->prefix) == -1)
+		return -1;
+	return 0;
+}
+
+struct sk_u128
+sk_ip_mask(int family, int prefix)
+{
+	if (family == 4)
+		return u128(0, prefix == 0 ? 0 :
+		    (0xffffffffu << (32 - prefix)) & 0xffffffffu);
+	if (prefix == 0)
+		return zero128;
+	if (prefix <= 64)
+		return u128(~0ULL << (64 - prefix), 0);
+	return u128(~0ULL, prefix == 128 ? ~0ULL : ~0ULL << (128 - prefix));
+}
+
+struct sk_u128
+sk_ip_network(const struct sk_ip *ip)
+{
+	return and128(ip->addr, sk_ip_mask(ip->family, ip->prefix));
+}
+
+struct sk_u128
+sk_ip_last(const struct sk_ip *ip)
+{
+	return or128(sk_ip_network(ip), not128(ip->family,
+	    sk_ip_mask(ip->family, ip->prefix)));
+}
+
+struct sk_u128
+sk_ip_first_host(const struct sk_ip *ip)
+{
+	struct sk_u128	n = sk_ip_network(ip);
+
+	return ip->family == 4 && ip->prefix <= 30 ? add128(n, 1) : n;
+}
+
+struct sk_u128
+sk_ip_last_host(const struct sk_ip *ip)
+{
+	struct sk_u128	l = sk_ip_last(ip);
+
+	return ip->family == 4 && ip->prefix <= 30 ? sub1(l) : l;
+}
+
+uint64_t
+sk_ip4_hosts(const struct sk_ip *ip)
+{
+	if (ip->prefix >= 31)
+		return ip->prefix == 31 ? 2 : 1;
+	return (1ULL << (32 - ip->prefix)) - 2;
+}
+
+void
+sk_ip_count_str(const struct sk_ip *ip, char *buf)
+{
+	uint8_t	d[48];		/* decimal digits, least significant first */
+	int	nd = 1, i, k, carry;
+
+	if (ip->family == 4) {
+		snprintf(buf, SK_IP_STRLEN, "%llu",
+		    (unsigned long long)sk_ip4_hosts(ip));
+		return;
+	}
+	memset(d, 0, sizeof(d));
+	d[0] = 1;
+	for (k = 0; k < 128 - ip->prefix; k++)
+		for (i = 0, carry = 0; i < nd || carry; i++) {
+			int	v = d[i] * 2 + carry;
+
+			d[i] = (uint8_t)(v % 10);
+			carry = v / 10;
+			if (i >= nd)
+				nd = i + 1;
+		}
+	for (i = 0; i < nd; i++)
+		buf[i] = (char)('0' + d[nd - 1 - i]);
+	buf[nd] = '\0';
+}
+
+char
+sk_ip4_class(uint32_t a)
+{
+	if ((a >> 31) == 0)
+		return 'A';
+	if ((a >> 30) == 2)
+		return 'B';
+	if ((a >> 29) == 6)
+		return 'C';
+	if ((a >> 28) == 14)
+		return 'D';
+	return 'E';
+}
+
+const char *
+sk_ip_type(int family, struct sk_u128 a)
+{
+	uint32_t	v = (uint32_t)a.lo;
+	uint64_t	h = a.hi;
+
+	if (family == 4) {
+		if (v == 0xffffffffu)
+			return "broadcast";
+		if (v == 0)
+			return "unspecified";
+		if ((v >> 24) == 0)
+			return "reserved";		/* "this network" */
+		if ((v >> 24) == 127)
+			return "loopback";
+		if ((v >> 16) == 0xa9fe)
+			return "link-local";
+		if ((v >> 24) == 10 || (v >> 20) == 0xac1 ||
+		    (v >> 16) == 0xc0a8)
+			return "private";
+		if ((v & 0xffc00000u) == 0x64400000u)
+			return "shared";
+		if ((v >> 8) == 0xc00002 || (v >> 8) == 0xc63364 ||
+		    (v >> 8) == 0xcb0071)
+			return "documentation";
+		if ((v >> 28) == 0xe)
+			return "multicast";
+		if ((v >> 28) == 0xf || (v >> 8) == 0xc00000 ||
+		    (v & 0xfffe0000u) == 0xc6120000u || (v >> 8) == 0xc05863)
+			return "reserved";
+		return "public";
+	}
+	if (h == 0 && a.lo == 0)
+		return "unspecified";
+	if (h == 0 && a.lo == 1)
+		return "loopback";
+	if (h == 0 && (a.lo >> 32) == 0xffff)
+		return "ipv4-mapped";
+	if ((h >> 54) == 0x3fa)			/* fe80::/10 */
+		return "link-local";
+	if ((h >> 57) == 0x7e)			/* fc00::/7 */
+		return "unique-local";
+	if ((h >> 56) == 0xff)
+		return "multicast";
+	if ((h >> 32) == 0x20010db8 || (h >> 44) == 0x3fff0)
+		return "documentation";		/* 2001:db8::/32, 3fff::/20 */
+	if ((h >> 61) == 1)			/* 2000::/3 */
+		return (h >> 41) == (0x2001000000000000ULL >> 41) ?
+		    "reserved" : "public";	/* 2001::/23 */
+	return "reserved";
+}
+
+static size_t
+str4(uint32_t v, char *buf)
+{
+	char	*p = buf;
+	int	i, o;
+
+	for (i = 3; i >= 0; i--) {
+		o = (int)(v >> (i * 8) & 0xff);
+		if (o >= 100)
+			*p++ = (char)('0' + o / 100);
+		if (o >= 10)
+			*p++ = (char)('0' + o / 10 % 10);
+		*p++ = (char)('0' + o % 10);
+		if (i > 0)
+			*p++ = '.';
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+size_t
+sk_ip_str(int family, struct sk_u128 a, char *buf)
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned		g[8];
+	int			i, best = -1, bestlen = 0, run, k;
+	char			*p = buf;
+
+	if (family == 4)
+		return str4((uint32_t)a.lo, buf);
+	if (a.hi == 0 && (a.lo >> 32) == 0xffff) {
+		memcpy(buf, "::ffff:", 7);
+		return 7 + str4((uint32_t)a.lo, buf + 7);
+	}
+	for (i = 0; i < 4; i++) {
+		g[i] = (unsigned)(a.hi >> (48 - 16 * i) & 0xffff);
+		g[i + 4] = (unsigned)(a.lo >> (48 - 16 * i) & 0xffff);
+	}
+	/* The longest run of zero groups (the first of equals), two or more
+	 * groups long, becomes "::" (RFC 5952 section 4.2). */
+	for (i = 0; i < 8; i += run > 0 ? run : 1) {
+		for (run = 0; i + run < 8 && g[i + run] == 0; run++)
+			;
+		if (run > bestlen) {
+			best = i;
+			bestlen = run;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		if (i > 0 && i != best + bestlen)
+			*p++ = ':';
+		for (k = 12; k > 0 && (g[i] >> k) == 0; k -= 4)
+			;
+		for (; k >= 0; k -= 4)
+			*p++ = hex[g[i] >> k & 0xf];
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+size_t
+sk_ip6_expanded(struct sk_u128 a, char *buf)
+{
+	static const char	hex[] = "0123456789abcdef";
+	int			i;
+	char			*p = buf;
+
+	for (i = 0; i < 32; i++) {
+		uint64_t	half = i < 16 ? a.hi : a.lo;
+
+		*p++ = hex[half >> (60 - 4 * (i % 16)) & 0xf];
+		if (i % 4 == 3 && i < 31)
+			*p++ = ':';
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+size_t
+sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size)
+{
+	static const char	hex[] = "0123456789abcdef";
+	struct sk_u128		n = sk_ip_network(ip);
+	size_t			o = 0;
+	int			i, labels;
+
+	buf[0] = '\0';
+	if (ip->family == 4) {
+		labels = ip->prefix / 8;
+		for (i = labels - 1; i >= 0; i--)
+			o += (size_t)snprintf(buf + o, size - o, "%u.",
+			    (unsigned)(n.lo >> (24 - 8 * i) & 0xff));
+		o += (size_t)snprintf(buf + o, size - o, "in-addr.arpa");
+		return o;
+	}
+	labels = ip->prefix / 4;
+	for (i = labels - 1; i >= 0 && o + 2 < size; i--) {
+		uint64_t	half = i < 16 ? n.hi : n.lo;
+
+		buf[o++] = hex[half >> (60 - 4 * (i % 16)) & 0xf];
+		buf[o++] = '.';
+	}
+	o += (size_t)snprintf(buf + o, size - o, "ip6.arpa");
+	return o;
+}
+
+int
+sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a)
+{
+	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix);
+
+	return sk_u128_cmp(and128(a, m), sk_ip_network(ip)) == 0;
+}
+
+/* Trailing zero bits of a (the family's width when a is zero). */
+static int
+tz(int family, struct sk_u128 a)
+{
+	int	n = 0, w = family == 4 ? 32 : 128;
+
+	if (a.lo == 0 && a.hi == 0)
+		return w;
+	while (n < w && ((n < 64 ? a.lo >> n : a.hi >> (n - 64)) & 1) == 0)
+		n++;
+	return n;
+}
+
+int
+sk_ip_range_next(int family, struct sk_u128 *from, struct sk_u128 to,
+    int *done, struct sk_ip *block)
+{
+	int		w = family == 4 ? 32 : 128, p;
+	struct sk_u128	last;
+
+	if (*done || sk_u128_cmp(*from, to) > 0)
+		return 0;
+	/* The biggest aligned block at from that ends at or before to. */
+	for (p = w - tz(family, *from); p <= w; p++) {
+		last = or128(*from, not128(family, sk_ip_mask(family, p)));
+		if (sk_u128_cmp(last, to) <= 0)
+			break;
+	}
+	memset(block, 0, sizeof(*block));
+	block->family = family;
+	block->addr = *from;
+	block->prefix = p;
+	if (sk_u128_cmp(last, not128(family, zero128)) == 0)
+		*done = 1;	/* the end of the address space */
+	else
+		*from = add128(last, 1);
+	if (sk_u128_cmp(last, to) == 0)
+		*done = 1;
+	return 1;
+}

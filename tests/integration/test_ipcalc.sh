@@ -1,0 +1,321 @@
+# test_ipcalc.sh - sockkit ipcalc: a differential test against python3's
+# ipaddress over 12,000 random inputs (fixed seed), the edges (/0, /31,
+# /32, class boundaries, every special range's first and last address),
+# invalid input, --split, --range, --reverse, --contains, bulk mode.
+
+t_ipcalc_differential() {
+	python3 - "$SK" <<'PY' || fail "differential"
+import ipaddress, json, random, subprocess, sys
+random.seed(20261122)
+specials4 = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+             "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
+             "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+             "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4"]
+specials6 = ["::/128", "::1/128", "::ffff:0:0/96", "fe80::/10", "fc00::/7",
+             "ff00::/8", "2001:db8::/32", "2000::/3", "2001::/23", "3fff::/20"]
+def rand_in(net):
+    n = ipaddress.ip_network(net)
+    return n.network_address + random.randrange(n.num_addresses)
+inputs = []
+for i in range(12000):
+    r = random.random()
+    if r < 0.45:
+        a = rand_in(random.choice(specials4)) if random.random() < 0.4 else \
+            ipaddress.IPv4Address(random.getrandbits(32))
+        p = random.choice([0, 1, 8, 16, 24, 30, 31, 32, random.randint(0, 32)])
+        form = random.random()
+        if form < 0.15:
+            inputs.append(str(a))
+        elif form < 0.3:
+            inputs.append("%s/%s" % (a, ipaddress.IPv4Network("0.0.0.0/%d" % p).netmask))
+        else:
+            inputs.append("%s/%d" % (a, p))
+    else:
+        a = rand_in(random.choice(specials6)) if random.random() < 0.4 else \
+            ipaddress.IPv6Address(random.getrandbits(128) >> random.choice([0, 0, 64, 96, 112, 120]))
+        p = random.choice([0, 1, 32, 48, 64, 96, 127, 128, random.randint(0, 128)])
+        text = a.exploded if random.random() < 0.2 else str(a)
+        inputs.append(text if random.random() < 0.15 else "%s/%d" % (text, p))
+out = subprocess.run([sys.argv[1], "ipcalc", "--json", "-"],
+                     input="\n".join(inputs) + "\n", capture_output=True,
+                     text=True, timeout=60)
+assert out.returncode == 0, out.stderr[:500]
+lines = out.stdout.splitlines()
+assert len(lines) == len(inputs), (len(lines), len(inputs))
+# The type, from the IANA special-purpose registries, written out here as
+# networks (python's own is_global/is_private predicates are 3.11's view
+# and differ on unallocated IPv6 space and newer blocks): first match wins.
+N = ipaddress.ip_network
+table4 = [("255.255.255.255/32", "broadcast"), ("0.0.0.0/32", "unspecified"),
+          ("0.0.0.0/8", "reserved"), ("127.0.0.0/8", "loopback"),
+          ("169.254.0.0/16", "link-local"), ("10.0.0.0/8", "private"),
+          ("172.16.0.0/12", "private"), ("192.168.0.0/16", "private"),
+          ("100.64.0.0/10", "shared"), ("192.0.2.0/24", "documentation"),
+          ("198.51.100.0/24", "documentation"), ("203.0.113.0/24", "documentation"),
+          ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"),
+          ("192.0.0.0/24", "reserved"), ("198.18.0.0/15", "reserved"),
+          ("192.88.99.0/24", "reserved"), ("0.0.0.0/0", "public")]
+table6 = [("::/128", "unspecified"), ("::1/128", "loopback"),
+          ("::ffff:0:0/96", "ipv4-mapped"), ("fe80::/10", "link-local"),
+          ("fc00::/7", "unique-local"), ("ff00::/8", "multicast"),
+          ("2001:db8::/32", "documentation"), ("3fff::/20", "documentation"),
+          ("2001::/23", "reserved"), ("2000::/3", "public"), ("::/0", "reserved")]
+table4 = [(N(n), t) for n, t in table4]
+table6 = [(N(n), t) for n, t in table6]
+def want_type(a):
+    for n, t in (table4 if a.version == 4 else table6):
+        if a in n:
+            # and where python 3.11 has an opinion, it agrees
+            if t == "loopback": assert a.is_loopback
+            if t == "link-local": assert a.is_link_local
+            if t == "multicast": assert a.is_multicast
+            if t == "unspecified": assert a.is_unspecified
+            if t in ("private", "unique-local"): assert a.is_private
+            return t
+bad = 0
+for text, line in zip(inputs, lines):
+    j = json.loads(line)
+    try:
+        iface = ipaddress.ip_interface(text)
+        net = iface.network
+        addr = iface.ip
+        checks = []
+        checks.append(("prefix", j["prefix"], net.prefixlen))
+        checks.append(("version", j["version"], addr.version))
+        checks.append(("address", ipaddress.ip_address(j["address"]), addr))
+        checks.append(("network", ipaddress.ip_address(j["network"]), net.network_address))
+        p = net.prefixlen
+        if addr.version == 4:
+            checks.append(("netmask", j["netmask"], str(net.netmask)))
+            checks.append(("wildcard", j["wildcard"], str(net.hostmask)))
+            checks.append(("broadcast", j["broadcast"], str(net.broadcast_address)))
+            first = net.network_address + (1 if p <= 30 else 0)
+            last = net.broadcast_address - (1 if p <= 30 else 0)
+            checks.append(("first_host", j["first_host"], str(first)))
+            checks.append(("last_host", j["last_host"], str(last)))
+            checks.append(("hosts", j["hosts"], net.num_addresses - 2 if p <= 30 else net.num_addresses))
+            o = int(addr) >> 24
+            cls = "A" if o < 128 else "B" if o < 192 else "C" if o < 224 else "D" if o < 240 else "E"
+            checks.append(("class", j["class"], cls))
+            checks.append(("address text", j["address"], str(addr)))
+        else:
+            checks.append(("expanded", j["expanded"], addr.exploded))
+            checks.append(("last_address", ipaddress.ip_address(j["last_address"]), net.broadcast_address))
+            checks.append(("hosts", j["hosts"], str(net.num_addresses)))
+            if addr.ipv4_mapped is None:
+                checks.append(("compressed", j["address"], addr.compressed))
+        checks.append(("type", j["type"], want_type(addr)))
+        for name, got, exp in checks:
+            if got != exp:
+                bad += 1
+                if bad < 20:
+                    print("MISMATCH", text, name, got, exp)
+    except ValueError as e:
+        print("oracle refused", text, e)
+        bad += 1
+print("%d inputs compared with python's ipaddress, %d mismatches" % (len(inputs), bad))
+sys.exit(1 if bad else 0)
+PY
+}
+
+# json FIELD INPUT: one field of the JSON answer.
+jf() {
+	"$SK" ipcalc --json "$2" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"
+}
+
+t_ipcalc_edges() {
+	# class boundaries
+	for pair in 0.0.0.0:A 127.255.255.255:A 128.0.0.0:B 191.255.255.255:B \
+	    192.0.0.0:C 223.255.255.255:C 224.0.0.0:D 239.255.255.255:D \
+	    240.0.0.0:E 255.255.255.255:E; do
+		[ "$(jf class "${pair%:*}")" = "${pair#*:}" ] || fail "class $pair"
+	done
+	# types: each special range's first and last address
+	while read -r a t; do
+		[ "$(jf type "$a")" = "$t" ] || fail "type of $a: $(jf type "$a"), wanted $t"
+	done <<'EOF2'
+0.0.0.0 unspecified
+0.0.0.1 reserved
+0.255.255.255 reserved
+1.0.0.0 public
+9.255.255.255 public
+10.0.0.0 private
+10.255.255.255 private
+100.63.255.255 public
+100.64.0.0 shared
+100.127.255.255 shared
+127.0.0.0 loopback
+127.255.255.255 loopback
+169.254.0.0 link-local
+169.254.255.255 link-local
+172.15.255.255 public
+172.16.0.0 private
+172.31.255.255 private
+172.32.0.0 public
+192.0.2.0 documentation
+192.0.2.255 documentation
+192.168.0.0 private
+192.168.255.255 private
+198.51.100.0 documentation
+198.51.100.255 documentation
+203.0.113.0 documentation
+203.0.113.255 documentation
+224.0.0.0 multicast
+239.255.255.255 multicast
+240.0.0.0 reserved
+255.255.255.254 reserved
+255.255.255.255 broadcast
+:: unspecified
+::1 loopback
+::ffff:0.0.0.0 ipv4-mapped
+::ffff:255.255.255.255 ipv4-mapped
+fe80:: link-local
+febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff link-local
+fc00:: unique-local
+fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff unique-local
+ff00:: multicast
+ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff multicast
+2001:db8:: documentation
+2001:db8:ffff:ffff:ffff:ffff:ffff:ffff documentation
+2000:: public
+2606:4700::1111 public
+fe80::1%eth0 link-local
+EOF2
+	# /0, /1, /31, /32
+	[ "$(jf hosts 0.0.0.0/0)" = 4294967294 ] || fail "/0 hosts"
+	[ "$(jf broadcast 0.0.0.0/0)" = 255.255.255.255 ] || fail "/0 bcast"
+	[ "$(jf hosts 128.0.0.0/1)" = 2147483646 ] || fail "/1 hosts"
+	[ "$(jf first_host 10.0.0.0/31)" = 10.0.0.0 ] &&
+	    [ "$(jf last_host 10.0.0.0/31)" = 10.0.0.1 ] &&
+	    [ "$(jf broadcast 10.0.0.0/31)" = 10.0.0.1 ] &&
+	    [ "$(jf hosts 10.0.0.0/31)" = 2 ] || fail "/31 (RFC 3021)"
+	[ "$(jf first_host 10.0.0.7/32)" = 10.0.0.7 ] &&
+	    [ "$(jf broadcast 10.0.0.7/32)" = 10.0.0.7 ] &&
+	    [ "$(jf hosts 10.0.0.7/32)" = 1 ] || fail "/32"
+	[ "$(jf hosts ::/0)" = 340282366920938463463374607431768211456 ] ||
+	    fail "::/0 count"
+	[ "$(jf prefix 10.1.2.3)" = 32 ] && [ "$(jf prefix ::1)" = 128 ] ||
+	    fail "bare address"
+	[ "$(jf address ::ffff:1.2.3.4)" = ::ffff:1.2.3.4 ] || fail "mapped text"
+	[ "$(jf address 2001:0db8:0:0:1:0:0:1)" = 2001:db8::1:0:0:1 ] ||
+	    fail "RFC 5952 first longest run"
+	[ "$(jf address 2001:db8:0:1:1:1:1:1)" = 2001:db8:0:1:1:1:1:1 ] ||
+	    fail "RFC 5952 single zero group"
+	[ "$(jf zone fe80::1%eth0)" = eth0 ] || fail "zone"
+	# netmask forms
+	for m in 255.255.0.0 0xffff0000 0.0.255.255 /16 16; do
+		[ "$("$SK" ipcalc --json 10.0.0.1 "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prefix"])')" = 16 ] ||
+		    fail "netmask form $m"
+	done
+	[ "$(jf prefix 10.0.0.1/0.0.0.0)" = 0 ] || fail "0.0.0.0 is /0"
+	# the human report
+	"$SK" ipcalc 192.168.1.10/24 >rep
+	grep -q '^Network:   192.168.1.0/24$' rep &&
+	    grep -q '^HostMax:   192.168.1.254$' rep &&
+	    grep -q '^Hosts/Net: 254$' rep || fail "report: $(cat rep)"
+	"$SK" ipcalc --binary 192.168.1.10/25 >bin
+	grep -q '11000000.10101000.00000001.0 0001010$' bin || fail "binary"
+	grep -q "$(printf '\033')" bin && fail "colour in a pipe"
+	:
+}
+
+t_ipcalc_invalid() {
+	for a in 256.1.1.1 1.2.3 010.1.1.1 1.2.3.4/33 1.2.3.4/255.0.255.0 \
+	    ::g "" 1.2.3.4.5 -1.2.3.4 1.2.3.4/ 1.2.3.4/-1 ::/129 \
+	    "fe80::1%" "1.2.3.4%eth0" "$(head -c 300 /dev/zero | tr '\0' 1)"; do
+		expect_exit 2 "$SK" ipcalc -- "$a" 2>err
+		one_line err "sockkit: ipcalc: invalid address '"
+	done
+	expect_exit 2 "$SK" ipcalc 10.0.0.1 255.0.255.0 2>err
+	one_line err "sockkit: ipcalc: invalid address"
+	# NUL bytes and an overlong line, in bulk mode: each line on its own.
+	printf '10.0.0.1/8\n1.2\0003.4\n%s\n::1\n' \
+	    "$(head -c 5000 /dev/zero | tr '\0' 9)" >in
+	expect_exit 2 "$SK" ipcalc - <in >out 2>err
+	[ "$(wc -l <out)" = 2 ] || fail "good lines: $(cat out)"
+	[ "$(wc -l <err)" = 2 ] || fail "bad lines: $(cat err)"
+	grep -q "invalid address '1.2\\\\x003.4'" err || fail "NUL: $(cat err)"
+	expect_exit 2 "$SK" ipcalc --json - <in >out 2>/dev/null
+	python3 -c '
+import json
+o = [json.loads(l) for l in open("out")]
+assert [x.get("error") for x in o] == [None, "invalid address", "invalid address", None], o
+assert o[1]["input"] == "1.2\x003.4", o[1]' || fail "json errors: $(cat out)"
+	expect_exit 2 "$SK" ipcalc 2>err
+	expect_exit 2 "$SK" ipcalc a b c 2>err
+	expect_exit 2 "$SK" ipcalc --split 8 10.0.0.0/16 2>err
+	expect_exit 2 "$SK" ipcalc --contains bogus 10.0.0.0/8 2>err
+	one_line err "sockkit: ipcalc: invalid address 'bogus'"
+}
+
+t_ipcalc_split_range_reverse_contains() {
+	"$SK" ipcalc --split 26 192.168.1.0/24 >out
+	[ "$(tr '\n' ' ' <out)" = "192.168.1.0/26 192.168.1.64/26 192.168.1.128/26 192.168.1.192/26 " ] ||
+	    fail "split: $(cat out)"
+	# /0 into /32s streams: the first lines come at once.
+	timeout 5 "$SK" ipcalc --split 32 0.0.0.0/0 | head -n 3 >out
+	[ "$(tr '\n' ' ' <out)" = "0.0.0.0/32 0.0.0.1/32 0.0.0.2/32 " ] ||
+	    fail "split /0: $(cat out)"
+	"$SK" ipcalc --split 128 ::/0 --limit 2 >out
+	[ "$(tr '\n' ' ' <out)" = ":: ::1 " ] 2>/dev/null ||
+	    [ "$(tr '\n' ' ' <out)" = "::/128 ::1/128 " ] || fail "split v6: $(cat out)"
+	[ "$("$SK" ipcalc --split 26 10.0.0.0/24 --json | wc -l)" = 4 ] ||
+	    fail "split json"
+	"$SK" ipcalc --range 0.0.0.0-255.255.255.255 >out
+	[ "$(cat out)" = 0.0.0.0/0 ] || fail "whole v4 range"
+	"$SK" ipcalc --range ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff >out
+	[ "$(cat out)" = ::/0 ] || fail "whole v6 range"
+	"$SK" ipcalc --range 10.0.0.1-10.0.0.10 >out
+	[ "$(tr '\n' ' ' <out)" = "10.0.0.1/32 10.0.0.2/31 10.0.0.4/30 10.0.0.8/31 10.0.0.10/32 " ] ||
+	    fail "range: $(cat out)"
+	# Against python's summarize_address_range on random ranges.
+	python3 - "$SK" <<'PY' || fail "range oracle"
+import ipaddress, random, subprocess, sys
+random.seed(5)
+for i in range(200):
+    v6 = i % 2
+    bits = 128 if v6 else 32
+    a, b = sorted(random.getrandbits(bits) >> random.choice([0, bits // 2, bits - 12]) for _ in range(2))
+    A = ipaddress.ip_address(a if not v6 else ipaddress.IPv6Address(a))
+    B = ipaddress.ip_address(b if not v6 else ipaddress.IPv6Address(b))
+    if v6:
+        A, B = ipaddress.IPv6Address(a), ipaddress.IPv6Address(b)
+    else:
+        A, B = ipaddress.IPv4Address(a), ipaddress.IPv4Address(b)
+    got = subprocess.run([sys.argv[1], "ipcalc", "--range", "%s-%s" % (A, B)],
+                         capture_output=True, text=True, timeout=20).stdout.split()
+    want = [str(n) for n in ipaddress.summarize_address_range(A, B)]
+    assert [str(ipaddress.ip_network(g)) for g in got] == want, (A, B, got, want)
+PY
+	expect_exit 2 "$SK" ipcalc --range 10.0.0.9-10.0.0.1 2>err
+	expect_exit 2 "$SK" ipcalc --range 10.0.0.1-::1 2>err
+	[ "$("$SK" ipcalc --reverse 192.168.1.0/24)" = 1.168.192.in-addr.arpa ] ||
+	    fail "reverse v4"
+	[ "$("$SK" ipcalc --reverse 10.1.2.3)" = 3.2.1.10.in-addr.arpa ] ||
+	    fail "reverse /32"
+	[ "$("$SK" ipcalc --reverse 2001:db8::/32)" = 8.b.d.0.1.0.0.2.ip6.arpa ] ||
+	    fail "reverse v6"
+	expect_exit 0 "$SK" ipcalc --contains 10.1.2.3 10.0.0.0/8
+	expect_exit 1 "$SK" ipcalc --contains 11.0.0.0 10.0.0.0/8
+	expect_exit 1 "$SK" ipcalc --contains ::1 10.0.0.0/8
+	expect_exit 0 "$SK" ipcalc --contains 2001:db8::5 2001:db8::/64
+}
+
+t_ipcalc_bulk_lines() {
+	printf '192.168.1.10/24\n2001:db8::1/64\n' | "$SK" ipcalc - >out ||
+	    fail "bulk"
+	[ "$(sed -n 1p out)" = "192.168.1.10/24 network=192.168.1.0 broadcast=192.168.1.255 first_host=192.168.1.1 last_host=192.168.1.254 hosts=254 class=C type=private" ] ||
+	    fail "v4 line: $(sed -n 1p out)"
+	[ "$(sed -n 2p out)" = "2001:db8::1/64 network=2001:db8:: last_address=2001:db8::ffff:ffff:ffff:ffff first_host=2001:db8:: last_host=2001:db8::ffff:ffff:ffff:ffff hosts=18446744073709551616 type=documentation" ] ||
+	    fail "v6 line: $(sed -n 2p out)"
+	printf '10.0.0.1/8\n' | "$SK" ipcalc --reverse - >out
+	[ "$(cat out)" = 10.in-addr.arpa ] || fail "bulk reverse"
+	# 100,000 lines, bounded in time.
+	python3 -c '
+import random
+random.seed(1)
+for i in range(100000):
+    print("%d.%d.%d.%d/%d" % (random.randrange(256), random.randrange(256), random.randrange(256), random.randrange(256), random.randrange(33)))' >many
+	timeout 30 "$SK" ipcalc --json - <many >out || fail "100k lines"
+	[ "$(wc -l <out)" = 100000 ] || fail "lines: $(wc -l <out)"
+}

@@ -1,0 +1,243 @@
+/*
+ * test_ipaddr.c - the address core: parsing by inet_pton's rules, masks
+ * in every form, the network facts at the edges (/0, /31, /32, /128),
+ * classes, types, RFC 5952 text, reverse names and range cover.
+ */
+#include <string.h>
+
+#include <sockkit/ipaddr.h>
+
+#include "testutil.h"
+
+static struct sk_ip
+ip_of(const char *s)
+{
+	struct sk_ip	ip;
+
+	assert_int_equal(sk_ip_parse(s, strlen(s), &ip), 0);
+	return ip;
+}
+
+static const char *
+str(int family, struct sk_u128 a)
+{
+	static char	buf[SK_IP_STRLEN];
+
+	sk_ip_str(family, a, buf);
+	return buf;
+}
+
+static void
+test_parse(void **state)
+{
+	static const char *const bad[] = {
+		"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "010.1.1.1", "1.2.3.04",
+		"1.2.3.4/33", "1.2.3.4/", "1.2.3.4/024", "1.2.3.4//24",
+		"1.2.3.4/255.0.255.0", "1.2.3.4/0x0f0f0000", " 1.2.3.4",
+		"1.2.3.4 ", "::g", "1:2:3:4:5:6:7:8:9", "::/129", "fe80::1%",
+		"fe80::1%a b", "1.2.3.4%eth0", "::1/64/64",
+	};
+	struct sk_ip	ip;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (sk_ip_parse(bad[i], strlen(bad[i]), &ip) != -1)
+			fail_msg("accepted '%s'", bad[i]);
+	assert_int_equal(sk_ip_parse("1.2.3.4\0", 8, &ip), -1);
+	ip = ip_of("0.0.0.0");
+	assert_int_equal(ip.family, 4);
+	assert_int_equal(ip.prefix, 32);
+	ip = ip_of("10.0.0.1/255.0.0.0");
+	assert_int_equal(ip.prefix, 8);
+	ip = ip_of("10.0.0.1/0.0.255.255");
+	assert_int_equal(ip.prefix, 16);
+	ip = ip_of("10.0.0.1/0.0.0.0");
+	assert_int_equal(ip.prefix, 0);
+	ip = ip_of("10.0.0.1/255.255.255.255");
+	assert_int_equal(ip.prefix, 32);
+	ip = ip_of("10.0.0.1/0xffffff00");
+	assert_int_equal(ip.prefix, 24);
+	ip = ip_of("fe80::1%eth0/64");
+	assert_int_equal(ip.family, 6);
+	assert_int_equal(ip.prefix, 64);
+	assert_string_equal(ip.zone, "eth0");
+	ip = ip_of("::");
+	assert_int_equal(ip.prefix, 128);
+}
+
+static void
+test_v4_facts(void **state)
+{
+	struct sk_ip	ip;
+	char		n[SK_IP_STRLEN];
+
+	(void)state;
+	ip = ip_of("192.168.1.10/24");
+	assert_string_equal(str(4, sk_ip_network(&ip)), "192.168.1.0");
+	assert_string_equal(str(4, sk_ip_last(&ip)), "192.168.1.255");
+	assert_string_equal(str(4, sk_ip_first_host(&ip)), "192.168.1.1");
+	assert_string_equal(str(4, sk_ip_last_host(&ip)), "192.168.1.254");
+	assert_true(sk_ip4_hosts(&ip) == 254);
+	ip = ip_of("0.0.0.0/0");
+	assert_true(sk_ip4_hosts(&ip) == 4294967294ULL);
+	assert_string_equal(str(4, sk_ip_last(&ip)), "255.255.255.255");
+	ip = ip_of("10.0.0.1/31");
+	assert_string_equal(str(4, sk_ip_first_host(&ip)), "10.0.0.0");
+	assert_string_equal(str(4, sk_ip_last_host(&ip)), "10.0.0.1");
+	assert_string_equal(str(4, sk_ip_last(&ip)), "10.0.0.1");
+	assert_true(sk_ip4_hosts(&ip) == 2);
+	ip = ip_of("10.0.0.1");
+	assert_string_equal(str(4, sk_ip_last(&ip)), "10.0.0.1");
+	assert_true(sk_ip4_hosts(&ip) == 1);
+	sk_ip_count_str(&ip, n);
+	assert_string_equal(n, "1");
+	assert_int_equal(sk_ip4_class(0x7fffffff), 'A');
+	assert_int_equal(sk_ip4_class(0x80000000), 'B');
+	assert_int_equal(sk_ip4_class(0xc0000000), 'C');
+	assert_int_equal(sk_ip4_class(0xefffffff), 'D');
+	assert_int_equal(sk_ip4_class(0xf0000000), 'E');
+}
+
+static void
+test_types(void **state)
+{
+	static const struct {
+		const char	*a, *type;
+	} t[] = {
+		{ "0.0.0.0", "unspecified" }, { "0.1.2.3", "reserved" },
+		{ "10.1.1.1", "private" }, { "172.31.255.255", "private" },
+		{ "172.32.0.0", "public" }, { "100.64.0.0", "shared" },
+		{ "127.0.0.1", "loopback" }, { "169.254.1.1", "link-local" },
+		{ "192.0.2.255", "documentation" }, { "224.0.0.1", "multicast" },
+		{ "240.0.0.0", "reserved" }, { "255.255.255.255", "broadcast" },
+		{ "8.8.8.8", "public" }, { "::", "unspecified" },
+		{ "::1", "loopback" }, { "::ffff:1.2.3.4", "ipv4-mapped" },
+		{ "fe80::1", "link-local" }, { "fd00::1", "unique-local" },
+		{ "ff02::1", "multicast" }, { "2001:db8::1", "documentation" },
+		{ "3fff::1", "documentation" }, { "2606:4700::1", "public" },
+		{ "2001::1", "reserved" }, { "4000::1", "reserved" },
+	};
+	struct sk_ip	ip;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ip = ip_of(t[i].a);
+		if (strcmp(sk_ip_type(ip.family, ip.addr), t[i].type) != 0)
+			fail_msg("%s: %s, wanted %s", t[i].a,
+			    sk_ip_type(ip.family, ip.addr), t[i].type);
+	}
+}
+
+static void
+test_v6_text(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} t[] = {
+		{ "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
+		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },
+		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" },
+		{ "0:0:0:0:0:0:0:0", "::" },
+		{ "1:0:0:0:0:0:0:0", "1::" },
+		{ "0:0:0:0:0:0:0:1", "::1" },
+		{ "::ffff:1.2.3.4", "::ffff:1.2.3.4" },
+		{ "ABCD:EF01::", "abcd:ef01::" },
+	};
+	struct sk_ip	ip;
+	char		buf[SK_IP_STRLEN];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ip = ip_of(t[i].in);
+		assert_string_equal(str(6, ip.addr), t[i].out);
+	}
+	ip = ip_of("2001:db8::1/64");
+	sk_ip6_expanded(ip.addr, buf);
+	assert_string_equal(buf, "2001:0db8:0000:0000:0000:0000:0000:0001");
+	assert_string_equal(str(6, sk_ip_last(&ip)),
+	    "2001:db8::ffff:ffff:ffff:ffff");
+	sk_ip_count_str(&ip, buf);
+	assert_string_equal(buf, "18446744073709551616");
+	ip = ip_of("::/0");
+	sk_ip_count_str(&ip, buf);
+	assert_string_equal(buf, "340282366920938463463374607431768211456");
+}
+
+static void
+test_reverse_contains(void **state)
+{
+	struct sk_ip	ip, a;
+	char		buf[128];
+
+	(void)state;
+	ip = ip_of("192.168.1.0/24");
+	sk_ip_reverse(&ip, buf, sizeof(buf));
+	assert_string_equal(buf, "1.168.192.in-addr.arpa");
+	ip = ip_of("0.0.0.0/0");
+	sk_ip_reverse(&ip, buf, sizeof(buf));
+	assert_string_equal(buf, "in-addr.arpa");
+	ip = ip_of("2001:db8::/32");
+	sk_ip_reverse(&ip, buf, sizeof(buf));
+	assert_string_equal(buf, "8.b.d.0.1.0.0.2.ip6.arpa");
+	ip = ip_of("10.0.0.0/8");
+	a = ip_of("10.255.255.255");
+	assert_true(sk_ip_contains(&ip, a.addr));
+	a = ip_of("11.0.0.0");
+	assert_false(sk_ip_contains(&ip, a.addr));
+}
+
+static void
+test_range(void **state)
+{
+	struct sk_ip	a, b, blk;
+	struct sk_u128	from;
+	char		out[256] = "", one[SK_IP_STRLEN + 16];
+	int		done = 0, n = 0;
+
+	(void)state;
+	a = ip_of("10.0.0.1");
+	b = ip_of("10.0.0.10");
+	from = a.addr;
+	while (sk_ip_range_next(4, &from, b.addr, &done, &blk)) {
+		snprintf(one, sizeof(one), "%s/%d ", str(4, blk.addr),
+		    blk.prefix);
+		strcat(out, one);
+	}
+	assert_string_equal(out, "10.0.0.1/32 10.0.0.2/31 10.0.0.4/30 "
+	    "10.0.0.8/31 10.0.0.10/32 ");
+	/* The whole space ends: one block, no wrap-around. */
+	a = ip_of("0.0.0.0");
+	b = ip_of("255.255.255.255");
+	from = a.addr;
+	done = 0;
+	while (sk_ip_range_next(4, &from, b.addr, &done, &blk))
+		n++;
+	assert_int_equal(n, 1);
+	assert_int_equal(blk.prefix, 0);
+	a = ip_of("::");
+	b = ip_of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	from = a.addr;
+	done = n = 0;
+	while (sk_ip_range_next(6, &from, b.addr, &done, &blk))
+		n++;
+	assert_int_equal(n, 1);
+	assert_int_equal(blk.prefix, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_v4_facts),
+		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_v6_text),
+		cmocka_unit_test(test_reverse_contains),
+		cmocka_unit_test(test_range),
+	};
+
+	return cmocka_run_group_tests_name("ipaddr", tests, NULL, NULL);
+}
