@@ -119,6 +119,8 @@ bench: sockkit
 	@sh bench/reqrate.sh
 	@sh bench/idle.sh
 	@sh bench/fileserve.sh
+	@sh bench/http.sh
+	@sh bench/ipcalc.sh
 
 install: sockkit
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
