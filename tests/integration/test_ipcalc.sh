@@ -319,3 +319,18 @@ for i in range(100000):
 	timeout 30 "$SK" ipcalc --json - <many >out || fail "100k lines"
 	[ "$(wc -l <out)" = 100000 ] || fail "lines: $(wc -l <out)"
 }
+
+# Colour in --binary only on a terminal, and never with NO_COLOR set.
+t_ipcalc_colour_on_a_terminal_only() {
+	command -v script >/dev/null || skip "needs script(1) for a terminal"
+	esc=$(printf '\033')
+	env -u NO_COLOR TERM=xterm script -qec "$SK ipcalc --binary 10.0.0.1/8" \
+	    /dev/null >tty.out </dev/null
+	grep -q "$esc\[3" tty.out || fail "no colour on a terminal"
+	NO_COLOR=1 TERM=xterm script -qec "$SK ipcalc --binary 10.0.0.1/8" \
+	    /dev/null >tty.out </dev/null
+	grep -q "$esc\[3" tty.out && fail "colour with NO_COLOR"
+	"$SK" ipcalc --binary 10.0.0.1/8 >pipe.out
+	grep -q "$esc" pipe.out && fail "colour in a pipe"
+	:
+}
