@@ -6,8 +6,10 @@
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make test-browser headless Chromium renders what http serves
-#   make check        test + sanitize + memcheck + test-browser (what CI runs)
+#   make check        test + sanitize + memcheck + test-browser + fuzz-smoke
+#                     (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
+#   make fuzz-smoke   run each harness briefly (FUZZ_SECS, default 30)
 #   make bench-deps   install the peers the benchmarks compare against
 #   make bench        run bench/ (a few minutes; figures in docs/benchmarks.md)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -40,7 +42,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	test-browser \
+	test-browser fuzz-smoke \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -94,7 +96,7 @@ memcheck: $(UNIT_BIN)
 test-browser: sockkit
 	@sh tests/browser/run.sh ./sockkit
 
-check: test sanitize memcheck test-browser
+check: test sanitize memcheck test-browser fuzz-smoke
 
 # One binary per tests/fuzz/fuzz_<parser>.c, built with clang's libFuzzer
 # over the core sources.  Run one on a scratch copy of its seeds, since
@@ -106,6 +108,12 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
 	-D_POSIX_C_SOURCE=200809L -pthread $(WARN) -Iinclude
 
 fuzz: $(FUZZ_BIN)
+
+# Each harness for FUZZ_SECS (default 30) on a scratch copy of its seeds;
+# any crash fails the run.  Part of make check.
+FUZZ_SECS ?= 30
+fuzz-smoke: $(FUZZ_BIN)
+	@sh tests/fuzz/smoke.sh $(FUZZ_SECS) $(FUZZ_BIN)
 
 build-fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(HDRS)
 	@mkdir -p $(@D)

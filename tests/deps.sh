@@ -2,8 +2,8 @@
 # Install what the tests need from Debian's packages, if anything is missing:
 # cmocka for the unit tests, the peers the integration tests talk to (nc,
 # socat, curl, python3), valgrind and clang for the memory checks,
-# iproute2 for network-namespace tests, and headless Chromium for the
-# browser test.  Needs root (or sudo) for apt-get.
+# iproute2 for network-namespace tests, headless Chromium for the browser
+# test, and libFuzzer's runtime for the fuzz smoke run.  Needs root (or sudo) for apt-get.
 set -eu
 need=""
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
@@ -18,6 +18,9 @@ command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v timeout >/dev/null 2>&1 || need="$need coreutils"
 [ -f /etc/services ] || need="$need netbase"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
+# libFuzzer's runtime, for make fuzz-smoke.
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+    >/dev/null 2>&1 || need="$need libclang-rt-14-dev"
 command -v make >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 ||
     need="$need build-essential"
 if [ -z "$need" ]; then

@@ -43,6 +43,7 @@
 #include <sockkit/frame.h>
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
+#include <sockkit/msg.h>
 #include <sockkit/net.h>
 #include <sockkit/path.h>
 #include <sockkit/wb.h>
@@ -662,21 +663,25 @@ do_sum(struct fconn *c, const char *hex)
 static void
 request(struct fconn *c, const uint8_t *p, uint32_t n)
 {
-	char		 line[CTLMAX + 1], *arg;
-	long long	 num;
+	struct sk_fs_req	 req;
+	char			 line[CTLMAX + 1], *arg;
 
-	memcpy(line, p, n);
-	line[n] = '\0';
-	if (memchr(p, '\0', n) != NULL) {
-		fail_req(c, 400, "a NUL byte in a request");
+	if (sk_fs_parse(p, n, &req) == -1) {
+		fail_req(c, 400, memchr(p, '\0', n) != NULL ? "a NUL byte in "
+		    "a request" : !c->hello ? "expected HELLO" :
+		    "unknown or malformed request");
 		return;
 	}
+	/* The path, NUL-terminated, for the file system calls. */
+	memcpy(line, p, n);
+	line[n] = '\0';
+	arg = req.arg != NULL ? line + (req.arg - (const char *)p) : line + n;
 	if (!c->hello) {
-		if (strncmp(line, "HELLO ", 6) != 0) {
+		if (req.verb != SK_FS_HELLO) {
 			fail_req(c, 400, "expected HELLO");
 			return;
 		}
-		if (strcmp(line + 6, "1") != 0) {
+		if (req.num != VERSION) {
 			fail_req(c, 505, "this server speaks version 1");
 			return;
 		}
@@ -685,26 +690,29 @@ request(struct fconn *c, const uint8_t *p, uint32_t n)
 		return;
 	}
 	if (c->state == F_SUMWAIT) {
-		if (strncmp(line, "SUM ", 4) != 0) {
+		if (req.verb != SK_FS_SUM) {
 			fail_req(c, 400, "expected SUM");
 			return;
 		}
-		do_sum(c, line + 4);
+		do_sum(c, arg);
 		return;
 	}
-	if (strncmp(line, "LS ", 3) == 0)
-		do_ls(c, line + 3);
-	else if (strncmp(line, "STAT ", 5) == 0)
-		do_stat(c, line + 5);
-	else if ((strncmp(line, "GET ", 4) == 0 ||
-	    strncmp(line, "PUT ", 4) == 0) && (num = strtoll(line + 4, &arg,
-	    10)) >= 0 && *arg == ' ' && arg > line + 4) {
-		if (line[0] == 'G')
-			do_get(c, num, arg + 1);
-		else
-			do_put(c, num, arg + 1);
-	} else
+	switch (req.verb) {
+	case SK_FS_LS:
+		do_ls(c, arg);
+		break;
+	case SK_FS_STAT:
+		do_stat(c, arg);
+		break;
+	case SK_FS_GET:
+		do_get(c, req.num, arg);
+		break;
+	case SK_FS_PUT:
+		do_put(c, req.num, arg);
+		break;
+	default:
 		fail_req(c, 400, "unknown or malformed request");
+	}
 }
 
 /* Readable: requests, or upload data. */

@@ -26,6 +26,7 @@
 #include <sockkit/buf.h>
 #include <sockkit/frame.h>
 #include <sockkit/loop.h>
+#include <sockkit/msg.h>
 #include <sockkit/net.h>
 #include <sockkit/relay.h>
 
@@ -546,7 +547,6 @@ static void
 msg_add_text(struct server *srv, const uint8_t *p, size_t n)
 {
 	uint8_t	*dst;
-	size_t	 i;
 
 	if (srv->o->frame) {
 		msg_add(srv, p, n);
@@ -554,9 +554,7 @@ msg_add_text(struct server *srv, const uint8_t *p, size_t n)
 	}
 	if ((dst = sk_buf_reserve(&srv->msg, n)) == NULL)
 		return;
-	for (i = 0; i < n; i++)
-		dst[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ?
-		    '?' : p[i];
+	sk_chat_clean(p, n, dst);
 	sk_buf_commit(&srv->msg, n);
 }
 
@@ -626,19 +624,6 @@ chat_join(struct conn *c)
 	notice_all(srv, c, "* %s has joined%s", c->nick, "");
 }
 
-static int
-valid_nick(const char *p, size_t n)
-{
-	size_t	i;
-
-	if (n == 0 || n > NICKUSER)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (p[i] <= ' ' || p[i] == 0x7f || p[i] == '<' || p[i] == '>')
-			return 0;
-	return 1;
-}
-
 static void
 chat_nick(struct conn *c, const char *name, size_t n)
 {
@@ -647,7 +632,7 @@ chat_nick(struct conn *c, const char *name, size_t n)
 	char		 old[NICKMAX + 1];
 
 	msg_begin(srv);
-	if (!valid_nick(name, n)) {
+	if (!sk_chat_nick_ok((const uint8_t *)name, n, NICKUSER)) {
 		msg_addf(srv, "* a nick is 1-%d characters, no spaces, no < or "
 		    ">", NICKUSER);
 		msg_send(srv, c, NULL);
@@ -689,21 +674,26 @@ static void
 chat_message(struct conn *c, const uint8_t *p, size_t n)
 {
 	struct server	*srv = c->srv;
+	const uint8_t	*arg;
+	size_t		 argn;
 
-	if (n >= 5 && memcmp(p, "/nick", 5) == 0 && (n == 5 || p[5] == ' ')) {
-		p += n > 5 ? 6 : 5;
-		n -= n > 5 ? 6 : 5;
-		chat_nick(c, (const char *)p, n);
-	} else if (n == 4 && memcmp(p, "/who", 4) == 0)
+	switch (sk_chat_parse(p, n, &arg, &argn)) {
+	case SK_CHAT_NICK:
+		chat_nick(c, (const char *)arg, argn);
+		return;
+	case SK_CHAT_WHO:
 		chat_who(c);
-	else if (n == 5 && memcmp(p, "/quit", 5) == 0) {
+		return;
+	case SK_CHAT_QUIT:
 		doom(c, NULL);
-	} else {
-		msg_begin(srv);
-		msg_addf(srv, "<%s> ", c->nick);
-		msg_add_text(srv, p, n);
-		msg_send(srv, NULL, c);
+		return;
+	case SK_CHAT_SAY:
+		break;
 	}
+	msg_begin(srv);
+	msg_addf(srv, "<%s> ", c->nick);
+	msg_add_text(srv, p, n);
+	msg_send(srv, NULL, c);
 }
 
 /* Chat lines: split what came into whole lines, one message each. */

@@ -1,0 +1,88 @@
+/*
+ * test_msg.c - chat lines and fileserve requests: every verb, the edges of
+ * each form, and what is refused.
+ */
+#include <string.h>
+
+#include <sockkit/msg.h>
+
+#include "testutil.h"
+
+#define U(s)	((const uint8_t *)(s))
+
+static void
+test_chat(void **state)
+{
+	const uint8_t	*arg;
+	size_t		 n;
+	uint8_t		 out[8];
+
+	(void)state;
+	assert_int_equal(sk_chat_parse(U("/nick bob"), 9, &arg, &n),
+	    SK_CHAT_NICK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(arg, "bob", 3);
+	assert_int_equal(sk_chat_parse(U("/nick"), 5, &arg, &n), SK_CHAT_NICK);
+	assert_int_equal(n, 0);
+	assert_int_equal(sk_chat_parse(U("/nickname"), 9, &arg, &n),
+	    SK_CHAT_SAY);
+	assert_int_equal(sk_chat_parse(U("/who"), 4, &arg, &n), SK_CHAT_WHO);
+	assert_int_equal(sk_chat_parse(U("/who "), 5, &arg, &n), SK_CHAT_SAY);
+	assert_int_equal(sk_chat_parse(U("/quit"), 5, &arg, &n), SK_CHAT_QUIT);
+	assert_int_equal(sk_chat_parse(U(""), 0, &arg, &n), SK_CHAT_SAY);
+	assert_true(sk_chat_nick_ok(U("bob"), 3, 32));
+	assert_false(sk_chat_nick_ok(U(""), 0, 32));
+	assert_false(sk_chat_nick_ok(U("a b"), 3, 32));
+	assert_false(sk_chat_nick_ok(U("<x>"), 3, 32));
+	assert_false(sk_chat_nick_ok(U("a\x7f"), 2, 32));
+	assert_false(sk_chat_nick_ok(U("abcd"), 4, 3));
+	sk_chat_clean(U("a\tb\x01\x1b\x7f"), 6, out);
+	assert_memory_equal(out, "a\tb???", 6);
+}
+
+static void
+test_fs(void **state)
+{
+	struct sk_fs_req	r;
+	static const char *const bad[] = {
+		"", "HELLO", "HELLO ", "HELLO x", "HELLO 1 ", "HELLO -1",
+		"GET 1", "GET x y", "GET -1 y", "GET  1 y",
+		"PUT 99999999999999999999 y", "get 1 y", "LIST x", "LS",
+		"NOPE x",
+	};
+	size_t	i;
+
+	(void)state;
+	assert_int_equal(sk_fs_parse(U("HELLO 1"), 7, &r), 0);
+	assert_int_equal(r.verb, SK_FS_HELLO);
+	assert_int_equal(r.num, 1);
+	assert_int_equal(sk_fs_parse(U("GET 42 a b/c"), 12, &r), 0);
+	assert_int_equal(r.verb, SK_FS_GET);
+	assert_int_equal(r.num, 42);
+	assert_int_equal(r.arg_len, 5);
+	assert_memory_equal(r.arg, "a b/c", 5);
+	assert_int_equal(sk_fs_parse(U("PUT 0 x"), 7, &r), 0);
+	assert_int_equal(r.verb, SK_FS_PUT);
+	assert_int_equal(sk_fs_parse(U("LS ."), 4, &r), 0);
+	assert_int_equal(r.verb, SK_FS_LS);
+	assert_int_equal(sk_fs_parse(U("STAT f"), 6, &r), 0);
+	assert_int_equal(r.verb, SK_FS_STAT);
+	assert_int_equal(sk_fs_parse(U("SUM 00ff"), 8, &r), 0);
+	assert_int_equal(r.verb, SK_FS_SUM);
+	assert_int_equal(r.arg_len, 4);
+	assert_int_equal(sk_fs_parse(U("LS a\0b"), 6, &r), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (sk_fs_parse(U(bad[i]), strlen(bad[i]), &r) != -1)
+			fail_msg("accepted '%s'", bad[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chat),
+		cmocka_unit_test(test_fs),
+	};
+
+	return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
+}
