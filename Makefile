@@ -6,8 +6,9 @@
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make test-browser headless Chromium renders what http serves
+#   make lint         cppcheck and clang-tidy
 #   make check        test + sanitize + memcheck + test-browser + fuzz-smoke
-#                     (what CI runs)
+#                     + lint (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
 #   make fuzz-smoke   run each harness briefly (FUZZ_SECS, default 30)
 #   make bench-deps   install the peers the benchmarks compare against
@@ -42,7 +43,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	test-browser fuzz-smoke \
+	test-browser fuzz-smoke lint \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -96,7 +97,19 @@ memcheck: $(UNIT_BIN)
 test-browser: sockkit
 	@sh tests/browser/run.sh ./sockkit
 
-check: test sanitize memcheck test-browser fuzz-smoke
+# cppcheck and clang-tidy (the check list is in .clang-tidy), both must
+# be clean.
+TIDY_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -Iinclude -Isrc/cmd \
+	-DSOCKKIT_VERSION='"$(VERSION)"'
+lint:
+	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
+	    -Iinclude -D__linux__ --inline-suppr --error-exitcode=1 \
+	    src tests/unit tests/fuzz
+	@for f in $(CORE_SRC) $(CMD_SRC); do \
+	    clang-tidy --quiet $$f -- $(TIDY_FLAGS) 2>/dev/null || exit 1; \
+	done; echo "lint: cppcheck and clang-tidy clean"
+
+check: test sanitize memcheck test-browser fuzz-smoke lint
 
 # One binary per tests/fuzz/fuzz_<parser>.c, built with clang's libFuzzer
 # over the core sources.  Run one on a scratch copy of its seeds, since

@@ -18,6 +18,8 @@ command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v timeout >/dev/null 2>&1 || need="$need coreutils"
 [ -f /etc/services ] || need="$need netbase"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v cppcheck >/dev/null 2>&1 || need="$need cppcheck"
+command -v clang-tidy >/dev/null 2>&1 || need="$need clang-tidy"
 # libFuzzer's runtime, for make fuzz-smoke.
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
     >/dev/null 2>&1 || need="$need libclang-rt-14-dev"

@@ -953,7 +953,7 @@ start_announce(struct fsrv *s, char *err)
 		return -1;
 	memset(&s->adst, 0, sizeof(s->adst));
 	s->adst.sin_family = AF_INET;
-	s->adst.sin_port = htons((uint16_t)atoi(ANNOUNCE_PORT));
+	s->adst.sin_port = htons((uint16_t)strtol(ANNOUNCE_PORT, NULL, 10));
 	s->adst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
 	s->alen = (size_t)snprintf(s->adgram, sizeof(s->adgram),
 	    ANNOUNCE_MAGIC "%s %d\n", s->o->announce,
@@ -996,8 +996,9 @@ serve(const struct fs_opts *o)
 		}
 		cmd_signals_fini(s.loop);
 	}
+	/* conn_close() unlinks what it frees (the analyzer cannot tell). */
 	while (s.conns != NULL)
-		conn_close(s.conns);
+		conn_close(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
 	if (s.lfd != -1)
 		close(s.lfd);
 	if (s.afd != -1)
@@ -1358,22 +1359,24 @@ out:
 static int
 client_ls(struct client *cl)
 {
-	const char	*rest;
+	const char	*ok;
+	char		*rest, *end;
 	char		 type, name[CTLMAX + 1], when[32];
 	long long	 n, i, size, mtime;
 	time_t		 t;
 	struct tm	 tm;
 
 	if (connect_hello(cl) == -1 || send_line(cl, "LS %s",
-	    cl->o->path) == -1 || (rest = expect_ok(cl)) == NULL)
+	    cl->o->path) == -1 || (ok = expect_ok(cl)) == NULL)
 		return EXIT_RUNTIME;
-	n = strtoll(rest, NULL, 10);
+	n = strtoll(ok, NULL, 10);
 	for (i = 0; i < n; i++) {
-		if (recv_line(cl) == -1 || sscanf(cl->line, "%c %lld %lld",
-		    &type, &size, &mtime) != 3 ||
-		    (rest = strchr(cl->line, ' ')) == NULL ||
-		    (rest = strchr(rest + 1, ' ')) == NULL ||
-		    (rest = strchr(rest + 1, ' ')) == NULL) {
+		/* "<type> <size> <mtime> <name>" */
+		if (recv_line(cl) == -1 || (type = cl->line[0]) == '\0' ||
+		    cl->line[1] != ' ' || (size = strtoll(cl->line + 2, &end,
+		    10)) < 0 || end == cl->line + 2 || *end != ' ' ||
+		    (mtime = strtoll(end + 1, &rest, 10), rest == end + 1) ||
+		    *rest != ' ') {
 			cmd_err(CMD, "a malformed listing");
 			return EXIT_RUNTIME;
 		}

@@ -374,7 +374,7 @@ scan(const struct client_opts *o)
 	struct scan	 sc;
 	struct addrinfo	*res;
 	char		 err[SK_ERRLEN];
-	size_t		 n = (size_t)(o->hi - o->lo + 1);
+	size_t		 n = (size_t)o->hi - (size_t)o->lo + 1;
 	long long	 i;
 	int		 status = EXIT_RUNTIME;
 

@@ -740,7 +740,7 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 {
 	const uint8_t	*payload;
 	uint32_t	 plen;
-	int		 rc;
+	int		 rc = 0;	/* a doomed client runs no loop */
 
 	if (sk_frame_dec_feed(&c->dec, p, n) == -1 && errno != EMSGSIZE) {
 		doom(c, "out of memory");
@@ -1001,8 +1001,8 @@ static void
 teardown(struct server *srv)
 {
 	/* Leaving at shutdown is not news: close quietly. */
-	while (srv->conns != NULL)
-		conn_release(srv->conns);
+	while (srv->conns != NULL)	/* conn_release() unlinks it */
+		conn_release(srv->conns); /* NOLINT(clang-analyzer-unix.Malloc) */
 	if (srv->loop != NULL)
 		cmd_signals_fini(srv->loop);
 	if (srv->lfd != -1) {

@@ -52,7 +52,7 @@ sk_buf_compact(struct sk_buf *b)
 {
 	if (b->off == 0)
 		return;
-	if (b->len > 0)
+	if (b->len > 0 && b->data != NULL)
 		memmove(b->data, b->data + b->off, b->len);
 	b->off = 0;
 }

@@ -106,7 +106,7 @@ split_target(struct sk_http_req *req)
 		if (req->target_len < 8 || !(same_ci(t, 7, "http://") ||
 		    (req->target_len >= 9 && same_ci(t, 8, "https://"))))
 			return 400;
-		t = memchr(t, ':', req->target_len) + 3;
+		t = (const char *)memchr(t, ':', req->target_len) + 3;
 		for (p = t; p < e && *p != '/' && *p != '?'; p++)
 			;
 		if (p == t)

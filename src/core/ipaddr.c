@@ -414,8 +414,8 @@ sk_ip_str(int family, struct sk_u128 a, char *buf)
 	if (family == 4)
 		return str4((uint32_t)a.lo, buf);
 	if (a.hi == 0 && (a.lo >> 32) == 0xffff) {
-		memcpy(buf, "::ffff:", 7);
-		return 7 + str4((uint32_t)a.lo, buf + 7);
+		p += snprintf(buf, 8, "::ffff:");
+		return 7 + str4((uint32_t)a.lo, p);
 	}
 	for (i = 0; i < 4; i++) {
 		g[i] = (unsigned)(a.hi >> (48 - 16 * i) & 0xffff);
@@ -523,7 +523,7 @@ sk_ip_range_next(int family, struct sk_u128 *from, struct sk_u128 to,
     int *done, struct sk_ip *block)
 {
 	int		w = family == 4 ? 32 : 128, p;
-	struct sk_u128	last;
+	struct sk_u128	last = *from;
 
 	if (*done || sk_u128_cmp(*from, to) > 0)
 		return 0;

@@ -673,6 +673,7 @@ sk_net_local_port(char *err, int fd)
 	struct sockaddr_storage	ss;
 	socklen_t		sslen = sizeof(ss);
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
 		core_errno(err, "getsockname");
 		return -1;
