@@ -7,13 +7,15 @@
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make test-browser headless Chromium renders what http serves
 #   make lint         cppcheck and clang-tidy
+#   make musl         a static musl build, integration-tested
 #   make check        test + sanitize + memcheck + test-browser + fuzz-smoke
-#                     + lint (what CI runs)
+#                     + lint + musl (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
 #   make fuzz-smoke   run each harness briefly (FUZZ_SECS, default 30)
 #   make bench-deps   install the peers the benchmarks compare against
 #   make bench        run bench/ (a few minutes; figures in docs/benchmarks.md)
 #   make install      PREFIX=/usr/local DESTDIR=
+#   make dist         sockkit-VERSION.tar.gz from git
 #   make clean
 
 VERSION	= 0.1.0
@@ -43,7 +45,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	test-browser fuzz-smoke lint \
+	test-browser fuzz-smoke lint musl dist \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -109,7 +111,15 @@ lint:
 	    clang-tidy --quiet $$f -- $(TIDY_FLAGS) 2>/dev/null || exit 1; \
 	done; echo "lint: cppcheck and clang-tidy clean"
 
-check: test sanitize memcheck test-browser fuzz-smoke lint
+# A static binary against musl (musl-gcc), and the integration tests on it.
+musl:
+	$(MAKE) B=build-musl CC=musl-gcc CFLAGS="-O2" LDFLAGS=-static \
+	    build-musl/sockkit
+	@file build-musl/sockkit | grep -q 'statically linked' || \
+	    { echo "musl: not a static binary"; exit 1; }
+	@sh tests/integration/run.sh ./build-musl/sockkit
+
+check: test sanitize memcheck test-browser fuzz-smoke lint musl
 
 # One binary per tests/fuzz/fuzz_<parser>.c, built with clang's libFuzzer
 # over the core sources.  Run one on a scratch copy of its seeds, since
@@ -150,5 +160,11 @@ install: sockkit
 	cp docs/sockkit.1 $(DESTDIR)$(MANDIR)/sockkit.1
 	chmod 644 $(DESTDIR)$(MANDIR)/sockkit.1
 
+# A versioned source tarball of what git tracks: sockkit-VERSION.tar.gz.
+dist:
+	git archive --format=tar.gz --prefix=sockkit-$(VERSION)/ \
+	    -o sockkit-$(VERSION).tar.gz HEAD
+	@echo "dist: sockkit-$(VERSION).tar.gz"
+
 clean:
-	rm -rf build build-san build-fuzz sockkit
+	rm -rf build build-san build-fuzz build-musl sockkit sockkit-*.tar.gz

@@ -19,6 +19,8 @@ command -v timeout >/dev/null 2>&1 || need="$need coreutils"
 [ -f /etc/services ] || need="$need netbase"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v cppcheck >/dev/null 2>&1 || need="$need cppcheck"
+command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
+command -v file >/dev/null 2>&1 || need="$need file"
 command -v clang-tidy >/dev/null 2>&1 || need="$need clang-tidy"
 # libFuzzer's runtime, for make fuzz-smoke.
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \

@@ -91,9 +91,15 @@ cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
 		cmd_usage_err(cmd, "--backend: unknown backend '%s'", optarg);
 		return -1;
 	case ':':
-		/* getopt_long leaves the option itself in argv[optind-1]. */
-		cmd_usage_err(cmd, "option '%s' needs a value",
-		    argv[optind - 1]);
+		/* A short option is in optopt; glibc leaves a long one in
+		 * argv[optind-1], musl may have moved optind past argv's end. */
+		if (optopt > ' ' && optopt < 0x7f)
+			cmd_usage_err(cmd, "option '-%c' needs a value",
+			    optopt);
+		else
+			cmd_usage_err(cmd, "option '%s' needs a value",
+			    argv[optind - 1] != NULL ? argv[optind - 1] :
+			    "(last)");
 		return -1;
 	case '?':
 		if (optopt != 0)

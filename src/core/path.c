@@ -4,12 +4,12 @@
 #define _GNU_SOURCE		/* realpath, syscall */
 
 #ifdef __linux__
-#include <linux/openat2.h>
 #include <sys/syscall.h>
 #endif
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,12 +69,16 @@ sk_path_open(int rootfd, const char *root, const char *rel, int flags)
 {
 	char	real[PATH_MAX];
 #if defined(__linux__) && defined(SYS_openat2)
-	struct open_how	how;
+	/* struct open_how and the RESOLVE_ bits of <linux/openat2.h>: the
+	 * kernel's ABI, spelled out so libcs without those headers build. */
+	struct {
+		uint64_t	flags, mode, resolve;
+	}		how;
 	long		fd;
 
 	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)flags;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	how.flags = (uint64_t)flags;
+	how.resolve = 0x08 | 0x02;	/* RESOLVE_BENEATH | NO_MAGICLINKS */
 	fd = syscall(SYS_openat2, rootfd, *rel == '\0' ? "." : rel, &how,
 	    sizeof(how));
 	if (fd >= 0)
