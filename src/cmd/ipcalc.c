@@ -243,65 +243,55 @@ field(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip,
 	fputc('\n', f);
 }
 
+/* An address-valued field: its text, and its bits with --binary. */
+static void
+addr_field(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip,
+    const char *label, struct sk_u128 x)
+{
+	char	a[SK_IP_STRLEN];
+
+	sk_ip_str(ip->family, x, a);
+	field(f, o, ip, label, a, &x);
+}
+
 /* The human report, aligned as ipcalc's. */
 static void
 report(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip)
 {
 	char		a[SK_IP_STRLEN], b[SK_IP_STRLEN * 2];
 	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix), x;
+	int		v4 = ip->family == 4;
 
 	sk_ip_str(ip->family, ip->addr, a);
-	if (ip->zone[0] != '\0')
-		snprintf(b, sizeof(b), "%s%%%s", a, ip->zone);
-	else
-		snprintf(b, sizeof(b), "%s", a);
+	snprintf(b, sizeof(b), "%s%s%s", a, ip->zone[0] ? "%" : "",
+	    ip->zone);
 	field(f, o, ip, "Address:", b, &ip->addr);
-	if (ip->family == 4) {
+	if (v4) {
 		sk_ip_str(4, m, a);
 		snprintf(b, sizeof(b), "%s = %d", a, ip->prefix);
 		field(f, o, ip, "Netmask:", b, &m);
 		x.hi = 0;
 		x.lo = ~m.lo & 0xffffffffu;
-		sk_ip_str(4, x, a);
-		field(f, o, ip, "Wildcard:", a, &x);
-		x = sk_ip_network(ip);
-		sk_ip_str(4, x, a);
-		snprintf(b, sizeof(b), "%s/%d", a, ip->prefix);
-		field(f, o, ip, "Network:", b, &x);
-		x = sk_ip_last(ip);
-		sk_ip_str(4, x, a);
-		field(f, o, ip, "Broadcast:", a, &x);
-		x = sk_ip_first_host(ip);
-		sk_ip_str(4, x, a);
-		field(f, o, ip, "HostMin:", a, &x);
-		x = sk_ip_last_host(ip);
-		sk_ip_str(4, x, a);
-		field(f, o, ip, "HostMax:", a, &x);
-		sk_ip_count_str(ip, a);
-		field(f, o, ip, "Hosts/Net:", a, NULL);
-		snprintf(b, sizeof(b), "%c", sk_ip4_class((uint32_t)
-		    ip->addr.lo));
-		field(f, o, ip, "Class:", b, NULL);
+		addr_field(f, o, ip, "Wildcard:", x);
 	} else {
 		sk_ip6_expanded(ip->addr, a);
 		field(f, o, ip, "Expanded:", a, NULL);
 		snprintf(b, sizeof(b), "%d", ip->prefix);
 		field(f, o, ip, "Prefix:", b, &m);
-		x = sk_ip_network(ip);
-		sk_ip_str(6, x, a);
-		snprintf(b, sizeof(b), "%s/%d", a, ip->prefix);
-		field(f, o, ip, "Network:", b, &x);
-		x = sk_ip_last(ip);
-		sk_ip_str(6, x, a);
-		field(f, o, ip, "Last:", a, &x);
-		x = sk_ip_first_host(ip);
-		sk_ip_str(6, x, a);
-		field(f, o, ip, "HostMin:", a, &x);
-		x = sk_ip_last_host(ip);
-		sk_ip_str(6, x, a);
-		field(f, o, ip, "HostMax:", a, &x);
-		sk_ip_count_str(ip, a);
-		field(f, o, ip, "Addresses:", a, NULL);
+	}
+	x = sk_ip_network(ip);
+	sk_ip_str(ip->family, x, a);
+	snprintf(b, sizeof(b), "%s/%d", a, ip->prefix);
+	field(f, o, ip, "Network:", b, &x);
+	addr_field(f, o, ip, v4 ? "Broadcast:" : "Last:", sk_ip_last(ip));
+	addr_field(f, o, ip, "HostMin:", sk_ip_first_host(ip));
+	addr_field(f, o, ip, "HostMax:", sk_ip_last_host(ip));
+	sk_ip_count_str(ip, a);
+	field(f, o, ip, v4 ? "Hosts/Net:" : "Addresses:", a, NULL);
+	if (v4) {
+		snprintf(b, sizeof(b), "%c", sk_ip4_class((uint32_t)
+		    ip->addr.lo));
+		field(f, o, ip, "Class:", b, NULL);
 	}
 	field(f, o, ip, "Type:", sk_ip_type(ip->family, ip->addr), NULL);
 }
