@@ -159,6 +159,11 @@ install: sockkit
 	chmod 755 $(DESTDIR)$(BINDIR)/sockkit
 	cp docs/sockkit.1 $(DESTDIR)$(MANDIR)/sockkit.1
 	chmod 644 $(DESTDIR)$(MANDIR)/sockkit.1
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	cp contrib/sockkit.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockkit
+	cp contrib/_sockkit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sockkit
 
 # A versioned source tarball of what git tracks: sockkit-VERSION.tar.gz.
 dist:

@@ -113,3 +113,27 @@ t_help_matches_man_page() {
 	done
 	[ ! -s missing ] || fail "not in docs/sockkit.1: $(cat missing)"
 }
+
+# make install puts the binary, the man page and both completions in place;
+# the bash completion offers commands and each command's long options.
+t_install_and_completion() {
+	make -C "$TOP" -s install PREFIX=/usr DESTDIR="$PWD/root" >/dev/null ||
+	    fail "make install"
+	for f in usr/bin/sockkit usr/share/man/man1/sockkit.1 \
+	    usr/share/bash-completion/completions/sockkit \
+	    usr/share/zsh/site-functions/_sockkit; do
+		[ -f "root/$f" ] || fail "not installed: $f"
+	done
+	command -v bash >/dev/null || skip "no bash"
+	SKBIN=$SK bash -c '
+		. "$1"
+		COMP_WORDS=("$SKBIN" ht); COMP_CWORD=1; _sockkit
+		echo "cmds: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" http --he); COMP_CWORD=2; _sockkit
+		echo "opts: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" fileserve g); COMP_CWORD=2; _sockkit
+		echo "actions: ${COMPREPLY[*]}"
+	' sh "$TOP/contrib/sockkit.bash" >comp
+	grep -q '^cmds: http$' comp && grep -q '^opts: --head-timeout --help$' comp &&
+	    grep -q '^actions: get$' comp || fail "completion: $(cat comp)"
+}
