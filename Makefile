@@ -6,7 +6,7 @@
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make test-browser headless Chromium renders what http serves
-#   make lint         cppcheck and clang-tidy
+#   make lint         warnings (gcc and clang, -Werror), cppcheck, clang-tidy
 #   make musl         a static musl build, integration-tested
 #   make check        test + sanitize + memcheck + test-browser + fuzz-smoke
 #                     + lint + musl (what CI runs)
@@ -25,7 +25,7 @@ BINDIR	= $(PREFIX)/bin
 MANDIR	= $(PREFIX)/share/man/man1
 
 CFLAGS	?= -O2 -g
-WARN	= -Wall -Wextra
+WARN	= -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 # The project's own flags come after the user's, so CFLAGS=... never drops
 # the language level, the headers or the warnings.
 ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) \
@@ -45,7 +45,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	test-browser fuzz-smoke lint musl dist \
+	test-browser fuzz-smoke lint warnings musl dist \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -103,7 +103,16 @@ test-browser: sockkit
 # be clean.
 TIDY_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -Iinclude -Isrc/cmd \
 	-DSOCKKIT_VERSION='"$(VERSION)"'
-lint:
+# The whole warning set as errors, under gcc and clang, for the product
+# and the unit tests.  Part of make lint.
+warnings:
+	@for c in gcc clang; do \
+	    $(MAKE) -s B=build-warn/$$c CC=$$c CFLAGS="-O2 -Werror" \
+	        build-warn/$$c/sockkit \
+	        $(UNIT_SRC:tests/unit/%.c=build-warn/$$c/tests/%) || exit 1; \
+	done; echo "warnings: gcc and clang clean with $(WARN)"
+
+lint: warnings
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
 	    -Iinclude -D__linux__ --inline-suppr --error-exitcode=1 \
 	    src tests/unit tests/fuzz
@@ -172,4 +181,4 @@ dist:
 	@echo "dist: sockkit-$(VERSION).tar.gz"
 
 clean:
-	rm -rf build build-san build-fuzz build-musl sockkit sockkit-*.tar.gz
+	rm -rf build build-san build-fuzz build-musl build-warn sockkit sockkit-*.tar.gz

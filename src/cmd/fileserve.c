@@ -1126,7 +1126,7 @@ progress(struct client *cl, long long done, long long total, int last)
 		return;
 	cl->shown_ms = now;
 	ms = now - cl->start_ms > 0 ? now - cl->start_ms : 1;
-	rate = (double)done / ms * 1000;
+	rate = (double)done / (double)ms * 1000;
 	fprintf(stderr, "\r%5.1f%%  %lld / %lld MB  %.1f MB/s  ETA %llds ",
 	    total > 0 ? 100.0 * (double)done / (double)total : 100.0,
 	    done / 1000000, total / 1000000, rate / 1e6,
