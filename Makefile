@@ -36,7 +36,8 @@ B	= build
 CORE_SRC = $(wildcard src/core/*.c)
 CMD_SRC	= $(wildcard src/cmd/*.c)
 CORE_OBJ = $(CORE_SRC:src/%.c=$(B)/%.o)
-CMD_OBJ	= $(CMD_SRC:src/%.c=$(B)/%.o)
+# help.o: the man page rendered to text for "sockkit help COMMAND".
+CMD_OBJ	= $(CMD_SRC:src/%.c=$(B)/%.o) $(B)/cmd/help.o
 LIB	= $(B)/libsockkit.a
 HDRS	= $(wildcard include/sockkit/*.h src/core/*.h src/cmd/*.h)
 
@@ -56,6 +57,13 @@ sockkit: $(CMD_OBJ) $(LIB)
 $(B)/%.o: src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/cmd/help.c: docs/sockkit.1 tools/mkhelp.awk
+	@mkdir -p $(@D)
+	awk -f tools/mkhelp.awk docs/sockkit.1 >$@.tmp && mv $@.tmp $@
+
+$(B)/cmd/help.o: $(B)/cmd/help.c src/cmd/cmd.h
+	$(CC) $(ALL_CFLAGS) -Isrc/cmd -c -o $@ $(B)/cmd/help.c
 
 $(LIB): $(CORE_OBJ)
 	rm -f $@

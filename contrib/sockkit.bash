@@ -6,7 +6,7 @@ _sockkit()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "tcp-server tcp-client udp-server \
-		    udp-client broadcast fileserve http ipcalc --help \
+		    udp-client broadcast fileserve http ipcalc help --help \
 		    --version" -- "$cur"))
 		return
 	fi
@@ -19,6 +19,12 @@ _sockkit()
 		;;
 	*)
 		case "$cmd" in
+		help)
+			[ "$COMP_CWORD" -eq 2 ] &&
+			    COMPREPLY=($(compgen -W "tcp-server tcp-client \
+			    udp-server udp-client broadcast fileserve http \
+			    ipcalc" -- "$cur"))
+			;;
 		fileserve)
 			[ "$COMP_CWORD" -eq 2 ] &&
 			    COMPREPLY=($(compgen -W "serve get put ls" -- "$cur"))

@@ -2,8 +2,9 @@
 # Install what the tests need from Debian's packages, if anything is missing:
 # cmocka for the unit tests, the peers the integration tests talk to (nc,
 # socat, curl, python3), valgrind and clang for the memory checks,
-# iproute2 for network-namespace tests, headless Chromium for the browser
-# test, and libFuzzer's runtime for the fuzz smoke run.  Needs root (or sudo) for apt-get.
+# iproute2 for network-namespace tests, groff to check 'sockkit help'
+# against the man page, headless Chromium for the browser test, and
+# libFuzzer's runtime for the fuzz smoke run.  Needs root (or sudo).
 set -eu
 need=""
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
@@ -11,6 +12,7 @@ command -v nc >/dev/null 2>&1 && nc -h 2>&1 | grep -q -- '-N' ||
     need="$need netcat-openbsd"
 command -v socat >/dev/null 2>&1 || need="$need socat"
 command -v curl >/dev/null 2>&1 || need="$need curl"
+command -v groff >/dev/null 2>&1 || need="$need groff-base"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
 command -v clang >/dev/null 2>&1 || need="$need clang"

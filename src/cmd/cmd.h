@@ -157,6 +157,17 @@ void	cmd_hexdump(FILE *f, const uint8_t *p, size_t n);
 /* Write s to f as the inside of a JSON string (escaped, no quotes). */
 void	cmd_json_str(FILE *f, const char *s);
 
+/*
+ * A command's part of the man page as text, for "sockkit help COMMAND";
+ * generated from docs/sockkit.1 by tools/mkhelp.awk; the table ends with
+ * a NULL name.
+ */
+struct cmd_manual {
+	const char		*name;
+	const char *const	*lines;		/* ends with NULL */
+};
+extern const struct cmd_manual cmd_manual[];
+
 /* Flush stdout; returns 1 after reporting a write error, else 0. */
 int	cmd_finish_stdout(const char *cmd);
 

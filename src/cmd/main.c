@@ -14,30 +14,25 @@
 
 struct command {
 	const char	*name;
-	int		(*fn)(int, char **);	/* NULL: not built yet */
+	int		(*fn)(int, char **);
 	const char	*summary;
-	const char	*synopsis;		/* for the ones not built */
 };
 
 static const struct command commands[] = {
 	{ "tcp-server", cmd_tcp_server,
-	    "TCP server: stdio like nc -l, echo, upper, discard", NULL },
+	    "TCP server: stdio like nc -l, echo, upper, discard, chat" },
 	{ "tcp-client", cmd_tcp_client,
-	    "TCP client: pipe stdin and stdout through a connection", NULL },
+	    "TCP client: pipe stdin and stdout through a connection" },
 	{ "udp-server", cmd_udp_server,
-	    "UDP server: print, echo, upper-case or time datagrams", NULL },
+	    "UDP server: print, echo, upper-case or time datagrams" },
 	{ "udp-client", cmd_udp_client,
-	    "UDP client: send stdin lines, print replies; probes", NULL },
+	    "UDP client: send stdin lines, print replies; probes" },
 	{ "broadcast", cmd_broadcast,
-	    "broadcast and multicast send/listen; LAN service discovery",
-	    NULL },
+	    "broadcast and multicast send/listen; LAN service discovery" },
 	{ "fileserve", cmd_fileserve,
-	    "verified, resumable file transfer: serve, get, put, ls", NULL },
-	{ "http", cmd_http, "static HTTP/1.1 file server",
-	    "usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n" },
-	{ "ipcalc", cmd_ipcalc, "subnet and class facts for IPv4 and IPv6",
-	    "usage: sockkit ipcalc [options] ADDRESS[/PREFIX] | ADDRESS "
-	    "NETMASK | -\n" },
+	    "verified, resumable file transfer: serve, get, put, ls" },
+	{ "http", cmd_http, "static HTTP/1.1 file server" },
+	{ "ipcalc", cmd_ipcalc, "subnet and class facts for IPv4 and IPv6" },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -50,11 +45,11 @@ usage(FILE *f)
 	fprintf(f, "usage: sockkit COMMAND [options] [arguments]\n"
 	    "       sockkit --help | --version\n\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-11s %s%s\n", commands[i].name,
-		    commands[i].summary,
-		    commands[i].fn == NULL ? " (not built yet)" : "");
-	fprintf(f, "\n'sockkit COMMAND --help' describes a command's options;"
-	    " 'man sockkit' all of them.\n");
+		fprintf(f, "  %-11s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\n'sockkit COMMAND --help' lists a command's options; "
+	    "'sockkit help COMMAND'\nexplains them (its part of 'man "
+	    "sockkit').\n");
 }
 
 static void
@@ -115,6 +110,22 @@ unknown(const char *name)
 	return EXIT_USAGE;
 }
 
+/* "sockkit help CMD": the command's part of the man page, as text. */
+static int
+help(const char *name)
+{
+	const struct cmd_manual	*m;
+	const char *const	*l;
+
+	for (m = cmd_manual; m->name != NULL; m++)
+		if (strcmp(m->name, name) == 0) {
+			for (l = m->lines; *l != NULL; l++)
+				puts(*l);
+			return cmd_finish_stdout("help");
+		}
+	return unknown(name);
+}
+
 /* Servers hold thousands of sockets: take all the fds we are allowed. */
 static void
 raise_nofile(void)
@@ -127,29 +138,10 @@ raise_nofile(void)
 	}
 }
 
-static int
-not_built(const struct command *c, int argc, char **argv)
-{
-	int	i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			fputs(c->synopsis, stdout);
-			printf("\n%s.  Not built yet in this version.\n",
-			    c->summary);
-			return cmd_finish_stdout(c->name);
-		}
-	fprintf(stderr, "sockkit: %s: not built yet in this version\n",
-	    c->name);
-	return EXIT_USAGE;
-}
-
 int
 main(int argc, char **argv)
 {
 	const char	*name;
-	char		*hargv[4];
 	size_t		 i;
 
 	/*
@@ -177,14 +169,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return cmd_finish_stdout("help");
 		}
-		/* "sockkit help CMD" is "sockkit CMD --help". */
-		hargv[0] = argv[0];
-		hargv[1] = argv[2];
-		hargv[2] = "--help";
-		hargv[3] = NULL;
-		argv = hargv;
-		argc = 3;
-		name = argv[1];
+		return help(argv[2]);
 	}
 	if (name[0] == '-') {
 		fprintf(stderr, "sockkit: unknown option '%s' (see 'sockkit "
@@ -194,8 +179,6 @@ main(int argc, char **argv)
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(name, commands[i].name) != 0)
 			continue;
-		if (commands[i].fn == NULL)
-			return not_built(&commands[i], argc - 1, argv + 1);
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	return unknown(name);

@@ -33,9 +33,54 @@ t_every_command_has_help() {
 		expect_exit 0 "$SK" "$c" --help >out 2>err
 		grep -q "^usage: sockkit $c" out || fail "$c --help: $(cat out)"
 		[ ! -s err ] || fail "$c --help wrote to stderr"
-		expect_exit 0 "$SK" help "$c" >out2
-		cmp -s out out2 || fail "'help $c' differs from '$c --help'"
 	done
+}
+
+# "sockkit help CMD" is CMD's part of the man page, laid out as man(1)
+# lays it out: its SYNOPSIS lines, its subsection and the common options
+# are line for line what groff renders from docs/sockkit.1 (with
+# hyphenation off), and its examples are the page's examples running it.
+t_help_is_the_man_page() {
+	command -v groff >/dev/null || skip "no groff"
+	{ printf '.nh\n.rm hy\n'; cat "$TOP/docs/sockkit.1"; } |
+	    groff -mdoc -Tascii -P-cbou >man.txt 2>/dev/null || fail "groff"
+	# part NAME FILE: the lines under the 3-space heading NAME, up to
+	# the next heading of either level.
+	part() {
+		awk -v h="   $1" '$0 == h { p = 1; next }
+		    p && /^(   )?[A-Za-z]/ { p = 0 } p' "$2"
+	}
+	part "Options every command takes" man.txt >common
+	[ -s common ] || fail "no common options in the man page"
+	for c in $ALL_CMDS; do
+		expect_exit 0 "$SK" help "$c" >help 2>err
+		[ ! -s err ] || fail "help $c wrote to stderr"
+		awk -v c="$c" '/^SYNOPSIS/ { s = 1; next } /^[A-Z]/ { s = 0 }
+		    /^$/ { p = 0 }
+		    s && index($0, "     sockkit " c " ") == 1 { p = 1 }
+		    s && /^     [^ ]/ && index($0, "     sockkit " c " ") != 1 {
+		        p = 0 }
+		    s && p' man.txt >want_syn
+		awk '/^SYNOPSIS/ { p = 1; next } /^$/ { p = 0 } p' help >got_syn
+		[ -s want_syn ] && cmp -s want_syn got_syn ||
+		    fail "help $c: SYNOPSIS differs: $(diff want_syn got_syn)"
+		part "$c" man.txt >want
+		part "$c" help >got
+		[ -s want ] && cmp -s want got ||
+		    fail "help $c: text differs: $(diff want got | head)"
+		part "Options every command takes" help >got
+		cmp -s common got ||
+		    fail "help $c: common options differ: $(diff common got)"
+		awk '/^EXAMPLES/ { p = 1; next } p' help >ex
+		[ -s ex ] || fail "help $c: no examples"
+		grep -q "sockkit $c" ex || fail "help $c: examples never run it"
+		while IFS= read -r line; do
+			grep -qxF -- "$line" man.txt ||
+			    fail "help $c: example line not in the page: $line"
+		done <ex
+	done
+	expect_exit 2 "$SK" help nope 2>err
+	one_line err "sockkit: nope: unknown command"
 }
 
 t_unknown_command() {
@@ -133,7 +178,10 @@ t_install_and_completion() {
 		echo "opts: ${COMPREPLY[*]}"
 		COMP_WORDS=("$SKBIN" fileserve g); COMP_CWORD=2; _sockkit
 		echo "actions: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" help ip); COMP_CWORD=2; _sockkit
+		echo "help: ${COMPREPLY[*]}"
 	' sh "$TOP/contrib/sockkit.bash" >comp
 	grep -q '^cmds: http$' comp && grep -q '^opts: --head-timeout --help$' comp &&
-	    grep -q '^actions: get$' comp || fail "completion: $(cat comp)"
+	    grep -q '^actions: get$' comp && grep -q '^help: ipcalc$' comp ||
+	    fail "completion: $(cat comp)"
 }
