@@ -99,6 +99,8 @@ struct server_opts {
  */
 #define RBUFSZ		(64 * 1024)
 #define ARENASZ		(1024 * 1024)
+#define FLUSHAT		(64 * 1024)	/* chat: write a queue this long at once */
+#define BATCHMAX	(1024 * 1024)	/* ...and all of them past this */
 /* Room for a default name ("[IPv6]:port"); chosen nicks are shorter. */
 #define NICKMAX		63
 #define NICKUSER	32
@@ -120,6 +122,8 @@ struct conn {
 	struct conn		*prev;
 	struct conn		*next;
 	struct conn		*next_pending;	/* echo: reply in the arena */
+	struct conn		*next_flush;	/* chat: news to send */
+	int			 flushing;	/* ...on srv->flush */
 	uint8_t			*reply;
 	size_t			 replylen;
 	char			 peer[SK_ADDRSTRLEN];
@@ -136,6 +140,8 @@ struct server {
 	uint8_t			*rbuf;		/* ARENASZ: reads of a batch */
 	size_t			 used;		/* ...bytes of it taken */
 	struct conn		*pending;	/* echo replies to send */
+	struct conn		*flush;		/* chat: clients with news */
+	size_t			 batched;	/* ...bytes of it, in all */
 	struct sk_buf		 msg;		/* chat: the message being built */
 	size_t			 outlimit;	/* bound on a client's queue */
 	int			 stdin_fd;	/* -1 once it has ended */
@@ -308,6 +314,8 @@ static void	on_client(struct sk_loop *, int, int, void *);
 static void	on_relay_done(struct sk_relay *, int, void *);
 static void	chat_join(struct conn *);
 static void	chat_reap(struct server *);
+static void	chat_queue(struct conn *, const uint8_t *, size_t);
+static void	chat_flush(struct server *);
 static void	conn_free(struct conn *);
 static void	conn_release(struct conn *);
 
@@ -476,6 +484,10 @@ queue_to(struct conn *c, const uint8_t *p, size_t n)
 
 	if (c->doomed || n == 0)
 		return;
+	if (c->srv->o->mode == MODE_CHAT) {
+		chat_queue(c, p, n);
+		return;
+	}
 	if (sk_buf_len(&c->out) == 0) {
 		w = sk_net_write(c->fd, p, n);
 		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -496,6 +508,69 @@ queue_to(struct conn *c, const uint8_t *p, size_t n)
 	(void)sk_loop_mod(NULL, c->srv->loop, c->fd,
 	    c->srv->o->mode == MODE_CHAT && !c->eof ? SK_READ | SK_WRITE :
 	    SK_WRITE);
+}
+
+/* Write c's queue; what the kernel will not take waits for SK_WRITE. */
+static void
+flush_one(struct conn *c)
+{
+	ssize_t	n;
+
+	if ((n = sk_buf_write(&c->out, c->fd)) == -1) {
+		doom(c, "gone");
+		return;
+	}
+	c->bytes_out += (uint64_t)n;
+	if (sk_buf_len(&c->out) > 0)
+		(void)sk_loop_mod(NULL, c->srv->loop, c->fd,
+		    c->eof ? SK_WRITE : SK_READ | SK_WRITE);
+	else
+		sk_buf_release(&c->out);	/* an idle member holds none */
+}
+
+/*
+ * Chat: news for c waits in its queue until the loop is about to sleep,
+ * so the notices of a busy moment (a crowd joining or leaving) leave in
+ * one write per member instead of one each (redis's beforeSleep).  A
+ * queue past FLUSHAT is written at once, and all of them once BATCHMAX
+ * bytes wait in all, so batching never comes near --max-queue (only a
+ * member that does not read does) and costs bounded memory.
+ */
+static void
+chat_queue(struct conn *c, const uint8_t *p, size_t n)
+{
+	struct server	*srv = c->srv;
+
+	if (sk_buf_len(&c->out) + n > FLUSHAT)
+		flush_one(c);
+	if (c->doomed)
+		return;
+	if (sk_buf_append(&c->out, p, n) == -1) {
+		doom(c, "not reading");
+		return;
+	}
+	if (!c->flushing) {
+		c->flushing = 1;
+		c->next_flush = srv->flush;
+		srv->flush = c;
+	}
+	if ((srv->batched += n) > BATCHMAX)
+		chat_flush(srv);
+}
+
+/* Before the loop sleeps: send every member's news. */
+static void
+chat_flush(struct server *srv)
+{
+	struct conn	*c;
+
+	while ((c = srv->flush) != NULL) {
+		srv->flush = c->next_flush;
+		c->flushing = 0;
+		if (!c->doomed)
+			flush_one(c);
+	}
+	srv->batched = 0;
 }
 
 static void
@@ -789,7 +864,11 @@ on_prewait(struct sk_loop *loop, void *arg)
 
 	(void)loop;
 	send_pending(srv);
-	chat_reap(srv);
+	/* Reaping tells the room who left; sending may doom the gone. */
+	do {
+		chat_flush(srv);
+		chat_reap(srv);
+	} while (srv->flush != NULL);
 }
 
 static void
@@ -890,9 +969,14 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 
 	c->bytes_in = sk_relay_stats(r)->received;
 	c->bytes_out = sk_relay_stats(r)->sent;
+	/*
+	 * A failed session is the exit status of a one-session server; one
+	 * that keeps serving (-k) logs it and goes on, like --echo does.
+	 */
 	if (failed) {
 		cmd_err(CMD, "%s: %s", c->peer, sk_relay_error(r));
-		srv->status = EXIT_RUNTIME;
+		if (!srv->o->keep_open)
+			srv->status = EXIT_RUNTIME;
 	}
 	/* Once stdin has ended, later clients get nothing from it. */
 	if (sk_relay_in_done(r))
@@ -937,6 +1021,12 @@ conn_release(struct conn *c)
 		for (pp = &srv->pending; *pp != NULL; pp = &(*pp)->next_pending)
 			if (*pp == c) {
 				*pp = c->next_pending;
+				break;
+			}
+	if (c->flushing)
+		for (pp = &srv->flush; *pp != NULL; pp = &(*pp)->next_flush)
+			if (*pp == c) {
+				*pp = c->next_flush;
 				break;
 			}
 
@@ -1043,7 +1133,7 @@ cmd_tcp_server(int argc, char **argv)
 		teardown(&srv);
 		return EXIT_RUNTIME;
 	}
-	if (o.mode == MODE_ECHO || o.mode == MODE_UPPER)
+	if (o.mode == MODE_ECHO || o.mode == MODE_UPPER || o.mode == MODE_CHAT)
 		sk_loop_set_prewait(srv.loop, on_prewait, &srv);
 	/* One client at a time (stdio) is never worth spinning for. */
 	if (o.mode != MODE_STDIO)
