@@ -1,0 +1,86 @@
+# test_abuse.sh - the abuse suite: every server gets what the internet
+# throws at servers (thousands of resets, idle floods, a peer that never
+# reads while offered 1 GiB, random garbage, mutated HTTP heads, cut
+# frames, 100,000 datagrams), from abuse.py, and after each must still
+# serve a normal client with no more descriptors or memory than before.
+# Figures: one line per attack, kept in $ABUSE_REPORT when it is set
+# (make abuse); docs/reliability.md reports them.
+
+ABUSE="$TOP/tests/integration/abuse.py"
+
+# abuse KIND: run abuse.py against the server just started, then stop it
+# (it must exit 0: under ASan that is also its leak check).
+abuse() {
+	rounds=2
+	# ASan keeps freed memory in quarantine, so memory figures mean
+	# nothing there: one round, no memory checks (LSan checks at exit).
+	grep -q __asan_init "$SK" 2>/dev/null && rounds=1
+	timeout 300 python3 "$ABUSE" "$1" "$PORT" "$SPID" "$rounds" \
+	    "${ABUSE_OUT:-}" >report ||
+	    fail "$1: $(cat report)"
+	sed 's/^/    /' report >&2
+	[ -z "${ABUSE_REPORT:-}" ] || cat report >>"$ABUSE_REPORT"
+	stop_server
+}
+
+abuse_dir() {
+	mkdir -p pub
+	echo hi >pub/small.txt
+	truncate -s 1G pub/big
+}
+
+t_abuse_tcp_echo() {
+	start_server s tcp-server --echo 127.0.0.1 0
+	abuse echo
+}
+
+t_abuse_tcp_frames() {
+	start_server s tcp-server --echo --frame 127.0.0.1 0
+	abuse frame
+}
+
+t_abuse_tcp_chat() {
+	start_server s tcp-server --chat 127.0.0.1 0
+	abuse chat
+}
+
+# stdio mode, one client at a time, with an endless standard input.
+t_abuse_tcp_stdio() {
+	SERVER_STDIN=/dev/zero start_server s tcp-server -k 127.0.0.1 0
+	abuse stdio
+}
+
+t_abuse_http() {
+	abuse_dir
+	start_server s http -q -d pub 127.0.0.1 0
+	abuse http
+}
+
+t_abuse_fileserve() {
+	abuse_dir
+	start_server s fileserve serve -d pub 127.0.0.1 0
+	abuse fileserve
+}
+
+t_abuse_udp() {
+	start_server s udp-server --echo 127.0.0.1 0
+	abuse udp
+}
+
+# broadcast listen prints every datagram; grep keeps only the probe's,
+# so 100,000 datagrams of up to 64 KiB do not become gigabytes of output.
+t_abuse_broadcast_listen() {
+	port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET,
+	    socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkfifo printed
+	: >s.out
+	grep -a --line-buffered 'still there' <printed >s.out &
+	track $!
+	: >s.err
+	"$SK" broadcast listen "$port" </dev/null >printed 2>s.err &
+	SPID=$!
+	track "$SPID"
+	wait_for s.err 'listening on ' || fail "broadcast listen did not start"
+	PORT=$port
+	ABUSE_OUT=$PWD/s.out abuse blisten
+}
