@@ -5,8 +5,9 @@
 #   make test         unit (cmocka) and integration tests
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
+#   make abuse        the abuse suite alone, with its figures
 #   make test-browser headless Chromium renders what http serves
-#   make lint         warnings (gcc and clang, -Werror), cppcheck, clang-tidy
+#   make lint         warnings (gcc, clang, musl; -Werror), cppcheck, clang-tidy
 #   make musl         a static musl build, integration-tested
 #   make check        test + sanitize + memcheck + test-browser + fuzz-smoke
 #                     + lint + musl (what CI runs)
@@ -46,7 +47,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	test-browser fuzz-smoke lint warnings musl dist \
+	test-browser fuzz-smoke lint warnings musl dist abuse \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -101,6 +102,14 @@ test-san: $(UNIT_BIN) $(B)/sockkit
 $(B)/sockkit: $(CMD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIB)
 
+# The abuse suite alone, with its figures in $(B)/abuse.txt (what
+# docs/reliability.md reports).  make test runs it too, quietly.
+abuse: sockkit
+	@mkdir -p $(B) && rm -f $(B)/abuse.txt
+	@ABUSE_REPORT=$(CURDIR)/$(B)/abuse.txt \
+	    sh tests/integration/run.sh ./sockkit t_abuse
+	@cat $(B)/abuse.txt
+
 memcheck: $(UNIT_BIN)
 	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)
 
@@ -111,14 +120,19 @@ test-browser: sockkit
 # be clean.
 TIDY_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -Iinclude -Isrc/cmd \
 	-DSOCKKIT_VERSION='"$(VERSION)"'
-# The whole warning set as errors, under gcc and clang, for the product
-# and the unit tests.  Part of make lint.
+# The whole warning set as errors, under gcc and clang for the product
+# and the unit tests, and under musl-gcc (its headers differ) for the
+# product.  Part of make lint.
 warnings:
 	@for c in gcc clang; do \
 	    $(MAKE) -s B=build-warn/$$c CC=$$c CFLAGS="-O2 -Werror" \
 	        build-warn/$$c/sockkit \
 	        $(UNIT_SRC:tests/unit/%.c=build-warn/$$c/tests/%) || exit 1; \
-	done; echo "warnings: gcc and clang clean with $(WARN)"
+	done
+	@if command -v musl-gcc >/dev/null; then \
+	    $(MAKE) -s B=build-warn/musl CC=musl-gcc CFLAGS="-O2 -Werror" \
+	        build-warn/musl/sockkit || exit 1; \
+	fi; echo "warnings: gcc, clang and musl-gcc clean with $(WARN)"
 
 lint: warnings
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \

@@ -9,6 +9,15 @@
 
 #include "loop_impl.h"
 
+/*
+ * The fd_set macros do int arithmetic in glibc and size_t arithmetic in
+ * musl; an unsigned fd (never negative here) keeps both quiet under
+ * -Wsign-conversion.
+ */
+#define FDSET(fd, set)		FD_SET((unsigned)(fd), (set))
+#define FDCLR(fd, set)		FD_CLR((unsigned)(fd), (set))
+#define FDISSET(fd, set)	FD_ISSET((unsigned)(fd), (set))
+
 struct selstate {
 	fd_set	rfds;
 	fd_set	wfds;
@@ -42,18 +51,18 @@ sel_set(struct sk_loop *loop, int fd, int oldmask, int newmask)
 
 	(void)oldmask;
 	if (newmask & SK_READ)
-		FD_SET(fd, &s->rfds);
+		FDSET(fd, &s->rfds);
 	else
-		FD_CLR(fd, &s->rfds);
+		FDCLR(fd, &s->rfds);
 	if (newmask & SK_WRITE)
-		FD_SET(fd, &s->wfds);
+		FDSET(fd, &s->wfds);
 	else
-		FD_CLR(fd, &s->wfds);
+		FDCLR(fd, &s->wfds);
 	if (newmask != 0 && fd > s->maxfd)
 		s->maxfd = fd;
 	else if (newmask == 0 && fd == s->maxfd)
-		while (s->maxfd >= 0 && !FD_ISSET(s->maxfd, &s->rfds) &&
-		    !FD_ISSET(s->maxfd, &s->wfds))
+		while (s->maxfd >= 0 && !FDISSET(s->maxfd, &s->rfds) &&
+		    !FDISSET(s->maxfd, &s->wfds))
 			s->maxfd--;
 	return 0;
 }
@@ -78,9 +87,9 @@ sel_wait(struct sk_loop *loop, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	for (fd = 0; fd <= s->maxfd && n > 0; fd++) {
 		mask = 0;
-		if (FD_ISSET(fd, &r))
+		if (FDISSET(fd, &r))
 			mask |= SK_READ;
-		if (FD_ISSET(fd, &w))
+		if (FDISSET(fd, &w))
 			mask |= SK_WRITE;
 		if (mask) {
 			loop_fire(loop, fd, mask);

@@ -74,6 +74,16 @@ class Server:
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
+    def fd_list(self):
+        d = "/proc/%d/fd" % self.pid
+        out = []
+        for fd in sorted(os.listdir(d), key=int):
+            try:
+                out.append("%s:%s" % (fd, os.readlink(os.path.join(d, fd))))
+            except OSError:
+                pass
+        return " ".join(out)
+
     def cpu(self):
         """User and system time so far, in seconds."""
         with open("/proc/%d/stat" % self.pid) as f:
@@ -89,13 +99,22 @@ class Server:
         return state not in ("Z", "X")
 
     def settle(self, want, secs=10):
-        """Wait until the server holds at most `want` descriptors."""
+        """Wait until the server holds at most `want` descriptors, and
+        still does 0.2 s later (queued clients may still be arriving);
+        return the count it holds."""
         deadline = time.time() + secs
-        while time.time() < deadline:
-            if self.fds() <= want:
-                return self.fds()
+        since = None
+        while True:
+            n = self.fds()
+            if n > want:
+                since = None
+            elif since is None:
+                since = time.time()
+            elif time.time() - since >= 0.2:
+                return n
+            if time.time() > deadline:
+                return n
             time.sleep(0.02)
-        return self.fds()
 
 
 class PeakWatch:
@@ -510,7 +529,8 @@ def main():
                       % (kind, name))
                 fds = SERVER.settle(base_fds)
                 check(fds <= base_fds, "%s: %s left %d descriptors open, "
-                      "%d before" % (kind, name, fds, base_fds))
+                      "%d before: %s" % (kind, name, fds, base_fds,
+                                         SERVER.fd_list()))
                 probe(kind)
                 rss.append(SERVER.rss())
             if rounds > 1:
