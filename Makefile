@@ -6,11 +6,12 @@
 #   make sanitize     the same tests again, built with ASan and UBSan
 #   make memcheck     the unit tests under valgrind, failing on any leak
 #   make abuse        the abuse suite alone, with its figures
+#   make abuse-memcheck  ...with every server under valgrind
 #   make test-browser headless Chromium renders what http serves
 #   make lint         warnings (gcc, clang, musl; -Werror), cppcheck, clang-tidy
 #   make musl         a static musl build, integration-tested
-#   make check        test + sanitize + memcheck + test-browser + fuzz-smoke
-#                     + lint + musl (what CI runs)
+#   make check        test + sanitize + memcheck + abuse-memcheck
+#                     + test-browser + fuzz-smoke + lint + musl (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
 #   make fuzz-smoke   run each harness briefly (FUZZ_SECS, default 30)
 #   make bench-deps   install the peers the benchmarks compare against
@@ -47,7 +48,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TEST_LIBS = -lcmocka
 
 .PHONY: all deps test unit integration sanitize test-san memcheck check \
-	test-browser fuzz-smoke lint warnings musl dist abuse \
+	test-browser fuzz-smoke lint warnings musl dist abuse abuse-memcheck \
 	fuzz bench bench-deps install clean
 
 all: sockkit
@@ -110,6 +111,11 @@ abuse: sockkit
 	    sh tests/integration/run.sh ./sockkit t_abuse
 	@cat $(B)/abuse.txt
 
+# The abuse suite again with every server under valgrind memcheck (about
+# a minute), failing on any error or leak.
+abuse-memcheck: sockkit
+	@ABUSE_VALGRIND=1 sh tests/integration/run.sh ./sockkit t_abuse
+
 memcheck: $(UNIT_BIN)
 	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)
 
@@ -150,7 +156,7 @@ musl:
 	    { echo "musl: not a static binary"; exit 1; }
 	@sh tests/integration/run.sh ./build-musl/sockkit
 
-check: test sanitize memcheck test-browser fuzz-smoke lint musl
+check: test sanitize memcheck abuse-memcheck test-browser fuzz-smoke lint musl
 
 # One binary per tests/fuzz/fuzz_<parser>.c, built with clang's libFuzzer
 # over the core sources.  Run one on a scratch copy of its seeds, since
