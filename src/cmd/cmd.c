@@ -214,6 +214,25 @@ cmd_listening(const char *cmd, int fd)
 	fflush(stderr);
 }
 
+int
+cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
+    sk_timer_cb *resume, void *arg)
+{
+	static long long	said_ms = -1000;
+	long long		now;
+
+	if (errno != EMFILE && errno != ENFILE)
+		return 0;
+	if ((now = sk_loop_now_ms()) - said_ms >= 1000) {
+		cmd_err(cmd, "accept: %s: new clients wait", strerror(errno));
+		said_ms = now;
+	}
+	if (sk_loop_timer_add(NULL, loop, 100, 0, resume, arg) == -1)
+		return 0;
+	(void)sk_loop_mod(NULL, loop, lfd, 0);
+	return 1;
+}
+
 /*
  * Signals: the handler only writes a byte to a pipe the loop watches, so
  * the loop stops at a safe point between callbacks.

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sockkit/loop.h>
+
 struct sk_loop;
 
 /*
@@ -129,6 +131,17 @@ int	cmd_probe_opt(const char *cmd, struct probe_opts *p, int ch);
 
 /* Print "sockkit: CMD: listening on ADDR:PORT" for fd, flushed at once. */
 void	cmd_listening(const char *cmd, int fd);
+
+/*
+ * After sk_net_accept() on the listening socket lfd failed.  Out of
+ * descriptors (EMFILE, ENFILE) the client stays queued and lfd stays
+ * readable, so a server that just returned would spin: stop watching lfd
+ * and call resume (which watches it again) in 100 ms; say so at most once
+ * a second.  Returns 1 when it paused lfd, 0 for other errors (EAGAIN:
+ * nothing more to accept).
+ */
+int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
+	    sk_timer_cb *resume, void *arg);
 
 /*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so

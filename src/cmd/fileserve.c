@@ -300,6 +300,7 @@ struct fconn {
 };
 
 static void	on_conn(struct sk_loop *, int, int, void *);
+static void	resume_accept(struct sk_loop *, long long, void *);
 
 /* Queue one control frame, printf-style. */
 static void
@@ -897,8 +898,11 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	(void)mask;
 	for (;;) {
 		sslen = sizeof(ss);
-		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1)
+		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
+			(void)cmd_accept_pause(CMD, loop, lfd, resume_accept,
+			    s);
 			return;
+		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -921,6 +925,16 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		if (s->o->c.verbose)
 			cmd_err(CMD, "%s connected", c->peer);
 	}
+}
+
+/* Out of descriptors a moment ago: accept again. */
+static void
+resume_accept(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+
+	(void)id;
+	(void)sk_loop_mod(NULL, loop, s->lfd, SK_READ);
 }
 
 /* --announce: one datagram a second to the LAN's broadcast address. */

@@ -247,6 +247,7 @@ struct hconn {
 
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	on_accept(struct sk_loop *, int, int, void *);
+static void	resume_accept(struct sk_loop *, long long, void *);
 
 static const char *
 reason(int status)
@@ -914,9 +915,7 @@ conn_free(struct hconn *c)
 	sk_buf_release(&c->out);
 	free(c);
 	s->nconns--;
-	if (s->paused && s->nconns < s->o->max_clients &&
-	    sk_loop_add(NULL, s->loop, s->lfd, SK_READ, on_accept, s) == 0)
-		s->paused = 0;
+	resume_accept(s->loop, 0, s);
 }
 
 /* After the last response: stop sending, drain what the client still
@@ -1127,8 +1126,11 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	(void)mask;
 	while (s->nconns < s->o->max_clients) {
 		sslen = sizeof(ss);
-		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1)
+		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
+			if (cmd_accept_pause(CMD, loop, lfd, resume_accept, s))
+				s->paused = 1;
 			return;
+		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -1169,8 +1171,20 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			cmd_err(CMD, "%s connected", c->peer);
 	}
 	/* At --max-clients: the rest wait in the listen queue. */
-	sk_loop_del(loop, lfd);
+	(void)sk_loop_mod(NULL, loop, lfd, 0);
 	s->paused = 1;
+}
+
+/* Accept again, once a client has left or descriptors may be free. */
+static void
+resume_accept(struct sk_loop *loop, long long id, void *arg)
+{
+	struct hsrv	*s = arg;
+
+	(void)id;
+	if (s->paused && s->nconns < s->o->max_clients &&
+	    sk_loop_mod(NULL, loop, s->lfd, SK_READ) == 0)
+		s->paused = 0;
 }
 
 /* Once a second: drop connections past their deadline. */

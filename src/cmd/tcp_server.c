@@ -417,18 +417,10 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	while (srv->lfd != -1 && sk_loop_mask(loop, lfd) == SK_READ) {
 		sslen = sizeof(ss);
 		if ((fd = sk_net_accept(err, lfd, &ss, &sslen)) == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == ECONNABORTED)
-				break;
-			cmd_err(CMD, "%s", err);
-			/*
-			 * Out of fds: the client stays queued and the socket
-			 * stays readable, so pause instead of spinning.
-			 */
-			if ((errno == EMFILE || errno == ENFILE) &&
-			    sk_loop_timer_add(NULL, loop, 100, 0, on_resume,
-			    srv) != -1)
-				(void)sk_loop_mod(NULL, loop, lfd, 0);
+			if (!cmd_accept_pause(CMD, loop, lfd, on_resume,
+			    srv) && errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != ECONNABORTED)
+				cmd_err(CMD, "%s", err);
 			break;
 		}
 		if (srv->o->max_clients > 0 &&

@@ -74,6 +74,13 @@ class Server:
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))
 
+    def fd_limit(self):
+        with open("/proc/%d/limits" % self.pid) as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return int(line.split()[3])
+        raise Failed("no descriptor limit in /proc")
+
     def fd_list(self):
         d = "/proc/%d/fd" % self.pid
         out = []
@@ -357,17 +364,8 @@ def attack_never_reads(kind, rnd):
                 elif time.time() - stall > 1.0:
                     break       # the server stopped reading: good
                 select.select([], [s], [], 0.05)
-    # Once it has worked through what is queued, the server must go
-    # quiet: half a second with under 0.1 s of CPU, within 10 s.
-    quiet_by = time.time() + 10
-    while True:
-        cpu0 = SERVER.cpu()
-        time.sleep(0.5)
-        busy = SERVER.cpu() - cpu0
-        if busy < 0.1:
-            break
-        check(time.time() < quiet_by, "%s: the server still spins (%.2f s "
-              "of CPU in 0.5 s) while the peer does not read" % (kind, busy))
+    # Once it has worked through what is queued, it must go quiet.
+    quiet(kind, "has a peer that does not read")
     if kind != "stdio":         # stdio serves one client at a time
         probe(kind)
     # What we sent, or what the server pushed at us until it stopped.
@@ -379,6 +377,41 @@ def attack_never_reads(kind, rnd):
     for t in extra:
         t.close()
     return 1
+
+
+def attack_exhaust(kind, rnd, extra=50):
+    """More clients at once than the server has descriptors for (start it
+    with a low limit): it must wait for free ones without spinning, and
+    serve again once they are free."""
+    held = []
+    try:
+        for _ in range(SERVER.fd_limit() - SERVER.fds() + extra):
+            held.append(connect())
+        full_by = time.time() + 10
+        while SERVER.fds() < SERVER.fd_limit() - 1:
+            check(time.time() < full_by, "%s: never took its %d "
+                  "descriptors" % (kind, SERVER.fd_limit()))
+            time.sleep(0.05)
+        SERVER.idle_fds = SERVER.fds()
+        quiet(kind, "has no descriptors left")
+    finally:
+        for s in held:
+            s.close()
+    return len(held)
+
+
+def quiet(kind, why):
+    """Within 10 s the server must go quiet: half a second with under
+    0.1 s of CPU."""
+    quiet_by = time.time() + 10
+    while True:
+        cpu0 = SERVER.cpu()
+        time.sleep(0.5)
+        busy = SERVER.cpu() - cpu0
+        if busy < 0.1:
+            return
+        check(time.time() < quiet_by, "%s: the server still spins (%.2f s "
+              "of CPU in 0.5 s) while it %s" % (kind, busy, why))
 
 
 def attack_garbage(kind, rnd, conns=20, size=1 << 20):
@@ -508,6 +541,8 @@ ATTACKS = {
     "udp": ["udp_burst"],
     "blisten": ["udp_burst"],
 }
+# Run only with ABUSE_ATTACKS=exhaust, against a server with a low limit:
+# "exhaust".
 
 
 def main():
@@ -523,7 +558,8 @@ def main():
         probe(kind)
         base_fds = SERVER.settle(SERVER.fds())
         base_rss = SERVER.rss()
-        for name in ATTACKS[kind]:
+        for name in os.environ.get("ABUSE_ATTACKS", "").split() or \
+                ATTACKS[kind]:
             rss, peak = [], 0
             SERVER.idle_fds = SERVER.offered = SERVER.codes = None
             t0 = time.time()

@@ -113,3 +113,25 @@ t_abuse_broadcast_listen() {
 	PORT=$port
 	ABUSE_OUT=$PWD/s.out abuse blisten
 }
+
+# Out of descriptors: each server, limited to 128, gets 50 more clients at
+# once than it can hold; it must wait, not spin, and serve again after.
+t_abuse_out_of_descriptors() {
+	abuse_dir
+	real=$SK
+	printf '#!/bin/sh\nulimit -n 128\nexec "%s" "$@"\n' "$real" >lim.sh
+	chmod +x lim.sh
+	for kind in echo http fileserve; do
+		case $kind in
+		echo) set -- tcp-server --echo ;;
+		http) set -- http -q -d pub ;;
+		fileserve) set -- fileserve serve -d pub ;;
+		esac
+		SK=$PWD/lim.sh
+		start_server "s-$kind" "$@" 127.0.0.1 0
+		SK=$real
+		ABUSE_ATTACKS=exhaust abuse "$kind"
+		grep -q "accept: .*: new clients wait" "s-$kind.err" ||
+		    fail "$kind: did not say it ran out: $(tail -3 "s-$kind.err")"
+	done
+}
