@@ -70,6 +70,8 @@ static const char usage_text[] =
 "      --announce[=NAME]    serve: announce NAME (default fileserve) on the\n"
 "                           LAN every second, for broadcast discover\n"
 "      --iface NAME         serve: the interface to announce on\n"
+"      --idle-timeout SECS  serve: close a connection where nothing has\n"
+"                           moved for SECS (default 300; 0: never)\n"
 "  -o, --output LOCAL       get: the local name, or - for stdout\n"
 "      --no-resume          get: start over, ignoring a partial file\n"
 "  -w SECONDS               client: connect and idle timeout (default 30)\n"
@@ -107,6 +109,7 @@ struct fs_opts {
 	const char		*output;
 	int			 no_resume;
 	long long		 wait_s;
+	long long		 idle_s;	/* serve: 0 never */
 	const char		*host;
 	const char		*port;
 	const char		*path;		/* remote path */
@@ -117,7 +120,8 @@ enum {
 	OPT_UPLOAD = OPT_FIRST_CMD,
 	OPT_NO_RESUME,
 	OPT_ANNOUNCE,
-	OPT_IFACE
+	OPT_IFACE,
+	OPT_IDLE_TIMEOUT
 };
 
 static int
@@ -131,6 +135,7 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		{ "no-resume",	  no_argument,	     NULL, OPT_NO_RESUME },
 		{ "announce",	  optional_argument, NULL, OPT_ANNOUNCE },
 		{ "iface",	  required_argument, NULL, OPT_IFACE },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	static const char *const actions[] = { "serve", "get", "put", "ls" };
@@ -139,6 +144,7 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->dir = ".";
 	o->wait_s = 30;
+	o->idle_s = 300;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:o:w:",
@@ -176,6 +182,11 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 			break;
 		case OPT_IFACE:
 			o->iface = optarg;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (cmd_number(CMD, "--idle-timeout", optarg, 0, 86400,
+			    &o->idle_s) == -1)
+				return -1;
 			break;
 		}
 	}
@@ -296,6 +307,7 @@ struct fconn {
 	char			*tmp;		/* put: the partial file */
 	char			*final;		/* put: where it goes */
 	char			 peer[SK_ADDRSTRLEN];
+	long long		 last_ms;	/* bytes last moved */
 	struct fconn		*next;
 };
 
@@ -868,6 +880,8 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 	int		 want;
 
 	(void)fd;
+	/* Readable or writable: the client sent or took something. */
+	c->last_ms = sk_loop_now_ms();
 	if (((mask & SK_READ) && conn_read(c) == -1) ||
 	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
 	    c->state == F_SEND ? conn_write(c) : 0) == -1) {
@@ -910,6 +924,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		c->srv = s;
 		c->fd = fd;
 		c->file = -1;
+		c->last_ms = sk_loop_now_ms();
 		sk_frame_dec_init(&c->dec, CTLMAX);
 		sk_buf_init(&c->out, 0);
 		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
@@ -924,6 +939,27 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		s->nconns++;
 		if (s->o->c.verbose)
 			cmd_err(CMD, "%s connected", c->peer);
+	}
+}
+
+/* --idle-timeout: once a second, close connections where nothing moved. */
+static void
+on_sweep(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+	struct fconn	*c, *next;
+	long long	 limit = sk_loop_now_ms() - s->o->idle_s * 1000;
+
+	(void)loop;
+	(void)id;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->last_ms < limit) {
+			if (s->o->c.verbose)
+				cmd_err(CMD, "%s: idle for %llds: closed", c->peer,
+				    s->o->idle_s);
+			conn_close(c);
+		}
 	}
 }
 
@@ -999,6 +1035,8 @@ serve(const struct fs_opts *o)
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (o->announce != NULL && start_announce(&s, err) == -1) ||
+	    (o->idle_s > 0 && sk_loop_timer_add(err, s.loop, 1000, 1000,
+	    on_sweep, &s) == -1) ||
 	    cmd_signals_init(CMD, s.loop) == -1) {
 		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
 		status = EXIT_RUNTIME;

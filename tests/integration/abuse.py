@@ -15,9 +15,10 @@ blisten's output goes to OUTFILE, where its probe looks for its datagram.)
 Each attack runs ROUNDS times (default 2).  After each, the server must be
 alive, serve a normal client, and be back to the open descriptors it had
 before (waited for, bounded); memory is read from /proc/PID/status.  With
-two rounds, the second must not end with more memory than the first (a
-leak grows every round, an allocator's high-water mark does not), and no
-attack may raise the server's memory by more than 16 MiB.  Builds
+two rounds, the second must not end with more than 3 MiB more memory than
+the first (a leak grows every round, an allocator's high-water mark
+barely does), and no attack may raise the server's memory by more than
+16 MiB.  Builds
 whose memory use is not the program's own (ASan's quarantine) pass
 ROUNDS=1 and skip that check; their own leak checker runs at exit.
 
@@ -41,6 +42,10 @@ HOST = "127.0.0.1"
 TIMEOUT = 5
 GIB = 1 << 30
 MEMORY_BOUND_KIB = 16 << 10
+# Between rounds the allocator's high-water mark may move with timing
+# (how many clients happened to be in at once); a leak of 1.5 KB a
+# connection would pass it.  Exact leak checks: valgrind and LSan, at exit.
+ROUND_SLACK_KIB = 3 << 10
 
 
 class Failed(Exception):
@@ -576,9 +581,10 @@ def main():
                 probe(kind)
                 rss.append(SERVER.rss())
             if rounds > 1:
-                check(rss[-1] <= rss[0] + 1024, "%s: %s: memory grew from "
-                      "%d to %d KiB between rounds" % (kind, name, rss[0],
-                                                       rss[-1]))
+                check(rss[-1] <= rss[0] + ROUND_SLACK_KIB, "%s: %s: memory "
+                      "grew from "
+                      "%d to %d KiB between rounds" % (kind, name,
+                                                       rss[0], rss[-1]))
                 check(peak - base_rss <= MEMORY_BOUND_KIB, "%s: %s raised "
                       "memory by %d KiB" % (kind, name, peak - base_rss))
             line = "%-9s %-13s inputs=%d rounds=%d secs=%.1f fds=%d->%d " \

@@ -262,6 +262,49 @@ PY
 	one_line err "sockkit: fileserve: missing HOST PORT REMOTE_PATH"
 }
 
+# --idle-timeout: a client that says nothing, or stops after HELLO, is
+# closed once nothing has moved for that long; a working one is not.
+t_fs_idle_timeout() {
+	mkdir srv
+	random_file srv/f 3000000
+	fs_serve s -v --idle-timeout 1 -d srv
+	python3 - "$PORT" <<'PY' || fail "idle clients"
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def closed_after(first):
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.sendall(first)
+    t0 = time.time()
+    while c.recv(65536):
+        pass
+    return time.time() - t0
+frame = lambda s: struct.pack(">I", len(s)) + s
+for first in (b"", frame(b"HELLO 1")):
+    took = closed_after(first)
+    assert 0.9 < took < 3.5, took
+PY
+	wait_for s.err 'idle for 1s: closed' || fail "not logged"
+	# Slow but moving: a get that takes longer than 1 s in all is fine.
+	python3 - "$PORT" <<'PY' || fail "a slow reader was cut"
+import socket, struct, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+frame = lambda s: struct.pack(">I", len(s)) + s
+c.sendall(frame(b"HELLO 1") + frame(b"GET 0 f"))
+got, t0 = 0, time.time()
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    got += len(d)
+    time.sleep(0.05)
+    if got > 3000000:
+        break
+assert got > 3000000 and time.time() - t0 > 1.2, (got, time.time() - t0)
+PY
+	stop_server
+}
+
 # Two hosts of our own: serve in one, get and put from the other,
 # including 1 GiB byte-identical and a cut, resumed download.
 t_fs_two_hosts() {
