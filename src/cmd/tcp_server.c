@@ -316,6 +316,7 @@ static void	chat_join(struct conn *);
 static void	chat_reap(struct server *);
 static void	chat_queue(struct conn *, const uint8_t *, size_t);
 static void	chat_flush(struct server *);
+static int	send_mask(const struct conn *);
 static void	conn_free(struct conn *);
 static void	conn_release(struct conn *);
 
@@ -496,10 +497,18 @@ queue_to(struct conn *c, const uint8_t *p, size_t n)
 		doom(c, "not reading");
 		return;
 	}
-	/* Echo clients are not read while replies wait: backpressure. */
-	(void)sk_loop_mod(NULL, c->srv->loop, c->fd,
-	    c->srv->o->mode == MODE_CHAT && !c->eof ? SK_READ | SK_WRITE :
-	    SK_WRITE);
+	(void)sk_loop_mod(NULL, c->srv->loop, c->fd, send_mask(c));
+}
+
+/*
+ * What to watch c for while its queue waits: echo clients are not read
+ * meanwhile (backpressure); chat members are (a full queue drops them).
+ */
+static int
+send_mask(const struct conn *c)
+{
+	return c->srv->o->mode == MODE_CHAT && !c->eof ? SK_READ | SK_WRITE :
+	    SK_WRITE;
 }
 
 /* Write c's queue; what the kernel will not take waits for SK_WRITE. */
@@ -514,10 +523,9 @@ flush_one(struct conn *c)
 	}
 	c->bytes_out += (uint64_t)n;
 	if (sk_buf_len(&c->out) > 0)
-		(void)sk_loop_mod(NULL, c->srv->loop, c->fd,
-		    c->eof ? SK_WRITE : SK_READ | SK_WRITE);
+		(void)sk_loop_mod(NULL, c->srv->loop, c->fd, send_mask(c));
 	else
-		sk_buf_release(&c->out);	/* an idle member holds none */
+		sk_buf_release(&c->out);	/* an idle client holds none */
 }
 
 /*
@@ -920,17 +928,10 @@ on_readable(struct conn *c)
 static void
 on_writable(struct conn *c)
 {
-	ssize_t	n;
-
-	if ((n = sk_buf_write(&c->out, c->fd)) == -1) {
-		doom(c, "gone");
+	flush_one(c);
+	if (c->doomed || sk_buf_len(&c->out) > 0)
 		return;
-	}
-	c->bytes_out += (uint64_t)n;
-	if (sk_buf_len(&c->out) > 0)
-		return;
-	/* Drained: give the memory back and listen again. */
-	sk_buf_release(&c->out);
+	/* Drained: listen again, or close if the client has left. */
 	if (c->eof) {
 		doom(c, NULL);
 		return;
