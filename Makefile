@@ -13,7 +13,7 @@
 #   make check        test + sanitize + memcheck + abuse-memcheck
 #                     + test-browser + fuzz-smoke + lint + musl (what CI runs)
 #   make fuzz         libFuzzer harnesses in build-fuzz/ (clang)
-#   make fuzz-smoke   run each harness briefly (FUZZ_SECS, default 30)
+#   make fuzz-smoke   run each harness briefly (FUZZ_SECS, default 20)
 #   make bench-deps   install the peers the benchmarks compare against
 #   make bench        run bench/ (a few minutes; figures in docs/benchmarks.md)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -169,9 +169,9 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
 
 fuzz: $(FUZZ_BIN)
 
-# Each harness for FUZZ_SECS (default 30) on a scratch copy of its seeds;
+# Each harness for FUZZ_SECS (default 20) on a scratch copy of its seeds;
 # any crash fails the run.  Part of make check.
-FUZZ_SECS ?= 30
+FUZZ_SECS ?= 20
 fuzz-smoke: $(FUZZ_BIN)
 	@sh tests/fuzz/smoke.sh $(FUZZ_SECS) $(FUZZ_BIN)
 

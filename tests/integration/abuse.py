@@ -38,6 +38,8 @@ import termios
 import threading
 import time
 
+from peers import frame, recv_exact
+
 HOST = "127.0.0.1"
 TIMEOUT = 5
 GIB = 1 << 30
@@ -159,20 +161,6 @@ def connect():
     return socket.create_connection((HOST, PORT), timeout=TIMEOUT)
 
 
-def frame(payload):
-    return struct.pack(">I", len(payload)) + payload
-
-
-def recv_exact(s, n):
-    got = b""
-    while len(got) < n:
-        chunk = s.recv(n - len(got))
-        if not chunk:
-            raise Failed("closed after %d of %d bytes" % (len(got), n))
-        got += chunk
-    return got
-
-
 def recv_until(s, marker, limit=1 << 20):
     got = b""
     while marker not in got and len(got) < limit:
@@ -226,7 +214,7 @@ def probe(kind):
                 got = recv_exact(s, n)
                 check(got.startswith(want), "fileserve: %r" % got)
         s.close()
-    except (OSError, struct.error) as e:
+    except (OSError, struct.error, AssertionError) as e:
         raise Failed("%s: a normal client failed: %r" % (kind, e))
 
 
@@ -339,13 +327,23 @@ def attack_never_reads(kind, rnd):
             s.send(frame(b"HELLO 1") + frame(b"GET 0 big"))
         time.sleep(1.0)
     elif kind == "chat":
-        # One member never reads; another talks.
+        # One member never reads; another talks, until the silent one is
+        # dropped (the server holds one descriptor fewer) and 64 MiB more
+        # went to the room, or 1 GiB in all.
         talker = connect()
-        talker.setblocking(False)
         extra.append(talker)
+        recv_until(talker, b"\n")  # welcomed: both are in
+        talker.setblocking(False)
+        both = SERVER.fds()
         line = b"x" * 99 + b"\n"
         chunk = line * 655
+        dropped_at = None
         while sent < GIB and time.time() < deadline:
+            if dropped_at is None and SERVER.fds() < both:
+                dropped_at = sent
+                SERVER.dropped_at = sent
+            if dropped_at is not None and sent - dropped_at > 64 << 20:
+                break
             try:
                 sent += talker.send(chunk)
             except BlockingIOError:
@@ -567,6 +565,7 @@ def main():
                 ATTACKS[kind]:
             rss, peak = [], 0
             SERVER.idle_fds = SERVER.offered = SERVER.codes = None
+            SERVER.dropped_at = None
             t0 = time.time()
             for _ in range(rounds):
                 with PeakWatch(SERVER) as watch:
@@ -595,6 +594,8 @@ def main():
                 line += " fds_while_idle=%d" % SERVER.idle_fds
             if SERVER.offered:
                 line += " offered=%d" % SERVER.offered
+            if SERVER.dropped_at:
+                line += " dropped_after=%d" % SERVER.dropped_at
             if SERVER.codes:
                 line += " answers=" + ",".join(
                     "%s:%d" % kv for kv in sorted(SERVER.codes.items()))
