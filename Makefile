@@ -185,6 +185,7 @@ bench-deps:
 bench: sockkit
 	@sh bench/bulk.sh
 	@sh bench/reqrate.sh
+	@sh bench/chat.sh
 	@sh bench/idle.sh
 	@sh bench/fileserve.sh
 	@sh bench/http.sh

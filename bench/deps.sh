@@ -1,11 +1,12 @@
 #!/bin/sh
 # Install the peers the benchmarks measure against, from Debian's
-# packages: nc, socat, iperf3, redis-server and redis-benchmark, nginx,
-# lighttpd and wrk.
+# packages: nc, ncat, socat, iperf3, redis-server and redis-benchmark,
+# nginx, lighttpd and wrk.
 set -eu
 need=""
 command -v nc >/dev/null 2>&1 || need="$need netcat-openbsd"
 command -v socat >/dev/null 2>&1 || need="$need socat"
+command -v ncat >/dev/null 2>&1 || need="$need ncat"
 command -v iperf3 >/dev/null 2>&1 || need="$need iperf3"
 command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 command -v redis-benchmark >/dev/null 2>&1 || need="$need redis-tools"

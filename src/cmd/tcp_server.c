@@ -101,6 +101,8 @@ struct server_opts {
 #define ARENASZ		(1024 * 1024)
 #define FLUSHAT		(64 * 1024)	/* chat: write a queue this long at once */
 #define BATCHMAX	(1024 * 1024)	/* ...and all of them past this */
+#define SAYMAX		(64 * 1024)	/* chat: lines said, sent as one */
+#define DIRECTAT	(4 * 1024)	/* ...a piece this big is not batched */
 /* Room for a default name ("[IPv6]:port"); chosen nicks are shorter. */
 #define NICKMAX		63
 #define NICKUSER	32
@@ -143,6 +145,8 @@ struct server {
 	struct conn		*flush;		/* chat: clients with news */
 	size_t			 batched;	/* ...bytes of it, in all */
 	struct sk_buf		 msg;		/* chat: the message being built */
+	struct sk_buf		 said;		/* ...lines said, not yet sent */
+	struct conn		*sayer;		/* ...by this member, or NULL */
 	size_t			 outlimit;	/* bound on a client's queue */
 	int			 stdin_fd;	/* -1 once it has ended */
 	int			 unix_bound;	/* we made the socket file */
@@ -301,6 +305,7 @@ setup(struct server *srv)
 		srv->outlimit = RBUFSZ + (o->frame ? (size_t)o->max_frame +
 		    SK_FRAME_HDRLEN : 0);
 	sk_buf_init(&srv->msg, 0);
+	sk_buf_init(&srv->said, 0);
 	return 0;
 }
 
@@ -316,6 +321,7 @@ static void	chat_join(struct conn *);
 static void	chat_reap(struct server *);
 static void	chat_queue(struct conn *, const uint8_t *, size_t);
 static void	chat_flush(struct server *);
+static void	say_flush(struct server *);
 static int	send_mask(const struct conn *);
 static void	conn_free(struct conn *);
 static void	conn_release(struct conn *);
@@ -540,11 +546,27 @@ static void
 chat_queue(struct conn *c, const uint8_t *p, size_t n)
 {
 	struct server	*srv = c->srv;
+	ssize_t		 w;
 
 	if (sk_buf_len(&c->out) + n > FLUSHAT)
 		flush_one(c);
 	if (c->doomed)
 		return;
+	/* A big piece with nothing ahead of it goes straight out. */
+	if (n >= DIRECTAT && sk_buf_len(&c->out) == 0) {
+		if ((w = sk_net_write(c->fd, p, n)) == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK) {
+			doom(c, "gone");
+			return;
+		}
+		if (w > 0) {
+			c->bytes_out += (uint64_t)w;
+			p += w;
+			n -= (size_t)w;
+		}
+		if (n == 0)
+			return;
+	}
 	if (sk_buf_append(&c->out, p, n) == -1) {
 		doom(c, "not reading");
 		return;
@@ -652,13 +674,11 @@ msg_addf(struct server *srv, const char *fmt, ...)
 		    sizeof(line) - 1);
 }
 
-/* Finish the message (frame header, or newline) and send it. */
+/* Finish the message: its frame header, or its newline. */
 static void
-msg_send(struct server *srv, struct conn *to, const struct conn *except)
+msg_end(struct server *srv)
 {
 	uint8_t	*p;
-	size_t	 n;
-	struct conn *c;
 
 	if (srv->o->frame) {
 		p = (uint8_t *)(uintptr_t)sk_buf_data(&srv->msg);
@@ -666,6 +686,54 @@ msg_send(struct server *srv, struct conn *to, const struct conn *except)
 		    SK_FRAME_HDRLEN));
 	} else
 		msg_add(srv, "\n", 1);
+}
+
+/*
+ * What one member says in one read goes to the others as one piece: each
+ * queue gets one append per read, not one per line (ncat's room does the
+ * same).  Whatever else is sent meanwhile goes after it, in order.
+ */
+static void
+say(struct conn *c)
+{
+	struct server	*srv = c->srv;
+
+	if (srv->sayer != c)
+		say_flush(srv);
+	msg_end(srv);
+	(void)sk_buf_append(&srv->said, sk_buf_data(&srv->msg),
+	    sk_buf_len(&srv->msg));
+	srv->sayer = c;
+	if (sk_buf_len(&srv->said) >= SAYMAX)
+		say_flush(srv);
+}
+
+static void
+say_flush(struct server *srv)
+{
+	const uint8_t	*p = sk_buf_data(&srv->said);
+	size_t		 n = sk_buf_len(&srv->said);
+	struct conn	*c;
+
+	if (srv->sayer == NULL)
+		return;
+	for (c = srv->conns; c != NULL; c = c->next)
+		if (c != srv->sayer && c->relay == NULL)
+			queue_to(c, p, n);
+	sk_buf_consume(&srv->said, n);
+	srv->sayer = NULL;
+}
+
+/* Finish the message and send it, after anything said before it. */
+static void
+msg_send(struct server *srv, struct conn *to, const struct conn *except)
+{
+	uint8_t	*p;
+	size_t	 n;
+	struct conn *c;
+
+	say_flush(srv);
+	msg_end(srv);
 	p = (uint8_t *)(uintptr_t)sk_buf_data(&srv->msg);
 	n = sk_buf_len(&srv->msg);
 	if (to != NULL) {
@@ -768,7 +836,7 @@ chat_message(struct conn *c, const uint8_t *p, size_t n)
 	msg_begin(srv);
 	msg_addf(srv, "<%s> ", c->nick);
 	msg_add_text(srv, p, n);
-	msg_send(srv, NULL, c);
+	say(c);
 }
 
 /* Chat lines: split what came into whole lines, one message each. */
@@ -903,6 +971,7 @@ on_readable(struct conn *c)
 		c->last_ms = sk_loop_now_ms();
 	if (srv->o->frame) {
 		take_frames(c, p, (size_t)n);
+		say_flush(srv);
 		return;
 	}
 	switch (srv->o->mode) {
@@ -919,6 +988,7 @@ on_readable(struct conn *c)
 		break;
 	case MODE_CHAT:
 		chat_lines(c, p, (size_t)n);
+		say_flush(srv);
 		break;
 	default:
 		break;
@@ -1097,6 +1167,7 @@ teardown(struct server *srv)
 		(void)unlink(srv->o->unix_path);
 	sk_loop_free(srv->loop);
 	sk_buf_release(&srv->msg);
+	sk_buf_release(&srv->said);
 	free(srv->rbuf);
 }
 
