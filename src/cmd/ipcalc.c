@@ -320,49 +320,50 @@ line_out(FILE *f, const struct sk_ip *ip)
 		    fh, lh, c, sk_ip_type(6, ip->addr));
 }
 
+/* ,"KEY":"ADDRESS" */
+static void
+json_addr(FILE *f, const char *key, int family, struct sk_u128 a)
+{
+	char	x[SK_IP_STRLEN];
+
+	sk_ip_str(family, a, x);
+	fprintf(f, ",\"%s\":\"%s\"", key, x);
+}
+
 static void
 json_out(FILE *f, const struct sk_ip *ip)
 {
-	char		a[SK_IP_STRLEN], x[SK_IP_STRLEN];
-	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix), w;
+	char		x[SK_IP_STRLEN];
+	int		fam = ip->family;
+	struct sk_u128	m = sk_ip_mask(fam, ip->prefix), w;
 
-	sk_ip_str(ip->family, ip->addr, a);
-	fprintf(f, "{\"address\":\"%s\",\"version\":%d,\"prefix\":%d", a,
-	    ip->family, ip->prefix);
-	if (ip->family == 4) {
-		sk_ip_str(4, m, x);
-		fprintf(f, ",\"netmask\":\"%s\"", x);
+	sk_ip_str(fam, ip->addr, x);
+	fprintf(f, "{\"address\":\"%s\",\"version\":%d,\"prefix\":%d", x,
+	    fam, ip->prefix);
+	if (fam == 4) {
 		w.hi = 0;
 		w.lo = ~m.lo & 0xffffffffu;
-		sk_ip_str(4, w, x);
-		fprintf(f, ",\"wildcard\":\"%s\"", x);
-		sk_ip_str(4, sk_ip_network(ip), x);
-		fprintf(f, ",\"network\":\"%s\"", x);
-		sk_ip_str(4, sk_ip_last(ip), x);
-		fprintf(f, ",\"broadcast\":\"%s\"", x);
-		sk_ip_str(4, sk_ip_first_host(ip), x);
-		fprintf(f, ",\"first_host\":\"%s\"", x);
-		sk_ip_str(4, sk_ip_last_host(ip), x);
-		fprintf(f, ",\"last_host\":\"%s\",\"hosts\":%" PRIu64
-		    ",\"class\":\"%c\"", x, sk_ip4_hosts(ip),
-		    sk_ip4_class((uint32_t)ip->addr.lo));
+		json_addr(f, "netmask", 4, m);
+		json_addr(f, "wildcard", 4, w);
 	} else {
 		sk_ip6_expanded(ip->addr, x);
 		fprintf(f, ",\"expanded\":\"%s\"", x);
 		if (ip->zone[0] != '\0')
 			fprintf(f, ",\"zone\":\"%s\"", ip->zone);
-		sk_ip_str(6, sk_ip_network(ip), x);
-		fprintf(f, ",\"network\":\"%s\"", x);
-		sk_ip_str(6, sk_ip_last(ip), x);
-		fprintf(f, ",\"last_address\":\"%s\"", x);
-		sk_ip_str(6, sk_ip_first_host(ip), x);
-		fprintf(f, ",\"first_host\":\"%s\"", x);
-		sk_ip_str(6, sk_ip_last_host(ip), x);
-		fprintf(f, ",\"last_host\":\"%s\"", x);
+	}
+	json_addr(f, "network", fam, sk_ip_network(ip));
+	json_addr(f, fam == 4 ? "broadcast" : "last_address", fam,
+	    sk_ip_last(ip));
+	json_addr(f, "first_host", fam, sk_ip_first_host(ip));
+	json_addr(f, "last_host", fam, sk_ip_last_host(ip));
+	if (fam == 4)
+		fprintf(f, ",\"hosts\":%" PRIu64 ",\"class\":\"%c\"",
+		    sk_ip4_hosts(ip), sk_ip4_class((uint32_t)ip->addr.lo));
+	else {
 		sk_ip_count_str(ip, x);
 		fprintf(f, ",\"hosts\":\"%s\"", x);
 	}
-	fprintf(f, ",\"type\":\"%s\"}\n", sk_ip_type(ip->family, ip->addr));
+	fprintf(f, ",\"type\":\"%s\"}\n", sk_ip_type(fam, ip->addr));
 }
 
 /* The bad input as a JSON string: every byte kept, the odd ones as \u00XX
