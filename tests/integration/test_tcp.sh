@@ -131,7 +131,11 @@ t_client_to_nc_server_both_ways() {
 	track $ncpid
 	wait_for nc.err '^Listening on ' || fail "nc did not listen"
 	port=$(sed -n 's/^Listening on .* \([0-9][0-9]*\)$/\1/p' nc.err)
-	timeout 30 "$SK" tcp-client 127.0.0.1 "$port" <a >sk_got 2>err ||
+	# nc -l quits as soon as its peer has half-closed and nc's own stdin
+	# buffer is empty for a moment, even with stdin unread: so our stdin
+	# ends only once all of b has arrived (else the test races nc).
+	{ cat a; wait_size sk_got 3000000; } |
+	    timeout 30 "$SK" tcp-client 127.0.0.1 "$port" >sk_got 2>err ||
 	    fail "client: $(cat err)"
 	wait_exit $ncpid || fail "nc did not finish"
 	cmp -s a nc_got || fail "nc got a different file"
