@@ -24,7 +24,8 @@ enum sk_chat_kind	sk_chat_parse(const uint8_t *p, size_t n,
 int			sk_chat_nick_ok(const uint8_t *p, size_t n,
 			    size_t max);
 
-/* Copy text, control bytes but tab made '?': what chat relays. */
+/* Copy text, control bytes but tab made '?' (sk_text_clean): what chat
+ * relays. */
 void			sk_chat_clean(const uint8_t *p, size_t n,
 			    uint8_t *out);
 

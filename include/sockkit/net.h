@@ -106,6 +106,14 @@ int	sk_net_accept(char *err, int lfd, struct sockaddr_storage *ss,
 	    socklen_t *sslen);
 
 int	sk_net_nonblock(char *err, int fd, int on);
+
+/*
+ * Close fd so that the peer sees a reset (RST), not an end of stream: for
+ * a stream cut short (a signal), so the peer cannot take what it got for
+ * all of it.  SO_LINGER with a zero timeout, then close(2); fd is closed
+ * either way.  Returns 0, or -1 with err set.
+ */
+int	sk_net_abort(char *err, int fd);
 int	sk_net_nodelay(char *err, int fd);
 
 /*

@@ -100,4 +100,10 @@ int		 sk_relay_in_done(const struct sk_relay *r);
 /* Why the relay failed: one line, or "" when it did not. */
 const char	*sk_relay_error(const struct sk_relay *r);
 
+/*
+ * When it failed writing `out`: that errno (EPIPE: the reader of `out`
+ * has gone, which a command may take quietly, as cat does); else 0.
+ */
+int		 sk_relay_out_errno(const struct sk_relay *r);
+
 #endif /* SOCKKIT_RELAY_H */

@@ -17,6 +17,7 @@
 
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -68,10 +69,12 @@ cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
 
 	switch (ch) {
 	case '4':
-		o->family = AF_INET;
-		return 1;
 	case '6':
-		o->family = AF_INET6;
+		if (o->family == (ch == '4' ? AF_INET6 : AF_INET)) {
+			cmd_usage_err(cmd, "-4 and -6 do not go together");
+			return -1;
+		}
+		o->family = ch == '4' ? AF_INET : AF_INET6;
 		return 1;
 	case 'v':
 		o->verbose++;
@@ -131,10 +134,63 @@ cmd_number(const char *cmd, const char *what, const char *s, long long min,
 }
 
 int
+cmd_seconds(const char *cmd, const char *what, const char *s,
+    long long min_ms, long long max_ms, long long *ms)
+{
+	long long	whole = 0, frac = 0, scale = 1000;
+	const char	*p = s;
+	int		digits = 0;
+
+	/* Digits, then at most three decimals: no signs, exponents, hex,
+	 * "inf" or "nan", which strtod would take. */
+	for (; *p >= '0' && *p <= '9' && whole <= 86400LL * 3650; p++, digits++)
+		whole = whole * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+	if (digits == 0 || *p != '\0' || whole > 86400LL * 3650 ||
+	    whole * 1000 + frac < min_ms || whole * 1000 + frac > max_ms) {
+		cmd_usage_err(cmd, "%s: invalid seconds '%s' (%g-%g)", what, s,
+		    (double)min_ms / 1000, (double)max_ms / 1000);
+		return -1;
+	}
+	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+/*
+ * "HOST:PORT" (or "[V6]:PORT") where HOST PORT was meant: 1 when s looks
+ * like that, for a hint.
+ */
+static int
+host_colon_port(const char *s)
+{
+	const char	*colon = strrchr(s, ':');
+
+	if (colon == NULL || colon == s || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return 0;
+	/* A bare IPv6 address has colons too: only [V6]:PORT counts. */
+	return strchr(s, ':') == colon || colon[-1] == ']';
+}
+
+int
 cmd_endpoint(const char *cmd, int argc, char **argv, int server,
     const char *unix_path, const char **host, const char **port)
 {
 	*host = *port = NULL;
+	if (unix_path == NULL && argc == 1 && host_colon_port(argv[0])) {
+		const char	*h = argv[0], *colon = strrchr(h, ':');
+		int		 br = h[0] == '[';
+
+		cmd_usage_err(cmd, "'%s': the %s and the port are two "
+		    "operands: '%.*s %s'", h, server ? "address" : "host",
+		    (int)(colon - h) - 2 * br, h + br, colon + 1);
+		return -1;
+	}
 	if (unix_path != NULL) {
 		if (argc != 0) {
 			cmd_usage_err(cmd, "-U PATH takes no %s",
@@ -235,7 +291,8 @@ cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 
 /*
  * Signals: the handler only writes a byte to a pipe the loop watches, so
- * the loop stops at a safe point between callbacks.
+ * the loop stops at a safe point between callbacks.  The command cleans
+ * up and returns; cmd_exit() then dies by the same signal.
  */
 static int			sigpipe_fds[2] = { -1, -1 };
 static volatile sig_atomic_t	signalled;
@@ -263,10 +320,14 @@ on_sigpipe_readable(struct sk_loop *loop, int fd, int mask, void *arg)
 	sk_loop_stop(loop);
 }
 
+/* The signals we caught, to give back at the end. */
+static int			caught[2];
+static const int		stop_signals[2] = { SIGINT, SIGTERM };
+
 int
 cmd_signals_init(const char *cmd, struct sk_loop *loop)
 {
-	struct sigaction	sa;
+	struct sigaction	sa, old;
 	char			err[SK_ERRLEN];
 	int			i;
 
@@ -287,8 +348,16 @@ cmd_signals_init(const char *cmd, struct sk_loop *loop)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * A signal ignored when we started stays ignored: a script's
+	 * background job is not meant to die of the terminal's ^C (POSIX
+	 * shells start them so), as nc and python leave it.
+	 */
+	for (i = 0; i < 2; i++)
+		if (sigaction(stop_signals[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN &&
+		    sigaction(stop_signals[i], &sa, NULL) == 0)
+			caught[i] = 1;
 	return 0;
 }
 
@@ -297,8 +366,11 @@ cmd_signals_fini(struct sk_loop *loop)
 {
 	int	i;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	for (i = 0; i < 2; i++)
+		if (caught[i]) {
+			signal(stop_signals[i], SIG_DFL);
+			caught[i] = 0;
+		}
 	if (loop != NULL && sigpipe_fds[0] != -1)
 		sk_loop_del(loop, sigpipe_fds[0]);
 	for (i = 0; i < 2; i++)
@@ -311,7 +383,60 @@ cmd_signals_fini(struct sk_loop *loop)
 int
 cmd_signalled(void)
 {
-	return signalled != 0;
+	return (int)signalled;
+}
+
+/* stdout's reader has gone (EPIPE): end quietly, as cat does. */
+static int	stdout_gone;
+/* A write error on stdout was reported already. */
+static int	stdout_failed;
+
+void
+cmd_stdout_gone(void)
+{
+	stdout_gone = 1;
+}
+
+int
+cmd_flush_stdout(const char *cmd)
+{
+	if (stdout_gone || stdout_failed)
+		return -1;
+	if (fflush(stdout) != EOF && !ferror(stdout))
+		return 0;
+	if (errno == EPIPE)
+		stdout_gone = 1;
+	else {
+		cmd_err(cmd, "write to stdout: %s", strerror(errno));
+		stdout_failed = 1;
+	}
+	return -1;
+}
+
+/*
+ * Under LeakSanitizer (make sanitize) the leak check runs at exit(), which
+ * dying by a signal skips: run it first.  NULL in a normal build.
+ */
+extern void	__lsan_do_leak_check(void) __attribute__((weak));
+
+int
+cmd_exit(int status)
+{
+	int	sig = cmd_signalled();
+
+	if (sig == 0 && stdout_gone)
+		sig = SIGPIPE;
+	if (sig == 0)
+		return status;
+	/* raise() skips stdio's exit-time flush: do it first. */
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	if (__lsan_do_leak_check != NULL)
+		__lsan_do_leak_check();
+	signal(sig, SIG_DFL);
+	(void)raise(sig);
+	/* Only if the signal is blocked: the shell's convention, 128+N. */
+	return 128 + sig;
 }
 
 static int
@@ -354,20 +479,28 @@ cmd_unescape(char *s)
 }
 
 void
+cmd_put_text(FILE *f, const void *p, size_t n, int flags)
+{
+	const uint8_t	*b = p;
+	char		 out[1024];
+	size_t		 took;
+
+	while (n > 0) {
+		took = sk_text_escape(out, sizeof(out), b, n, flags);
+		fputs(out, f);
+		b += took;
+		n -= took;
+	}
+}
+
+void
 cmd_print_line(FILE *f, const uint8_t *p, size_t n)
 {
-	size_t	i;
-
 	if (n > 0 && p[n - 1] == '\n')
 		n--;
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
-	for (i = 0; i < n; i++) {
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			fprintf(f, "\\x%02x", p[i]);
-		else
-			fputc(p[i], f);
-	}
+	cmd_put_text(f, p, n, SK_TEXT_TAB);
 	fputc('\n', f);
 }
 
@@ -411,12 +544,8 @@ cmd_json_str(FILE *f, const char *s)
 int
 cmd_finish_stdout(const char *cmd)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		/* A closed pipe is the reader's choice, not our failure. */
-		if (errno == EPIPE)
-			return 0;
-		cmd_err(cmd, "write to stdout: %s", strerror(errno));
+	/* A closed pipe is the reader's choice: cmd_exit() ends quietly. */
+	if (cmd_flush_stdout(cmd) == -1 && !stdout_gone)
 		return EXIT_RUNTIME;
-	}
 	return 0;
 }

@@ -89,6 +89,15 @@ int	cmd_number(const char *cmd, const char *what, const char *s,
 	    long long min, long long max, long long *out);
 
 /*
+ * Parse decimal seconds ("2", "0.5", "1.25"; at most millisecond
+ * precision) into *ms, within [min_ms, max_ms].  Returns 0, or -1 after
+ * a usage error naming the option ("-w: invalid seconds 'x' (0.001-86400)").
+ * One rule for every timeout and interval.
+ */
+int	cmd_seconds(const char *cmd, const char *what, const char *s,
+	    long long min_ms, long long max_ms, long long *ms);
+
+/*
  * Take the operands after the options: "[ADDRESS] PORT" for a server
  * (port 0 allowed: any free port), "HOST PORT" for a client; none when
  * unix_path is set.  Sets *host (NULL: none given) and *port.  Returns 0,
@@ -146,17 +155,42 @@ int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 /*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so
  * the loop wakes at once).  cmd_signals_fini() restores the defaults.
- * cmd_signalled() tells whether one arrived.
+ * cmd_signalled() returns the signal that arrived, or 0.  A signal is
+ * never a success: once the command has cleaned up and returned, main()
+ * passes its status through cmd_exit(), which dies by that signal.
  */
 int	cmd_signals_init(const char *cmd, struct sk_loop *loop);
 void	cmd_signals_fini(struct sk_loop *loop);
 int	cmd_signalled(void);
 
 /*
+ * stdout's reader went away (EPIPE): the one rule for every command is
+ * to stop quietly and die by SIGPIPE, as cat and nc do.  A command that
+ * sees EPIPE writing stdout some other way (a relay) calls
+ * cmd_stdout_gone().  cmd_flush_stdout() flushes: 0, or -1 when stdout
+ * is gone (quietly) or failed (reported once): stop writing then.
+ */
+void	cmd_stdout_gone(void);
+int	cmd_flush_stdout(const char *cmd);
+
+/*
+ * The process's exit: status, unless a signal stopped the command or
+ * stdout's reader left; then it dies by that signal (SIGPIPE for the
+ * latter) after flushing stdio, so a shell sees 128+N and a loop stops.
+ */
+int	cmd_exit(int status);
+
+/*
  * Unescape a --send STRING in place: \r \n \t \0 \\ and \xHH.  Returns
  * the length (the string may now hold NULs), or -1 for a bad escape.
  */
 long	cmd_unescape(char *s);
+
+/*
+ * Write peer bytes to f safe for a terminal (sk_text_escape(): control
+ * bytes, C1 and broken UTF-8 as \xHH); flags are SK_TEXT_*.
+ */
+void	cmd_put_text(FILE *f, const void *p, size_t n, int flags);
 
 /*
  * Print a datagram as one line: without its trailing newline (or CRLF),
@@ -181,7 +215,8 @@ struct cmd_manual {
 };
 extern const struct cmd_manual cmd_manual[];
 
-/* Flush stdout; returns 1 after reporting a write error, else 0. */
+/* Flush stdout; returns 1 after reporting a write error, else 0 (also
+ * when its reader has gone: cmd_exit() then ends by SIGPIPE). */
 int	cmd_finish_stdout(const char *cmd);
 
 #endif /* SOCKKIT_CMD_H */

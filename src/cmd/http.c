@@ -69,8 +69,8 @@ static const char usage_text[] =
 "  -v                         log connections too\n"
 "  -h, --help                 this text\n"
 "\n"
-"Exit 0 after SIGINT or SIGTERM, 1 when it cannot listen or serve, 2 on a\n"
-"usage error.\n";
+"SIGINT or SIGTERM stop it cleanly (exit 128+N); 1 when it cannot listen\n"
+"or serve, 2 on a usage error.\n";
 
 #define CMD		"http"
 #define HEAD_MAX	16384		/* a bigger head: 431 */

@@ -117,6 +117,10 @@ help(const char *name)
 	const struct cmd_manual	*m;
 	const char *const	*l;
 
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
+		return cmd_finish_stdout("help");
+	}
 	for (m = cmd_manual; m->name != NULL; m++)
 		if (strcmp(m->name, name) == 0) {
 			for (l = m->lines; *l != NULL; l++)
@@ -158,18 +162,18 @@ main(int argc, char **argv)
 	name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		usage(stdout);
-		return cmd_finish_stdout("help");
+		return cmd_exit(cmd_finish_stdout("help"));
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
 		version();
-		return cmd_finish_stdout("version");
+		return cmd_exit(cmd_finish_stdout("version"));
 	}
 	if (strcmp(name, "help") == 0) {
 		if (argc < 3) {
 			usage(stdout);
-			return cmd_finish_stdout("help");
+			return cmd_exit(cmd_finish_stdout("help"));
 		}
-		return help(argv[2]);
+		return cmd_exit(help(argv[2]));
 	}
 	if (name[0] == '-') {
 		fprintf(stderr, "sockkit: unknown option '%s' (see 'sockkit "
@@ -179,7 +183,7 @@ main(int argc, char **argv)
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(name, commands[i].name) != 0)
 			continue;
-		return commands[i].fn(argc - 1, argv + 1);
+		return cmd_exit(commands[i].fn(argc - 1, argv + 1));
 	}
 	return unknown(name);
 }

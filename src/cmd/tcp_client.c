@@ -505,7 +505,9 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 {
 	struct client	*cl = arg;
 
-	if (failed) {
+	if (failed && sk_relay_out_errno(r) == EPIPE)
+		cmd_stdout_gone();	/* stdout's reader left: quietly */
+	else if (failed) {
 		cmd_err(CMD, "%s", sk_relay_error(r));
 		cl->status = EXIT_RUNTIME;
 	}
@@ -675,7 +677,10 @@ cmd_tcp_client(int argc, char **argv)
 	sk_relay_free(cl.relay);
 	sk_loop_free(cl.loop);
 	free(cl.m.win);
-	if (cl.fd != -1)
+	/* Cut by a signal: a reset tells the server it did not get it all. */
+	if (cl.fd != -1 && cmd_signalled())
+		(void)sk_net_abort(NULL, cl.fd);
+	else if (cl.fd != -1)
 		close(cl.fd);
 	if (cl.status == 0)
 		cl.status = cmd_finish_stdout(CMD);

@@ -65,7 +65,8 @@ static const char usage_text[] =
 "  -h, --help               this text\n"
 "\n"
 "Once listening, prints 'sockkit: tcp-server: listening on ADDR:PORT' to\n"
-"stderr; PORT 0 picks a free port.  SIGINT or SIGTERM stop it cleanly.\n";
+"stderr; PORT 0 picks a free port.  SIGINT or SIGTERM stop it\n"
+"cleanly, and it then dies by that signal (the shell sees 128+N).\n";
 
 enum mode {
 	MODE_STDIO,
@@ -1036,6 +1037,13 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 	 * A failed session is the exit status of a one-session server; one
 	 * that keeps serving (-k) logs it and goes on, like --echo does.
 	 */
+	if (failed && sk_relay_out_errno(r) == EPIPE) {
+		/* stdout's reader left: no one to serve; end quietly. */
+		cmd_stdout_gone();
+		conn_free(c);
+		sk_loop_stop(srv->loop);
+		return;
+	}
 	if (failed) {
 		cmd_err(CMD, "%s: %s", c->peer, sk_relay_error(r));
 		if (!srv->o->keep_open)
@@ -1095,7 +1103,11 @@ conn_release(struct conn *c)
 
 	sk_relay_free(c->relay);
 	sk_loop_del(srv->loop, c->fd);
-	close(c->fd);
+	/* Stopped by a signal: a reset, so the client knows it was cut. */
+	if (cmd_signalled())
+		(void)sk_net_abort(NULL, c->fd);
+	else
+		close(c->fd);
 	sk_buf_release(&c->out);
 	sk_buf_release(&c->line);
 	sk_frame_dec_release(&c->dec);

@@ -47,7 +47,8 @@ static const char usage_text[] =
 "  -h, --help               this text\n"
 "\n"
 "Once bound, prints 'sockkit: udp-server: listening on ADDR:PORT' to\n"
-"stderr; PORT 0 picks a free port.  SIGINT or SIGTERM stop it cleanly.\n";
+"stderr; PORT 0 picks a free port.  SIGINT or SIGTERM stop it\n"
+"cleanly, and it then dies by that signal (the shell sees 128+N).\n";
 
 enum mode {
 	MODE_PRINT,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <sockkit/msg.h>
+#include <sockkit/text.h>
 
 enum sk_chat_kind
 sk_chat_parse(const uint8_t *p, size_t n, const uint8_t **arg, size_t *argn)
@@ -39,11 +40,7 @@ sk_chat_nick_ok(const uint8_t *p, size_t n, size_t max)
 void
 sk_chat_clean(const uint8_t *p, size_t n, uint8_t *out)
 {
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ?
-		    '?' : p[i];
+	sk_text_clean(p, n, out);
 }
 
 /* Decimal digits at p (at least one, no sign): the count, or 0. */

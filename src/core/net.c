@@ -227,6 +227,27 @@ sk_net_nodelay(char *err, int fd)
 	return 0;
 }
 
+int
+sk_net_abort(char *err, int fd)
+{
+	struct linger	l;
+	int		rc = 0;
+
+	l.l_onoff = 1;
+	l.l_linger = 0;
+	/* Not a socket (a pipe, a file): a plain close is all there is. */
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) == -1 &&
+	    errno != ENOTSOCK) {
+		core_errno(err, "setsockopt SO_LINGER");
+		rc = -1;
+	}
+	if (close(fd) == -1) {
+		core_errno(err, "close");
+		rc = -1;
+	}
+	return rc;
+}
+
 /* Open a nonblocking socket, bind it to src if given, start connecting. */
 static int
 start(char *err, const struct sockaddr *sa, socklen_t salen, int socktype,

@@ -55,6 +55,7 @@ struct sk_relay {
 	sk_relay_done_cb	*done;
 	void			*arg;
 	struct sk_relay_stats	 st;
+	int			 out_errno;	/* writing `out` failed: why */
 	char			 err[SK_ERRLEN];
 };
 
@@ -295,6 +296,7 @@ deliver(struct sk_relay *r, const uint8_t *p, size_t n, int newline)
 {
 	r->st.received += n;
 	if (r->out != -1 && put_out(r, p, n, newline) == -1) {
+		r->out_errno = errno;
 		core_errno(r->err, "write output");
 		return -1;
 	}
@@ -353,6 +355,13 @@ zc_receive(struct sk_relay *r)
 	while (n == -1 && errno == EINTR);
 #endif
 	if (n > 0 && r->zout == ZC_VIA_PIPE && zc_drain(r, (size_t)n) == -1) {
+		r->out_errno = errno;
+		core_errno(r->err, "write output");
+		return -2;
+	}
+	/* Spliced into `out`, a pipe whose reader has gone: its fault. */
+	if (n == -1 && errno == EPIPE && r->zout == ZC_SPLICE) {
+		r->out_errno = errno;
 		core_errno(r->err, "write output");
 		return -2;
 	}
@@ -591,4 +600,10 @@ const char *
 sk_relay_error(const struct sk_relay *r)
 {
 	return r->err;
+}
+
+int
+sk_relay_out_errno(const struct sk_relay *r)
+{
+	return r->out_errno;
 }

@@ -23,13 +23,22 @@ t_default_address_is_dual_stack() {
 	stop_server
 }
 
+# SIGTERM, and ^C at a terminal, stop a server: it cleans up and dies by
+# the signal.  A script's background job starts with SIGINT ignored, and
+# it stays so (as nc and python leave it).
 t_sigterm_and_sigint_stop_cleanly() {
 	start_server s tcp-server --echo 127.0.0.1 0
 	stop_server
+	timeout 20 python3 "$TOP/tests/integration/term.py" \
+	    --ctrl-c 'listening on' "$SK" tcp-server --echo 127.0.0.1 0 >t.out
+	RC=$?
+	[ "$RC" -eq 130 ] || fail "exit $RC after ^C, not 130: $(cat t.out)"
 	start_server s tcp-server --echo 127.0.0.1 0
 	kill -INT "$SPID"
-	wait_exit "$SPID" || fail "SIGINT ignored"
-	[ "$RC" -eq 0 ] || fail "exit $RC after SIGINT"
+	echo still | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" >got ||
+	    fail "an ignored SIGINT stopped the server"
+	[ "$(cat got)" = still ] || fail "echo after SIGINT: $(cat got)"
+	stop_server
 }
 
 t_echo_every_backend() {

@@ -418,6 +418,33 @@ test_no_sigpipe(void **state)
 	sigaction(SIGPIPE, &old, NULL);
 }
 
+/* An aborted connection is a reset at the peer, after what was sent;
+ * on a pipe it is a plain close. */
+static void
+test_abort(void **state)
+{
+	char	err[SK_ERRLEN], port[16], buf[8];
+	int	lfd, cfd, sfd, p[2];
+
+	(void)state;
+	lfd = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_STREAM);
+	assert_true(lfd >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(NULL, lfd));
+	cfd = sk_net_connect(err, "127.0.0.1", port, NULL);
+	assert_true(cfd >= 0);
+	sfd = accept(lfd, NULL, NULL);
+	assert_true(sfd >= 0);
+	assert_int_equal(sk_net_abort(err, cfd), 0);
+	assert_int_equal(sk_net_recv_exact(err, sfd, buf, 1, 2000), -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(sfd);
+	close(lfd);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(sk_net_abort(err, p[1]), 0);
+	assert_int_equal(read(p[0], buf, 1), 0);
+	close(p[0]);
+}
+
 static void
 test_unix_sockets(void **state)
 {
@@ -517,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_send_all_recv_exact),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_no_sigpipe),
+		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_unix_sockets),
 		cmocka_unit_test(test_udp_bind),
 	};

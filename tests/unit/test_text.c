@@ -1,0 +1,108 @@
+/*
+ * test_text.c - what reaches a terminal: C0, DEL, C1 (raw and in UTF-8)
+ * and broken UTF-8 escaped, valid UTF-8 kept, streaming in small pieces.
+ */
+#include <string.h>
+
+#include <sockkit/text.h>
+
+#include "testutil.h"
+
+#define U(s)	((const uint8_t *)(s))
+
+static const struct {
+	const char	*in;
+	size_t		 n;
+	int		 flags;
+	const char	*want;
+} cases[] = {
+	{ "plain", 5, 0, "plain" },
+	{ "a\nb", 3, 0, "a\\x0ab" },
+	{ "\x1b[2J", 4, 0, "\\x1b[2J" },
+	{ "t\tab", 4, 0, "t\\x09ab" },
+	{ "t\tab", 4, SK_TEXT_TAB, "t\tab" },
+	{ "del\x7f", 4, 0, "del\\x7f" },
+	{ "nul\0x", 5, 0, "nul\\x00x" },
+	/* C1 as a raw byte (8-bit CSI) and as UTF-8 (U+009B, U+0085). */
+	{ "\x9b" "31m", 4, 0, "\\x9b31m" },
+	{ "\xc2\x9b" "31m", 5, 0, "\\xc2\\x9b31m" },
+	{ "\xc2\x85", 2, 0, "\\xc2\\x85" },
+	/* Valid UTF-8 stays: e-acute, the euro sign, an emoji, U+00A0. */
+	{ "caf\xc3\xa9", 5, 0, "caf\xc3\xa9" },
+	{ "\xe2\x82\xac", 3, 0, "\xe2\x82\xac" },
+	{ "\xf0\x9f\x98\x80", 4, 0, "\xf0\x9f\x98\x80" },
+	{ "\xc2\xa0", 2, 0, "\xc2\xa0" },
+	/* Broken UTF-8: overlong, surrogate, cut short, past U+10FFFF. */
+	{ "\xc0\xaf", 2, 0, "\\xc0\\xaf" },
+	{ "\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80" },
+	{ "\xe2\x82", 2, 0, "\\xe2\\x82" },
+	{ "\xf4\x90\x80\x80", 4, 0, "\\xf4\\x90\\x80\\x80" },
+	{ "a\\b", 3, 0, "a\\b" },
+	{ "a\\b", 3, SK_TEXT_BACKSLASH, "a\\\\b" },
+	{ "say \"hi\"", 8, SK_TEXT_QUOTE, "say \\\"hi\\\"" },
+};
+
+static void
+test_escape(void **state)
+{
+	char	out[256];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(sk_text_escape(out, sizeof(out), U(cases[i].in),
+		    cases[i].n, cases[i].flags), cases[i].n);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
+/* A small buffer takes whole characters and whole escapes only; the
+ * pieces joined are the text escaped at once. */
+static void
+test_escape_streamed(void **state)
+{
+	const char	*in = "ab\x1b" "caf\xc3\xa9\xe2\x82\xac\x9b!";
+	size_t		 n = strlen(in), at, took, cap;
+	char		 out[8], joined[256];
+
+	(void)state;
+	for (cap = 5; cap <= sizeof(out); cap++) {
+		joined[0] = '\0';
+		for (at = 0; at < n; at += took) {
+			took = sk_text_escape(out, cap, U(in) + at, n - at, 0);
+			assert_true(took > 0);
+			assert_true(strlen(out) < cap);
+			strcat(joined, out);
+		}
+		assert_string_equal(joined,
+		    "ab\\x1bcaf\xc3\xa9\xe2\x82\xac\\x9b!");
+	}
+}
+
+static void
+test_clean(void **state)
+{
+	uint8_t	out[16];
+
+	(void)state;
+	sk_text_clean(U("a\tb\x01\x1b\x7f"), 6, out);
+	assert_memory_equal(out, "a\tb???", 6);
+	sk_text_clean(U("\xc2\x9b" "x\x9b" "\xc3\xa9"), 6, out);
+	assert_memory_equal(out, "??x?\xc3\xa9", 6);
+	assert_false(sk_text_has_ctl(U("caf\xc3\xa9"), 5, 0));
+	assert_true(sk_text_has_ctl(U("a\tb"), 3, 0));
+	assert_false(sk_text_has_ctl(U("a\tb"), 3, SK_TEXT_TAB));
+	assert_true(sk_text_has_ctl(U("\xc2\x85"), 2, SK_TEXT_TAB));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_streamed),
+		cmocka_unit_test(test_clean),
+	};
+
+	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
+}
