@@ -6,7 +6,7 @@ SK=${SK:-./sockkit}
 dir=$(mktemp -d)
 $SK tcp-server --chat 127.0.0.1 0 2>"$dir/log" &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 i=0
 until grep -q 'listening on' "$dir/log"; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "server did not start"; exit 1; }

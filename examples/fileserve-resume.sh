@@ -6,7 +6,7 @@ set -eu
 SK=${SK:-./sockkit}
 SK=$(cd "$(dirname "$SK")" && pwd)/$(basename "$SK")
 dir=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 mkdir "$dir/pub" "$dir/here"
 head -c 200000000 /dev/urandom >"$dir/pub/big.bin"
 $SK fileserve serve -d "$dir/pub" 127.0.0.1 0 2>"$dir/log" &

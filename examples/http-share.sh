@@ -6,7 +6,7 @@ set -eu
 SK=${SK:-./sockkit}
 SK=$(cd "$(dirname "$SK")" && pwd)/$(basename "$SK")
 dir=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 mkdir -p "$dir/pub/docs"
 echo 'hello from sockkit' >"$dir/pub/hello.txt"
 echo '# notes' >"$dir/pub/docs/notes.md"

@@ -13,7 +13,7 @@ to=${1:-127.255.255.255}
 port=${2:-9999}
 $SK broadcast listen "$port" &
 listener=$!
-trap 'kill $listener 2>/dev/null' EXIT
+trap 'kill $listener 2>/dev/null || true' EXIT
 # Each line typed is one datagram to everyone (ourselves included).
 while IFS= read -r line; do
 	$SK broadcast send --to "$to" --port "$port" "$(whoami): $line"

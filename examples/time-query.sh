@@ -7,7 +7,7 @@ SK=${SK:-./sockkit}
 log=$(mktemp)
 $SK udp-server --time 127.0.0.1 0 2>"$log" &
 server=$!
-trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
 i=0
 until grep -q 'listening on' "$log"; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "server did not start"; exit 1; }

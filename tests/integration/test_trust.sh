@@ -134,3 +134,12 @@ t_trust_closed_stdout_is_quiet() {
 	one_line t.err "sockkit: tcp-server: listening on"
 	stop_server
 }
+
+# The examples a new user copies first: each runs as shipped and exits 0
+# (with nothing on stdin, lan-chat.sh only listens, then leaves).
+t_trust_examples_run() {
+	for e in "$TOP"/examples/*.sh; do
+		SK=$SK timeout 60 sh "$e" </dev/null >ex.out 2>&1 ||
+		    fail "$(basename "$e") exit $?: $(tail -n 5 ex.out)"
+	done
+}
