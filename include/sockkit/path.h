@@ -29,10 +29,23 @@ int		 sk_path_resolve(const char *root, const char *rel,
  * the directory root, whose open fd is rootfd, with open(2) flags.  On
  * Linux one openat2(RESOLVE_BENEATH) call, which refuses any ".." or
  * symbolic link leading out, and absolute symbolic links; elsewhere (or on
- * kernels without it) sk_path_resolve() and open().  The fd, or -1 with
- * errno (EPERM: it leads outside the root).
+ * kernels without it, or where a filter refuses it) sk_path_walk().  The
+ * fd, or -1 with errno (EPERM: it leads outside the root).
  */
 int		 sk_path_open(int rootfd, const char *root, const char *rel,
 		    int flags);
+
+/*
+ * The same as openat2(RESOLVE_BENEATH) without the kernel's help, safe
+ * against a local user renaming things inside the root meanwhile: each
+ * component is opened relative to the directory reached so far with
+ * O_NOFOLLOW, symbolic links are read and resolved here (relative ones
+ * that stay inside are followed, as openat2 does), ".." goes back up the
+ * directories walked.  A link that is absolute, or a ".." above the root,
+ * fails with EPERM; more than 40 links, ELOOP.  With O_NOFOLLOW in flags a
+ * link as the last component fails (ELOOP); with O_CREAT a file is made
+ * with mode 0666 less the umask.  The fd, or -1 with errno.
+ */
+int		 sk_path_walk(int rootfd, const char *rel, int flags);
 
 #endif /* SOCKKIT_PATH_H */

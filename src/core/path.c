@@ -64,10 +64,144 @@ sk_path_resolve(const char *root, const char *rel, char *real)
 	return 0;
 }
 
+/*
+ * The portable resolver.  Components are taken one at a time, each opened
+ * relative to the directory fd reached so far with O_NOFOLLOW, so the
+ * kernel never follows a link for us: a symbolic link is read here and
+ * its (relative) text spliced in front of what is left.  The fds of the
+ * directories walked are kept on a stack, so ".." is a pop, and a pop
+ * below the root, like an absolute link, is refused.  A name swapped for
+ * a link mid-walk is just read as a link: it can only lead somewhere the
+ * walk would reach anyway.
+ */
+#define WALK_DEPTH	256		/* directories held at once */
+#define WALK_LINKS	40		/* links followed, as the kernel's */
+
+#ifdef O_PATH
+#define DIR_FLAGS	(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#else
+#define DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#endif
+
+/* Is the error from an O_NOFOLLOW open one a symbolic link can cause? */
+static int
+maybe_link(int e)
+{
+	return e == ELOOP || e == ENOTDIR || e == EMLINK
+#ifdef EFTYPE
+	    || e == EFTYPE
+#endif
+	    ;
+}
+
+static void
+walk_unwind(int *fds, int depth)
+{
+	int	saved = errno;
+
+	while (depth > 0)
+		close(fds[depth--]);
+	errno = saved;
+}
+
+int
+sk_path_walk(int rootfd, const char *rel, int flags)
+{
+	char	 path[PATH_MAX], link[PATH_MAX], *name, *rest;
+	int	 fds[WALK_DEPTH + 1], depth = 0, links = 0, fd, final;
+	ssize_t	 n;
+	size_t	 len;
+
+	if (strlen(rel) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, rel, strlen(rel) + 1);
+	fds[0] = rootfd;
+	rest = path;
+	for (;;) {
+		while (*rest == '/')
+			rest++;
+		name = rest;
+		rest += strcspn(rest, "/");
+		final = strspn(rest, "/") == strlen(rest);
+		/* "dir/" names a directory: the open must say so. */
+		if (final && *rest == '/')
+			flags |= O_DIRECTORY;
+		if (*rest != '\0')
+			*rest++ = '\0';
+		if (*name == '\0' || strcmp(name, ".") == 0) {
+			if (!final)
+				continue;
+			/* The directory reached is what was asked for. */
+			fd = openat(fds[depth], ".", (flags & ~(O_CREAT |
+			    O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			walk_unwind(fds, depth);
+			return fd;
+		}
+		if (strcmp(name, "..") == 0) {
+			if (depth == 0) {
+				walk_unwind(fds, depth);
+				errno = EPERM;
+				return -1;
+			}
+			close(fds[depth--]);
+			if (!final)
+				continue;
+			fd = openat(fds[depth], ".", (flags & ~(O_CREAT |
+			    O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			walk_unwind(fds, depth);
+			return fd;
+		}
+		fd = openat(fds[depth], name, final ? flags | O_NOFOLLOW |
+		    O_CLOEXEC : DIR_FLAGS, 0666);
+		if (fd >= 0 && !final) {
+			if (depth == WALK_DEPTH) {
+				close(fd);
+				walk_unwind(fds, depth);
+				errno = ENAMETOOLONG;
+				return -1;
+			}
+			fds[++depth] = fd;
+			continue;
+		}
+		if (fd >= 0) {
+			walk_unwind(fds, depth);
+			return fd;
+		}
+		/* Failed: a link to read (unless the caller asked not to
+		 * follow the last one), or the error itself. */
+		if (!maybe_link(errno) || (final && (flags & O_NOFOLLOW)) ||
+		    (n = readlinkat(fds[depth], name, link,
+		    sizeof(link) - 1)) < 0) {
+			if (errno == EINVAL)	/* not a link after all */
+				errno = ENOTDIR;
+			walk_unwind(fds, depth);
+			return -1;
+		}
+		link[n] = '\0';
+		if (++links > WALK_LINKS || link[0] == '/' || n == 0) {
+			walk_unwind(fds, depth);
+			errno = links > WALK_LINKS ? ELOOP : EPERM;
+			return -1;
+		}
+		/* The link's text, then what was left: the new path. */
+		len = strlen(rest);
+		if ((size_t)n + 1 + len >= sizeof(path)) {
+			walk_unwind(fds, depth);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memmove(path + n + 1, rest, len + 1);
+		memcpy(path, link, (size_t)n);
+		path[n] = len > 0 ? '/' : '\0';
+		rest = path;
+	}
+}
+
 int
 sk_path_open(int rootfd, const char *root, const char *rel, int flags)
 {
-	char	real[PATH_MAX];
 #if defined(__linux__) && defined(SYS_openat2)
 	/* struct open_how and the RESOLVE_ bits of <linux/openat2.h>: the
 	 * kernel's ABI, spelled out so libcs without those headers build. */
@@ -91,8 +225,6 @@ sk_path_open(int rootfd, const char *root, const char *rel, int flags)
 		return -1;
 	/* No openat2 here (or a filter refusing it): the portable way. */
 #endif
-	(void)rootfd;
-	if (sk_path_resolve(root, rel, real) == -1)
-		return -1;
-	return open(real, flags);
+	(void)root;
+	return sk_path_walk(rootfd, rel, flags);
 }

@@ -1,15 +1,22 @@
 /*
  * test_path.c - paths kept inside a served directory: the refused forms,
- * prefixes that only look inside, and symbolic links out of the root.
+ * prefixes that only look inside, and symbolic links out of the root;
+ * the portable walker and openat2 held to one table, and both against a
+ * directory swapped for a link to outside while they open through it.
  */
-#define _XOPEN_SOURCE	700
+#define _GNU_SOURCE
+
+#include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sockkit/path.h>
@@ -76,6 +83,233 @@ test_resolve(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* A tree with links of every kind, and a secret beside the root. */
+static char	top[] = "/tmp/sockkit-test-walk.XXXXXX";
+static int	rootfd;
+
+static void
+mk(const char *rel, const char *text)
+{
+	char	p[PATH_MAX + 64];
+	FILE	*f;
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	assert_non_null(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+ln(const char *target, const char *rel)
+{
+	char	p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static void
+tree(void)
+{
+	char	p[PATH_MAX + 64];
+
+	assert_non_null(mkdtemp(top));
+	snprintf(p, sizeof(p), "%s/root", top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/root/sub", top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	mk("secret", "S");
+	mk("root/f", "F");
+	mk("root/sub/g", "G");
+	ln("f", "root/in");
+	ln("sub", "root/subl");
+	ln("../f", "root/sub/up");
+	ln("../secret", "root/out");
+	ln("/etc/passwd", "root/abs");
+	ln("../../secret", "root/sub/esc");
+	ln("loop", "root/loop");
+	ln("b", "root/a");
+	ln("in", "root/b");
+	ln("subl/../sub/g", "root/c");
+	snprintf(p, sizeof(p), "%s/root", top);
+	assert_true((rootfd = open(p, O_RDONLY | O_DIRECTORY)) >= 0);
+}
+
+static void
+untree(void)
+{
+	char	p[PATH_MAX + 64];
+
+	close(rootfd);
+	snprintf(p, sizeof(p), "rm -rf '%s'", top);
+	assert_int_equal(system(p), 0);
+	memcpy(top + strlen(top) - 6, "XXXXXX", 6);
+}
+
+static const struct {
+	const char	*rel;
+	int		 flags;
+	const char	*text;		/* what the file holds, or NULL */
+	int		 err;		/* or the errno */
+} walks[] = {
+	{ "f",		O_RDONLY,		"F",	0 },
+	{ "in",		O_RDONLY,		"F",	0 },
+	{ "a",		O_RDONLY,		"F",	0 },
+	{ "c",		O_RDONLY,		"G",	0 },
+	{ "subl/g",	O_RDONLY,		"G",	0 },
+	{ "sub/up",	O_RDONLY,		"F",	0 },
+	{ "sub/../f",	O_RDONLY,		"F",	0 },
+	{ "./sub//g",	O_RDONLY,		"G",	0 },
+	{ "",		O_RDONLY | O_DIRECTORY,	NULL,	0 },
+	{ "sub/",	O_RDONLY,		NULL,	0 },
+	{ "subl/",	O_RDONLY,		NULL,	0 },
+	{ "../secret",	O_RDONLY,		NULL,	EPERM },
+	{ "sub/../../secret", O_RDONLY,		NULL,	EPERM },
+	{ "out",	O_RDONLY,		NULL,	EPERM },
+	{ "abs",	O_RDONLY,		NULL,	EPERM },
+	{ "sub/esc",	O_RDONLY,		NULL,	EPERM },
+	{ "loop",	O_RDONLY,		NULL,	ELOOP },
+	{ "nope",	O_RDONLY,		NULL,	ENOENT },
+	{ "f/x",	O_RDONLY,		NULL,	ENOTDIR },
+	{ "f/",		O_RDONLY,		NULL,	ENOTDIR },
+	{ "in",		O_RDONLY | O_NOFOLLOW,	NULL,	ELOOP },
+};
+
+static void
+walk_table(int (*open_fn)(int, const char *), const char *name)
+{
+	char	buf[8];
+	size_t	i;
+	ssize_t	n;
+	int	fd;
+
+	for (i = 0; i < sizeof(walks) / sizeof(walks[0]); i++) {
+		errno = 0;
+		fd = walks[i].flags & O_NOFOLLOW ?
+		    sk_path_walk(rootfd, walks[i].rel, walks[i].flags) :
+		    open_fn(rootfd, walks[i].rel);
+		if (walks[i].err != 0) {
+			if (fd != -1 || errno != walks[i].err)
+				fail_msg("%s '%s': fd %d errno %d, wanted %d",
+				    name, walks[i].rel, fd, errno,
+				    walks[i].err);
+			continue;
+		}
+		if (fd < 0)
+			fail_msg("%s '%s': errno %d", name, walks[i].rel,
+			    errno);
+		if (walks[i].text != NULL) {
+			n = read(fd, buf, sizeof(buf));
+			assert_int_equal(n, 1);
+			assert_int_equal(buf[0], walks[i].text[0]);
+		}
+		close(fd);
+	}
+}
+
+static int
+by_walk(int fd, const char *rel)
+{
+	return sk_path_walk(fd, rel, strlen(rel) > 0 &&
+	    rel[strlen(rel) - 1] != '/' ? O_RDONLY : O_RDONLY | O_DIRECTORY);
+}
+
+static int
+by_open(int fd, const char *rel)
+{
+	return sk_path_open(fd, top, rel, strlen(rel) > 0 &&
+	    rel[strlen(rel) - 1] != '/' ? O_RDONLY : O_RDONLY | O_DIRECTORY);
+}
+
+static void
+test_walk(void **state)
+{
+	char	p[PATH_MAX + 64];
+	int	fd;
+
+	(void)state;
+	tree();
+	walk_table(by_walk, "walk");
+	walk_table(by_open, "open");
+	/* O_CREAT makes the file where the walk leads, inside. */
+	fd = sk_path_walk(rootfd, "subl/new", O_WRONLY | O_CREAT | O_EXCL);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/root/sub/new", top);
+	assert_int_equal(access(p, F_OK), 0);
+	untree();
+}
+
+/*
+ * The race: "d" is swapped, again and again, between a directory holding
+ * a file "x" that says "I" and a link to a directory outside whose "x"
+ * says "S".  Opening "d/x" must never read S.
+ */
+static volatile int	racing;
+
+static void *
+swapper(void *arg)
+{
+	char	 a[PATH_MAX + 64], b[PATH_MAX + 64];
+
+	(void)arg;
+	snprintf(a, sizeof(a), "%s/root/d", top);
+	snprintf(b, sizeof(b), "%s/root/e", top);
+	while (racing)
+		(void)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b,
+		    2 /* RENAME_EXCHANGE */);
+	return NULL;
+}
+
+static void
+race(int (*open_fn)(int, const char *), const char *name)
+{
+	pthread_t	t;
+	char		p[PATH_MAX + 64], buf[4];
+	long		tries = 0, inside = 0, escapes = 0;
+	time_t		end = time(NULL) + 2;
+	int		fd;
+
+	tree();
+	snprintf(p, sizeof(p), "%s/root/d", top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	mk("root/d/x", "I");
+	snprintf(p, sizeof(p), "%s/outside", top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	mk("outside/x", "S");
+	ln("../outside", "root/e");
+	racing = 1;
+	assert_int_equal(pthread_create(&t, NULL, swapper, NULL), 0);
+	while (time(NULL) < end && tries < 2000000) {
+		tries++;
+		if ((fd = open_fn(rootfd, "d/x")) < 0)
+			continue;
+		if (read(fd, buf, 1) == 1) {
+			if (buf[0] == 'S')
+				escapes++;
+			else
+				inside++;
+		}
+		close(fd);
+	}
+	racing = 0;
+	pthread_join(t, NULL);
+	printf("    %s: %ld tries, %ld inside, %ld escapes\n", name, tries,
+	    inside, escapes);
+	assert_int_equal(escapes, 0);
+	assert_true(inside > 0);
+	assert_true(inside < tries);	/* the swaps happened */
+	untree();
+}
+
+static void
+test_walk_race(void **state)
+{
+	(void)state;
+	race(by_walk, "walk");
+	race(by_open, "open");
+}
+
 int
 main(void)
 {
@@ -83,6 +317,8 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_inside),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_walk_race),
 	};
 
 	return cmocka_run_group_tests_name("path", tests, NULL, NULL);
