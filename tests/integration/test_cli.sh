@@ -163,7 +163,8 @@ t_help_matches_man_page() {
 }
 
 # make install puts the binary, the man page and both completions in place;
-# the bash completion offers commands and each command's long options.
+# the bash completion offers commands, each command's short and long
+# options, and for fileserve and broadcast only the action's own.
 t_install_and_completion() {
 	# Not with the settings of a make running this suite (make sanitize
 	# passes CC=clang B=build-san ...): they would rebuild ./sockkit.
@@ -186,8 +187,31 @@ t_install_and_completion() {
 		echo "actions: ${COMPREPLY[*]}"
 		COMP_WORDS=("$SKBIN" help ip); COMP_CWORD=2; _sockkit
 		echo "help: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" tcp-client -); COMP_CWORD=2; _sockkit
+		echo "short: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" fileserve get -); COMP_CWORD=3; _sockkit
+		echo "get: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" fileserve serve -); COMP_CWORD=3; _sockkit
+		echo "serve: ${COMPREPLY[*]}"
+		COMP_WORDS=("$SKBIN" broadcast send -); COMP_CWORD=3; _sockkit
+		echo "send: ${COMPREPLY[*]}"
+		# Not on PATH, by a name with a tilde: the one installed.
+		PATH=$(dirname "$SKBIN"):$PATH
+		COMP_WORDS=("~/no/such/dir/sockkit" http --he); COMP_CWORD=2
+		HOME=/nonexistent _sockkit; echo "tilde: ${COMPREPLY[*]}"
 	' sh "$TOP/contrib/sockkit.bash" >comp
 	grep -q '^cmds: http$' comp && grep -q '^opts: --head-timeout --help$' comp &&
 	    grep -q '^actions: get$' comp && grep -q '^help: ipcalc$' comp ||
 	    fail "completion: $(cat comp)"
+	# Short options too; each action only its own options.
+	for w in -w -z -U -4; do
+		grep -Eq "^short:.* $w( |\$)" comp || fail "no $w: $(cat comp)"
+	done
+	grep -Eq '^get:.* -o( |$)' comp && ! grep -q '^get:.*--allow-upload' comp &&
+	    grep -q '^serve:.*--allow-upload' comp &&
+	    ! grep -Eq '^serve:.* -o( |$)' comp &&
+	    ! grep -q '^send:.*--json' comp ||
+	    fail "completion by action: $(cat comp)"
+	grep -q '^tilde: --head-timeout --help$' comp ||
+	    fail "completion off PATH: $(grep tilde comp)"
 }
