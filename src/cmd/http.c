@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
 #endif
@@ -100,6 +102,86 @@ enum {
 	OPT_KEEPALIVE
 };
 
+/*
+ * An operand that holds a '/' is a path, never an address or a port (the
+ * directory served goes after -d); so is an existing directory whose name
+ * is no port (port) or does not resolve (an address).  1 after a usage
+ * error saying so, else 0.
+ */
+static int
+path_operand(const struct http_opts *o, const char *a, int port)
+{
+	struct addrinfo	*res;
+	struct stat	 st;
+	int		 dir = stat(a, &st) == 0 && S_ISDIR(st.st_mode);
+
+	if (strchr(a, '/') == NULL) {
+		if (!dir)
+			return 0;
+		if (port && sk_net_parse_port(NULL, a, 1) != -1)
+			return 0;
+		if (!port && sk_net_resolve(NULL, a, "0", o->c.family,
+		    SOCK_STREAM, 1, &res) == 0) {
+			freeaddrinfo(res);
+			return 0;
+		}
+	}
+	if (dir)
+		cmd_usage_err(CMD, "'%s' is a directory, not %s: serve it "
+		    "with '-d %s'", a, port ? "a port" : "an address", a);
+	else
+		cmd_usage_err(CMD, "'%s' is not %s (the directory served goes "
+		    "after -d)", a, port ? "a port" : "an address");
+	return 1;
+}
+
+/*
+ * One operand "HOST:PORT", "[V6]:PORT" or ":PORT", where sockkit takes the
+ * address and the port apart: 1 after a usage error with the form meant,
+ * else 0 (a bare IPv6 address has colons too).
+ */
+static int
+colon_operand(const char *a)
+{
+	const char	*colon = strrchr(a, ':');
+	int		 br = a[0] == '[';
+
+	if (colon == NULL || colon[1] == '\0' || strspn(colon + 1,
+	    "0123456789") != strlen(colon + 1))
+		return 0;
+	if (colon == a) {
+		cmd_usage_err(CMD, "'%s': give the port alone: 'sockkit http "
+		    "%s' listens on all addresses", a, a + 1);
+		return 1;
+	}
+	if (strchr(a, ':') != colon && colon[-1] != ']')
+		return 0;
+	cmd_usage_err(CMD, "'%s': the address and the port are two operands: "
+	    "'%.*s %s'", a, (int)(colon - a) - 2 * br, a + br, colon + 1);
+	return 1;
+}
+
+/* A numeric address of the other family than -4 or -6 asks for. */
+static int
+family_conflict(const struct http_opts *o)
+{
+	unsigned char	 a[16];
+	const char	*h = o->host;
+
+	if (h == NULL || o->c.family == AF_UNSPEC)
+		return 0;
+	if (o->c.family == AF_INET6 && inet_pton(AF_INET, h, a) == 1)
+		cmd_usage_err(CMD, "-6 and the IPv4 address '%s' do not go "
+		    "together", h);
+	else if (o->c.family == AF_INET && strchr(h, ':') != NULL &&
+	    inet_pton(AF_INET6, h, a) == 1)
+		cmd_usage_err(CMD, "-4 and the IPv6 address '%s' do not go "
+		    "together", h);
+	else
+		return 0;
+	return 1;
+}
+
 static int
 parse_args(int argc, char **argv, struct http_opts *o)
 {
@@ -172,6 +254,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
 		return -1;
 	}
+	if (argc == 1 && colon_operand(argv[0]))
+		return -1;
 	/* One operand: a port if it is all digits, else the address. */
 	if (argc == 2) {
 		o->host = argv[0];
@@ -184,12 +268,27 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		else
 			o->host = argv[0];
 	}
+	if ((o->host != NULL && path_operand(o, o->host, 0)) ||
+	    (argc == 2 && path_operand(o, o->port, 1)))
+		return -1;
 	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
 		cmd_usage_err(CMD, "invalid port '%s'", o->port);
 		return -1;
 	}
+	/* What would do nothing where it is given. */
+	if (family_conflict(o))
+		return -1;
 	if (o->quiet && o->log != NULL) {
 		cmd_usage_err(CMD, "--quiet and --log do not go together");
+		return -1;
+	}
+	if (o->quiet && o->c.verbose) {
+		cmd_usage_err(CMD, "-q and -v do not go together");
+		return -1;
+	}
+	if (o->c.json) {
+		cmd_usage_err(CMD, "--json: http has no JSON output (its access "
+		    "log is in Common Log Format)");
 		return -1;
 	}
 	return 0;

@@ -460,3 +460,82 @@ print("idle closed after %.1f s; the third client served after a slot freed" % i
 PY
 	stop_server
 }
+
+# http_usage ARGS...: "sockkit http ARGS" is a usage error: exit 2 within
+# 5 s (a server that starts instead is cut off and fails), nothing on
+# stdout, one line "sockkit: http: ..." on stderr (in err).
+http_usage() {
+	timeout 5 "$SK" http "$@" >out 2>err
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "http $*: exit $rc, wanted 2: $(cat err)"
+	[ ! -s out ] || fail "http $*: stdout: $(cat out)"
+	one_line err "sockkit: http: "
+}
+
+# Issue 10: options that would do nothing where they are given.
+t_http_conflicting_options() {
+	mkdir www
+	echo hi >www/a.txt
+	http_usage --json -d www 127.0.0.1 0
+	grep -q -- "--json: http has no JSON output" err || fail "$(cat err)"
+	http_usage -q -v -d www 127.0.0.1 0
+	grep -q -- "-q and -v do not go together" err || fail "$(cat err)"
+	http_usage -v -q -d www 127.0.0.1 0
+	http_usage -q --log x.log -d www 127.0.0.1 0
+	[ ! -e x.log ] || fail "--log made with -q"
+	http_usage -6 -d www 127.0.0.1 0
+	grep -q -- "-6 and the IPv4 address '127.0.0.1'" err || fail "$(cat err)"
+	http_usage -4 -d www ::1 0
+	grep -q -- "-4 and the IPv6 address '::1'" err || fail "$(cat err)"
+	# What goes together still works: -v with --log (connections on
+	# stderr, requests in the file), -4 with an IPv4 address.
+	start_server v http -v --log access.log -d www -4 127.0.0.1 0
+	[ "$(curl -s "http://127.0.0.1:$PORT/a.txt")" = hi ] || fail "curl"
+	wait_for access.log '"GET /a.txt HTTP/1.1" 200 3$' || fail "--log"
+	wait_for v.err ' disconnected$' || fail "-v"
+	grep -q 'GET' v.err && fail "the access log went to stderr too"
+	stop_server
+}
+
+# Issue 11: a directory where the address goes gets the -d hint; HOST:PORT
+# and :PORT are usage errors with the form meant (exit 2, not 1).
+t_http_operand_hints() {
+	mkdir www site.invalid
+	echo hi >www/a.txt
+	http_usage ./www 9190
+	grep -q "'./www' is a directory, not an address: serve it with '-d ./www'" \
+	    err || fail "$(cat err)"
+	http_usage ./www
+	grep -q "'-d ./www'" err || fail "$(cat err)"
+	http_usage "$PWD/www" 0
+	grep -q "'-d $PWD/www'" err || fail "$(cat err)"
+	http_usage site.invalid 9190
+	grep -q "'site.invalid' is a directory, not an address: serve it with '-d site.invalid'" \
+	    err || fail "$(cat err)"
+	http_usage 9190 ./www
+	grep -q "'./www' is a directory, not a port: serve it with '-d ./www'" \
+	    err || fail "$(cat err)"
+	http_usage ./nowhere 9190
+	grep -q "'./nowhere' is not an address (the directory served goes after -d)" \
+	    err || fail "$(cat err)"
+	http_usage :8081
+	grep -q "':8081': give the port alone: 'sockkit http 8081' listens on all addresses" \
+	    err || fail "$(cat err)"
+	http_usage 127.0.0.1:8081
+	grep -q "'127.0.0.1:8081': the address and the port are two operands: '127.0.0.1 8081'" \
+	    err || fail "$(cat err)"
+	http_usage '[::1]:8081'
+	grep -q "'::1 8081'" err || fail "$(cat err)"
+	# A directory named like a host that resolves is still the address,
+	# and a bare IPv6 address is no HOST:PORT.
+	mkdir localhost
+	start_server l http -d www localhost 0
+	[ "$(curl -s "http://localhost:$PORT/a.txt")" = hi ] || fail "localhost"
+	stop_server
+	if have_ipv6; then
+		start_server six http -d www ::1
+		grep -q 'listening on \[::1\]:8000$' six.err ||
+		    fail "::1: $(cat six.err)"
+		stop_server
+	fi
+}
