@@ -62,10 +62,12 @@ static const char usage_text[] =
 "      --max-clients N        connections at once (default 10000); more\n"
 "                             wait in the listen queue\n"
 "      --head-timeout SECONDS a request head must arrive within this\n"
-"                             (default 20)\n"
+"                             (default 20; decimals allowed)\n"
 "      --keepalive-timeout SECONDS\n"
 "                             close an idle keep-alive connection after\n"
-"                             this (default 60)\n"
+"                             this (default 60; decimals allowed)\n"
+"      --send-timeout SECONDS drop a client that takes nothing of the\n"
+"                             response for this long (default 60)\n"
 "  -4, -6                     IPv4 or IPv6 only\n"
 "      --backend NAME         event loop: select, poll or epoll\n"
 "  -v                         log connections too\n"
@@ -78,8 +80,8 @@ static const char usage_text[] =
 #define HEAD_MAX	16384		/* a bigger head: 431 */
 #define SMALL_BODY	16384		/* up to this, read into the reply */
 #define BODY_SKIP_MAX	(1 << 20)	/* a request body we skip; more: 413 */
-#define SEND_TIMEOUT_S	60		/* a client that stops reading */
 #define LINGER_S	2
+#define TIMEOUT_MIN_MS	100		/* --head-timeout, --keepalive-timeout */
 
 struct http_opts {
 	struct common_opts	 c;
@@ -90,8 +92,9 @@ struct http_opts {
 	int			 quiet;
 	int			 follow;
 	long long		 max_clients;
-	long long		 head_timeout;
-	long long		 keepalive;
+	long long		 head_ms;	/* --head-timeout */
+	long long		 keepalive_ms;	/* --keepalive-timeout */
+	long long		 send_ms;	/* --send-timeout */
 };
 
 enum {
@@ -99,7 +102,8 @@ enum {
 	OPT_FOLLOW,
 	OPT_MAX_CLIENTS,
 	OPT_HEAD_TIMEOUT,
-	OPT_KEEPALIVE
+	OPT_KEEPALIVE,
+	OPT_SEND_TIMEOUT
 };
 
 /*
@@ -197,6 +201,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		    OPT_HEAD_TIMEOUT },
 		{ "keepalive-timeout",	required_argument, NULL,
 		    OPT_KEEPALIVE },
+		{ "send-timeout",	required_argument, NULL,
+		    OPT_SEND_TIMEOUT },
 		{ NULL,			0,		   NULL, 0 }
 	};
 	const char	*a;
@@ -206,8 +212,9 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	o->dir = ".";
 	o->port = "8000";
 	o->max_clients = 10000;
-	o->head_timeout = 20;
-	o->keepalive = 60;
+	o->head_ms = 20000;
+	o->keepalive_ms = 60000;
+	o->send_ms = 60000;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:q",
@@ -235,13 +242,19 @@ parse_args(int argc, char **argv, struct http_opts *o)
 				return -1;
 			break;
 		case OPT_HEAD_TIMEOUT:
-			if (cmd_number(CMD, "--head-timeout", optarg, 1, 3600,
-			    &o->head_timeout) == -1)
+			if (cmd_seconds(CMD, "--head-timeout", optarg,
+			    TIMEOUT_MIN_MS, 3600 * 1000, &o->head_ms) == -1)
 				return -1;
 			break;
 		case OPT_KEEPALIVE:
-			if (cmd_number(CMD, "--keepalive-timeout", optarg, 1,
-			    86400, &o->keepalive) == -1)
+			if (cmd_seconds(CMD, "--keepalive-timeout", optarg,
+			    TIMEOUT_MIN_MS, 86400 * 1000, &o->keepalive_ms) ==
+			    -1)
+				return -1;
+			break;
+		case OPT_SEND_TIMEOUT:
+			if (cmd_seconds(CMD, "--send-timeout", optarg,
+			    TIMEOUT_MIN_MS, 86400 * 1000, &o->send_ms) == -1)
 				return -1;
 			break;
 		}
@@ -1053,7 +1066,7 @@ next_request(struct hconn *c)
 			return 0;
 	}
 	if (len == 0) {
-		c->deadline = sk_loop_now_ms() + c->srv->o->keepalive * 1000;
+		c->deadline = sk_loop_now_ms() + c->srv->o->keepalive_ms;
 		return 0;
 	}
 	n = sk_http_parse_request((const char *)sk_buf_data(&c->in), len,
@@ -1094,7 +1107,7 @@ next_request(struct hconn *c)
 		}
 	}
 	c->state = H_SEND;
-	c->deadline = sk_loop_now_ms() + SEND_TIMEOUT_S * 1000;
+	c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	return 0;
 }
 
@@ -1121,7 +1134,7 @@ conn_read(struct hconn *c)
 		return 0;	/* pipelined: parsed after this reply */
 	if (before == 0 && c->skip == 0)
 		c->deadline = sk_loop_now_ms() +
-		    c->srv->o->head_timeout * 1000;
+		    c->srv->o->head_ms;
 	return next_request(c);
 }
 
@@ -1145,8 +1158,11 @@ conn_write(struct hconn *c)
 				return errno == EAGAIN || errno == EINTR ?
 				    0 : -1;
 			sk_buf_consume(&c->out, (size_t)n);
-		} else if (sk_buf_write(&c->out, c->fd) == -1)
+		} else if ((n = sk_buf_write(&c->out, c->fd)) == -1)
 			return -1;
+		/* The client takes what we send: its clock starts again. */
+		if (n > 0)
+			c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 		if (sk_buf_len(&c->out) > 0)
 			return 0;
 	}
@@ -1171,7 +1187,7 @@ conn_write(struct hconn *c)
 			return 0;
 		if (n <= 0)
 			return -1;	/* the file shrank: the length lies */
-		c->deadline = sk_loop_now_ms() + SEND_TIMEOUT_S * 1000;
+		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	}
 	if (c->file != -1) {
 		close(c->file);
@@ -1186,7 +1202,7 @@ conn_write(struct hconn *c)
 	}
 	c->state = H_HEAD;
 	/* A pipelined head may already be here; its clock starts now. */
-	c->deadline = sk_loop_now_ms() + c->srv->o->head_timeout * 1000;
+	c->deadline = sk_loop_now_ms() + c->srv->o->head_ms;
 	return next_request(c);
 }
 
@@ -1253,7 +1269,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			*colon = '\0';
 			memmove(c->host, c->host + 1, strlen(c->host));
 		}
-		c->deadline = sk_loop_now_ms() + s->o->head_timeout * 1000;
+		c->deadline = sk_loop_now_ms() + s->o->head_ms;
 		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
 			sk_buf_release(&c->in);
 			close(fd);
@@ -1286,7 +1302,7 @@ resume_accept(struct sk_loop *loop, long long id, void *arg)
 		s->paused = 0;
 }
 
-/* Once a second: drop connections past their deadline. */
+/* Every tick: drop connections past their deadline. */
 static void
 on_tick(struct sk_loop *loop, long long id, void *arg)
 {
@@ -1321,8 +1337,14 @@ serve(const struct http_opts *o)
 {
 	struct hsrv	s;
 	char		err[SK_ERRLEN];
+	long long	tick;
 	int		status = 0, i;
 
+	/* Deadlines are checked every tick: a second, or often enough that
+	 * a timeout under two seconds is kept within half its length. */
+	tick = o->head_ms < o->keepalive_ms ? o->head_ms : o->keepalive_ms;
+	tick = o->send_ms < tick ? o->send_ms : tick;
+	tick = tick / 2 < 1000 ? tick / 2 : 1000;
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
@@ -1344,7 +1366,7 @@ serve(const struct http_opts *o)
 	}
 	if ((s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
-	    (s.timer = sk_loop_timer_add(err, s.loop, 1000, 1000, on_tick,
+	    (s.timer = sk_loop_timer_add(err, s.loop, tick, tick, on_tick,
 	    &s)) == -1 || cmd_signals_init(CMD, s.loop) == -1) {
 		cmd_err(CMD, "%s", err);
 		status = EXIT_RUNTIME;

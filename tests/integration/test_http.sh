@@ -539,3 +539,43 @@ t_http_operand_hints() {
 		stop_server
 	fi
 }
+
+# --head-timeout and --keepalive-timeout take decimal seconds.
+t_http_decimal_timeouts() {
+	mkdir www
+	echo hi >www/a.txt
+	http_serve h -d www --head-timeout 0.5 --keepalive-timeout 0.4
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, sys, time
+port = int(sys.argv[1])
+# A head that never ends: 408 and close after half a second.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"GET /a.txt HTTP/1.1\r\n")
+t0 = time.time()
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+head = time.time() - t0
+assert data.startswith(b"HTTP/1.1 408"), data
+assert 0.4 < head < 1.5, head
+# Idle after an answer: closed after 0.4 s.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while not data.endswith(b"hi\n"):
+    data += s.recv(4096)
+t0 = time.time()
+assert s.recv(100) == b""
+idle = time.time() - t0
+assert 0.3 < idle < 1.5, idle
+print("408 after %.2f s, idle closed after %.2f s" % (head, idle))
+PY
+	stop_server
+	http_usage --head-timeout 0.05 -d www 127.0.0.1 0
+	grep -q "invalid seconds '0.05' (0.1-3600)" err || fail "$(cat err)"
+	http_usage --keepalive-timeout 1e3 -d www 127.0.0.1 0
+	http_usage --send-timeout -1 -d www 127.0.0.1 0
+}
