@@ -326,6 +326,7 @@ struct hsrv {
 	char			 root[PATH_MAX];
 	int			 rootfd;
 	FILE			*log;		/* NULL: -q */
+	int			 log_failed;	/* a write error was said */
 	struct hconn		*conns;
 	long			 nconns;
 	long long		 timer;
@@ -351,8 +352,9 @@ struct hconn {
 	char		 peer[SK_ADDRSTRLEN];
 	char		 host[SK_ADDRSTRLEN];	/* for the log */
 	char		 line[512];	/* the request line, escaped */
-	int		 status;
-	long long	 bytes;		/* body bytes of the response */
+	int		 status;	/* of the response; 0: logged */
+	long long	 obody;		/* body bytes queued in out */
+	off_t		 fstart;	/* where the file body began */
 	struct hconn	*next;
 	struct hconn	**pprev;
 };
@@ -545,6 +547,8 @@ static void
 head_start(struct hconn *c, int status)
 {
 	c->status = status;
+	c->obody = 0;
+	c->off = c->fstart = c->end = 0;
 	put(c, "HTTP/1.1 %d %s\r\nServer: sockkit/%s\r\nDate: %s\r\n",
 	    status, reason(status), SOCKKIT_VERSION, now_date(c->srv));
 	if (!c->keep)
@@ -566,7 +570,7 @@ error_page(struct hconn *c, int status, int head_only, const char *extra)
 	    "Content-Length: %d\r\n%s\r\n", n, extra != NULL ? extra : "");
 	if (!head_only) {
 		(void)sk_buf_append(&c->out, body, (size_t)n);
-		c->bytes = n;
+		c->obody = n;
 	}
 }
 
@@ -689,7 +693,7 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 		    "Content-Length: %zu\r\n\r\n", hlen);
 		if (!head_only) {
 			(void)sk_buf_append(&c->out, sk_buf_data(&html), hlen);
-			c->bytes = (long long)hlen;
+			c->obody = (long long)hlen;
 		}
 		sk_buf_release(&html);
 	}
@@ -764,7 +768,6 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		release(fd, cached);
 		return;
 	}
-	c->bytes = (long long)len;
 	/* Small bodies ride with the headers: one write for it all. */
 	if (len <= SMALL_BODY && (p = sk_buf_reserve(&c->out, len)) != NULL) {
 		n = pread(fd, p, len, first);
@@ -774,10 +777,11 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 			n = n < 0 ? 0 : n;
 		}
 		sk_buf_commit(&c->out, (size_t)n);
+		c->obody = n;
 		return;
 	}
 	c->file = fd;
-	c->off = first;
+	c->off = c->fstart = first;
 	c->end = first + (off_t)len;
 }
 
@@ -801,6 +805,25 @@ log_escape(char *out, size_t size, const char *p, size_t n)
 	out[o] = '\0';
 }
 
+/*
+ * The body bytes that have left so far: what of the body queued in out
+ * was written (it is out's tail), and the file's part.
+ */
+static long long
+body_sent(const struct hconn *c)
+{
+	long long	left = (long long)sk_buf_len(&c->out);
+
+	return c->obody - (left < c->obody ? left : c->obody) +
+	    (long long)(c->off - c->fstart);
+}
+
+/*
+ * One line per response, once: when it has all gone, or when the
+ * connection ends before (the client left, reset or stopped reading, the
+ * file shrank, the server was stopped), with the body bytes that did go,
+ * as nginx logs a download cut short.
+ */
 static void
 access_log(struct hconn *c)
 {
@@ -808,18 +831,27 @@ access_log(struct hconn *c)
 	char		 when[64];
 	struct tm	 tm;
 	time_t		 t = time(NULL);
+	long long	 sent = body_sent(c);
+	int		 status = c->status;
 
-	if (s->log == NULL || c->status == 0)
+	c->status = 0;
+	if (s->log == NULL || status == 0)
 		return;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	if (c->bytes > 0)
+	if (sent > 0)
 		fprintf(s->log, "%s - - [%s] \"%s\" %d %lld\n", c->host, when,
-		    c->line, c->status, c->bytes);
+		    c->line, status, sent);
 	else
 		fprintf(s->log, "%s - - [%s] \"%s\" %d -\n", c->host, when,
-		    c->line, c->status);
-	fflush(s->log);
+		    c->line, status);
+	if ((fflush(s->log) == EOF || ferror(s->log)) && !s->log_failed) {
+		/* Said once; the server goes on serving. */
+		cmd_err(CMD, "access log%s%s: %s", s->o->log != NULL ? " " :
+		    "", s->o->log != NULL ? s->o->log : "", strerror(errno));
+		s->log_failed = 1;
+	}
+	clearerr(s->log);
 }
 
 /*
@@ -1014,6 +1046,7 @@ conn_free(struct hconn *c)
 {
 	struct hsrv	*s = c->srv;
 
+	access_log(c);		/* a response cut short */
 	if (s->o->c.verbose)
 		cmd_err(CMD, "%s disconnected", c->peer);
 	*c->pprev = c->next;
@@ -1077,7 +1110,6 @@ next_request(struct hconn *c)
 		return 0;
 	}
 	c->status = 0;
-	c->bytes = 0;
 	if (n == -1) {
 		if (c->srv->log != NULL) {
 			/* The first line as it came, bounded: in holds no NUL

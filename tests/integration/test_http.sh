@@ -540,6 +540,117 @@ t_http_operand_hints() {
 	fi
 }
 
+# A download cut short is logged, with the body bytes that did go: a
+# client that closes, one that resets, a file that shrinks while it is
+# sent, and the server stopped by SIGTERM mid-download.
+t_http_log_cut_short_downloads() {
+	mkdir www
+	random_file www/big.bin 40000000
+	cp www/big.bin www/shrink.bin
+	http_serve h -d www
+	python3 - "$PORT" <<'PY' || fail "python"
+import os, socket, struct, sys, time
+port = int(sys.argv[1])
+def get(q, rcvbuf=None):
+    s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    s.settimeout(10)
+    s.sendall(b"GET /" + q + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    return s
+def take(s, n):
+    got = 0
+    while got < n:
+        d = s.recv(min(65536, n - got))
+        assert d, "early end"
+        got += len(d)
+    return got
+# Closes after 1 MB, unread bytes left: the kernel resets.
+s = get(b"big.bin?closed")
+take(s, 1000000)
+s.close()
+# Resets outright (SO_LINGER 0).
+s = get(b"big.bin?reset")
+take(s, 100000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+# The file shrinks to 20 MB while it is sent: the client gets those,
+# then the end (not a hang, not other bytes).
+s = get(b"shrink.bin?shrunk")
+head = b""
+while b"\r\n\r\n" not in head:
+    head += s.recv(1)
+take(s, 1000000)
+os.truncate("www/shrink.bin", 20000000)
+n = 1000000
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        n += len(d)
+except ConnectionResetError:
+    pass
+assert n == 20000000, n
+PY
+	for q in closed reset; do
+		wait_for h.err "\"GET /big.bin\\?$q HTTP/1.1\" 200 [0-9]+$" ||
+		    fail "no log line for the $q download"
+		n=$(sed -n "s/.*?$q HTTP\/1.1\" 200 \([0-9]*\)$/\1/p" h.err)
+		[ "$n" -gt 0 ] && [ "$n" -lt 40000000 ] ||
+		    fail "$q: $n bytes logged"
+	done
+	wait_for h.err '"GET /shrink.bin\?shrunk HTTP/1.1" 200 20000000$' ||
+	    fail "shrunk: $(grep shrunk h.err)"
+	# SIGTERM while a download runs: its line is written on the way out.
+	python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.sendall(b"GET /big.bin?stopped HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+open("started", "w").close()
+time.sleep(30)' "$PORT" &
+	track $!
+	i=0
+	while [ ! -e started ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	stop_server
+	grep -Eq '"GET /big.bin\?stopped HTTP/1.1" 200 [0-9]+$' h.err ||
+	    fail "no line for the download stopped by SIGTERM: $(cat h.err)"
+	[ "$(grep -c 'GET /' h.err)" = 4 ] || fail "lines: $(cat h.err)"
+}
+
+# A client that stops reading mid-body is dropped after --send-timeout
+# (decimal seconds), and its line says how much it took.
+t_http_send_timeout_logged() {
+	mkdir www
+	random_file www/big.bin 40000000
+	http_serve h -d www --send-timeout 0.5
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+t0 = time.time()
+while "HTTP/1.1\" 200" not in open("h.err").read():
+    assert time.time() - t0 < 10, "never dropped"
+    time.sleep(0.05)
+took = time.time() - t0
+assert 0.3 < took < 3, took
+PY
+	n=$(sed -n 's/.*"GET \/big.bin HTTP\/1.1" 200 \([0-9]*\)$/\1/p' h.err)
+	[ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 40000000 ] ||
+	    fail "logged: $(cat h.err)"
+	stop_server
+}
+
 # --head-timeout and --keepalive-timeout take decimal seconds.
 t_http_decimal_timeouts() {
 	mkdir www
