@@ -387,51 +387,155 @@ reason(int status)
 	return "Error";
 }
 
-/* Content types by extension (case-insensitive), sorted for bsearch. */
+/*
+ * Content types by extension (lower case; looked up case-insensitively).
+ * Sorted by strcmp for bsearch: test_http.sh checks the order and asks
+ * for every entry.  After python's mimetypes and nginx's mime.types, with
+ * one rule of our own: what people read as text (source, configuration,
+ * logs, notes, checksums) is text/plain in UTF-8, so a browser shows it
+ * instead of downloading it; types a browser or player handles itself
+ * (HTML, CSS, JavaScript, JSON, XML, CSV, subtitles, media) keep their
+ * registered ones.  .ts is an MPEG transport stream (HLS), as in nginx.
+ */
+#define TEXT	"text/plain; charset=utf-8"
+
 static const struct mime {
 	const char	*ext;
 	const char	*type;
 } mimes[] = {
+	{ "3g2",	"video/3gpp2" },
+	{ "3gp",	"video/3gpp" },
+	{ "3gpp",	"video/3gpp" },
 	{ "7z",		"application/x-7z-compressed" },
 	{ "aac",	"audio/aac" },
+	{ "adoc",	TEXT },
+	{ "aif",	"audio/aiff" },
+	{ "aifc",	"audio/aiff" },
+	{ "aiff",	"audio/aiff" },
+	{ "apk",	"application/vnd.android.package-archive" },
 	{ "apng",	"image/apng" },
+	{ "asc",	TEXT },
+	{ "asf",	"video/x-ms-asf" },
+	{ "atom",	"application/atom+xml" },
+	{ "au",		"audio/basic" },
 	{ "avi",	"video/x-msvideo" },
 	{ "avif",	"image/avif" },
+	{ "awk",	TEXT },
+	{ "bash",	TEXT },
+	{ "bat",	TEXT },
 	{ "bmp",	"image/bmp" },
 	{ "bz2",	"application/x-bzip2" },
-	{ "c",		"text/plain; charset=utf-8" },
+	{ "c",		TEXT },
+	{ "cc",		TEXT },
+	{ "cfg",	TEXT },
+	{ "cjs",	"text/javascript; charset=utf-8" },
+	{ "clj",	TEXT },
+	{ "cmake",	TEXT },
+	{ "cnf",	TEXT },
+	{ "conf",	TEXT },
+	{ "cpio",	"application/x-cpio" },
+	{ "cpp",	TEXT },
+	{ "cs",		TEXT },
 	{ "css",	"text/css; charset=utf-8" },
 	{ "csv",	"text/csv; charset=utf-8" },
+	{ "cxx",	TEXT },
+	{ "d",		TEXT },
+	{ "dart",	TEXT },
+	{ "deb",	"application/vnd.debian.binary-package" },
+	{ "diff",	TEXT },
+	{ "dmg",	"application/x-apple-diskimage" },
 	{ "doc",	"application/msword" },
 	{ "docx",	"application/vnd.openxmlformats-officedocument."
 			"wordprocessingml.document" },
+	{ "dtd",	"application/xml-dtd" },
+	{ "el",		TEXT },
+	{ "env",	TEXT },
 	{ "eot",	"application/vnd.ms-fontobject" },
+	{ "eps",	"application/postscript" },
 	{ "epub",	"application/epub+zip" },
+	{ "erl",	TEXT },
+	{ "ex",		TEXT },
+	{ "exs",	TEXT },
+	{ "f90",	TEXT },
+	{ "fish",	TEXT },
 	{ "flac",	"audio/flac" },
+	{ "flv",	"video/x-flv" },
+	{ "geojson",	"application/geo+json" },
 	{ "gif",	"image/gif" },
+	{ "go",		TEXT },
+	{ "gpx",	"application/gpx+xml" },
+	{ "gradle",	TEXT },
+	{ "groovy",	TEXT },
 	{ "gz",		"application/gzip" },
-	{ "h",		"text/plain; charset=utf-8" },
+	{ "h",		TEXT },
+	{ "heic",	"image/heic" },
+	{ "heif",	"image/heif" },
+	{ "hh",		TEXT },
+	{ "hpp",	TEXT },
+	{ "hs",		TEXT },
 	{ "htm",	"text/html; charset=utf-8" },
 	{ "html",	"text/html; charset=utf-8" },
+	{ "hxx",	TEXT },
 	{ "ico",	"image/vnd.microsoft.icon" },
 	{ "ics",	"text/calendar; charset=utf-8" },
+	{ "ini",	TEXT },
+	{ "ipynb",	"application/json" },
+	{ "iso",	"application/x-iso9660-image" },
 	{ "jar",	"application/java-archive" },
+	{ "java",	TEXT },
+	{ "jfif",	"image/jpeg" },
+	{ "jl",		TEXT },
+	{ "jpe",	"image/jpeg" },
 	{ "jpeg",	"image/jpeg" },
 	{ "jpg",	"image/jpeg" },
 	{ "js",		"text/javascript; charset=utf-8" },
 	{ "json",	"application/json" },
+	{ "jsonl",	TEXT },
 	{ "jsonld",	"application/ld+json" },
+	{ "jsx",	TEXT },
+	{ "jxl",	"image/jxl" },
+	{ "kml",	"application/vnd.google-earth.kml+xml" },
+	{ "kmz",	"application/vnd.google-earth.kmz" },
+	{ "kt",		TEXT },
+	{ "kts",	TEXT },
+	{ "less",	TEXT },
+	{ "lisp",	TEXT },
+	{ "log",	TEXT },
+	{ "lua",	TEXT },
+	{ "lz",		"application/x-lzip" },
+	{ "lz4",	"application/x-lz4" },
+	{ "lzma",	"application/x-lzma" },
+	{ "m",		TEXT },
+	{ "m2ts",	"video/mp2t" },
+	{ "m3u",	"audio/x-mpegurl" },
+	{ "m3u8",	"application/vnd.apple.mpegurl" },
 	{ "m4a",	"audio/mp4" },
 	{ "m4v",	"video/mp4" },
-	{ "md",		"text/markdown; charset=utf-8" },
+	{ "mak",	TEXT },
+	{ "map",	"application/json" },
+	{ "markdown",	TEXT },
+	{ "md",		TEXT },
+	{ "md5",	TEXT },
 	{ "mid",	"audio/midi" },
 	{ "midi",	"audio/midi" },
 	{ "mjs",	"text/javascript; charset=utf-8" },
+	{ "mk",		TEXT },
+	{ "mka",	"audio/x-matroska" },
 	{ "mkv",	"video/x-matroska" },
+	{ "ml",		TEXT },
+	{ "mli",	TEXT },
 	{ "mov",	"video/quicktime" },
+	{ "mp2",	"audio/mpeg" },
 	{ "mp3",	"audio/mpeg" },
 	{ "mp4",	"video/mp4" },
 	{ "mpeg",	"video/mpeg" },
+	{ "mpg",	"video/mpeg" },
+	{ "msi",	"application/x-msi" },
+	{ "mts",	"video/mp2t" },
+	{ "ndjson",	TEXT },
+	{ "nfo",	TEXT },
+	{ "nim",	TEXT },
+	{ "odg",	"application/vnd.oasis.opendocument.graphics" },
 	{ "odp",	"application/vnd.oasis.opendocument.presentation" },
 	{ "ods",	"application/vnd.oasis.opendocument.spreadsheet" },
 	{ "odt",	"application/vnd.oasis.opendocument.text" },
@@ -439,28 +543,73 @@ static const struct mime {
 	{ "ogg",	"audio/ogg" },
 	{ "ogv",	"video/ogg" },
 	{ "opus",	"audio/opus" },
+	{ "org",	TEXT },
 	{ "otf",	"font/otf" },
+	{ "patch",	TEXT },
 	{ "pdf",	"application/pdf" },
+	{ "php",	TEXT },
+	{ "pl",		TEXT },
+	{ "pm",		TEXT },
 	{ "png",	"image/png" },
 	{ "ppt",	"application/vnd.ms-powerpoint" },
 	{ "pptx",	"application/vnd.openxmlformats-officedocument."
 			"presentationml.presentation" },
+	{ "properties",	TEXT },
+	{ "proto",	TEXT },
+	{ "ps",		"application/postscript" },
+	{ "ps1",	TEXT },
+	{ "psd",	"image/vnd.adobe.photoshop" },
+	{ "py",		TEXT },
+	{ "pyi",	TEXT },
+	{ "qt",		"video/quicktime" },
+	{ "r",		TEXT },
 	{ "rar",	"application/vnd.rar" },
+	{ "rb",		TEXT },
+	{ "rpm",	"application/x-redhat-package-manager" },
+	{ "rs",		TEXT },
+	{ "rss",	"application/rss+xml" },
+	{ "rst",	TEXT },
 	{ "rtf",	"application/rtf" },
-	{ "sh",		"text/plain; charset=utf-8" },
+	{ "s",		TEXT },
+	{ "sass",	TEXT },
+	{ "scala",	TEXT },
+	{ "scss",	TEXT },
+	{ "sh",		TEXT },
+	{ "sha1",	TEXT },
+	{ "sha256",	TEXT },
+	{ "sha512",	TEXT },
+	{ "sig",	"application/pgp-signature" },
+	{ "snd",	"audio/basic" },
+	{ "sql",	TEXT },
+	{ "srt",	TEXT },
 	{ "svg",	"image/svg+xml" },
+	{ "swift",	TEXT },
 	{ "tar",	"application/x-tar" },
+	{ "tbz2",	"application/x-bzip2" },
+	{ "tcl",	TEXT },
+	{ "tex",	TEXT },
+	{ "tgz",	"application/gzip" },
 	{ "tif",	"image/tiff" },
 	{ "tiff",	"image/tiff" },
+	{ "toml",	TEXT },
 	{ "ts",		"video/mp2t" },
+	{ "tsv",	"text/tab-separated-values; charset=utf-8" },
+	{ "tsx",	TEXT },
+	{ "ttc",	"font/collection" },
 	{ "ttf",	"font/ttf" },
-	{ "txt",	"text/plain; charset=utf-8" },
+	{ "txt",	TEXT },
+	{ "txz",	"application/x-xz" },
+	{ "vim",	TEXT },
+	{ "vtt",	"text/vtt; charset=utf-8" },
+	{ "vue",	TEXT },
 	{ "wasm",	"application/wasm" },
 	{ "wav",	"audio/wav" },
 	{ "weba",	"audio/webm" },
 	{ "webm",	"video/webm" },
 	{ "webmanifest", "application/manifest+json" },
 	{ "webp",	"image/webp" },
+	{ "wma",	"audio/x-ms-wma" },
+	{ "wmv",	"video/x-ms-wmv" },
 	{ "woff",	"font/woff" },
 	{ "woff2",	"font/woff2" },
 	{ "xhtml",	"application/xhtml+xml" },
@@ -468,10 +617,13 @@ static const struct mime {
 	{ "xlsx",	"application/vnd.openxmlformats-officedocument."
 			"spreadsheetml.sheet" },
 	{ "xml",	"application/xml" },
+	{ "xsd",	"application/xml" },
+	{ "xsl",	"application/xml" },
 	{ "xz",		"application/x-xz" },
-	{ "yaml",	"application/yaml" },
-	{ "yml",	"application/yaml" },
+	{ "yaml",	TEXT },
+	{ "yml",	TEXT },
 	{ "zip",	"application/zip" },
+	{ "zsh",	TEXT },
 	{ "zst",	"application/zstd" },
 };
 
@@ -481,22 +633,49 @@ by_ext(const void *k, const void *m)
 	return strcmp(k, ((const struct mime *)m)->ext);
 }
 
+/* Files known by their whole name, without an extension: text. */
+static const struct mime whole_names[] = {
+	{ "authors",	TEXT },
+	{ "changelog",	TEXT },
+	{ "changes",	TEXT },
+	{ "contributing", TEXT },
+	{ "copying",	TEXT },
+	{ "dockerfile",	TEXT },
+	{ "install",	TEXT },
+	{ "license",	TEXT },
+	{ "makefile",	TEXT },
+	{ "md5sums",	TEXT },
+	{ "news",	TEXT },
+	{ "notice",	TEXT },
+	{ "readme",	TEXT },
+	{ "sha1sums",	TEXT },
+	{ "sha256sums",	TEXT },
+	{ "sha512sums",	TEXT },
+	{ "todo",	TEXT },
+};
+
 static const char *
 content_type(const char *path)
 {
-	const char	*dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	const struct mime *m;
-	char		 ext[16];
-	size_t		 i;
+	const char	*base = strrchr(path, '/'), *dot;
+	const struct mime *m, *tab = mimes;
+	size_t		 i, n = sizeof(mimes) / sizeof(mimes[0]);
+	char		 key[16];
 
-	if (dot == NULL || (slash != NULL && dot < slash) ||
-	    strlen(dot + 1) >= sizeof(ext))
+	base = base != NULL ? base + 1 : path;
+	if ((dot = strrchr(base, '.')) != NULL)
+		dot++;
+	else {
+		dot = base;
+		tab = whole_names;
+		n = sizeof(whole_names) / sizeof(whole_names[0]);
+	}
+	if (strlen(dot) >= sizeof(key))
 		return "application/octet-stream";
-	for (i = 0; dot[1 + i] != '\0'; i++)
-		ext[i] = (char)tolower((unsigned char)dot[1 + i]);
-	ext[i] = '\0';
-	m = bsearch(ext, mimes, sizeof(mimes) / sizeof(mimes[0]),
-	    sizeof(mimes[0]), by_ext);
+	for (i = 0; dot[i] != '\0'; i++)
+		key[i] = (char)tolower((unsigned char)dot[i]);
+	key[i] = '\0';
+	m = bsearch(key, tab, n, sizeof(tab[0]), by_ext);
 	return m != NULL ? m->type : "application/octet-stream";
 }
 

@@ -651,6 +651,73 @@ PY
 	stop_server
 }
 
+# Text is shown, not downloaded; packages and playlists get their types;
+# the type table is sorted (bsearch finds nothing otherwise) and every
+# entry in it is what a request for such a file gets.
+t_http_content_types() {
+	mkdir www
+	for f in a.py a.go a.rs a.log a.conf a.ini a.toml a.md a.yaml a.sh \
+	    a.TXT a.diff README Makefile a.tgz a.iso a.deb a.m3u8 a.ts; do
+		echo x >"www/$f"
+	done
+	http_serve h -d www -q
+	U=http://127.0.0.1:$PORT
+	for pair in a.py:text/plain a.go:text/plain a.rs:text/plain \
+	    a.log:text/plain a.conf:text/plain a.ini:text/plain \
+	    a.toml:text/plain a.md:text/plain a.yaml:text/plain \
+	    a.sh:text/plain a.TXT:text/plain a.diff:text/plain \
+	    README:text/plain Makefile:text/plain \
+	    a.tgz:application/gzip a.iso:application/x-iso9660-image \
+	    a.deb:application/vnd.debian.binary-package \
+	    a.m3u8:application/vnd.apple.mpegurl a.ts:video/mp2t; do
+		f=${pair%%:*}
+		want=${pair#*:}
+		case $want in text/*) want="$want; charset=utf-8" ;; esac
+		t=$(curl -s -o /dev/null -w '%{content_type}' "$U/$f")
+		[ "$t" = "$want" ] || fail "$f: '$t', wanted '$want'"
+	done
+	python3 - "$PORT" "$TOP/src/cmd/http.c" <<'PY' || fail "the type table"
+import http.client, os, re, sys
+port, src = int(sys.argv[1]), open(sys.argv[2]).read()
+text = re.search(r'#define TEXT\s+"([^"]*)"', src).group(1)
+def table(name):
+    body = re.search(r"\b" + name + r"\[\] = \{(.*?)\n\};", src, re.S).group(1)
+    rows = []
+    for m in re.finditer(r'\{ "([^"]+)",\s*(TEXT|(?:"[^"]*"\s*)+)\s*\}', body):
+        t = text if m.group(2) == "TEXT" else "".join(
+            re.findall(r'"([^"]*)"', m.group(2)))
+        rows.append((m.group(1), t))
+    assert len(rows) == body.count("{ \""), name + ": unparsed rows"
+    return rows
+exts, names = table("mimes"), table("whole_names")
+assert len(exts) > 150, len(exts)
+for rows in (exts, names):
+    keys = [k.encode() for k, _ in rows]
+    for a, b in zip(keys, keys[1:]):
+        assert a < b, "not sorted (strcmp): %r before %r" % (a, b)
+    for k in keys:
+        assert k == k.lower() and len(k) < 16, k
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def check(name, want):
+    c.request("HEAD", "/" + name)
+    r = c.getresponse()
+    r.read()
+    got = r.getheader("Content-Type")
+    assert r.status == 200 and got == want, (name, r.status, got, want)
+for ext, t in exts:
+    open("www/f." + ext, "w").close()
+    check("f." + ext, t)
+    open("www/F." + ext.upper(), "w").close()
+    check("F." + ext.upper(), t)
+for n, t in names:
+    os.makedirs("www/n", exist_ok=True)
+    open("www/n/" + n.upper(), "w").close()
+    check("n/" + n.upper(), t)
+print(len(exts), "extensions and", len(names), "names checked")
+PY
+	stop_server
+}
+
 # --head-timeout and --keepalive-timeout take decimal seconds.
 t_http_decimal_timeouts() {
 	mkdir www
