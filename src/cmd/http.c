@@ -43,6 +43,7 @@
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/path.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -51,13 +52,14 @@ static const char usage_text[] =
 "\n"
 "Serve DIR (default .) over HTTP/1.1 on PORT (default 8000): GET and HEAD,\n"
 "keep-alive, Range, ETag and If-Modified-Since (304), index.html or a\n"
-"listing for directories.  Nothing outside DIR is served.\n"
+"listing for directories.  Nothing outside DIR is served.  After the\n"
+"listening line comes a URL to open; every response is logged.\n"
 "\n"
 "options:\n"
 "  -d, --dir DIR              the directory served (default .)\n"
 "      --log FILE             the access log (Common Log Format) goes to\n"
 "                             FILE instead of stderr\n"
-"  -q, --quiet                no access log\n"
+"  -q, --quiet                no access log and no URL line\n"
 "      --follow-symlinks      serve symbolic links that lead out of DIR\n"
 "      --max-clients N        connections at once (default 10000); more\n"
 "                             wait in the listen queue\n"
@@ -1543,6 +1545,55 @@ on_tick(struct sk_loop *loop, long long id, void *arg)
 	}
 }
 
+/*
+ * After the listening line: "serving DIR at http://HOST:PORT/", a URL to
+ * click.  A wildcard listen is reached by loopback (127.0.0.1, or ::1 for
+ * an IPv6-only socket or -6); IPv6 goes in brackets, a zone as %25 (RFC
+ * 6874).
+ */
+static void
+print_url(const struct hsrv *s)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len = sizeof(ss);
+	char			 host[NI_MAXHOST], port[NI_MAXSERV], *pct;
+	int			 v6only = 0, v6;
+	socklen_t		 olen = sizeof(v6only);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	v6 = ss.ss_family == AF_INET6;
+	if (v6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], host,
+		    sizeof(host));
+		v6 = 0;
+	} else if (v6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr)) {
+		/* -6 asked for IPv6: say ::1 even where IPv4 gets in. */
+		if (getsockopt(s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    &olen) == -1 || s->o->c.family == AF_INET6)
+			v6only = 1;
+		snprintf(host, sizeof(host), "%s", v6only ? "::1" :
+		    "127.0.0.1");
+		v6 = v6only;
+	} else if (!v6 && strcmp(host, "0.0.0.0") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	fprintf(stderr, "sockkit: %s: serving ", CMD);
+	cmd_put_text(stderr, s->root, strlen(s->root), SK_TEXT_TAB);
+	if (v6 && (pct = strchr(host, '%')) != NULL) {
+		*pct = '\0';
+		fprintf(stderr, " at http://[%s%%25", host);
+		cmd_put_text(stderr, pct + 1, strlen(pct + 1), SK_TEXT_TAB);
+		fprintf(stderr, "]:%s/\n", port);
+	} else
+		fprintf(stderr, " at http://%s%s%s:%s/\n", v6 ? "[" : "", host,
+		    v6 ? "]" : "", port);
+	fflush(stderr);
+}
+
 static int
 serve(const struct http_opts *o)
 {
@@ -1584,6 +1635,8 @@ serve(const struct http_opts *o)
 		goto out;
 	}
 	cmd_listening(CMD, s.lfd);
+	if (!o->quiet)
+		print_url(&s);
 	if (sk_loop_run(err, s.loop) == -1) {
 		cmd_err(CMD, "%s", err);
 		status = EXIT_RUNTIME;

@@ -718,6 +718,68 @@ PY
 	stop_server
 }
 
+# After the listening line (first, unchanged), a URL to open; not with
+# -q; never matching the tests' "listening on .*:PORT$".
+t_http_url_line() {
+	mkdir www
+	echo hi >www/a.txt
+	root=$(cd www && pwd -P)
+	# url NAME: the URL from the second line of NAME.err, checked.
+	url() {
+		sed -n 1p "$1.err" | grep -q "^sockkit: http: listening on .*:$PORT\$" ||
+		    fail "first line: $(cat "$1.err")"
+		line=$(sed -n 2p "$1.err")
+		u=${line##* at }
+		[ "$line" = "sockkit: http: serving $root at $u" ] ||
+		    fail "second line: $line"
+		[ "$(grep -c 'listening on .*:[0-9]*$' "$1.err")" = 1 ] ||
+		    fail "the URL line looks like a listening line"
+		[ "$(curl -gs "${u}a.txt")" = hi ] || fail "$u does not serve"
+	}
+	start_server a http -d www 127.0.0.1 0
+	url a
+	[ "$u" = "http://127.0.0.1:$PORT/" ] || fail "127.0.0.1: $u"
+	stop_server
+	start_server q http -d www -q 127.0.0.1 0
+	[ "$(wc -l <q.err)" = 1 ] || fail "-q: $(cat q.err)"
+	stop_server
+	if have_ipv6; then
+		start_server b http -d www ::1 0
+		url b
+		[ "$u" = "http://[::1]:$PORT/" ] || fail "::1: $u"
+		stop_server
+	fi
+	# A wildcard listen says loopback (in a namespace of our own, where
+	# nothing but lo exists, when we may make one).
+	if [ "$(id -u)" = 0 ] && ip netns add "sk$$-url" 2>/dev/null; then
+		NETNS="sk$$-url"
+		ip -n "$NETNS" link set lo up
+		real=$SK
+		printf '#!/bin/sh\nexec ip netns exec %s "%s" "$@"\n' "$NETNS" \
+		    "$real" >nsk
+		chmod +x nsk
+		SK=$PWD/nsk
+		curl_bin=$(command -v curl)
+		curl() { ip netns exec "$NETNS" "$curl_bin" "$@"; }
+		start_server w http -d www 0
+		url w
+		[ "$u" = "http://127.0.0.1:$PORT/" ] || fail "wildcard: $u"
+		stop_server
+		start_server w4 http -d www -4 0
+		url w4
+		[ "$u" = "http://127.0.0.1:$PORT/" ] || fail "-4 wildcard: $u"
+		stop_server
+		if have_ipv6; then
+			start_server w6 http -d www -6 0
+			url w6
+			[ "$u" = "http://[::1]:$PORT/" ] || fail "-6 wildcard: $u"
+			stop_server
+		fi
+		unset -f curl
+		SK=$real
+	fi
+}
+
 # --head-timeout and --keepalive-timeout take decimal seconds.
 t_http_decimal_timeouts() {
 	mkdir www
