@@ -350,6 +350,7 @@ struct hconn {
 	size_t		 used;		/* bytes of in the request took */
 	long long	 skip;		/* request body bytes still to drop */
 	int		 keep;		/* keep-alive after this response */
+	int		 minor;		/* HTTP/1.<minor> of the request */
 	long long	 deadline;	/* ms; 0: none */
 	char		 peer[SK_ADDRSTRLEN];
 	char		 host[SK_ADDRSTRLEN];	/* for the log */
@@ -732,8 +733,11 @@ head_start(struct hconn *c, int status)
 	c->off = c->fstart = c->end = 0;
 	put(c, "HTTP/1.1 %d %s\r\nServer: sockkit/%s\r\nDate: %s\r\n",
 	    status, reason(status), SOCKKIT_VERSION, now_date(c->srv));
+	/* HTTP/1.0 keeps a connection only if the answer says so too. */
 	if (!c->keep)
 		put(c, "Connection: close\r\n");
+	else if (c->minor == 0)
+		put(c, "Connection: keep-alive\r\n");
 }
 
 /* A small HTML error page (no body for HEAD). */
@@ -770,6 +774,27 @@ put_html(struct hconn *c, const char *text)
 		case '\'': put(c, "&#39;"); break;
 		default: (void)sk_buf_append(&c->out, p, 1);
 		}
+}
+
+/*
+ * A name as a listing shows it: control bytes and broken UTF-8 as \xHH
+ * (sk_text_escape), so nothing in a name reaches the terminal of someone
+ * who curls the listing, and every name is visible; then made safe for
+ * HTML.  The link beside it is the name's bytes, percent-encoded.
+ */
+static void
+put_name(struct hconn *c, const char *name)
+{
+	const uint8_t	*p = (const uint8_t *)name;
+	size_t		 n = strlen(name), took;
+	char		 out[256];
+
+	while (n > 0) {
+		took = sk_text_escape(out, sizeof(out), p, n, 0);
+		put_html(c, out);
+		p += took;
+		n -= took;
+	}
 }
 
 /* text percent-encoded for a URL path segment (unreserved kept). */
@@ -830,11 +855,11 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 	sk_buf_init(&c->out, 0);
 	put(c, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>Index of ");
-	put_html(c, urlpath);
+	put_name(c, urlpath);
 	put(c, "</title>\n<style>body{font-family:sans-serif}td{padding:0 "
 	    "1em 0 0}td.s{text-align:right}</style></head>\n<body><h1>Index "
 	    "of ");
-	put_html(c, urlpath);
+	put_name(c, urlpath);
 	put(c, "</h1>\n<table>\n<tr><th>Name</th><th>Last modified</th>"
 	    "<th>Size</th></tr>\n");
 	if (strcmp(urlpath, "/") != 0)
@@ -850,7 +875,7 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 		put(c, "<tr><td><a href=\"");
 		put_url(c, names[i]);
 		put(c, "%s\">", S_ISDIR(st.st_mode) ? "/" : "");
-		put_html(c, names[i]);
+		put_name(c, names[i]);
 		put(c, "%s</a></td><td>%s</td><td class=\"s\">", S_ISDIR(
 		    st.st_mode) ? "/" : "", when);
 		if (S_ISDIR(st.st_mode))
@@ -966,24 +991,16 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 	c->end = first + (off_t)len;
 }
 
-/* Escape what the client sent for the log: quotes, backslashes, bytes
- * outside printable ASCII as \xHH. */
+/*
+ * What the client sent, for the log line (out holds size bytes): quotes
+ * and backslashes escaped, control bytes and broken UTF-8 as \xHH
+ * (sk_text_escape); cut where it is full.
+ */
 static void
 log_escape(char *out, size_t size, const char *p, size_t n)
 {
-	size_t	o = 0, i;
-
-	for (i = 0; i < n && o + 5 < size; i++) {
-		unsigned char	ch = (unsigned char)p[i];
-
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, size - o, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(out + o, size - o, "\\x%02X", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
+	(void)sk_text_escape(out, size, (const uint8_t *)p, n,
+	    SK_TEXT_BACKSLASH | SK_TEXT_QUOTE);
 }
 
 /*
@@ -1191,7 +1208,9 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (o == 0 || path[o - 1] != '/') {
+		/* The slash the browser sees: "/sub%2F" is no "/sub/", and the
+		 * listing's relative links would miss. */
+		if (req->path[req->path_len - 1] != '/') {
 			close(fd);
 			redirect_slash(c, req, head_only);
 			return;
@@ -1310,6 +1329,7 @@ next_request(struct hconn *c)
 			    (size_t)(req.target + req.target_len -
 			    req.method) + 9);
 		c->keep = req.keep_alive;
+		c->minor = req.minor;
 		c->used = (size_t)n;
 		if (req.content_length > BODY_SKIP_MAX) {
 			c->keep = 0;

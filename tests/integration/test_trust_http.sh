@@ -1,0 +1,126 @@
+# test_trust_http.sh - sockkit http off the happy path, as a demanding
+# user meets it: hostile names in listings and in the log, HTTP/1.0
+# keep-alive, a served directory removed or replaced, an encoded slash,
+# ^C mid-download, log files that cannot be written, python's and nc's
+# habits on the command line.
+
+TERM_PY="$TOP/tests/integration/term.py"
+
+# A name's control bytes and broken UTF-8 are shown as \xHH in a listing
+# (nothing reaches the terminal of someone who curls it), its link is the
+# raw bytes percent-encoded and works; what a client sends is escaped in
+# the log the same way.
+t_trust_http_hostile_names() {
+	mkdir www
+	printf 1 >"www/$(printf 'esc\033[31mred')"
+	printf 2 >"www/$(printf 'new\nline')"
+	printf 3 >"www/$(printf 'bad\377utf')"
+	printf 4 >"www/$(printf 'c1\302\233x')"
+	printf 5 >www/ünï.txt
+	printf 6 >'www/back\slash'
+	start_server h http -d www 127.0.0.1 0
+	U=http://127.0.0.1:$PORT
+	curl -s "$U/" >list
+	for want in 'href="esc%1B%5B31mred">esc\x1b[31mred<' \
+	    'href="new%0Aline">new\x0aline<' 'href="bad%FFutf">bad\xffutf<' \
+	    'href="c1%C2%9Bx">c1\xc2\x9bx<' \
+	    'href="%C3%BCn%C3%AF.txt">ünï.txt<' 'href="back%5Cslash">back\slash<'; do
+		grep -qF "$want" list || fail "listing lacks $want: $(cat -v list)"
+	done
+	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" list &&
+	    fail "a control byte in the listing: $(cat -v list)"
+	n=1
+	for u in esc%1B%5B31mred new%0Aline bad%FFutf c1%C2%9Bx \
+	    %C3%BCn%C3%AF.txt back%5Cslash; do
+		[ "$(curl -s "$U/$u")" = $n ] || fail "/$u"
+		n=$((n + 1))
+	done
+	# Raw bytes in a request line that is refused: escaped in the log.
+	printf 'GET /\033[2J\302\233 HTTP/1.1\r\nHost: x\r\n\r\n' |
+	    http_raw "$PORT" >/dev/null
+	wait_for h.err '" 400 ' || fail "no 400 line"
+	grep -qF 'GET /\x1b[2J\xc2\x9b HTTP/1.1" 400' h.err ||
+	    fail "log: $(cat -v h.err)"
+	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" h.err &&
+	    fail "a control byte in the log: $(cat -v h.err)"
+	stop_server
+}
+
+# An HTTP/1.0 client asking for keep-alive keeps its connection only if
+# the answer says so: it must.
+t_trust_http_10_keepalive() {
+	mkdir www
+	echo hi >www/a.txt
+	start_server h http -d www 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+for i in range(2):
+    s.sendall(b"GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    data = b""
+    while not data.endswith(b"hi\n"):
+        d = s.recv(4096)
+        assert d, "closed after %d answers" % i
+        data += d
+    head = data.split(b"\r\n\r\n")[0].lower()
+    assert b"\r\nconnection: keep-alive" in head, data
+s.sendall(b"GET /a.txt HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+assert b"connection: close" in data.lower(), data
+PY
+	stop_server
+}
+
+# A directory asked for as "/sub%2F" has no slash a browser sees: 301, or
+# the listing's relative links would point one level up.
+t_trust_http_encoded_slash() {
+	mkdir -p www/sub
+	echo b >www/sub/b.txt
+	start_server h http -d www 127.0.0.1 0
+	U=http://127.0.0.1:$PORT
+	curl -s -D head -o /dev/null --path-as-is "$U/sub%2F"
+	head -n 1 head | grep -q ' 301 ' || fail "$(cat head)"
+	loc=$(sed -n 's/^Location: \(.*\)$/\1/Ip' head | tr -d '\r')
+	[ "$loc" = /sub%2F/ ] || fail "Location: $loc"
+	curl -s --path-as-is "$U$loc" | grep -q 'href="b.txt"' || fail "listing"
+	[ "$(curl -s --path-as-is "${U}${loc}b.txt")" = b ] || fail "the link"
+	stop_server
+}
+
+# ^C at the terminal while a download runs: the server dies by SIGINT and
+# the download's line, with the bytes sent, is written on the way out.
+t_trust_http_ctrl_c_mid_download() {
+	mkdir www
+	random_file www/big.bin 40000000
+	cat >client.py <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+for _ in range(200):
+    try:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", port))
+        break
+    except ConnectionRefusedError:
+        s.close()
+        time.sleep(0.05)
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+sys.stderr.write("download started\n")
+time.sleep(15)
+PY
+	port=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	timeout 30 python3 "$TERM_PY" --ctrl-c 'download started' --delay 0.3 \
+	    sh -c 'python3 client.py "$2" & exec "$1" http -d www 127.0.0.1 "$2"' \
+	    sh "$SK" "$port" >t.out
+	RC=$?
+	[ "$RC" -eq 130 ] || fail "exit $RC after ^C: $(cat -v t.out)"
+	grep -aEq '"GET /big.bin HTTP/1.1" 200 [0-9]+' t.out ||
+	    fail "no line for the download: $(cat -v t.out)"
+}
