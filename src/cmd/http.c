@@ -327,6 +327,7 @@ struct hsrv {
 	int			 paused;	/* at --max-clients */
 	char			 root[PATH_MAX];
 	int			 rootfd;
+	int			 root_gone;	/* DIR removed; said so */
 	FILE			*log;		/* NULL: -q */
 	int			 log_failed;	/* a write error was said */
 	struct hconn		*conns;
@@ -365,6 +366,16 @@ struct hconn {
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	on_accept(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
+
+/* "sockkit: http: " what name (escaped for the terminal) "post". */
+static void
+say_name(const char *what, const char *name, const char *post)
+{
+	fprintf(stderr, "sockkit: %s: %s", CMD, what);
+	cmd_put_text(stderr, name, strlen(name), SK_TEXT_TAB);
+	fprintf(stderr, "%s\n", post);
+	fflush(stderr);
+}
 
 static const char *
 reason(int status)
@@ -1176,6 +1187,10 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		error_page(c, 400, head_only, NULL);
 		return;
 	}
+	if (s->root_gone) {
+		error_page(c, 404, head_only, NULL);
+		return;
+	}
 	if ((n = sk_http_unescape(req->path, req->path_len, path,
 	    sizeof(path))) == -1) {
 		error_page(c, 400, head_only, NULL);
@@ -1535,7 +1550,46 @@ resume_accept(struct sk_loop *loop, long long id, void *arg)
 		s->paused = 0;
 }
 
-/* Every tick: drop connections past their deadline. */
+/*
+ * DIR is served by what its name leads to, as python and nginx serve
+ * it: checked every tick, so a directory removed and made again (a build
+ * output, "rm -rf www && make") or a symbolic link pointed elsewhere (a
+ * deployment's "current") is served at once, not the old one forever.
+ * While the name leads nowhere (removed, renamed), every request gets 404
+ * (said once).
+ */
+static void
+check_root(struct hsrv *s)
+{
+	struct stat	 now, was;
+	char		 real[PATH_MAX];
+	int		 fd, i;
+
+	if (fstat(s->rootfd, &was) == -1)
+		return;
+	if (stat(s->o->dir, &now) == 0 && S_ISDIR(now.st_mode)) {
+		if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+			return;
+		if (realpath(s->o->dir, real) == NULL || (fd = open(real,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+			return;		/* again next tick */
+		close(s->rootfd);
+		s->rootfd = fd;
+		memcpy(s->root, real, sizeof(real));
+		for (i = 0; i < FCACHE; i++)
+			cache_drop(&s->fcache[i]);
+		s->root_gone = 0;
+		say_name("now serving ", s->root, "");
+		return;
+	}
+	if (!s->root_gone) {
+		s->root_gone = 1;
+		say_name("", s->o->dir, ": removed: nothing is served until it "
+		    "is made again");
+	}
+}
+
+/* Every tick: DIR still there?  Drop connections past their deadline. */
 static void
 on_tick(struct sk_loop *loop, long long id, void *arg)
 {
@@ -1545,6 +1599,7 @@ on_tick(struct sk_loop *loop, long long id, void *arg)
 
 	(void)loop;
 	(void)id;
+	check_root(s);
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->deadline == 0 || now < c->deadline)

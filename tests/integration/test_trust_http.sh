@@ -6,6 +6,11 @@
 
 TERM_PY="$TOP/tests/integration/term.py"
 
+# code URL: the status curl got.
+code() {
+	curl -s -o /dev/null -w '%{http_code}' --path-as-is "$1"
+}
+
 # A name's control bytes and broken UTF-8 are shown as \xHH in a listing
 # (nothing reaches the terminal of someone who curls it), its link is the
 # raw bytes percent-encoded and works; what a client sends is escaped in
@@ -73,6 +78,45 @@ while True:
     data += d
 assert b"connection: close" in data.lower(), data
 PY
+	stop_server
+}
+
+# DIR is served by what its name leads to: removed (404, said once), made
+# again, a symbolic link pointed elsewhere, renamed away.
+t_trust_http_dir_replaced() {
+	mkdir v1 v2
+	echo one >v1/t.txt
+	echo two >v2/t.txt
+	mkdir www
+	echo zero >www/t.txt
+	start_server h http -d www 127.0.0.1 0
+	U=http://127.0.0.1:$PORT
+	# until URL TEXT: curl URL gives TEXT within 3 s.
+	until_got() {
+		i=0
+		while [ "$(curl -s "$1")" != "$2" ]; do
+			[ $i -lt 30 ] || fail "$1: $(curl -s "$1"), not $2"
+			sleep 0.1
+			i=$((i + 1))
+		done
+	}
+	until_got "$U/t.txt" zero
+	rm -rf www
+	wait_for h.err 'www: removed: nothing is served until it is made again$' ||
+	    fail "not said"
+	[ "$(code "$U/")" = 404 ] || fail "/ of a removed DIR: $(code "$U/")"
+	mkdir www
+	echo again >www/t.txt
+	until_got "$U/t.txt" again
+	wait_for h.err "now serving $PWD/www\$" || fail "not said"
+	rm -rf www
+	ln -s v1 www
+	until_got "$U/t.txt" one
+	ln -sfn v2 www.new
+	mv -T www.new www
+	until_got "$U/t.txt" two
+	wait_for h.err "now serving $PWD/v2\$" || fail "not said"
+	[ "$(grep -c 'removed' h.err)" = 1 ] || fail "said more than once"
 	stop_server
 }
 
