@@ -56,7 +56,10 @@ static const char usage_text[] =
 "listening line comes a URL to open; every response is logged.\n"
 "\n"
 "options:\n"
-"  -d, --dir DIR              the directory served (default .)\n"
+"  -d, --dir DIR              the directory served (default .; also\n"
+"                             --directory, as python's)\n"
+"  -b, --bind ADDRESS         the address, as python's -b (then the one\n"
+"                             operand is the port)\n"
 "      --log FILE             the access log (Common Log Format) goes to\n"
 "                             FILE instead of stderr\n"
 "  -q, --quiet                no access log and no URL line\n"
@@ -89,6 +92,7 @@ struct http_opts {
 	struct common_opts	 c;
 	const char		*dir;
 	const char		*host;
+	const char		*bind;		/* -b ADDRESS */
 	const char		*port;
 	const char		*log;
 	int			 quiet;
@@ -194,6 +198,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "dir",		required_argument, NULL, 'd' },
+		{ "directory",		required_argument, NULL, 'd' },
+		{ "bind",		required_argument, NULL, 'b' },
 		{ "log",		required_argument, NULL, OPT_LOG },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "follow-symlinks",	no_argument,	   NULL, OPT_FOLLOW },
@@ -219,13 +225,26 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	o->send_ms = 60000;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:q",
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b:d:q",
 	    longopts, NULL)) != -1) {
+		/* nc's and other servers' habit: say where the port goes. */
+		if (ch == '?' && (optopt == 'p' || (optopt == 0 &&
+		    argv[optind - 1] != NULL && (strcmp(argv[optind - 1],
+		    "--port") == 0 || strncmp(argv[optind - 1], "--port=",
+		    7) == 0)))) {
+			cmd_usage_err(CMD, "unknown option '%s': the port is an "
+			    "operand: 'sockkit http [ADDRESS] PORT'", optopt ==
+			    'p' ? "-p" : "--port");
+			return -1;
+		}
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
 		if (rc == 1)
 			continue;
 		switch (ch) {
+		case 'b':
+			o->bind = optarg;
+			break;
 		case 'd':
 			o->dir = optarg;
 			break;
@@ -269,10 +288,20 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
 		return -1;
 	}
-	if (argc == 1 && colon_operand(argv[0]))
+	if (argc == 1 && o->bind == NULL && colon_operand(argv[0]))
 		return -1;
 	/* One operand: a port if it is all digits, else the address. */
-	if (argc == 2) {
+	if (o->bind != NULL) {
+		/* python's -b ADDRESS: then an operand is the port. */
+		if (argc == 2) {
+			cmd_usage_err(CMD, "-b %s and the address '%s' do not "
+			    "go together", o->bind, argv[0]);
+			return -1;
+		}
+		o->host = o->bind;
+		if (argc == 1)
+			o->port = argv[0];
+	} else if (argc == 2) {
 		o->host = argv[0];
 		o->port = argv[1];
 	} else if (argc == 1) {
@@ -283,9 +312,24 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		else
 			o->host = argv[0];
 	}
-	if ((o->host != NULL && path_operand(o, o->host, 0)) ||
-	    (argc == 2 && path_operand(o, o->port, 1)))
+	if (*o->dir == '\0' || (o->log != NULL && *o->log == '\0') ||
+	    (o->host != NULL && *o->host == '\0')) {
+		cmd_usage_err(CMD, "an empty %s", *o->dir == '\0' ?
+		    "-d DIR" : o->host != NULL && *o->host == '\0' ?
+		    "ADDRESS" : "--log FILE");
 		return -1;
+	}
+	if ((o->host != NULL && o->bind == NULL &&
+	    path_operand(o, o->host, 0)) || ((argc == 2 || (o->bind != NULL &&
+	    argc == 1)) && path_operand(o, o->port, 1)))
+		return -1;
+	if (o->host != NULL && o->host[strspn(o->host, "0123456789")] ==
+	    '\0') {
+		/* getaddrinfo would take "8000" as 0.0.31.64. */
+		cmd_usage_err(CMD, "'%s' is not an address: give one PORT, "
+		    "or ADDRESS PORT", o->host);
+		return -1;
+	}
 	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
 		cmd_usage_err(CMD, "invalid port '%s'", o->port);
 		return -1;
@@ -375,6 +419,17 @@ say_name(const char *what, const char *name, const char *post)
 	cmd_put_text(stderr, name, strlen(name), SK_TEXT_TAB);
 	fprintf(stderr, "%s\n", post);
 	fflush(stderr);
+}
+
+/* The same, then ": " and what err means. */
+static void
+say_errno(const char *what, const char *name, int err)
+{
+	char	post[256];
+
+	snprintf(post, sizeof(post), ": %s", err == ENXIO ?
+	    "a FIFO nobody reads" : strerror(err));
+	say_name(what, name, post);
 }
 
 static const char *
@@ -1056,8 +1111,8 @@ access_log(struct hconn *c)
 		    c->line, status);
 	if ((fflush(s->log) == EOF || ferror(s->log)) && !s->log_failed) {
 		/* Said once; the server goes on serving. */
-		cmd_err(CMD, "access log%s%s: %s", s->o->log != NULL ? " " :
-		    "", s->o->log != NULL ? s->o->log : "", strerror(errno));
+		say_errno(s->o->log != NULL ? "access log " : "access log",
+		    s->o->log != NULL ? s->o->log : "", errno);
 		s->log_failed = 1;
 	}
 	clearerr(s->log);
@@ -1669,6 +1724,31 @@ print_url(const struct hsrv *s)
 	fflush(stderr);
 }
 
+/*
+ * --log FILE, appended to.  Opened nonblocking, so a FIFO without a
+ * reader fails (ENXIO) instead of stopping the server before it listens;
+ * writes block as stderr's do.
+ */
+static FILE *
+open_log(const char *path)
+{
+	FILE	*f;
+	int	 fd, flags;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK |
+	    O_CLOEXEC, 0666)) == -1)
+		return NULL;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (f = fdopen(fd, "a")) == NULL) {
+		flags = errno;
+		close(fd);
+		errno = flags;
+		return NULL;
+	}
+	return f;
+}
+
 static int
 serve(const struct http_opts *o)
 {
@@ -1688,11 +1768,11 @@ serve(const struct http_opts *o)
 	s.log = o->quiet ? NULL : stderr;
 	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
+		say_errno("", o->dir, errno);
 		return EXIT_RUNTIME;
 	}
-	if (o->log != NULL && (s.log = fopen(o->log, "a")) == NULL) {
-		cmd_err(CMD, "%s: %s", o->log, strerror(errno));
+	if (o->log != NULL && (s.log = open_log(o->log)) == NULL) {
+		say_errno("access log ", o->log, errno);
 		close(s.rootfd);
 		return EXIT_RUNTIME;
 	}

@@ -168,3 +168,61 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	grep -aEq '"GET /big.bin HTTP/1.1" 200 [0-9]+' t.out ||
 	    fail "no line for the download: $(cat -v t.out)"
 }
+
+# --log FILE that cannot be written: a FIFO nobody reads fails at once
+# (no hang before listening), a directory says which file; a log that
+# fills up is said once and serving goes on; empty names are usage
+# errors; a name's control bytes are escaped in the message.
+t_trust_http_log_targets() {
+	mkdir www
+	echo hi >www/a.txt
+	mkfifo ff
+	expect_exit 1 timeout 5 "$SK" http -d www --log ff 127.0.0.1 0 2>err
+	one_line err "sockkit: http: access log ff: a FIFO nobody reads"
+	expect_exit 1 "$SK" http -d www --log www 127.0.0.1 0 2>err
+	one_line err "sockkit: http: access log www: Is a directory"
+	expect_exit 2 "$SK" http -d www --log '' 127.0.0.1 0 2>err
+	one_line err "sockkit: http: an empty --log FILE"
+	expect_exit 2 "$SK" http -d '' 127.0.0.1 0 2>err
+	one_line err "sockkit: http: an empty -d DIR"
+	expect_exit 1 "$SK" http -d "$(printf 'x\033[2Jy')" 127.0.0.1 0 2>err
+	one_line err 'sockkit: http: x\\x1b\[2Jy: No such file or directory'
+	if [ -w /dev/full ]; then
+		start_server f http -d www --log /dev/full 127.0.0.1 0
+		for i in 1 2 3; do
+			[ "$(curl -s "http://127.0.0.1:$PORT/a.txt")" = hi ] ||
+			    fail "not served with a full log"
+		done
+		wait_for f.err 'access log /dev/full: No space left on device' ||
+		    fail "not said"
+		[ "$(grep -c 'No space' f.err)" = 1 ] || fail "$(cat f.err)"
+		stop_server
+	fi
+}
+
+# What users of python's http.server and of nc type: -b ADDRESS and
+# --directory work as there; -p and --port get a hint; "8000 8001" (two
+# ports) and an empty address are usage errors, not a bind to 0.0.31.64.
+t_trust_http_cli_habits() {
+	mkdir www
+	echo hi >www/a.txt
+	start_server b http --directory www -b 127.0.0.1 0
+	[ "$(curl -s "http://127.0.0.1:$PORT/a.txt")" = hi ] || fail "-b"
+	stop_server
+	for args in "-b 127.0.0.1 ::1 0" "-p 8000" "--port=8000" \
+	    "8000 8001" "0 8000"; do
+		# shellcheck disable=SC2086
+		expect_exit 2 timeout 5 "$SK" http -d www $args 2>err
+		one_line err "sockkit: http: "
+	done
+	expect_exit 2 "$SK" http -p 8000 2>err
+	grep -q "the port is an operand: 'sockkit http \[ADDRESS\] PORT'" err ||
+	    fail "$(cat err)"
+	expect_exit 2 "$SK" http --portable 2>err
+	one_line err "sockkit: http: unknown option '--portable' (see"
+	expect_exit 2 "$SK" http 8000 8001 2>err
+	grep -q "'8000' is not an address: give one PORT, or ADDRESS PORT" err ||
+	    fail "$(cat err)"
+	expect_exit 2 "$SK" http '' 0 2>err
+	one_line err "sockkit: http: an empty ADDRESS"
+}
