@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
 #endif
@@ -41,6 +43,7 @@
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/path.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -49,21 +52,27 @@ static const char usage_text[] =
 "\n"
 "Serve DIR (default .) over HTTP/1.1 on PORT (default 8000): GET and HEAD,\n"
 "keep-alive, Range, ETag and If-Modified-Since (304), index.html or a\n"
-"listing for directories.  Nothing outside DIR is served.\n"
+"listing for directories.  Nothing outside DIR is served.  After the\n"
+"listening line comes a URL to open; every response is logged.\n"
 "\n"
 "options:\n"
-"  -d, --dir DIR              the directory served (default .)\n"
+"  -d, --dir DIR              the directory served (default .; also\n"
+"                             --directory, as python's)\n"
+"  -b, --bind ADDRESS         the address, as python's -b (then the one\n"
+"                             operand is the port)\n"
 "      --log FILE             the access log (Common Log Format) goes to\n"
 "                             FILE instead of stderr\n"
-"  -q, --quiet                no access log\n"
+"  -q, --quiet                no access log and no URL line\n"
 "      --follow-symlinks      serve symbolic links that lead out of DIR\n"
 "      --max-clients N        connections at once (default 10000); more\n"
 "                             wait in the listen queue\n"
 "      --head-timeout SECONDS a request head must arrive within this\n"
-"                             (default 20)\n"
+"                             (default 20; decimals allowed)\n"
 "      --keepalive-timeout SECONDS\n"
 "                             close an idle keep-alive connection after\n"
-"                             this (default 60)\n"
+"                             this (default 60; decimals allowed)\n"
+"      --send-timeout SECONDS drop a client that takes nothing of the\n"
+"                             response for this long (default 60)\n"
 "  -4, -6                     IPv4 or IPv6 only\n"
 "      --backend NAME         event loop: select, poll or epoll\n"
 "  -v                         log connections too\n"
@@ -76,20 +85,22 @@ static const char usage_text[] =
 #define HEAD_MAX	16384		/* a bigger head: 431 */
 #define SMALL_BODY	16384		/* up to this, read into the reply */
 #define BODY_SKIP_MAX	(1 << 20)	/* a request body we skip; more: 413 */
-#define SEND_TIMEOUT_S	60		/* a client that stops reading */
 #define LINGER_S	2
+#define TIMEOUT_MIN_MS	100		/* --head-timeout, --keepalive-timeout */
 
 struct http_opts {
 	struct common_opts	 c;
 	const char		*dir;
 	const char		*host;
+	const char		*bind;		/* -b ADDRESS */
 	const char		*port;
 	const char		*log;
 	int			 quiet;
 	int			 follow;
 	long long		 max_clients;
-	long long		 head_timeout;
-	long long		 keepalive;
+	long long		 head_ms;	/* --head-timeout */
+	long long		 keepalive_ms;	/* --keepalive-timeout */
+	long long		 send_ms;	/* --send-timeout */
 };
 
 enum {
@@ -97,8 +108,89 @@ enum {
 	OPT_FOLLOW,
 	OPT_MAX_CLIENTS,
 	OPT_HEAD_TIMEOUT,
-	OPT_KEEPALIVE
+	OPT_KEEPALIVE,
+	OPT_SEND_TIMEOUT
 };
+
+/*
+ * An operand that holds a '/' is a path, never an address or a port (the
+ * directory served goes after -d); so is an existing directory whose name
+ * is no port (port) or does not resolve (an address).  1 after a usage
+ * error saying so, else 0.
+ */
+static int
+path_operand(const struct http_opts *o, const char *a, int port)
+{
+	struct addrinfo	*res;
+	struct stat	 st;
+	int		 dir = stat(a, &st) == 0 && S_ISDIR(st.st_mode);
+
+	if (strchr(a, '/') == NULL) {
+		if (!dir)
+			return 0;
+		if (port && sk_net_parse_port(NULL, a, 1) != -1)
+			return 0;
+		if (!port && sk_net_resolve(NULL, a, "0", o->c.family,
+		    SOCK_STREAM, 1, &res) == 0) {
+			freeaddrinfo(res);
+			return 0;
+		}
+	}
+	if (dir)
+		cmd_usage_err(CMD, "'%s' is a directory, not %s: serve it "
+		    "with '-d %s'", a, port ? "a port" : "an address", a);
+	else
+		cmd_usage_err(CMD, "'%s' is not %s (the directory served goes "
+		    "after -d)", a, port ? "a port" : "an address");
+	return 1;
+}
+
+/*
+ * One operand "HOST:PORT", "[V6]:PORT" or ":PORT", where sockkit takes the
+ * address and the port apart: 1 after a usage error with the form meant,
+ * else 0 (a bare IPv6 address has colons too).
+ */
+static int
+colon_operand(const char *a)
+{
+	const char	*colon = strrchr(a, ':');
+	int		 br = a[0] == '[';
+
+	if (colon == NULL || colon[1] == '\0' || strspn(colon + 1,
+	    "0123456789") != strlen(colon + 1))
+		return 0;
+	if (colon == a) {
+		cmd_usage_err(CMD, "'%s': give the port alone: 'sockkit http "
+		    "%s' listens on all addresses", a, a + 1);
+		return 1;
+	}
+	if (strchr(a, ':') != colon && colon[-1] != ']')
+		return 0;
+	cmd_usage_err(CMD, "'%s': the address and the port are two operands: "
+	    "'%.*s %s'", a, (int)(colon - a) - 2 * br, a + br, colon + 1);
+	return 1;
+}
+
+/* A numeric address of the other family than -4 or -6 asks for. */
+static int
+family_conflict(const struct http_opts *o)
+{
+	unsigned char	 a[16];
+	const char	*h = o->host;
+
+	if (h == NULL || o->c.family == AF_UNSPEC)
+		return 0;
+	if (o->c.family == AF_INET6 && inet_pton(AF_INET, h, a) == 1)
+		cmd_usage_err(CMD, "-6 and the IPv4 address '%s' do not go "
+		    "together", h);
+	else if (o->c.family == AF_INET && strchr(h, ':') != NULL &&
+	    inet_pton(AF_INET6, h, a) == 1)
+		cmd_usage_err(CMD, "-4 and the IPv6 address '%s' do not go "
+		    "together", h);
+	else
+		return 0;
+	return 1;
+}
 
 static int
 parse_args(int argc, char **argv, struct http_opts *o)
@@ -106,6 +198,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "dir",		required_argument, NULL, 'd' },
+		{ "directory",		required_argument, NULL, 'd' },
+		{ "bind",		required_argument, NULL, 'b' },
 		{ "log",		required_argument, NULL, OPT_LOG },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "follow-symlinks",	no_argument,	   NULL, OPT_FOLLOW },
@@ -115,6 +209,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		    OPT_HEAD_TIMEOUT },
 		{ "keepalive-timeout",	required_argument, NULL,
 		    OPT_KEEPALIVE },
+		{ "send-timeout",	required_argument, NULL,
+		    OPT_SEND_TIMEOUT },
 		{ NULL,			0,		   NULL, 0 }
 	};
 	const char	*a;
@@ -124,17 +220,31 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	o->dir = ".";
 	o->port = "8000";
 	o->max_clients = 10000;
-	o->head_timeout = 20;
-	o->keepalive = 60;
+	o->head_ms = 20000;
+	o->keepalive_ms = 60000;
+	o->send_ms = 60000;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:q",
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b:d:q",
 	    longopts, NULL)) != -1) {
+		/* nc's and other servers' habit: say where the port goes. */
+		if (ch == '?' && (optopt == 'p' || (optopt == 0 &&
+		    argv[optind - 1] != NULL && (strcmp(argv[optind - 1],
+		    "--port") == 0 || strncmp(argv[optind - 1], "--port=",
+		    7) == 0)))) {
+			cmd_usage_err(CMD, "unknown option '%s': the port is an "
+			    "operand: 'sockkit http [ADDRESS] PORT'", optopt ==
+			    'p' ? "-p" : "--port");
+			return -1;
+		}
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
 		if (rc == 1)
 			continue;
 		switch (ch) {
+		case 'b':
+			o->bind = optarg;
+			break;
 		case 'd':
 			o->dir = optarg;
 			break;
@@ -153,13 +263,19 @@ parse_args(int argc, char **argv, struct http_opts *o)
 				return -1;
 			break;
 		case OPT_HEAD_TIMEOUT:
-			if (cmd_number(CMD, "--head-timeout", optarg, 1, 3600,
-			    &o->head_timeout) == -1)
+			if (cmd_seconds(CMD, "--head-timeout", optarg,
+			    TIMEOUT_MIN_MS, 3600 * 1000, &o->head_ms) == -1)
 				return -1;
 			break;
 		case OPT_KEEPALIVE:
-			if (cmd_number(CMD, "--keepalive-timeout", optarg, 1,
-			    86400, &o->keepalive) == -1)
+			if (cmd_seconds(CMD, "--keepalive-timeout", optarg,
+			    TIMEOUT_MIN_MS, 86400 * 1000, &o->keepalive_ms) ==
+			    -1)
+				return -1;
+			break;
+		case OPT_SEND_TIMEOUT:
+			if (cmd_seconds(CMD, "--send-timeout", optarg,
+			    TIMEOUT_MIN_MS, 86400 * 1000, &o->send_ms) == -1)
 				return -1;
 			break;
 		}
@@ -172,8 +288,20 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
 		return -1;
 	}
+	if (argc == 1 && o->bind == NULL && colon_operand(argv[0]))
+		return -1;
 	/* One operand: a port if it is all digits, else the address. */
-	if (argc == 2) {
+	if (o->bind != NULL) {
+		/* python's -b ADDRESS: then an operand is the port. */
+		if (argc == 2) {
+			cmd_usage_err(CMD, "-b %s and the address '%s' do not "
+			    "go together", o->bind, argv[0]);
+			return -1;
+		}
+		o->host = o->bind;
+		if (argc == 1)
+			o->port = argv[0];
+	} else if (argc == 2) {
 		o->host = argv[0];
 		o->port = argv[1];
 	} else if (argc == 1) {
@@ -184,12 +312,42 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		else
 			o->host = argv[0];
 	}
+	if (*o->dir == '\0' || (o->log != NULL && *o->log == '\0') ||
+	    (o->host != NULL && *o->host == '\0')) {
+		cmd_usage_err(CMD, "an empty %s", *o->dir == '\0' ?
+		    "-d DIR" : o->host != NULL && *o->host == '\0' ?
+		    "ADDRESS" : "--log FILE");
+		return -1;
+	}
+	if ((o->host != NULL && o->bind == NULL &&
+	    path_operand(o, o->host, 0)) || ((argc == 2 || (o->bind != NULL &&
+	    argc == 1)) && path_operand(o, o->port, 1)))
+		return -1;
+	if (o->host != NULL && o->host[strspn(o->host, "0123456789")] ==
+	    '\0') {
+		/* getaddrinfo would take "8000" as 0.0.31.64. */
+		cmd_usage_err(CMD, "'%s' is not an address: give one PORT, "
+		    "or ADDRESS PORT", o->host);
+		return -1;
+	}
 	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
 		cmd_usage_err(CMD, "invalid port '%s'", o->port);
 		return -1;
 	}
+	/* What would do nothing where it is given. */
+	if (family_conflict(o))
+		return -1;
 	if (o->quiet && o->log != NULL) {
 		cmd_usage_err(CMD, "--quiet and --log do not go together");
+		return -1;
+	}
+	if (o->quiet && o->c.verbose) {
+		cmd_usage_err(CMD, "-q and -v do not go together");
+		return -1;
+	}
+	if (o->c.json) {
+		cmd_usage_err(CMD, "--json: http has no JSON output (its access "
+		    "log is in Common Log Format)");
 		return -1;
 	}
 	return 0;
@@ -213,7 +371,9 @@ struct hsrv {
 	int			 paused;	/* at --max-clients */
 	char			 root[PATH_MAX];
 	int			 rootfd;
+	int			 root_gone;	/* DIR removed; said so */
 	FILE			*log;		/* NULL: -q */
+	int			 log_failed;	/* a write error was said */
 	struct hconn		*conns;
 	long			 nconns;
 	long long		 timer;
@@ -235,12 +395,14 @@ struct hconn {
 	size_t		 used;		/* bytes of in the request took */
 	long long	 skip;		/* request body bytes still to drop */
 	int		 keep;		/* keep-alive after this response */
+	int		 minor;		/* HTTP/1.<minor> of the request */
 	long long	 deadline;	/* ms; 0: none */
 	char		 peer[SK_ADDRSTRLEN];
 	char		 host[SK_ADDRSTRLEN];	/* for the log */
 	char		 line[512];	/* the request line, escaped */
-	int		 status;
-	long long	 bytes;		/* body bytes of the response */
+	int		 status;	/* of the response; 0: logged */
+	long long	 obody;		/* body bytes queued in out */
+	off_t		 fstart;	/* where the file body began */
 	struct hconn	*next;
 	struct hconn	**pprev;
 };
@@ -248,6 +410,27 @@ struct hconn {
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	on_accept(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
+
+/* "sockkit: http: " what name (escaped for the terminal) "post". */
+static void
+say_name(const char *what, const char *name, const char *post)
+{
+	fprintf(stderr, "sockkit: %s: %s", CMD, what);
+	cmd_put_text(stderr, name, strlen(name), SK_TEXT_TAB);
+	fprintf(stderr, "%s\n", post);
+	fflush(stderr);
+}
+
+/* The same, then ": " and what err means. */
+static void
+say_errno(const char *what, const char *name, int err)
+{
+	char	post[256];
+
+	snprintf(post, sizeof(post), ": %s", err == ENXIO ?
+	    "a FIFO nobody reads" : strerror(err));
+	say_name(what, name, post);
+}
 
 static const char *
 reason(int status)
@@ -273,51 +456,155 @@ reason(int status)
 	return "Error";
 }
 
-/* Content types by extension (case-insensitive), sorted for bsearch. */
+/*
+ * Content types by extension (lower case; looked up case-insensitively).
+ * Sorted by strcmp for bsearch: test_http.sh checks the order and asks
+ * for every entry.  After python's mimetypes and nginx's mime.types, with
+ * one rule of our own: what people read as text (source, configuration,
+ * logs, notes, checksums) is text/plain in UTF-8, so a browser shows it
+ * instead of downloading it; types a browser or player handles itself
+ * (HTML, CSS, JavaScript, JSON, XML, CSV, subtitles, media) keep their
+ * registered ones.  .ts is an MPEG transport stream (HLS), as in nginx.
+ */
+#define TEXT	"text/plain; charset=utf-8"
+
 static const struct mime {
 	const char	*ext;
 	const char	*type;
 } mimes[] = {
+	{ "3g2",	"video/3gpp2" },
+	{ "3gp",	"video/3gpp" },
+	{ "3gpp",	"video/3gpp" },
 	{ "7z",		"application/x-7z-compressed" },
 	{ "aac",	"audio/aac" },
+	{ "adoc",	TEXT },
+	{ "aif",	"audio/aiff" },
+	{ "aifc",	"audio/aiff" },
+	{ "aiff",	"audio/aiff" },
+	{ "apk",	"application/vnd.android.package-archive" },
 	{ "apng",	"image/apng" },
+	{ "asc",	TEXT },
+	{ "asf",	"video/x-ms-asf" },
+	{ "atom",	"application/atom+xml" },
+	{ "au",		"audio/basic" },
 	{ "avi",	"video/x-msvideo" },
 	{ "avif",	"image/avif" },
+	{ "awk",	TEXT },
+	{ "bash",	TEXT },
+	{ "bat",	TEXT },
 	{ "bmp",	"image/bmp" },
 	{ "bz2",	"application/x-bzip2" },
-	{ "c",		"text/plain; charset=utf-8" },
+	{ "c",		TEXT },
+	{ "cc",		TEXT },
+	{ "cfg",	TEXT },
+	{ "cjs",	"text/javascript; charset=utf-8" },
+	{ "clj",	TEXT },
+	{ "cmake",	TEXT },
+	{ "cnf",	TEXT },
+	{ "conf",	TEXT },
+	{ "cpio",	"application/x-cpio" },
+	{ "cpp",	TEXT },
+	{ "cs",		TEXT },
 	{ "css",	"text/css; charset=utf-8" },
 	{ "csv",	"text/csv; charset=utf-8" },
+	{ "cxx",	TEXT },
+	{ "d",		TEXT },
+	{ "dart",	TEXT },
+	{ "deb",	"application/vnd.debian.binary-package" },
+	{ "diff",	TEXT },
+	{ "dmg",	"application/x-apple-diskimage" },
 	{ "doc",	"application/msword" },
 	{ "docx",	"application/vnd.openxmlformats-officedocument."
 			"wordprocessingml.document" },
+	{ "dtd",	"application/xml-dtd" },
+	{ "el",		TEXT },
+	{ "env",	TEXT },
 	{ "eot",	"application/vnd.ms-fontobject" },
+	{ "eps",	"application/postscript" },
 	{ "epub",	"application/epub+zip" },
+	{ "erl",	TEXT },
+	{ "ex",		TEXT },
+	{ "exs",	TEXT },
+	{ "f90",	TEXT },
+	{ "fish",	TEXT },
 	{ "flac",	"audio/flac" },
+	{ "flv",	"video/x-flv" },
+	{ "geojson",	"application/geo+json" },
 	{ "gif",	"image/gif" },
+	{ "go",		TEXT },
+	{ "gpx",	"application/gpx+xml" },
+	{ "gradle",	TEXT },
+	{ "groovy",	TEXT },
 	{ "gz",		"application/gzip" },
-	{ "h",		"text/plain; charset=utf-8" },
+	{ "h",		TEXT },
+	{ "heic",	"image/heic" },
+	{ "heif",	"image/heif" },
+	{ "hh",		TEXT },
+	{ "hpp",	TEXT },
+	{ "hs",		TEXT },
 	{ "htm",	"text/html; charset=utf-8" },
 	{ "html",	"text/html; charset=utf-8" },
+	{ "hxx",	TEXT },
 	{ "ico",	"image/vnd.microsoft.icon" },
 	{ "ics",	"text/calendar; charset=utf-8" },
+	{ "ini",	TEXT },
+	{ "ipynb",	"application/json" },
+	{ "iso",	"application/x-iso9660-image" },
 	{ "jar",	"application/java-archive" },
+	{ "java",	TEXT },
+	{ "jfif",	"image/jpeg" },
+	{ "jl",		TEXT },
+	{ "jpe",	"image/jpeg" },
 	{ "jpeg",	"image/jpeg" },
 	{ "jpg",	"image/jpeg" },
 	{ "js",		"text/javascript; charset=utf-8" },
 	{ "json",	"application/json" },
+	{ "jsonl",	TEXT },
 	{ "jsonld",	"application/ld+json" },
+	{ "jsx",	TEXT },
+	{ "jxl",	"image/jxl" },
+	{ "kml",	"application/vnd.google-earth.kml+xml" },
+	{ "kmz",	"application/vnd.google-earth.kmz" },
+	{ "kt",		TEXT },
+	{ "kts",	TEXT },
+	{ "less",	TEXT },
+	{ "lisp",	TEXT },
+	{ "log",	TEXT },
+	{ "lua",	TEXT },
+	{ "lz",		"application/x-lzip" },
+	{ "lz4",	"application/x-lz4" },
+	{ "lzma",	"application/x-lzma" },
+	{ "m",		TEXT },
+	{ "m2ts",	"video/mp2t" },
+	{ "m3u",	"audio/x-mpegurl" },
+	{ "m3u8",	"application/vnd.apple.mpegurl" },
 	{ "m4a",	"audio/mp4" },
 	{ "m4v",	"video/mp4" },
-	{ "md",		"text/markdown; charset=utf-8" },
+	{ "mak",	TEXT },
+	{ "map",	"application/json" },
+	{ "markdown",	TEXT },
+	{ "md",		TEXT },
+	{ "md5",	TEXT },
 	{ "mid",	"audio/midi" },
 	{ "midi",	"audio/midi" },
 	{ "mjs",	"text/javascript; charset=utf-8" },
+	{ "mk",		TEXT },
+	{ "mka",	"audio/x-matroska" },
 	{ "mkv",	"video/x-matroska" },
+	{ "ml",		TEXT },
+	{ "mli",	TEXT },
 	{ "mov",	"video/quicktime" },
+	{ "mp2",	"audio/mpeg" },
 	{ "mp3",	"audio/mpeg" },
 	{ "mp4",	"video/mp4" },
 	{ "mpeg",	"video/mpeg" },
+	{ "mpg",	"video/mpeg" },
+	{ "msi",	"application/x-msi" },
+	{ "mts",	"video/mp2t" },
+	{ "ndjson",	TEXT },
+	{ "nfo",	TEXT },
+	{ "nim",	TEXT },
+	{ "odg",	"application/vnd.oasis.opendocument.graphics" },
 	{ "odp",	"application/vnd.oasis.opendocument.presentation" },
 	{ "ods",	"application/vnd.oasis.opendocument.spreadsheet" },
 	{ "odt",	"application/vnd.oasis.opendocument.text" },
@@ -325,28 +612,73 @@ static const struct mime {
 	{ "ogg",	"audio/ogg" },
 	{ "ogv",	"video/ogg" },
 	{ "opus",	"audio/opus" },
+	{ "org",	TEXT },
 	{ "otf",	"font/otf" },
+	{ "patch",	TEXT },
 	{ "pdf",	"application/pdf" },
+	{ "php",	TEXT },
+	{ "pl",		TEXT },
+	{ "pm",		TEXT },
 	{ "png",	"image/png" },
 	{ "ppt",	"application/vnd.ms-powerpoint" },
 	{ "pptx",	"application/vnd.openxmlformats-officedocument."
 			"presentationml.presentation" },
+	{ "properties",	TEXT },
+	{ "proto",	TEXT },
+	{ "ps",		"application/postscript" },
+	{ "ps1",	TEXT },
+	{ "psd",	"image/vnd.adobe.photoshop" },
+	{ "py",		TEXT },
+	{ "pyi",	TEXT },
+	{ "qt",		"video/quicktime" },
+	{ "r",		TEXT },
 	{ "rar",	"application/vnd.rar" },
+	{ "rb",		TEXT },
+	{ "rpm",	"application/x-redhat-package-manager" },
+	{ "rs",		TEXT },
+	{ "rss",	"application/rss+xml" },
+	{ "rst",	TEXT },
 	{ "rtf",	"application/rtf" },
-	{ "sh",		"text/plain; charset=utf-8" },
+	{ "s",		TEXT },
+	{ "sass",	TEXT },
+	{ "scala",	TEXT },
+	{ "scss",	TEXT },
+	{ "sh",		TEXT },
+	{ "sha1",	TEXT },
+	{ "sha256",	TEXT },
+	{ "sha512",	TEXT },
+	{ "sig",	"application/pgp-signature" },
+	{ "snd",	"audio/basic" },
+	{ "sql",	TEXT },
+	{ "srt",	TEXT },
 	{ "svg",	"image/svg+xml" },
+	{ "swift",	TEXT },
 	{ "tar",	"application/x-tar" },
+	{ "tbz2",	"application/x-bzip2" },
+	{ "tcl",	TEXT },
+	{ "tex",	TEXT },
+	{ "tgz",	"application/gzip" },
 	{ "tif",	"image/tiff" },
 	{ "tiff",	"image/tiff" },
+	{ "toml",	TEXT },
 	{ "ts",		"video/mp2t" },
+	{ "tsv",	"text/tab-separated-values; charset=utf-8" },
+	{ "tsx",	TEXT },
+	{ "ttc",	"font/collection" },
 	{ "ttf",	"font/ttf" },
-	{ "txt",	"text/plain; charset=utf-8" },
+	{ "txt",	TEXT },
+	{ "txz",	"application/x-xz" },
+	{ "vim",	TEXT },
+	{ "vtt",	"text/vtt; charset=utf-8" },
+	{ "vue",	TEXT },
 	{ "wasm",	"application/wasm" },
 	{ "wav",	"audio/wav" },
 	{ "weba",	"audio/webm" },
 	{ "webm",	"video/webm" },
 	{ "webmanifest", "application/manifest+json" },
 	{ "webp",	"image/webp" },
+	{ "wma",	"audio/x-ms-wma" },
+	{ "wmv",	"video/x-ms-wmv" },
 	{ "woff",	"font/woff" },
 	{ "woff2",	"font/woff2" },
 	{ "xhtml",	"application/xhtml+xml" },
@@ -354,10 +686,13 @@ static const struct mime {
 	{ "xlsx",	"application/vnd.openxmlformats-officedocument."
 			"spreadsheetml.sheet" },
 	{ "xml",	"application/xml" },
+	{ "xsd",	"application/xml" },
+	{ "xsl",	"application/xml" },
 	{ "xz",		"application/x-xz" },
-	{ "yaml",	"application/yaml" },
-	{ "yml",	"application/yaml" },
+	{ "yaml",	TEXT },
+	{ "yml",	TEXT },
 	{ "zip",	"application/zip" },
+	{ "zsh",	TEXT },
 	{ "zst",	"application/zstd" },
 };
 
@@ -367,22 +702,49 @@ by_ext(const void *k, const void *m)
 	return strcmp(k, ((const struct mime *)m)->ext);
 }
 
+/* Files known by their whole name, without an extension: text. */
+static const struct mime whole_names[] = {
+	{ "authors",	TEXT },
+	{ "changelog",	TEXT },
+	{ "changes",	TEXT },
+	{ "contributing", TEXT },
+	{ "copying",	TEXT },
+	{ "dockerfile",	TEXT },
+	{ "install",	TEXT },
+	{ "license",	TEXT },
+	{ "makefile",	TEXT },
+	{ "md5sums",	TEXT },
+	{ "news",	TEXT },
+	{ "notice",	TEXT },
+	{ "readme",	TEXT },
+	{ "sha1sums",	TEXT },
+	{ "sha256sums",	TEXT },
+	{ "sha512sums",	TEXT },
+	{ "todo",	TEXT },
+};
+
 static const char *
 content_type(const char *path)
 {
-	const char	*dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	const struct mime *m;
-	char		 ext[16];
-	size_t		 i;
+	const char	*base = strrchr(path, '/'), *dot;
+	const struct mime *m, *tab = mimes;
+	size_t		 i, n = sizeof(mimes) / sizeof(mimes[0]);
+	char		 key[16];
 
-	if (dot == NULL || (slash != NULL && dot < slash) ||
-	    strlen(dot + 1) >= sizeof(ext))
+	base = base != NULL ? base + 1 : path;
+	if ((dot = strrchr(base, '.')) != NULL)
+		dot++;
+	else {
+		dot = base;
+		tab = whole_names;
+		n = sizeof(whole_names) / sizeof(whole_names[0]);
+	}
+	if (strlen(dot) >= sizeof(key))
 		return "application/octet-stream";
-	for (i = 0; dot[1 + i] != '\0'; i++)
-		ext[i] = (char)tolower((unsigned char)dot[1 + i]);
-	ext[i] = '\0';
-	m = bsearch(ext, mimes, sizeof(mimes) / sizeof(mimes[0]),
-	    sizeof(mimes[0]), by_ext);
+	for (i = 0; dot[i] != '\0'; i++)
+		key[i] = (char)tolower((unsigned char)dot[i]);
+	key[i] = '\0';
+	m = bsearch(key, tab, n, sizeof(tab[0]), by_ext);
 	return m != NULL ? m->type : "application/octet-stream";
 }
 
@@ -433,10 +795,15 @@ static void
 head_start(struct hconn *c, int status)
 {
 	c->status = status;
+	c->obody = 0;
+	c->off = c->fstart = c->end = 0;
 	put(c, "HTTP/1.1 %d %s\r\nServer: sockkit/%s\r\nDate: %s\r\n",
 	    status, reason(status), SOCKKIT_VERSION, now_date(c->srv));
+	/* HTTP/1.0 keeps a connection only if the answer says so too. */
 	if (!c->keep)
 		put(c, "Connection: close\r\n");
+	else if (c->minor == 0)
+		put(c, "Connection: keep-alive\r\n");
 }
 
 /* A small HTML error page (no body for HEAD). */
@@ -454,7 +821,7 @@ error_page(struct hconn *c, int status, int head_only, const char *extra)
 	    "Content-Length: %d\r\n%s\r\n", n, extra != NULL ? extra : "");
 	if (!head_only) {
 		(void)sk_buf_append(&c->out, body, (size_t)n);
-		c->bytes = n;
+		c->obody = n;
 	}
 }
 
@@ -473,6 +840,27 @@ put_html(struct hconn *c, const char *text)
 		case '\'': put(c, "&#39;"); break;
 		default: (void)sk_buf_append(&c->out, p, 1);
 		}
+}
+
+/*
+ * A name as a listing shows it: control bytes and broken UTF-8 as \xHH
+ * (sk_text_escape), so nothing in a name reaches the terminal of someone
+ * who curls the listing, and every name is visible; then made safe for
+ * HTML.  The link beside it is the name's bytes, percent-encoded.
+ */
+static void
+put_name(struct hconn *c, const char *name)
+{
+	const uint8_t	*p = (const uint8_t *)name;
+	size_t		 n = strlen(name), took;
+	char		 out[256];
+
+	while (n > 0) {
+		took = sk_text_escape(out, sizeof(out), p, n, 0);
+		put_html(c, out);
+		p += took;
+		n -= took;
+	}
 }
 
 /* text percent-encoded for a URL path segment (unreserved kept). */
@@ -533,11 +921,11 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 	sk_buf_init(&c->out, 0);
 	put(c, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>Index of ");
-	put_html(c, urlpath);
+	put_name(c, urlpath);
 	put(c, "</title>\n<style>body{font-family:sans-serif}td{padding:0 "
 	    "1em 0 0}td.s{text-align:right}</style></head>\n<body><h1>Index "
 	    "of ");
-	put_html(c, urlpath);
+	put_name(c, urlpath);
 	put(c, "</h1>\n<table>\n<tr><th>Name</th><th>Last modified</th>"
 	    "<th>Size</th></tr>\n");
 	if (strcmp(urlpath, "/") != 0)
@@ -553,7 +941,7 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 		put(c, "<tr><td><a href=\"");
 		put_url(c, names[i]);
 		put(c, "%s\">", S_ISDIR(st.st_mode) ? "/" : "");
-		put_html(c, names[i]);
+		put_name(c, names[i]);
 		put(c, "%s</a></td><td>%s</td><td class=\"s\">", S_ISDIR(
 		    st.st_mode) ? "/" : "", when);
 		if (S_ISDIR(st.st_mode))
@@ -577,7 +965,7 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 		    "Content-Length: %zu\r\n\r\n", hlen);
 		if (!head_only) {
 			(void)sk_buf_append(&c->out, sk_buf_data(&html), hlen);
-			c->bytes = (long long)hlen;
+			c->obody = (long long)hlen;
 		}
 		sk_buf_release(&html);
 	}
@@ -652,7 +1040,6 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		release(fd, cached);
 		return;
 	}
-	c->bytes = (long long)len;
 	/* Small bodies ride with the headers: one write for it all. */
 	if (len <= SMALL_BODY && (p = sk_buf_reserve(&c->out, len)) != NULL) {
 		n = pread(fd, p, len, first);
@@ -662,33 +1049,45 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 			n = n < 0 ? 0 : n;
 		}
 		sk_buf_commit(&c->out, (size_t)n);
+		c->obody = n;
 		return;
 	}
 	c->file = fd;
-	c->off = first;
+	c->off = c->fstart = first;
 	c->end = first + (off_t)len;
 }
 
-/* Escape what the client sent for the log: quotes, backslashes, bytes
- * outside printable ASCII as \xHH. */
+/*
+ * What the client sent, for the log line (out holds size bytes): quotes
+ * and backslashes escaped, control bytes and broken UTF-8 as \xHH
+ * (sk_text_escape); cut where it is full.
+ */
 static void
 log_escape(char *out, size_t size, const char *p, size_t n)
 {
-	size_t	o = 0, i;
-
-	for (i = 0; i < n && o + 5 < size; i++) {
-		unsigned char	ch = (unsigned char)p[i];
-
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, size - o, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(out + o, size - o, "\\x%02X", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
+	(void)sk_text_escape(out, size, (const uint8_t *)p, n,
+	    SK_TEXT_BACKSLASH | SK_TEXT_QUOTE);
 }
 
+/*
+ * The body bytes that have left so far: what of the body queued in out
+ * was written (it is out's tail), and the file's part.
+ */
+static long long
+body_sent(const struct hconn *c)
+{
+	long long	left = (long long)sk_buf_len(&c->out);
+
+	return c->obody - (left < c->obody ? left : c->obody) +
+	    (long long)(c->off - c->fstart);
+}
+
+/*
+ * One line per response, once: when it has all gone, or when the
+ * connection ends before (the client left, reset or stopped reading, the
+ * file shrank, the server was stopped), with the body bytes that did go,
+ * as nginx logs a download cut short.
+ */
 static void
 access_log(struct hconn *c)
 {
@@ -696,18 +1095,27 @@ access_log(struct hconn *c)
 	char		 when[64];
 	struct tm	 tm;
 	time_t		 t = time(NULL);
+	long long	 sent = body_sent(c);
+	int		 status = c->status;
 
-	if (s->log == NULL || c->status == 0)
+	c->status = 0;
+	if (s->log == NULL || status == 0)
 		return;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
-	if (c->bytes > 0)
+	if (sent > 0)
 		fprintf(s->log, "%s - - [%s] \"%s\" %d %lld\n", c->host, when,
-		    c->line, c->status, c->bytes);
+		    c->line, status, sent);
 	else
 		fprintf(s->log, "%s - - [%s] \"%s\" %d -\n", c->host, when,
-		    c->line, c->status);
-	fflush(s->log);
+		    c->line, status);
+	if ((fflush(s->log) == EOF || ferror(s->log)) && !s->log_failed) {
+		/* Said once; the server goes on serving. */
+		say_errno(s->o->log != NULL ? "access log " : "access log",
+		    s->o->log != NULL ? s->o->log : "", errno);
+		s->log_failed = 1;
+	}
+	clearerr(s->log);
 }
 
 /*
@@ -834,6 +1242,10 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		error_page(c, 400, head_only, NULL);
 		return;
 	}
+	if (s->root_gone) {
+		error_page(c, 404, head_only, NULL);
+		return;
+	}
 	if ((n = sk_http_unescape(req->path, req->path_len, path,
 	    sizeof(path))) == -1) {
 		error_page(c, 400, head_only, NULL);
@@ -866,7 +1278,9 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (o == 0 || path[o - 1] != '/') {
+		/* The slash the browser sees: "/sub%2F" is no "/sub/", and the
+		 * listing's relative links would miss. */
+		if (req->path[req->path_len - 1] != '/') {
 			close(fd);
 			redirect_slash(c, req, head_only);
 			return;
@@ -902,6 +1316,7 @@ conn_free(struct hconn *c)
 {
 	struct hsrv	*s = c->srv;
 
+	access_log(c);		/* a response cut short */
 	if (s->o->c.verbose)
 		cmd_err(CMD, "%s disconnected", c->peer);
 	*c->pprev = c->next;
@@ -954,7 +1369,7 @@ next_request(struct hconn *c)
 			return 0;
 	}
 	if (len == 0) {
-		c->deadline = sk_loop_now_ms() + c->srv->o->keepalive * 1000;
+		c->deadline = sk_loop_now_ms() + c->srv->o->keepalive_ms;
 		return 0;
 	}
 	n = sk_http_parse_request((const char *)sk_buf_data(&c->in), len,
@@ -965,7 +1380,6 @@ next_request(struct hconn *c)
 		return 0;
 	}
 	c->status = 0;
-	c->bytes = 0;
 	if (n == -1) {
 		if (c->srv->log != NULL) {
 			/* The first line as it came, bounded: in holds no NUL
@@ -985,6 +1399,7 @@ next_request(struct hconn *c)
 			    (size_t)(req.target + req.target_len -
 			    req.method) + 9);
 		c->keep = req.keep_alive;
+		c->minor = req.minor;
 		c->used = (size_t)n;
 		if (req.content_length > BODY_SKIP_MAX) {
 			c->keep = 0;
@@ -995,7 +1410,7 @@ next_request(struct hconn *c)
 		}
 	}
 	c->state = H_SEND;
-	c->deadline = sk_loop_now_ms() + SEND_TIMEOUT_S * 1000;
+	c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	return 0;
 }
 
@@ -1022,7 +1437,7 @@ conn_read(struct hconn *c)
 		return 0;	/* pipelined: parsed after this reply */
 	if (before == 0 && c->skip == 0)
 		c->deadline = sk_loop_now_ms() +
-		    c->srv->o->head_timeout * 1000;
+		    c->srv->o->head_ms;
 	return next_request(c);
 }
 
@@ -1046,8 +1461,11 @@ conn_write(struct hconn *c)
 				return errno == EAGAIN || errno == EINTR ?
 				    0 : -1;
 			sk_buf_consume(&c->out, (size_t)n);
-		} else if (sk_buf_write(&c->out, c->fd) == -1)
+		} else if ((n = sk_buf_write(&c->out, c->fd)) == -1)
 			return -1;
+		/* The client takes what we send: its clock starts again. */
+		if (n > 0)
+			c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 		if (sk_buf_len(&c->out) > 0)
 			return 0;
 	}
@@ -1072,7 +1490,7 @@ conn_write(struct hconn *c)
 			return 0;
 		if (n <= 0)
 			return -1;	/* the file shrank: the length lies */
-		c->deadline = sk_loop_now_ms() + SEND_TIMEOUT_S * 1000;
+		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	}
 	if (c->file != -1) {
 		close(c->file);
@@ -1087,7 +1505,7 @@ conn_write(struct hconn *c)
 	}
 	c->state = H_HEAD;
 	/* A pipelined head may already be here; its clock starts now. */
-	c->deadline = sk_loop_now_ms() + c->srv->o->head_timeout * 1000;
+	c->deadline = sk_loop_now_ms() + c->srv->o->head_ms;
 	return next_request(c);
 }
 
@@ -1154,7 +1572,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			*colon = '\0';
 			memmove(c->host, c->host + 1, strlen(c->host));
 		}
-		c->deadline = sk_loop_now_ms() + s->o->head_timeout * 1000;
+		c->deadline = sk_loop_now_ms() + s->o->head_ms;
 		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
 			sk_buf_release(&c->in);
 			close(fd);
@@ -1187,7 +1605,46 @@ resume_accept(struct sk_loop *loop, long long id, void *arg)
 		s->paused = 0;
 }
 
-/* Once a second: drop connections past their deadline. */
+/*
+ * DIR is served by what its name leads to, as python and nginx serve
+ * it: checked every tick, so a directory removed and made again (a build
+ * output, "rm -rf www && make") or a symbolic link pointed elsewhere (a
+ * deployment's "current") is served at once, not the old one forever.
+ * While the name leads nowhere (removed, renamed), every request gets 404
+ * (said once).
+ */
+static void
+check_root(struct hsrv *s)
+{
+	struct stat	 now, was;
+	char		 real[PATH_MAX];
+	int		 fd, i;
+
+	if (fstat(s->rootfd, &was) == -1)
+		return;
+	if (stat(s->o->dir, &now) == 0 && S_ISDIR(now.st_mode)) {
+		if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+			return;
+		if (realpath(s->o->dir, real) == NULL || (fd = open(real,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+			return;		/* again next tick */
+		close(s->rootfd);
+		s->rootfd = fd;
+		memcpy(s->root, real, sizeof(real));
+		for (i = 0; i < FCACHE; i++)
+			cache_drop(&s->fcache[i]);
+		s->root_gone = 0;
+		say_name("now serving ", s->root, "");
+		return;
+	}
+	if (!s->root_gone) {
+		s->root_gone = 1;
+		say_name("", s->o->dir, ": removed: nothing is served until it "
+		    "is made again");
+	}
+}
+
+/* Every tick: DIR still there?  Drop connections past their deadline. */
 static void
 on_tick(struct sk_loop *loop, long long id, void *arg)
 {
@@ -1197,6 +1654,7 @@ on_tick(struct sk_loop *loop, long long id, void *arg)
 
 	(void)loop;
 	(void)id;
+	check_root(s);
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->deadline == 0 || now < c->deadline)
@@ -1217,24 +1675,104 @@ on_tick(struct sk_loop *loop, long long id, void *arg)
 	}
 }
 
+/*
+ * After the listening line: "serving DIR at http://HOST:PORT/", a URL to
+ * click.  A wildcard listen is reached by loopback (127.0.0.1, or ::1 for
+ * an IPv6-only socket or -6); IPv6 goes in brackets, a zone as %25 (RFC
+ * 6874).
+ */
+static void
+print_url(const struct hsrv *s)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len = sizeof(ss);
+	char			 host[NI_MAXHOST], port[NI_MAXSERV], *pct;
+	int			 v6only = 0, v6;
+	socklen_t		 olen = sizeof(v6only);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	v6 = ss.ss_family == AF_INET6;
+	if (v6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], host,
+		    sizeof(host));
+		v6 = 0;
+	} else if (v6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr)) {
+		/* -6 asked for IPv6: say ::1 even where IPv4 gets in. */
+		if (getsockopt(s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    &olen) == -1 || s->o->c.family == AF_INET6)
+			v6only = 1;
+		snprintf(host, sizeof(host), "%s", v6only ? "::1" :
+		    "127.0.0.1");
+		v6 = v6only;
+	} else if (!v6 && strcmp(host, "0.0.0.0") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	fprintf(stderr, "sockkit: %s: serving ", CMD);
+	cmd_put_text(stderr, s->root, strlen(s->root), SK_TEXT_TAB);
+	if (v6 && (pct = strchr(host, '%')) != NULL) {
+		*pct = '\0';
+		fprintf(stderr, " at http://[%s%%25", host);
+		cmd_put_text(stderr, pct + 1, strlen(pct + 1), SK_TEXT_TAB);
+		fprintf(stderr, "]:%s/\n", port);
+	} else
+		fprintf(stderr, " at http://%s%s%s:%s/\n", v6 ? "[" : "", host,
+		    v6 ? "]" : "", port);
+	fflush(stderr);
+}
+
+/*
+ * --log FILE, appended to.  Opened nonblocking, so a FIFO without a
+ * reader fails (ENXIO) instead of stopping the server before it listens;
+ * writes block as stderr's do.
+ */
+static FILE *
+open_log(const char *path)
+{
+	FILE	*f;
+	int	 fd, flags;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK |
+	    O_CLOEXEC, 0666)) == -1)
+		return NULL;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    (f = fdopen(fd, "a")) == NULL) {
+		flags = errno;
+		close(fd);
+		errno = flags;
+		return NULL;
+	}
+	return f;
+}
+
 static int
 serve(const struct http_opts *o)
 {
 	struct hsrv	s;
 	char		err[SK_ERRLEN];
+	long long	tick;
 	int		status = 0, i;
 
+	/* Deadlines are checked every tick: a second, or often enough that
+	 * a timeout under two seconds is kept within half its length. */
+	tick = o->head_ms < o->keepalive_ms ? o->head_ms : o->keepalive_ms;
+	tick = o->send_ms < tick ? o->send_ms : tick;
+	tick = tick / 2 < 1000 ? tick / 2 : 1000;
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
 	s.log = o->quiet ? NULL : stderr;
 	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
+		say_errno("", o->dir, errno);
 		return EXIT_RUNTIME;
 	}
-	if (o->log != NULL && (s.log = fopen(o->log, "a")) == NULL) {
-		cmd_err(CMD, "%s: %s", o->log, strerror(errno));
+	if (o->log != NULL && (s.log = open_log(o->log)) == NULL) {
+		say_errno("access log ", o->log, errno);
 		close(s.rootfd);
 		return EXIT_RUNTIME;
 	}
@@ -1245,13 +1783,15 @@ serve(const struct http_opts *o)
 	}
 	if ((s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
-	    (s.timer = sk_loop_timer_add(err, s.loop, 1000, 1000, on_tick,
+	    (s.timer = sk_loop_timer_add(err, s.loop, tick, tick, on_tick,
 	    &s)) == -1 || cmd_signals_init(CMD, s.loop) == -1) {
 		cmd_err(CMD, "%s", err);
 		status = EXIT_RUNTIME;
 		goto out;
 	}
 	cmd_listening(CMD, s.lfd);
+	if (!o->quiet)
+		print_url(&s);
 	if (sk_loop_run(err, s.loop) == -1) {
 		cmd_err(CMD, "%s", err);
 		status = EXIT_RUNTIME;

@@ -56,6 +56,8 @@ png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 3, 2, 8, 2, 
 open(sys.argv[1], "wb").write(png)
 PY
 echo x >"$dir/www/a dir & more/file <1>.txt"
+printf 'print("shown, not downloaded")\n' >"$dir/www/tool.py"
+printf '# notes shown\n' >"$dir/www/notes.md"
 
 "$SK" http -q -d "$dir/www" 127.0.0.1 0 2>"$dir/log" &
 server=$!
@@ -103,6 +105,19 @@ if grep -q 'Index of /pics/' "$dir/dom"; then
 	ok "301 to the slash form followed"
 else
 	bad "redirect"
+fi
+
+# Source and notes are text a browser shows (text/plain), not downloads.
+dump "http://127.0.0.1:$port/tool.py"
+if grep -q '<pre[^>]*>print("shown, not downloaded")' "$dir/dom"; then
+	dump "http://127.0.0.1:$port/notes.md"
+	if grep -q '<pre[^>]*># notes shown' "$dir/dom"; then
+		ok ".py and .md shown as text"
+	else
+		bad ".md not shown"
+	fi
+else
+	bad ".py not shown"
 fi
 
 echo "browser: $passed passed, $failed failed"

@@ -460,3 +460,362 @@ print("idle closed after %.1f s; the third client served after a slot freed" % i
 PY
 	stop_server
 }
+
+# http_usage ARGS...: "sockkit http ARGS" is a usage error: exit 2 within
+# 5 s (a server that starts instead is cut off and fails), nothing on
+# stdout, one line "sockkit: http: ..." on stderr (in err).
+http_usage() {
+	timeout 5 "$SK" http "$@" >out 2>err
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "http $*: exit $rc, wanted 2: $(cat err)"
+	[ ! -s out ] || fail "http $*: stdout: $(cat out)"
+	one_line err "sockkit: http: "
+}
+
+# Issue 10: options that would do nothing where they are given.
+t_http_conflicting_options() {
+	mkdir www
+	echo hi >www/a.txt
+	http_usage --json -d www 127.0.0.1 0
+	grep -q -- "--json: http has no JSON output" err || fail "$(cat err)"
+	http_usage -q -v -d www 127.0.0.1 0
+	grep -q -- "-q and -v do not go together" err || fail "$(cat err)"
+	http_usage -v -q -d www 127.0.0.1 0
+	http_usage -q --log x.log -d www 127.0.0.1 0
+	[ ! -e x.log ] || fail "--log made with -q"
+	http_usage -6 -d www 127.0.0.1 0
+	grep -q -- "-6 and the IPv4 address '127.0.0.1'" err || fail "$(cat err)"
+	http_usage -4 -d www ::1 0
+	grep -q -- "-4 and the IPv6 address '::1'" err || fail "$(cat err)"
+	# What goes together still works: -v with --log (connections on
+	# stderr, requests in the file), -4 with an IPv4 address.
+	start_server v http -v --log access.log -d www -4 127.0.0.1 0
+	[ "$(curl -s "http://127.0.0.1:$PORT/a.txt")" = hi ] || fail "curl"
+	wait_for access.log '"GET /a.txt HTTP/1.1" 200 3$' || fail "--log"
+	wait_for v.err ' disconnected$' || fail "-v"
+	grep -q 'GET' v.err && fail "the access log went to stderr too"
+	stop_server
+}
+
+# Issue 11: a directory where the address goes gets the -d hint; HOST:PORT
+# and :PORT are usage errors with the form meant (exit 2, not 1).
+t_http_operand_hints() {
+	mkdir www site.invalid
+	echo hi >www/a.txt
+	http_usage ./www 9190
+	grep -q "'./www' is a directory, not an address: serve it with '-d ./www'" \
+	    err || fail "$(cat err)"
+	http_usage ./www
+	grep -q "'-d ./www'" err || fail "$(cat err)"
+	http_usage "$PWD/www" 0
+	grep -q "'-d $PWD/www'" err || fail "$(cat err)"
+	http_usage site.invalid 9190
+	grep -q "'site.invalid' is a directory, not an address: serve it with '-d site.invalid'" \
+	    err || fail "$(cat err)"
+	http_usage 9190 ./www
+	grep -q "'./www' is a directory, not a port: serve it with '-d ./www'" \
+	    err || fail "$(cat err)"
+	http_usage ./nowhere 9190
+	grep -q "'./nowhere' is not an address (the directory served goes after -d)" \
+	    err || fail "$(cat err)"
+	http_usage :8081
+	grep -q "':8081': give the port alone: 'sockkit http 8081' listens on all addresses" \
+	    err || fail "$(cat err)"
+	http_usage 127.0.0.1:8081
+	grep -q "'127.0.0.1:8081': the address and the port are two operands: '127.0.0.1 8081'" \
+	    err || fail "$(cat err)"
+	http_usage '[::1]:8081'
+	grep -q "'::1 8081'" err || fail "$(cat err)"
+	# A directory named like a host that resolves is still the address,
+	# and a bare IPv6 address is no HOST:PORT.
+	mkdir localhost
+	start_server l http -d www localhost 0
+	[ "$(curl -s "http://localhost:$PORT/a.txt")" = hi ] || fail "localhost"
+	stop_server
+	if have_ipv6; then
+		start_server six http -d www ::1
+		grep -q 'listening on \[::1\]:8000$' six.err ||
+		    fail "::1: $(cat six.err)"
+		stop_server
+	fi
+}
+
+# A download cut short is logged, with the body bytes that did go: a
+# client that closes, one that resets, a file that shrinks while it is
+# sent, and the server stopped by SIGTERM mid-download.
+t_http_log_cut_short_downloads() {
+	mkdir www
+	random_file www/big.bin 40000000
+	cp www/big.bin www/shrink.bin
+	http_serve h -d www
+	python3 - "$PORT" <<'PY' || fail "python"
+import os, socket, struct, sys, time
+port = int(sys.argv[1])
+def get(q, rcvbuf=None):
+    s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    s.settimeout(10)
+    s.sendall(b"GET /" + q + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    return s
+def take(s, n):
+    got = 0
+    while got < n:
+        d = s.recv(min(65536, n - got))
+        assert d, "early end"
+        got += len(d)
+    return got
+# Closes after 1 MB, unread bytes left: the kernel resets.
+s = get(b"big.bin?closed")
+take(s, 1000000)
+s.close()
+# Resets outright (SO_LINGER 0).
+s = get(b"big.bin?reset")
+take(s, 100000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+# The file shrinks to 20 MB while it is sent: the client gets those,
+# then the end (not a hang, not other bytes).
+s = get(b"shrink.bin?shrunk")
+head = b""
+while b"\r\n\r\n" not in head:
+    head += s.recv(1)
+take(s, 1000000)
+os.truncate("www/shrink.bin", 20000000)
+n = 1000000
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        n += len(d)
+except ConnectionResetError:
+    pass
+assert n == 20000000, n
+PY
+	for q in closed reset; do
+		wait_for h.err "\"GET /big.bin\\?$q HTTP/1.1\" 200 [0-9]+$" ||
+		    fail "no log line for the $q download"
+		n=$(sed -n "s/.*?$q HTTP\/1.1\" 200 \([0-9]*\)$/\1/p" h.err)
+		[ "$n" -gt 0 ] && [ "$n" -lt 40000000 ] ||
+		    fail "$q: $n bytes logged"
+	done
+	wait_for h.err '"GET /shrink.bin\?shrunk HTTP/1.1" 200 20000000$' ||
+	    fail "shrunk: $(grep shrunk h.err)"
+	# SIGTERM while a download runs: its line is written on the way out.
+	python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.sendall(b"GET /big.bin?stopped HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+open("started", "w").close()
+time.sleep(30)' "$PORT" &
+	track $!
+	i=0
+	while [ ! -e started ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	stop_server
+	grep -Eq '"GET /big.bin\?stopped HTTP/1.1" 200 [0-9]+$' h.err ||
+	    fail "no line for the download stopped by SIGTERM: $(cat h.err)"
+	[ "$(grep -c 'GET /' h.err)" = 4 ] || fail "lines: $(cat h.err)"
+}
+
+# A client that stops reading mid-body is dropped after --send-timeout
+# (decimal seconds), and its line says how much it took.
+t_http_send_timeout_logged() {
+	mkdir www
+	random_file www/big.bin 40000000
+	http_serve h -d www --send-timeout 0.5
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+t0 = time.time()
+while "HTTP/1.1\" 200" not in open("h.err").read():
+    assert time.time() - t0 < 10, "never dropped"
+    time.sleep(0.05)
+took = time.time() - t0
+assert 0.3 < took < 3, took
+PY
+	n=$(sed -n 's/.*"GET \/big.bin HTTP\/1.1" 200 \([0-9]*\)$/\1/p' h.err)
+	[ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 40000000 ] ||
+	    fail "logged: $(cat h.err)"
+	stop_server
+}
+
+# Text is shown, not downloaded; packages and playlists get their types;
+# the type table is sorted (bsearch finds nothing otherwise) and every
+# entry in it is what a request for such a file gets.
+t_http_content_types() {
+	mkdir www
+	for f in a.py a.go a.rs a.log a.conf a.ini a.toml a.md a.yaml a.sh \
+	    a.TXT a.diff README Makefile a.tgz a.iso a.deb a.m3u8 a.ts; do
+		echo x >"www/$f"
+	done
+	http_serve h -d www -q
+	U=http://127.0.0.1:$PORT
+	for pair in a.py:text/plain a.go:text/plain a.rs:text/plain \
+	    a.log:text/plain a.conf:text/plain a.ini:text/plain \
+	    a.toml:text/plain a.md:text/plain a.yaml:text/plain \
+	    a.sh:text/plain a.TXT:text/plain a.diff:text/plain \
+	    README:text/plain Makefile:text/plain \
+	    a.tgz:application/gzip a.iso:application/x-iso9660-image \
+	    a.deb:application/vnd.debian.binary-package \
+	    a.m3u8:application/vnd.apple.mpegurl a.ts:video/mp2t; do
+		f=${pair%%:*}
+		want=${pair#*:}
+		case $want in text/*) want="$want; charset=utf-8" ;; esac
+		t=$(curl -s -o /dev/null -w '%{content_type}' "$U/$f")
+		[ "$t" = "$want" ] || fail "$f: '$t', wanted '$want'"
+	done
+	python3 - "$PORT" "$TOP/src/cmd/http.c" <<'PY' || fail "the type table"
+import http.client, os, re, sys
+port, src = int(sys.argv[1]), open(sys.argv[2]).read()
+text = re.search(r'#define TEXT\s+"([^"]*)"', src).group(1)
+def table(name):
+    body = re.search(r"\b" + name + r"\[\] = \{(.*?)\n\};", src, re.S).group(1)
+    rows = []
+    for m in re.finditer(r'\{ "([^"]+)",\s*(TEXT|(?:"[^"]*"\s*)+)\s*\}', body):
+        t = text if m.group(2) == "TEXT" else "".join(
+            re.findall(r'"([^"]*)"', m.group(2)))
+        rows.append((m.group(1), t))
+    assert len(rows) == body.count("{ \""), name + ": unparsed rows"
+    return rows
+exts, names = table("mimes"), table("whole_names")
+assert len(exts) > 150, len(exts)
+for rows in (exts, names):
+    keys = [k.encode() for k, _ in rows]
+    for a, b in zip(keys, keys[1:]):
+        assert a < b, "not sorted (strcmp): %r before %r" % (a, b)
+    for k in keys:
+        assert k == k.lower() and len(k) < 16, k
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def check(name, want):
+    c.request("HEAD", "/" + name)
+    r = c.getresponse()
+    r.read()
+    got = r.getheader("Content-Type")
+    assert r.status == 200 and got == want, (name, r.status, got, want)
+for ext, t in exts:
+    open("www/f." + ext, "w").close()
+    check("f." + ext, t)
+    open("www/F." + ext.upper(), "w").close()
+    check("F." + ext.upper(), t)
+for n, t in names:
+    os.makedirs("www/n", exist_ok=True)
+    open("www/n/" + n.upper(), "w").close()
+    check("n/" + n.upper(), t)
+print(len(exts), "extensions and", len(names), "names checked")
+PY
+	stop_server
+}
+
+# After the listening line (first, unchanged), a URL to open; not with
+# -q; never matching the tests' "listening on .*:PORT$".
+t_http_url_line() {
+	mkdir www
+	echo hi >www/a.txt
+	root=$(cd www && pwd -P)
+	# url NAME: the URL from the second line of NAME.err, checked.
+	url() {
+		sed -n 1p "$1.err" | grep -q "^sockkit: http: listening on .*:$PORT\$" ||
+		    fail "first line: $(cat "$1.err")"
+		line=$(sed -n 2p "$1.err")
+		u=${line##* at }
+		[ "$line" = "sockkit: http: serving $root at $u" ] ||
+		    fail "second line: $line"
+		[ "$(grep -c 'listening on .*:[0-9]*$' "$1.err")" = 1 ] ||
+		    fail "the URL line looks like a listening line"
+		[ "$(curl -gs "${u}a.txt")" = hi ] || fail "$u does not serve"
+	}
+	start_server a http -d www 127.0.0.1 0
+	url a
+	[ "$u" = "http://127.0.0.1:$PORT/" ] || fail "127.0.0.1: $u"
+	stop_server
+	start_server q http -d www -q 127.0.0.1 0
+	[ "$(wc -l <q.err)" = 1 ] || fail "-q: $(cat q.err)"
+	stop_server
+	if have_ipv6; then
+		start_server b http -d www ::1 0
+		url b
+		[ "$u" = "http://[::1]:$PORT/" ] || fail "::1: $u"
+		stop_server
+	fi
+	# A wildcard listen says loopback (in a namespace of our own, where
+	# nothing but lo exists, when we may make one).
+	if [ "$(id -u)" = 0 ] && ip netns add "sk$$-url" 2>/dev/null; then
+		NETNS="sk$$-url"
+		ip -n "$NETNS" link set lo up
+		real=$SK
+		printf '#!/bin/sh\nexec ip netns exec %s "%s" "$@"\n' "$NETNS" \
+		    "$real" >nsk
+		chmod +x nsk
+		SK=$PWD/nsk
+		curl_bin=$(command -v curl)
+		curl() { ip netns exec "$NETNS" "$curl_bin" "$@"; }
+		start_server w http -d www 0
+		url w
+		[ "$u" = "http://127.0.0.1:$PORT/" ] || fail "wildcard: $u"
+		stop_server
+		start_server w4 http -d www -4 0
+		url w4
+		[ "$u" = "http://127.0.0.1:$PORT/" ] || fail "-4 wildcard: $u"
+		stop_server
+		if have_ipv6; then
+			start_server w6 http -d www -6 0
+			url w6
+			[ "$u" = "http://[::1]:$PORT/" ] || fail "-6 wildcard: $u"
+			stop_server
+		fi
+		unset -f curl
+		SK=$real
+	fi
+}
+
+# --head-timeout and --keepalive-timeout take decimal seconds.
+t_http_decimal_timeouts() {
+	mkdir www
+	echo hi >www/a.txt
+	http_serve h -d www --head-timeout 0.5 --keepalive-timeout 0.4
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, sys, time
+port = int(sys.argv[1])
+# A head that never ends: 408 and close after half a second.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"GET /a.txt HTTP/1.1\r\n")
+t0 = time.time()
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+head = time.time() - t0
+assert data.startswith(b"HTTP/1.1 408"), data
+assert 0.4 < head < 1.5, head
+# Idle after an answer: closed after 0.4 s.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while not data.endswith(b"hi\n"):
+    data += s.recv(4096)
+t0 = time.time()
+assert s.recv(100) == b""
+idle = time.time() - t0
+assert 0.3 < idle < 1.5, idle
+print("408 after %.2f s, idle closed after %.2f s" % (head, idle))
+PY
+	stop_server
+	http_usage --head-timeout 0.05 -d www 127.0.0.1 0
+	grep -q "invalid seconds '0.05' (0.1-3600)" err || fail "$(cat err)"
+	http_usage --keepalive-timeout 1e3 -d www 127.0.0.1 0
+	http_usage --send-timeout -1 -d www 127.0.0.1 0
+}
