@@ -4,9 +4,11 @@
  */
 #include <sys/resource.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sockkit/loop.h>
 
@@ -130,6 +132,24 @@ help(const char *name)
 	return unknown(name);
 }
 
+/*
+ * Started with stdin, stdout or stderr closed, the first sockets would
+ * take those numbers: received bytes written to "stdout" would go back
+ * into the connection, logs into a client.  Hold them on /dev/null:
+ * stdin reads its end, and stdout and stderr, opened read-only, still
+ * fail every write with EBADF, as a closed descriptor does.
+ */
+static void
+hold_std_fds(void)
+{
+	int	fd;
+
+	while ((fd = open("/dev/null", O_RDONLY)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 /* Servers hold thousands of sockets: take all the fds we are allowed. */
 static void
 raise_nofile(void)
@@ -153,6 +173,7 @@ main(int argc, char **argv)
 	 * kill the process.
 	 */
 	signal(SIGPIPE, SIG_IGN);
+	hold_std_fds();
 	raise_nofile();
 
 	if (argc < 2) {

@@ -143,3 +143,26 @@ t_trust_examples_run() {
 		    fail "$(basename "$e") exit $?: $(tail -n 5 ex.out)"
 	done
 }
+
+# Started with stdin or stdout closed (<&- in a script, a daemon's
+# habit), the first socket must not take the number: stdin reads as
+# empty, and writes to a closed stdout fail as they should.
+t_trust_closed_std_fds() {
+	start_server s tcp-server --echo 127.0.0.1 0
+	: >t.err
+	"$SK" tcp-server 127.0.0.1 0 <&- >t.out 2>t.err &
+	tpid=$!
+	track $tpid
+	wait_for t.err 'listening on ' || fail "no server"
+	tport=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' t.err)
+	echo hello | timeout 10 "$SK" tcp-client 127.0.0.1 "$tport" ||
+	    fail "client"
+	wait_exit $tpid || fail "stdio server did not end"
+	[ "$RC" -eq 0 ] || fail "stdio server with stdin closed: $(cat t.err)"
+	[ "$(cat t.out)" = hello ] || fail "got $(cat t.out)"
+	echo hi | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" >&- 2>c.err
+	RC=$?
+	[ "$RC" -eq 1 ] || fail "client with stdout closed exit $RC"
+	one_line c.err "sockkit: tcp-client: write output: Bad file descriptor"
+	stop_server
+}
