@@ -31,6 +31,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@
 #include <sockkit/msg.h>
 #include <sockkit/net.h>
 #include <sockkit/path.h>
+#include <sockkit/text.h>
 #include <sockkit/wb.h>
 
 #include "cmd.h"
@@ -58,8 +60,9 @@ static const char usage_text[] =
 "\n"
 "serve: share DIR (default .) read-only, or writable with --allow-upload;\n"
 "nothing outside DIR is ever served or written.\n"
-"get: download REMOTE_PATH to LOCAL (default: its basename; - for stdout)\n"
-"through LOCAL.sockkit-part, resuming a partial one, verified end to end.\n"
+"get: download REMOTE_PATH to LOCAL (default: its basename; - for stdout;\n"
+"a directory: its basename in there) through LOCAL.sockkit-part, resuming\n"
+"a partial one, verified end to end.\n"
 "put: upload LOCAL, resuming a partial upload, verified; the server renames\n"
 "it into place only once the checksum matches.\n"
 "ls: names, sizes, times and types in REMOTE_DIR.\n"
@@ -74,7 +77,8 @@ static const char usage_text[] =
 "                           moved for SECS (default 300; 0: never)\n"
 "  -o, --output LOCAL       get: the local name, or - for stdout\n"
 "      --no-resume          get: start over, ignoring a partial file\n"
-"  -w SECONDS               client: connect and idle timeout (default 30)\n"
+"  -w SECONDS               client: connect and idle timeout (default 30;\n"
+"                           0.5 is fine)\n"
 "      --json               ls: one JSON object per entry\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "      --backend NAME       serve: event loop: select, poll or epoll\n"
@@ -108,8 +112,8 @@ struct fs_opts {
 	const char		*iface;
 	const char		*output;
 	int			 no_resume;
-	long long		 wait_s;
-	long long		 idle_s;	/* serve: 0 never */
+	long long		 wait_ms;	/* client: -w */
+	long long		 idle_ms;	/* serve: 0 never */
 	const char		*host;
 	const char		*port;
 	const char		*path;		/* remote path */
@@ -123,6 +127,30 @@ enum {
 	OPT_IFACE,
 	OPT_IDLE_TIMEOUT
 };
+
+/* Which actions each option goes with: given elsewhere, a usage error. */
+#define ON_SERVE	(1 << A_SERVE)
+#define ON_GET		(1 << A_GET)
+#define ON_CLIENTS	(1 << A_GET | 1 << A_PUT | 1 << A_LS)
+static const struct {
+	int		 ch;
+	const char	*name;
+	int		 actions;
+	const char	*which;
+} only_on[] = {
+	{ 'd',			"-d",			ON_SERVE, "serve" },
+	{ OPT_UPLOAD,		"--allow-upload",	ON_SERVE, "serve" },
+	{ OPT_ANNOUNCE,		"--announce",		ON_SERVE, "serve" },
+	{ OPT_IFACE,		"--iface",		ON_SERVE, "serve" },
+	{ OPT_IDLE_TIMEOUT,	"--idle-timeout",	ON_SERVE, "serve" },
+	{ OPT_BACKEND,		"--backend",		ON_SERVE, "serve" },
+	{ 'o',			"-o",			ON_GET,	  "get" },
+	{ OPT_NO_RESUME,	"--no-resume",		ON_GET,	  "get" },
+	{ 'w',			"-w",			ON_CLIENTS,
+	    "get, put and ls" },
+	{ OPT_JSON,		"--json",		1 << A_LS, "ls" },
+};
+#define NONLY	(sizeof(only_on) / sizeof(only_on[0]))
 
 static int
 parse_args(int argc, char **argv, struct fs_opts *o)
@@ -139,16 +167,20 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	static const char *const actions[] = { "serve", "get", "put", "ls" };
-	int	ch, rc, i;
+	int	ch, rc, i, min, max, given[NONLY] = { 0 };
+	size_t	k;
 
 	memset(o, 0, sizeof(*o));
 	o->dir = ".";
-	o->wait_s = 30;
-	o->idle_s = 300;
+	o->wait_ms = 30000;
+	o->idle_ms = 300000;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:o:w:",
 	    longopts, NULL)) != -1) {
+		for (k = 0; k < NONLY; k++)
+			if (only_on[k].ch == ch)
+				given[k] = 1;
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
 		if (rc == 1)
@@ -161,8 +193,8 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 			o->output = optarg;
 			break;
 		case 'w':
-			if (cmd_number(CMD, "-w", optarg, 1, 86400,
-			    &o->wait_s) == -1)
+			if (cmd_seconds(CMD, "-w", optarg, 1, 86400000,
+			    &o->wait_ms) == -1)
 				return -1;
 			break;
 		case OPT_UPLOAD:
@@ -184,8 +216,8 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 			o->iface = optarg;
 			break;
 		case OPT_IDLE_TIMEOUT:
-			if (cmd_number(CMD, "--idle-timeout", optarg, 0, 86400,
-			    &o->idle_s) == -1)
+			if (cmd_seconds(CMD, "--idle-timeout", optarg, 0,
+			    86400000, &o->idle_ms) == -1)
 				return -1;
 			break;
 		}
@@ -208,14 +240,35 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	o->action = (enum action)i;
 	argc--;
 	argv++;
+	for (k = 0; k < NONLY; k++)
+		if (given[k] && !(only_on[k].actions & (1 << o->action))) {
+			cmd_usage_err(CMD, "%s goes with %s, not %s",
+			    only_on[k].name, only_on[k].which, actions[i]);
+			return -1;
+		}
+	if (o->iface != NULL && o->announce == NULL) {
+		cmd_usage_err(CMD, "--iface goes with --announce");
+		return -1;
+	}
 	if (o->action == A_SERVE)
 		return cmd_endpoint(CMD, argc, argv, 1, NULL, &o->host,
 		    &o->port);
-	if (argc < 2 + (o->action != A_LS) || argc > 4 - (o->action == A_LS)) {
-		cmd_usage_err(CMD, argc > 3 ? "too many arguments" :
-		    o->action == A_GET ? "missing HOST PORT REMOTE_PATH" :
-		    o->action == A_PUT ? "missing HOST PORT LOCAL" :
-		    "missing HOST PORT");
+	/* get: HOST PORT PATH; put: HOST PORT LOCAL [PATH]; ls: HOST PORT
+	 * [DIR].  Anything more is a usage error, never silently dropped. */
+	min = o->action == A_LS ? 2 : 3;
+	max = o->action == A_GET ? 3 : o->action == A_PUT ? 4 : 3;
+	if (argc < min) {
+		cmd_usage_err(CMD, o->action == A_GET ?
+		    "missing HOST PORT REMOTE_PATH" : o->action == A_PUT ?
+		    "missing HOST PORT LOCAL" : "missing HOST PORT");
+		return -1;
+	}
+	if (argc > max) {
+		cmd_usage_err(CMD, "%s takes %s: '%s' is one too many",
+		    actions[o->action], o->action == A_GET ?
+		    "one REMOTE_PATH (-o names the local file)" :
+		    o->action == A_PUT ? "one LOCAL and one REMOTE_PATH" :
+		    "one REMOTE_DIR", argv[max]);
 		return -1;
 	}
 	if (cmd_endpoint(CMD, 2, argv, 0, NULL, &o->host, &o->port) == -1)
@@ -225,10 +278,6 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		o->path = argc > 3 ? argv[3] : NULL;
 	} else
 		o->path = argc > 2 ? argv[2] : ".";
-	if (o->c.json && o->action != A_LS) {
-		cmd_usage_err(CMD, "--json goes with ls");
-		return -1;
-	}
 	return 0;
 }
 
@@ -306,6 +355,7 @@ struct fconn {
 	uint64_t		 sum;		/* this */
 	char			*tmp;		/* put: the partial file */
 	char			*final;		/* put: where it goes */
+	char			*path;		/* the request's path, for errors */
 	char			 peer[SK_ADDRSTRLEN];
 	long long		 last_ms;	/* bytes last moved */
 	struct fconn		*next;
@@ -313,6 +363,33 @@ struct fconn {
 
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
+static struct fconn *uploading(const struct fsrv *, const struct fconn *);
+static const char *shown(const char *, char *, size_t);
+
+/* The -v log: "PEER: what", the client's bytes in it made safe. */
+static void
+log_req(const struct fconn *c, const char *what)
+{
+	fprintf(stderr, "sockkit: %s: %s: ", CMD, c->peer);
+	cmd_put_text(stderr, what, strlen(what), SK_TEXT_BACKSLASH);
+	fputc('\n', stderr);
+}
+
+static void
+logf_req(const struct fconn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+logf_req(const struct fconn *c, const char *fmt, ...)
+{
+	char	line[PATH_MAX + 256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_req(c, line);
+}
 
 /* Queue one control frame, printf-style. */
 static void
@@ -322,7 +399,7 @@ reply(struct fconn *c, const char *fmt, ...)
 static void
 reply(struct fconn *c, const char *fmt, ...)
 {
-	char	line[1024];
+	char	line[PATH_MAX + 1024];
 	va_list	ap;
 	int	n;
 
@@ -335,14 +412,21 @@ reply(struct fconn *c, const char *fmt, ...)
 		n = sizeof(line) - 1;
 	(void)sk_frame_encode(&c->out, line, (size_t)n);
 	if (c->srv->o->c.verbose && strncmp(line, "ERR", 3) == 0)
-		cmd_err(CMD, "%s: %s", c->peer, line);
+		log_req(c, line);
 }
 
-/* An error reply; after 400 and 505 the connection is closed. */
+/*
+ * An error reply, naming the path it is about ("ERR 404 a/b: No such
+ * file or directory"); after 400 and 505 the connection is closed.
+ */
 static void
 fail_req(struct fconn *c, int code, const char *msg)
 {
-	reply(c, "ERR %d %s", code, msg);
+	if (c->path != NULL && *c->path != '\0' && code != 400 &&
+	    code != 505)
+		reply(c, "ERR %d %s: %s", code, c->path, msg);
+	else
+		reply(c, "ERR %d %s", code, msg);
 	if (c->file != -1) {
 		close(c->file);
 		c->file = -1;
@@ -371,6 +455,7 @@ conn_close(struct fconn *c)
 	sk_buf_release(&c->out);
 	free(c->tmp);
 	free(c->final);
+	free(c->path);
 	s->nconns--;
 	free(c);
 }
@@ -419,7 +504,8 @@ do_ls(struct fconn *c, const char *p)
 	if (resolve(c, p, real) == -1)
 		return;
 	if ((d = opendir(real)) == NULL) {
-		fail_req(c, errno == ENOTDIR ? 404 : 403, strerror(errno));
+		fail_req(c, errno == ENOTDIR ? 404 : 403, errno == ENOTDIR ?
+		    "not a directory" : strerror(errno));
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -547,7 +633,7 @@ do_get(struct fconn *c, long long off, const char *p)
 	    (long long)st.st_mtime);
 	c->state = F_SEND;
 	if (c->srv->o->c.verbose)
-		cmd_err(CMD, "%s: GET %s from %lld", c->peer, p, off);
+		logf_req(c, "GET %s from %lld", p, off);
 }
 
 static void
@@ -567,6 +653,11 @@ do_put(struct fconn *c, long long size, const char *p)
 	}
 	if ((why = bad_path(p, strlen(p))) != NULL || *p == '\0') {
 		fail_req(c, 403, why ? why : "an empty path");
+		return;
+	}
+	/* Never cut: what was left of a cut path kept its slashes. */
+	if (strlen(p) >= sizeof(dir)) {
+		fail_req(c, 400, "the path is too long");
 		return;
 	}
 	/* The directory must exist inside the root; the name is ours. */
@@ -590,17 +681,37 @@ do_put(struct fconn *c, long long size, const char *p)
 		fail_req(c, 500, "out of memory");
 		return;
 	}
+	/* One writer per name: a second one would mix two uploads. */
+	if (uploading(s, c) != NULL) {
+		fail_req(c, 409, "another client is uploading it: try again "
+		    "when it is done");
+		return;
+	}
 	/* Never write through a symlink, nor over a directory. */
 	if (lstat(c->final, &st) == 0 && !S_ISREG(st.st_mode)) {
 		fail_req(c, 409, S_ISLNK(st.st_mode) ? "the target is a "
 		    "symbolic link" : "the target is not a regular file");
 		return;
 	}
-	fd = open(c->tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	/*
+	 * Read and written: a part from before is hashed to resume it.
+	 * Nonblocking, so a FIFO planted there cannot stall the server; it
+	 * must be a plain file with no other name (a hard link planted
+	 * there would have a file elsewhere overwritten).
+	 */
+	fd = open(c->tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd == -1 || fstat(fd, &st) == -1) {
 		if (fd != -1)
 			close(fd);
 		fail_req(c, 500, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		fail_req(c, 409, "its partial upload file is not one this "
+		    "server made");
 		return;
 	}
 	/* A partial upload from before: resume it if it can be. */
@@ -634,8 +745,21 @@ do_put(struct fconn *c, long long size, const char *p)
 	reply(c, "OK %lld", (long long)have);
 	c->state = have < size ? F_RECV : F_SUMWAIT;
 	if (s->o->c.verbose)
-		cmd_err(CMD, "%s: PUT %s, %lld bytes, from %lld", c->peer, p,
-		    size, (long long)have);
+		logf_req(c, "PUT %s, %lld bytes, from %lld", p, size,
+		    (long long)have);
+}
+
+/* Another connection writing c's target now, or NULL. */
+static struct fconn *
+uploading(const struct fsrv *s, const struct fconn *c)
+{
+	struct fconn	*o;
+
+	for (o = s->conns; o != NULL; o = o->next)
+		if (o != c && o->final != NULL && (o->state == F_RECV ||
+		    o->state == F_SUMWAIT) && strcmp(o->final, c->final) == 0)
+			return o;
+	return NULL;
 }
 
 /* The trailer of an upload: verify, sync, rename into place. */
@@ -679,6 +803,8 @@ request(struct fconn *c, const uint8_t *p, uint32_t n)
 	struct sk_fs_req	 req;
 	char			 line[CTLMAX + 1], *arg;
 
+	free(c->path);
+	c->path = NULL;
 	if (sk_fs_parse(p, n, &req) == -1) {
 		fail_req(c, 400, memchr(p, '\0', n) != NULL ? "a NUL byte in "
 		    "a request" : !c->hello ? "expected HELLO" :
@@ -702,6 +828,10 @@ request(struct fconn *c, const uint8_t *p, uint32_t n)
 		reply(c, "OK %d", VERSION);
 		return;
 	}
+	if (req.verb != SK_FS_SUM && req.verb != SK_FS_HELLO)
+		c->path = strdup(arg);
+	else if (c->final != NULL)
+		c->path = strdup(c->final + strlen(c->srv->root) + 1);
 	if (c->state == F_SUMWAIT) {
 		if (req.verb != SK_FS_SUM) {
 			fail_req(c, 400, "expected SUM");
@@ -942,13 +1072,21 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	}
 }
 
+/* How often the idle sweep runs: a second, or oftener for a short limit. */
+static long long
+sweep_ms(const struct fs_opts *o)
+{
+	return o->idle_ms >= 2000 ? 1000 : o->idle_ms / 2 > 10 ?
+	    o->idle_ms / 2 : 10;
+}
+
 /* --idle-timeout: once a second, close connections where nothing moved. */
 static void
 on_sweep(struct sk_loop *loop, long long id, void *arg)
 {
 	struct fsrv	*s = arg;
 	struct fconn	*c, *next;
-	long long	 limit = sk_loop_now_ms() - s->o->idle_s * 1000;
+	long long	 limit = sk_loop_now_ms() - s->o->idle_ms;
 
 	(void)loop;
 	(void)id;
@@ -956,8 +1094,8 @@ on_sweep(struct sk_loop *loop, long long id, void *arg)
 		next = c->next;
 		if (c->last_ms < limit) {
 			if (s->o->c.verbose)
-				cmd_err(CMD, "%s: idle for %llds: closed", c->peer,
-				    s->o->idle_s);
+				cmd_err(CMD, "%s: idle for %.10gs: closed", c->peer,
+				    (double)s->o->idle_ms / 1000);
 			conn_close(c);
 		}
 	}
@@ -1017,17 +1155,30 @@ static int
 serve(const struct fs_opts *o)
 {
 	struct fsrv	s;
-	char		err[SK_ERRLEN];
+	char		err[SK_ERRLEN], nb[PATH_MAX];
 	int		status = 0;
+	DIR		*d;
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
 	s.afd = -1;
-	if (realpath(o->dir, s.root) == NULL) {
-		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
+	/* What DIR is, now: a file or an unreadable directory would only
+	 * get every request a 404. */
+	if (realpath(o->dir, s.root) == NULL || (d = opendir(s.root)) ==
+	    NULL) {
+		cmd_err(CMD, "%s: %s", shown(o->dir, nb, sizeof(nb)),
+		    strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	errno = 0;
+	if (readdir(d) == NULL && errno != 0) {
+		cmd_err(CMD, "%s: %s", shown(o->dir, nb, sizeof(nb)),
+		    strerror(errno));
+		closedir(d);
+		return EXIT_RUNTIME;
+	}
+	closedir(d);
 	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
 	    SOCK_STREAM)) == -1)
 		return EXIT_RUNTIME;
@@ -1035,7 +1186,8 @@ serve(const struct fs_opts *o)
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (o->announce != NULL && start_announce(&s, err) == -1) ||
-	    (o->idle_s > 0 && sk_loop_timer_add(err, s.loop, 1000, 1000,
+	    (o->idle_ms > 0 && sk_loop_timer_add(err, s.loop, sweep_ms(o),
+	    sweep_ms(o),
 	    on_sweep, &s) == -1) ||
 	    cmd_signals_init(CMD, s.loop) == -1) {
 		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
@@ -1067,9 +1219,117 @@ struct client {
 	int			 fd;
 	int			 ms;		/* -w */
 	char			 line[CTLMAX + 1];
+	const char		*label;		/* the file, for progress */
 	long long		 start_ms;
 	long long		 shown_ms;
 };
+
+/*
+ * The progress line, on a terminal only.  Whatever else is written to
+ * stderr first ends it, so a message never lands on it; so does a
+ * signal (the handler may only write(2), hence the flag).
+ */
+static volatile sig_atomic_t	progress_open;
+
+static void
+progress_end(void)
+{
+	if (progress_open) {
+		(void)write(STDERR_FILENO, "\n", 1);
+		progress_open = 0;
+	}
+}
+
+/* SIGINT or SIGTERM mid-transfer: end the line, then die by it (the
+ * partial file stays, to resume). */
+static void
+on_client_signal(int sig)
+{
+	progress_end();
+	signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
+static void
+client_signals(void)
+{
+	struct sigaction	sa, old;
+	int			sigs[2] = { SIGINT, SIGTERM }, i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_client_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 2; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			(void)sigaction(sigs[i], &sa, NULL);
+}
+
+static void
+cl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An error: the progress line ended first, then the one-line message. */
+static void
+cl_err(const char *fmt, ...)
+{
+	char	line[PATH_MAX + 512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	progress_end();
+	cmd_err(CMD, "%s", line);
+}
+
+/* s made safe for a message (a name from the user or the server). */
+static const char *
+shown(const char *s, char *buf, size_t size)
+{
+	(void)sk_text_escape(buf, size, (const uint8_t *)s, strlen(s),
+	    SK_TEXT_BACKSLASH);
+	return buf;
+}
+
+/* 1234567 -> "1.2 MB": sizes in a unit that fits (10^3 steps, as MB/s). */
+static const char *
+human(long long n, char *buf, size_t size)
+{
+	if (n < 1000)
+		snprintf(buf, size, "%lld B", n);
+	else if (n < 1000000)
+		snprintf(buf, size, "%.1f kB", (double)n / 1e3);
+	else if (n < 1000000000)
+		snprintf(buf, size, "%.1f MB", (double)n / 1e6);
+	else
+		snprintf(buf, size, "%.2f GB", (double)n / 1e9);
+	return buf;
+}
+
+/* Progress on a terminal, a few times a second; quiet in pipes. */
+static void
+progress(struct client *cl, long long done, long long total, int last)
+{
+	long long	now = sk_loop_now_ms(), ms;
+	double		rate;
+	char		name[64], d[32], t[32], r[32];
+
+	if (!isatty(STDERR_FILENO) || (!last && now - cl->shown_ms < 200))
+		return;
+	cl->shown_ms = now;
+	ms = now - cl->start_ms > 0 ? now - cl->start_ms : 1;
+	rate = (double)done / (double)ms * 1000;
+	fprintf(stderr, "\r%s  %5.1f%%  %s / %s  %s/s  ETA %llds   ",
+	    shown(cl->label, name, sizeof(name)),
+	    total > 0 ? 100.0 * (double)done / (double)total : 100.0,
+	    human(done, d, sizeof(d)), human(total, t, sizeof(t)),
+	    human((long long)rate, r, sizeof(r)),
+	    rate > 0 ? (long long)((double)(total - done) / rate) : 0);
+	fflush(stderr);
+	progress_open = 1;
+	if (last)
+		progress_end();
+}
 
 static int
 send_line(struct client *cl, const char *fmt, ...)
@@ -1087,7 +1347,7 @@ send_line(struct client *cl, const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
-		cmd_err(CMD, "request too long");
+		cl_err("request too long");
 		return -1;
 	}
 	sk_buf_init(&b, 0);
@@ -1096,7 +1356,7 @@ send_line(struct client *cl, const char *fmt, ...)
 	    cl->ms) == -1 ? -1 : 0;
 	sk_buf_release(&b);
 	if (rc == -1)
-		cmd_err(CMD, "send: %s", strerror(errno));
+		cl_err("send: %s", strerror(errno));
 	return rc;
 }
 
@@ -1109,7 +1369,7 @@ recv_line(struct client *cl)
 
 	if (sk_net_recv_exact(NULL, cl->fd, hdr, sizeof(hdr), cl->ms) !=
 	    sizeof(hdr)) {
-		cmd_err(CMD, "the server closed the connection%s%s",
+		cl_err("the server closed the connection%s%s",
 		    errno == ETIMEDOUT ? ": " : "",
 		    errno == ETIMEDOUT ? strerror(errno) : "");
 		return -1;
@@ -1117,12 +1377,21 @@ recv_line(struct client *cl)
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 	    (uint32_t)hdr[2] << 8 | hdr[3];
 	if (n > CTLMAX || sk_net_recv_exact(NULL, cl->fd, cl->line, n,
-	    cl->ms) != (ssize_t)n) {
-		cmd_err(CMD, "a malformed reply from the server");
+	    cl->ms) != (ssize_t)n || memchr(cl->line, '\0', n) != NULL) {
+		cl_err("a malformed reply from the server");
 		return -1;
 	}
 	cl->line[n] = '\0';
 	return 0;
+}
+
+/* An ERR from the server, as it came but made safe for the terminal. */
+static void
+server_err(const char *msg)
+{
+	char	buf[4 * PATH_MAX];
+
+	cl_err("server: %s", shown(msg, buf, sizeof(buf)));
 }
 
 /* Expect "OK ..."; an ERR is reported as it came.  Returns the rest. */
@@ -1135,10 +1404,32 @@ expect_ok(struct client *cl)
 	    (cl->line[2] == '\0' || cl->line[2] == ' '))
 		return cl->line + (cl->line[2] ? 3 : 2);
 	if (strncmp(cl->line, "ERR ", 4) == 0)
-		cmd_err(CMD, "server: %s", cl->line + 4);
+		server_err(cl->line + 4);
 	else
-		cmd_err(CMD, "an unexpected reply from the server");
+		cl_err("an unexpected reply from the server");
 	return NULL;
+}
+
+/*
+ * A number in a reply: decimal digits only (no sign), ended by a space
+ * or the end.  Returns what follows it, or NULL: the server is not to be
+ * trusted with a size of -5.
+ */
+static const char *
+reply_num(const char *p, long long *out)
+{
+	long long	v = 0;
+	const char	*s = p;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (LLONG_MAX - 9) / 10)
+			return NULL;
+		v = v * 10 + (*p - '0');
+	}
+	if (p == s || (*p != '\0' && *p != ' '))
+		return NULL;
+	*out = v;
+	return *p == ' ' ? p + 1 : p;
 }
 
 static int
@@ -1152,13 +1443,13 @@ connect_hello(struct client *cl)
 	dial.timeout_ms = cl->ms;
 	if ((cl->fd = sk_net_connect(err, cl->o->host, cl->o->port,
 	    &dial)) == -1) {
-		cmd_err(CMD, "%s", err);
+		cl_err("%s", err);
 		return -1;
 	}
 	cl->start_ms = sk_loop_now_ms();
 	/* Nonblocking, so every wait below is bounded by -w. */
 	if (sk_net_nonblock(err, cl->fd, 1) == -1) {
-		cmd_err(CMD, "%s", err);
+		cl_err("%s", err);
 		return -1;
 	}
 	if (send_line(cl, "HELLO %d", VERSION) == -1 ||
@@ -1166,27 +1457,6 @@ connect_hello(struct client *cl)
 		return -1;
 	return 0;
 }
-
-/* Progress on a terminal, a few times a second; quiet in pipes. */
-static void
-progress(struct client *cl, long long done, long long total, int last)
-{
-	long long	now = sk_loop_now_ms(), ms;
-	double		rate;
-
-	if (!isatty(STDERR_FILENO) || (!last && now - cl->shown_ms < 200))
-		return;
-	cl->shown_ms = now;
-	ms = now - cl->start_ms > 0 ? now - cl->start_ms : 1;
-	rate = (double)done / (double)ms * 1000;
-	fprintf(stderr, "\r%5.1f%%  %lld / %lld MB  %.1f MB/s  ETA %llds ",
-	    total > 0 ? 100.0 * (double)done / (double)total : 100.0,
-	    done / 1000000, total / 1000000, rate / 1e6,
-	    rate > 0 ? (long long)((double)(total - done) / rate) : 0);
-	if (last)
-		fputc('\n', stderr);
-}
-
 
 /*
  * Receive file bytes [*got, size) into fd, hashing them; a second thread
@@ -1200,13 +1470,13 @@ recv_body(struct client *cl, int fd, const char *name, long long *got,
     long long size, struct sk_hash *h)
 {
 	struct sk_wb	*w;
-	char		 err[SK_ERRLEN];
+	char		 err[SK_ERRLEN], nb[PATH_MAX];
 	uint8_t		*p;
 	ssize_t		 n = 0;
 	int		 cut = 0;
 
 	if ((w = sk_wb_new(err, fd, CHUNK, WBUFS)) == NULL) {
-		cmd_err(CMD, "%s", err);
+		cl_err("%s", err);
 		errno = EIO;
 		return -1;
 	}
@@ -1227,7 +1497,8 @@ recv_body(struct client *cl, int fd, const char *name, long long *got,
 		progress(cl, *got + n, size, 0);
 	}
 	if (sk_wb_close(w) == -1) {
-		cmd_err(CMD, "write %s: %s", name, strerror(errno));
+		cl_err("write %s: %s", shown(name, nb, sizeof(nb)),
+		    strerror(errno));
 		errno = EIO;
 		return -1;
 	}
@@ -1239,72 +1510,165 @@ recv_body(struct client *cl, int fd, const char *name, long long *got,
 }
 
 static int
+dup_name(char **out, const char *s)
+{
+	if ((*out = strdup(s)) == NULL) {
+		cl_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The local name for a download: -o LOCAL, else the remote basename; an
+ * existing directory (or a name ending in '/') gets the remote basename
+ * inside it, as curl -O, wget and scp do.  Into *out (malloc'd); 0, or
+ * -1 after a message (status in *status).
+ */
+static int
+local_name(const struct fs_opts *o, char **out, int *status)
+{
+	const char	*base = base_name(o->path), *local = o->output;
+	char		 nb[PATH_MAX];
+	struct stat	 st;
+	size_t		 n;
+	int		 isdir;
+
+	*out = NULL;
+	*status = EXIT_RUNTIME;
+	if (local != NULL && strcmp(local, "-") == 0)
+		return dup_name(out, "-");
+	n = local != NULL ? strlen(local) : 0;
+	isdir = local != NULL && n > 0 && (local[n - 1] == '/' ||
+	    (stat(local, &st) == 0 && S_ISDIR(st.st_mode)));
+	if (local != NULL && !isdir)
+		return dup_name(out, local);
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0 || strchr(base, '/') != NULL) {
+		cl_err("no file name in '%s': name the local file with -o "
+		    "LOCAL", shown(o->path, nb, sizeof(nb)));
+		*status = EXIT_USAGE;
+		return -1;
+	}
+	if (local == NULL)
+		return dup_name(out, base);
+	if (stat(local, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		cl_err("%s: %s", shown(local, nb, sizeof(nb)),
+		    stat(local, &st) == -1 ? strerror(errno) :
+		    "not a directory");
+		return -1;
+	}
+	if (asprintf(out, "%s%s%s", local, local[n - 1] == '/' ? "" : "/",
+	    base) == -1) {
+		*out = NULL;
+		cl_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 client_get(struct client *cl)
 {
 	const struct fs_opts	*o = cl->o;
-	const char		*local, *rest;
-	char			*tmp = NULL, sum[32];
+	const char		*rest;
+	char			*local = NULL, *tmp = NULL, sum[32];
+	char			 nb[PATH_MAX], rb[PATH_MAX];
 	uint8_t			*buf = NULL;
 	struct sk_hash		 h;
 	struct stat		 st;
-	long long		 size, got, resumed = 0;
+	long long		 size, got, resumed = 0, gsize;
 	int			 fd = -1, to_stdout, status = EXIT_RUNTIME;
 
-	local = o->output != NULL ? o->output : base_name(o->path);
+	if (local_name(o, &local, &status) == -1)
+		return status;
 	to_stdout = strcmp(local, "-") == 0;
-	if (!to_stdout && (*local == '\0' || strcmp(local, ".") == 0 ||
-	    strcmp(local, "..") == 0)) {
-		cmd_err(CMD, "no local name in '%s': use -o LOCAL", o->path);
-		return EXIT_USAGE;
-	}
+	cl->label = to_stdout ? base_name(o->path) : local;
+	(void)shown(local, nb, sizeof(nb));
+	(void)shown(o->path, rb, sizeof(rb));
 	sk_hash_init(&h);
 	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0)
 		goto out;
 	if (to_stdout)
 		fd = STDOUT_FILENO;
-	else {
-		if (asprintf(&tmp, "%s" PART, local) == -1)
-			goto out;
-		fd = open(tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-		    (o->no_resume ? O_TRUNC : 0), 0644);
-		if (fd == -1 || fstat(fd, &st) == -1) {
-			cmd_err(CMD, "%s: %s", tmp, strerror(errno));
+	else if (asprintf(&tmp, "%s" PART, local) == -1)
+		goto out;
+	else if (!o->no_resume) {
+		/*
+		 * A part from before, to resume: opened, never made, here.
+		 * Nothing is created until the server has said yes.
+		 */
+		fd = open(tmp, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1 && errno != ENOENT) {
+			cl_err("%s: %s", nb, strerror(errno));
 			goto out;
 		}
-		resumed = st.st_size;
+		if (fd != -1 && (fstat(fd, &st) == -1 ||
+		    !S_ISREG(st.st_mode))) {
+			cl_err("%s: cannot resume: its partial file is not a "
+			    "regular file", nb);
+			goto out;
+		}
+		if (fd != -1)
+			resumed = st.st_size;
 		/* The part already here is verified too: hash it now. */
-		if (resumed > 0 && sk_hash_file(&h, fd, 0, (off_t)resumed, buf, CHUNK) == -1) {
-			cmd_err(CMD, "%s: cannot read it", tmp);
+		if (resumed > 0 && sk_hash_file(&h, fd, 0, (off_t)resumed,
+		    buf, CHUNK) == -1) {
+			cl_err("%s: cannot read its partial file", nb);
 			goto out;
 		}
 	}
 	if (connect_hello(cl) == -1 || send_line(cl, "STAT %s",
 	    o->path) == -1 || (rest = expect_ok(cl)) == NULL)
 		goto out;
-	if (rest[0] != 'f') {
-		cmd_err(CMD, "%s: not a regular file", o->path);
+	if (rest[0] != 'f' || rest[1] != ' ') {
+		cl_err("%s: not a regular file on the server%s", rb,
+		    rest[0] == 'd' ? " but a directory" : "");
 		goto out;
 	}
-	size = strtoll(rest + 2, NULL, 10);
+	if (reply_num(rest + 2, &size) == NULL) {
+		cl_err("a malformed reply from the server");
+		goto out;
+	}
 	if (resumed > size) {
 		/* Longer than the file: not a part of it.  Start over. */
-		if (ftruncate(fd, 0) == -1)
+		if (ftruncate(fd, 0) == -1) {
+			cl_err("%s: %s", nb, strerror(errno));
 			goto out;
+		}
 		resumed = 0;
 		sk_hash_init(&h);
 	}
 	if (send_line(cl, "GET %lld %s", resumed, o->path) == -1 ||
 	    (rest = expect_ok(cl)) == NULL)
 		goto out;
-	size = strtoll(rest, NULL, 10);
-	if (!to_stdout && lseek(fd, (off_t)resumed, SEEK_SET) == -1)
+	if (reply_num(rest, &gsize) == NULL) {
+		cl_err("a malformed reply from the server");
 		goto out;
+	}
+	/* The size the transfer runs to is the one STAT gave, or nothing. */
+	if (gsize != size) {
+		cl_err("%s changed on the server as the transfer began (%lld "
+		    "bytes, then %lld): try again", rb, size, gsize);
+		goto out;
+	}
+	if (!to_stdout && fd == -1 && (fd = open(tmp, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC | (o->no_resume ? O_TRUNC : O_EXCL),
+	    0644)) == -1) {
+		cl_err("%s: %s", nb, strerror(errno));
+		goto out;
+	}
+	if (!to_stdout && lseek(fd, (off_t)resumed, SEEK_SET) == -1) {
+		cl_err("%s: %s", nb, strerror(errno));
+		goto out;
+	}
 	got = resumed;
-	if (recv_body(cl, fd, to_stdout ? "stdout" : tmp, &got, size,
+	client_signals();
+	if (recv_body(cl, fd, to_stdout ? "stdout" : local, &got, size,
 	    &h) == -1) {
 		if (errno == 0)
-			cmd_err(CMD, "the transfer was cut at %lld of %lld "
-			    "bytes%s", got, size, to_stdout ? "" :
+			cl_err("%s: the transfer was cut at %lld of %lld "
+			    "bytes%s", nb, got, size, to_stdout ? "" :
 			    ": run again to resume");
 		goto out;
 	}
@@ -1313,12 +1677,12 @@ client_get(struct client *cl)
 		goto out;
 	if (strncmp(cl->line, "ERR ", 4) == 0) {
 		/* The file changed as it was sent: keep what came. */
-		cmd_err(CMD, "server: %s", cl->line + 4);
+		server_err(cl->line + 4);
 		goto out;
 	}
 	snprintf(sum, sizeof(sum), "SUM %016" PRIx64, sk_hash_final(&h));
 	if (strcmp(cl->line, sum) != 0) {
-		cmd_err(CMD, "checksum mismatch for %s%s", o->path,
+		cl_err("checksum mismatch for %s%s", rb,
 		    resumed > 0 ? ": the partial file was corrupt; removed, "
 		    "run again" : ": removed");
 		if (!to_stdout)
@@ -1326,18 +1690,19 @@ client_get(struct client *cl)
 		goto out;
 	}
 	if (!to_stdout && (fsync(fd) == -1 || rename(tmp, local) == -1)) {
-		cmd_err(CMD, "%s: %s", local, strerror(errno));
+		cl_err("%s: %s", nb, strerror(errno));
 		goto out;
 	}
 	if (o->c.verbose)
-		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
-		    "verified", local, size, resumed,
+		cl_err("%s: %lld bytes (%lld resumed) in %.3f s, verified",
+		    nb, size, resumed,
 		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
 	status = 0;
 out:
 	if (fd != -1 && !to_stdout)
 		close(fd);
 	free(tmp);
+	free(local);
 	free(buf);
 	return status;
 }
@@ -1346,48 +1711,64 @@ static int
 client_put(struct client *cl)
 {
 	const struct fs_opts	*o = cl->o;
-	const char		*remote, *rest;
+	const char		*rest;
+	char			*remote = NULL, nb[PATH_MAX];
 	uint8_t			*buf = NULL;
 	struct sk_hash		 h;
 	struct stat		 st;
 	long long		 off, at;
 	ssize_t			 n;
+	size_t			 len;
 	int			 fd, status = EXIT_RUNTIME;
 
-	remote = o->path != NULL ? o->path : base_name(o->local);
+	(void)shown(o->local, nb, sizeof(nb));
 	if ((fd = open(o->local, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		cmd_err(CMD, "%s: %s", o->local, fd == -1 ? strerror(errno) :
+		cl_err("%s: %s", nb, fd == -1 ? strerror(errno) :
 		    "not a regular file");
 		if (fd != -1)
 			close(fd);
 		return EXIT_RUNTIME;
 	}
+	/* REMOTE_DIR/ puts LOCAL's basename there, as cp and scp do. */
+	len = o->path != NULL ? strlen(o->path) : 0;
+	if ((o->path == NULL ? (remote = strdup(base_name(o->local))) ==
+	    NULL : len > 0 && o->path[len - 1] == '/' ? asprintf(&remote,
+	    "%s%s", o->path, base_name(o->local)) == -1 :
+	    (remote = strdup(o->path)) == NULL)) {
+		remote = NULL;
+		cl_err("out of memory");
+		goto out;
+	}
+	cl->label = o->local;
 	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0 ||
 	    connect_hello(cl) == -1 ||
 	    send_line(cl, "PUT %lld %s", (long long)st.st_size,
 	    remote) == -1 || (rest = expect_ok(cl)) == NULL)
 		goto out;
-	off = strtoll(rest, NULL, 10);
-	if (off < 0 || off > st.st_size) {
-		cmd_err(CMD, "a malformed reply from the server");
+	if ((rest = reply_num(rest, &off)) == NULL || *rest != '\0' ||
+	    off > st.st_size) {
+		cl_err("a malformed reply from the server");
 		goto out;
 	}
 	sk_hash_init(&h);
-	if (off > 0 && sk_hash_file(&h, fd, 0, (off_t)off, buf, CHUNK) == -1)
+	if (off > 0 && sk_hash_file(&h, fd, 0, (off_t)off, buf, CHUNK) == -1) {
+		cl_err("%s: cannot read it", nb);
 		goto out;
+	}
+	client_signals();
 	for (at = off; at < st.st_size; at += n) {
 		n = pread(fd, buf, st.st_size - at < CHUNK ?
 		    (size_t)(st.st_size - at) : CHUNK, (off_t)at);
 		if (n <= 0) {
-			cmd_err(CMD, "%s changed while it was sent", o->local);
+			cl_err("%s changed while it was sent", nb);
 			goto out;
 		}
 		sk_hash_update(&h, buf, (size_t)n);
 		if (sk_net_send_all(NULL, cl->fd, buf, (size_t)n,
 		    cl->ms) == -1) {
-			cmd_err(CMD, "the transfer was cut at %lld of %lld "
-			    "bytes: run again to resume", at,
+			cl_err("%s: the transfer was cut at %lld of %lld "
+			    "bytes: run again to resume", nb, at,
 			    (long long)st.st_size);
 			goto out;
 		}
@@ -1398,12 +1779,13 @@ client_put(struct client *cl)
 	    expect_ok(cl) == NULL)
 		goto out;
 	if (o->c.verbose)
-		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
-		    "verified", remote, (long long)st.st_size, off,
+		cl_err("%s: %lld bytes (%lld resumed) in %.3f s, verified",
+		    shown(remote, nb, sizeof(nb)), (long long)st.st_size, off,
 		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
 	status = 0;
 out:
 	close(fd);
+	free(remote);
 	free(buf);
 	return status;
 }
@@ -1411,9 +1793,9 @@ out:
 static int
 client_ls(struct client *cl)
 {
-	const char	*ok;
+	const char	*ok, *p;
 	char		*rest, *end;
-	char		 type, name[CTLMAX + 1], when[32];
+	char		 type, when[32];
 	long long	 n, i, size, mtime;
 	time_t		 t;
 	struct tm	 tm;
@@ -1421,32 +1803,43 @@ client_ls(struct client *cl)
 	if (connect_hello(cl) == -1 || send_line(cl, "LS %s",
 	    cl->o->path) == -1 || (ok = expect_ok(cl)) == NULL)
 		return EXIT_RUNTIME;
-	n = strtoll(ok, NULL, 10);
+	if ((p = reply_num(ok, &n)) == NULL || *p != '\0') {
+		cl_err("a malformed reply from the server");
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < n; i++) {
 		/* "<type> <size> <mtime> <name>" */
 		if (recv_line(cl) == -1 || (type = cl->line[0]) == '\0' ||
-		    cl->line[1] != ' ' || (size = strtoll(cl->line + 2, &end,
-		    10)) < 0 || end == cl->line + 2 || *end != ' ' ||
+		    strchr("fdlo", type) == NULL || cl->line[1] != ' ' ||
+		    (size = strtoll(cl->line + 2, &end, 10)) < 0 ||
+		    end == cl->line + 2 || *end != ' ' ||
 		    (mtime = strtoll(end + 1, &rest, 10), rest == end + 1) ||
-		    *rest != ' ') {
-			cmd_err(CMD, "a malformed listing");
+		    *rest != ' ' || rest[1] == '\0') {
+			cl_err("a malformed listing");
 			return EXIT_RUNTIME;
 		}
-		snprintf(name, sizeof(name), "%s", rest + 1);
+		rest++;
 		if (cl->o->c.json) {
 			printf("{\"name\":\"");
-			cmd_json_str(stdout, name);
+			cmd_json_str(stdout, rest);
 			printf("\",\"type\":\"%s\",\"size\":%lld,"
 			    "\"mtime\":%lld}\n", type == 'f' ? "file" :
 			    type == 'd' ? "dir" : type == 'l' ? "link" :
 			    "other", size, mtime);
-			continue;
+		} else {
+			t = (time_t)mtime;
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+			printf("%c %12lld  %s  ", type == 'f' ? '-' : type,
+			    size, when);
+			/* The server's names, never raw: a newline would
+			 * forge a line, an escape drive the terminal. */
+			cmd_put_text(stdout, rest, strlen(rest),
+			    SK_TEXT_BACKSLASH);
+			printf("%s\n", type == 'd' ? "/" : "");
 		}
-		t = (time_t)mtime;
-		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		printf("%c %12lld  %s  %s%s\n", type == 'f' ? '-' : type,
-		    size, when, name, type == 'd' ? "/" : "");
+		if (ferror(stdout))
+			break;
 	}
 	return cmd_finish_stdout(CMD);
 }
@@ -1467,7 +1860,7 @@ cmd_fileserve(int argc, char **argv)
 	memset(&cl, 0, sizeof(cl));
 	cl.o = &o;
 	cl.fd = -1;
-	cl.ms = (int)(o.wait_s * 1000);
+	cl.ms = (int)o.wait_ms;
 	status = o.action == A_GET ? client_get(&cl) :
 	    o.action == A_PUT ? client_put(&cl) : client_ls(&cl);
 	if (cl.fd != -1)
