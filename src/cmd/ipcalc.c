@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -320,50 +319,84 @@ line_out(FILE *f, const struct sk_ip *ip)
 		    fh, lh, c, sk_ip_type(6, ip->addr));
 }
 
+/*
+ * The JSON object is built in memory and written with one fwrite: bulk
+ * mode prints a million of them, and stdio's formatting was most of the
+ * time.  Each piece is short; an object is under 400 bytes.
+ */
+struct obj {
+	char	*p;
+	char	 buf[1024];
+};
+
+static void
+put(struct obj *j, const char *s)
+{
+	size_t	n = strlen(s);
+
+	memcpy(j->p, s, n);
+	j->p += n;
+}
+
 /* ,"KEY":"ADDRESS" */
 static void
-json_addr(FILE *f, const char *key, int family, struct sk_u128 a)
+put_addr(struct obj *j, const char *key, int family, struct sk_u128 a)
 {
-	char	x[SK_IP_STRLEN];
-
-	sk_ip_str(family, a, x);
-	fprintf(f, ",\"%s\":\"%s\"", key, x);
+	put(j, ",\"");
+	put(j, key);
+	put(j, "\":\"");
+	j->p += sk_ip_str(family, a, j->p);
+	*j->p++ = '"';
 }
 
 static void
 json_out(FILE *f, const struct sk_ip *ip)
 {
+	struct obj	j;
 	char		x[SK_IP_STRLEN];
 	int		fam = ip->family;
 	struct sk_u128	m = sk_ip_mask(fam, ip->prefix), w;
 
-	sk_ip_str(fam, ip->addr, x);
-	fprintf(f, "{\"address\":\"%s\",\"version\":%d,\"prefix\":%d", x,
-	    fam, ip->prefix);
+	j.p = j.buf;
+	put(&j, "{\"address\":\"");
+	j.p += sk_ip_str(fam, ip->addr, j.p);
+	put(&j, fam == 4 ? "\",\"version\":4,\"prefix\":" :
+	    "\",\"version\":6,\"prefix\":");
+	snprintf(x, sizeof(x), "%d", ip->prefix);
+	put(&j, x);
 	if (fam == 4) {
 		w.hi = 0;
 		w.lo = ~m.lo & 0xffffffffu;
-		json_addr(f, "netmask", 4, m);
-		json_addr(f, "wildcard", 4, w);
+		put_addr(&j, "netmask", 4, m);
+		put_addr(&j, "wildcard", 4, w);
 	} else {
-		sk_ip6_expanded(ip->addr, x);
-		fprintf(f, ",\"expanded\":\"%s\"", x);
-		if (ip->zone[0] != '\0')
-			fprintf(f, ",\"zone\":\"%s\"", ip->zone);
+		put(&j, ",\"expanded\":\"");
+		j.p += sk_ip6_expanded(ip->addr, j.p);
+		*j.p++ = '"';
+		if (ip->zone[0] != '\0') {	/* [A-Za-z0-9_.-] only */
+			put(&j, ",\"zone\":\"");
+			put(&j, ip->zone);
+			*j.p++ = '"';
+		}
 	}
-	json_addr(f, "network", fam, sk_ip_network(ip));
-	json_addr(f, fam == 4 ? "broadcast" : "last_address", fam,
+	put_addr(&j, "network", fam, sk_ip_network(ip));
+	put_addr(&j, fam == 4 ? "broadcast" : "last_address", fam,
 	    sk_ip_last(ip));
-	json_addr(f, "first_host", fam, sk_ip_first_host(ip));
-	json_addr(f, "last_host", fam, sk_ip_last_host(ip));
-	if (fam == 4)
-		fprintf(f, ",\"hosts\":%" PRIu64 ",\"class\":\"%c\"",
-		    sk_ip4_hosts(ip), sk_ip4_class((uint32_t)ip->addr.lo));
-	else {
-		sk_ip_count_str(ip, x);
-		fprintf(f, ",\"hosts\":\"%s\"", x);
+	put_addr(&j, "first_host", fam, sk_ip_first_host(ip));
+	put_addr(&j, "last_host", fam, sk_ip_last_host(ip));
+	/* IPv4 hosts (at most 2^32) is a JSON number, exact in any
+	 * reader's double; IPv6 (up to 2^128) a decimal string. */
+	sk_ip_count_str(ip, x);
+	put(&j, fam == 4 ? ",\"hosts\":" : ",\"hosts\":\"");
+	put(&j, x);
+	if (fam == 4) {
+		put(&j, ",\"class\":\"");
+		*j.p++ = sk_ip4_class((uint32_t)ip->addr.lo);
 	}
-	fprintf(f, ",\"type\":\"%s\"}\n", sk_ip_type(fam, ip->addr));
+	put(&j, "\",\"type\":\"");
+	put(&j, sk_ip_type(fam, ip->addr));
+	put(&j, "\"}\n");
+	fwrite(j.buf, 1, (size_t)(j.p - j.buf), f);
 }
 
 /* The bad input as a JSON string: every byte kept, the odd ones as \u00XX

@@ -337,31 +337,51 @@ sk_ip4_hosts(const struct sk_ip *ip)
 	return (1ULL << (32 - ip->prefix)) - 2;
 }
 
+/* v in decimal at p; returns the end. */
+static char *
+u64_str(uint64_t v, char *p)
+{
+	char	d[20];
+	int	n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 void
 sk_ip_count_str(const struct sk_ip *ip, char *buf)
 {
-	uint8_t	d[48];		/* decimal digits, least significant first */
-	int	nd = 1, i, k, carry;
+	/* 2^(128 - prefix) in base 10^9, least significant limb first:
+	 * five limbs hold 2^128, and each shift by at most 29 bits keeps a
+	 * limb times 2^29 plus the carry inside 64 bits. */
+	uint32_t	l[5] = { 1 };
+	uint64_t	v, carry;
+	int		nl = 1, i, k, s, d;
+	char		*p;
 
 	if (ip->family == 4) {
-		snprintf(buf, SK_IP_STRLEN, "%llu",
-		    (unsigned long long)sk_ip4_hosts(ip));
+		*u64_str(sk_ip4_hosts(ip), buf) = '\0';
 		return;
 	}
-	memset(d, 0, sizeof(d));
-	d[0] = 1;
-	for (k = 0; k < 128 - ip->prefix; k++)
-		for (i = 0, carry = 0; i < nd || carry; i++) {
-			int	v = d[i] * 2 + carry;
-
-			d[i] = (uint8_t)(v % 10);
-			carry = v / 10;
-			if (i >= nd)
-				nd = i + 1;
+	for (k = 128 - ip->prefix; k > 0; k -= s) {
+		s = k > 29 ? 29 : k;
+		for (i = 0, carry = 0; i < nl; i++) {
+			v = ((uint64_t)l[i] << s) + carry;
+			l[i] = (uint32_t)(v % 1000000000u);
+			carry = v / 1000000000u;
 		}
-	for (i = 0; i < nd; i++)
-		buf[i] = (char)('0' + d[nd - 1 - i]);
-	buf[nd] = '\0';
+		if (carry != 0)
+			l[nl++] = (uint32_t)carry;
+	}
+	p = u64_str(l[nl - 1], buf);
+	for (i = nl - 2; i >= 0; i--)
+		for (d = 100000000, v = l[i]; d > 0; d /= 10)
+			*p++ = (char)('0' + v / (uint64_t)d % 10);
+	*p = '\0';
 }
 
 char

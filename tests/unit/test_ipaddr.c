@@ -327,6 +327,35 @@ test_covers(void **state)
 	}
 }
 
+/* The IPv6 count, exact at every prefix: 2^(128 - p). */
+static void
+test_count(void **state)
+{
+	static const char *const want[] = {
+		"340282366920938463463374607431768211456",	/* /0 */
+		"170141183460469231731687303715884105728",	/* /1 */
+		"18446744073709551616",				/* /64 */
+		"9223372036854775808",				/* /65 */
+		"1073741824",					/* /98 */
+		"536870912",					/* /99 */
+		"1",						/* /128 */
+	};
+	static const int	p[] = { 0, 1, 64, 65, 98, 99, 128 };
+	struct sk_ip		ip = ip_of("::");
+	char			buf[SK_IP_STRLEN];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		ip.prefix = p[i];
+		sk_ip_count_str(&ip, buf);
+		assert_string_equal(buf, want[i]);
+	}
+	ip = ip_of("0.0.0.0/0");
+	sk_ip_count_str(&ip, buf);
+	assert_string_equal(buf, "4294967294");
+}
+
 int
 main(void)
 {
@@ -339,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_parse_reasons),
 		cmocka_unit_test(test_covers),
+		cmocka_unit_test(test_count),
 	};
 
 	return cmocka_run_group_tests_name("ipaddr", tests, NULL, NULL);
