@@ -42,7 +42,8 @@ static const char usage_text[] =
 "      --limit N            --split: at most N of them\n"
 "      --range A-B          the fewest CIDR blocks covering A..B\n"
 "      --reverse            the in-addr.arpa / ip6.arpa name\n"
-"      --contains ADDR      exit 0 if ADDR is in the network, 1 if not\n"
+"      --contains ADDR      exit 0 if all of ADDR (an address or a\n"
+"                           network) is inside the network, 1 if not\n"
 "  -h, --help               this text\n"
 "\n"
 "Bad input: \"sockkit: ipcalc: invalid address '...'\" and exit 2 (in bulk\n"
@@ -568,9 +569,8 @@ cmd_ipcalc(int argc, char **argv)
 	if (o.contains != NULL) {
 		if (sk_ip_parse(o.contains, strlen(o.contains), &other) == -1)
 			return invalid(o.contains, strlen(o.contains));
-		if (other.family != ip.family)
-			return 1;
-		return sk_ip_contains(&ip, other.addr) ? 0 : 1;
+		/* All of it: a network is inside only when all of it is. */
+		return sk_ip_covers(&ip, &other) ? 0 : 1;
 	}
 	if (o.split >= 0)
 		return split(&o, &ip);

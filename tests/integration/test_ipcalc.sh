@@ -334,3 +334,41 @@ t_ipcalc_colour_on_a_terminal_only() {
 	grep -q "$esc" pipe.out && fail "colour in a pipe"
 	:
 }
+
+# Issue 3: --contains ADDR NETWORK is 0 only when all of ADDR, which may
+# be a network, is inside NETWORK; its prefix is not dropped.
+t_ipcalc_contains_takes_all_of_a_network() {
+	expect_exit 1 "$SK" ipcalc --contains 10.0.0.0/0 10.0.0.0/8
+	expect_exit 1 "$SK" ipcalc --contains 10.0.0.0/7 10.0.0.0/8
+	expect_exit 1 "$SK" ipcalc --contains 10.0.0.0/255.0.0.0 10.0.0.0/16
+	expect_exit 0 "$SK" ipcalc --contains 10.0.0.0/8 10.0.0.0/8
+	expect_exit 0 "$SK" ipcalc --contains 10.1.0.0/16 10.0.0.0/8
+	expect_exit 0 "$SK" ipcalc --contains 10.1.0.0/16 10.0.0.0 255.0.0.0
+	expect_exit 0 "$SK" ipcalc --contains 10.255.255.255 10.0.0.0/8
+	expect_exit 1 "$SK" ipcalc --contains 2001:db8::/31 2001:db8::/32
+	expect_exit 0 "$SK" ipcalc --contains 2001:db8:1::/48 2001:db8::/32
+	expect_exit 1 "$SK" ipcalc --contains ::/0 ::1/128
+	# Against python's subnet_of on random pairs, both families.
+	python3 - "$SK" <<'PY' || fail "contains oracle"
+import ipaddress, random, subprocess, sys
+random.seed(3)
+bad = 0
+for i in range(300):
+    bits = 32 if i % 2 else 128
+    net = ipaddress.ip_network((random.getrandbits(bits), random.randint(0, bits)), strict=False)
+    if random.random() < 0.5:   # often a piece of it, or around it
+        p = random.randint(0, bits)
+        sub = ipaddress.ip_network((int(net.network_address) + random.randrange(net.num_addresses), p), strict=False)
+    else:
+        sub = ipaddress.ip_network((random.getrandbits(bits), random.randint(0, bits)), strict=False)
+    if bits == 128:
+        net, sub = ipaddress.IPv6Network(net), ipaddress.IPv6Network(sub)
+    rc = subprocess.run([sys.argv[1], "ipcalc", "--contains", str(sub), str(net)],
+                        timeout=10).returncode
+    want = 0 if sub.subnet_of(net) else 1
+    if rc != want:
+        bad += 1
+        print("MISMATCH", sub, net, rc, want)
+sys.exit(1 if bad else 0)
+PY
+}
