@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <sockkit/ipaddr.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -46,9 +48,9 @@ static const char usage_text[] =
 "                           network) is inside the network, 1 if not\n"
 "  -h, --help               this text\n"
 "\n"
-"Bad input: \"sockkit: ipcalc: invalid address '...'\" and exit 2 (in bulk\n"
-"mode after every other line is done).  Colour only on a terminal and\n"
-"never with NO_COLOR set.\n";
+"Bad input: \"sockkit: ipcalc: invalid address '...'\" (or what is wrong\n"
+"with the prefix or netmask) and exit 2 (in bulk mode after every other\n"
+"line is done).  Colour only on a terminal and never with NO_COLOR set.\n";
 
 #define CMD		"ipcalc"
 #define LINE_MAX_IN	256		/* a longer input line is invalid */
@@ -158,48 +160,79 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 	return 0;
 }
 
-/* What the user typed, safe to print: control bytes as \xHH, cut short. */
+/* What the user typed, safe to print: controls as \xHH, cut short. */
 static void
 shown(const char *s, size_t n, char *out, size_t size)
 {
-	size_t	o = 0, i;
+	size_t	took;
 
-	for (i = 0; i < n && o + 8 < size; i++) {
-		unsigned char	c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\')
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (i < n)
-		o += (size_t)snprintf(out + o, size - o, "...");
-	out[o] = '\0';
+	took = sk_text_escape(out, size - 3, (const uint8_t *)s, n,
+	    SK_TEXT_BACKSLASH);
+	if (took < n)
+		strcat(out, "...");
 }
 
-static int
-invalid(const char *s, size_t n)
+/*
+ * Bad input: one line on stderr, after what stdout holds (so a reader of
+ * both sees the answers and the complaints in order); brief (a few words,
+ * for a JSON error object) into why, SK_IP_ERRLEN bytes.
+ */
+static void
+refuse(char *why, const char *brief, const char *fmt, ...)
 {
-	char	buf[160];
+	char	msg[512];
+	va_list	ap;
 
-	shown(s, n, buf, sizeof(buf));
-	cmd_err(CMD, "invalid address '%s'", buf);
-	return EXIT_USAGE;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(void)fflush(stdout);
+	cmd_err(CMD, "%s", msg);
+	snprintf(why, SK_IP_ERRLEN, "%s", brief);
 }
 
-/* Parse one input (and a separate NETMASK): 0, or -1. */
+/*
+ * One input: s (n bytes) as ADDRESS[/PREFIX], or with mask (mlen bytes;
+ * NULL: none) as ADDRESS NETMASK.  Returns 0, or -1 after refuse(): the
+ * CLI's "invalid address '...'" for the address itself, else what is
+ * wrong with the prefix or netmask.
+ */
 static int
-parse_input(const char *s, size_t n, const char *mask, struct sk_ip *ip)
+take(const char *s, size_t n, const char *mask, size_t mlen,
+    struct sk_ip *ip, char *why)
 {
+	char	a[120], m[120], err[SK_IP_ERRLEN];
 	int	p;
 
-	if (n > LINE_MAX_IN || sk_ip_parse(s, n, ip) == -1)
+	if (n > LINE_MAX_IN || sk_ip_parse_err(err, s, n, ip) == -1) {
+		if (n > LINE_MAX_IN)
+			err[0] = '\0';
+		shown(s, n, a, sizeof(a));
+		if (err[0] == '\0')
+			refuse(why, "invalid address", "invalid address '%s'",
+			    a);
+		else
+			refuse(why, err, "'%s': %s", a, err);
 		return -1;
+	}
 	if (mask != NULL) {
-		if (memchr(s, '/', n) != NULL || sk_ip_parse_mask(mask[0] ==
-		    '/' ? mask + 1 : mask, strlen(mask) - (mask[0] == '/'),
-		    ip->family, &p) == -1)
+		if (memchr(s, '/', n) != NULL) {
+			shown(s, n, a, sizeof(a));
+			refuse(why, "a prefix and a netmask", "'%s' has a "
+			    "prefix already: give a /PREFIX or a NETMASK, not "
+			    "both", a);
 			return -1;
+		}
+		if (mlen > 0 && mask[0] == '/') {
+			mask++;
+			mlen--;
+		}
+		if (sk_ip_parse_mask_err(err, mask, mlen, ip->family,
+		    &p) == -1) {
+			shown(mask, mlen, m, sizeof(m));
+			refuse(why, err, "'%s': %s", m, err);
+			return -1;
+		}
 		ip->prefix = p;
 	}
 	return 0;
@@ -403,7 +436,7 @@ json_out(FILE *f, const struct sk_ip *ip)
 /* The bad input as a JSON string: every byte kept, the odd ones as \u00XX
  * (so the object stays valid JSON whatever the line held). */
 static void
-json_error(FILE *f, const char *s, size_t n)
+json_error(FILE *f, const char *s, size_t n, const char *why)
 {
 	size_t	i;
 
@@ -418,7 +451,9 @@ json_error(FILE *f, const char *s, size_t n)
 		else
 			fputc(c, f);
 	}
-	fputs("\",\"error\":\"invalid address\"}\n", f);
+	fputs("\",\"error\":\"", f);
+	cmd_json_str(f, why);
+	fputs("\"}\n", f);
 }
 
 /* One input in the chosen form. */
@@ -440,12 +475,30 @@ split(const struct ipcalc_opts *o, const struct sk_ip *ip)
 	struct sk_ip	sub = *ip;
 	struct sk_u128	at = sk_ip_network(ip), last = sk_ip_last(ip);
 	long long	n = 0;
-	int		w = ip->family == 4 ? 32 : 128, done = 0;
+	int		w = ip->family == 4 ? 32 : 128, done = 0, hint;
 	char		a[SK_IP_STRLEN];
 
-	if (o->split < ip->prefix || o->split > w) {
-		cmd_usage_err(CMD, "--split %d: must be from /%d to /%d",
-		    o->split, ip->prefix, w);
+	sk_ip_str(ip->family, ip->addr, a);
+	if (o->split > w) {
+		cmd_usage_err(CMD, "--split %d: IPv%d prefixes go up to /%d",
+		    o->split, ip->family, w);
+		return EXIT_USAGE;
+	}
+	/* A bare address is a /32: say so, and suggest a prefix (a /24 or
+	 * /64, or the split's own when that is shorter). */
+	hint = w == 32 ? 24 : 64;
+	if (o->split < hint)
+		hint = o->split;
+	if (o->split < ip->prefix && ip->prefix == w) {
+		cmd_usage_err(CMD, "--split %d: %s is a /%d, one address; "
+		    "give the network to split, e.g. %s/%d", o->split, a, w,
+		    a, hint);
+		return EXIT_USAGE;
+	}
+	if (o->split < ip->prefix) {
+		cmd_usage_err(CMD, "--split %d: %s/%d is smaller than "
+		    "a /%d; split it into /%d to /%d", o->split, a,
+		    ip->prefix, o->split, ip->prefix, w);
 		return EXIT_USAGE;
 	}
 	sub.prefix = o->split;
@@ -467,10 +520,26 @@ split(const struct ipcalc_opts *o, const struct sk_ip *ip)
 			if (at.lo == 0)
 				at.hi++;
 		}
+		/* A reader that left, or a full disk, ends it at once. */
 		if (ferror(stdout))
 			break;
 	}
 	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* One end of --range A-B: an address, no prefix. */
+static int
+range_end(const char *s, size_t n, struct sk_ip *ip)
+{
+	char	a[120], why[SK_IP_ERRLEN];
+
+	if (memchr(s, '/', n) != NULL) {
+		shown(s, n, a, sizeof(a));
+		cmd_usage_err(CMD, "--range: '%s' is a network; a range is "
+		    "two addresses, A-B", a);
+		return EXIT_USAGE;
+	}
+	return take(s, n, NULL, 0, ip, why) == -1 ? EXIT_USAGE : 0;
 }
 
 /* --range A-B: the fewest CIDR blocks covering it. */
@@ -480,21 +549,26 @@ range(const struct ipcalc_opts *o)
 	const char	*dash = strchr(o->range, '-');
 	struct sk_ip	a, b, block;
 	struct sk_u128	from;
-	char		s[SK_IP_STRLEN];
+	char		s[120];
 	int		done = 0;
 
-	if (dash == NULL || sk_ip_parse(o->range, (size_t)(dash - o->range),
-	    &a) == -1 || sk_ip_parse(dash + 1, strlen(dash + 1), &b) == -1 ||
-	    memchr(o->range, '/', strlen(o->range)) != NULL)
-		return invalid(o->range, strlen(o->range));
+	if (dash == NULL) {
+		shown(o->range, strlen(o->range), s, sizeof(s));
+		cmd_usage_err(CMD, "--range '%s': not a range; give it as A-B, "
+		    "e.g. 10.0.0.1-10.0.0.9", s);
+		return EXIT_USAGE;
+	}
+	if (range_end(o->range, (size_t)(dash - o->range), &a) != 0 ||
+	    range_end(dash + 1, strlen(dash + 1), &b) != 0)
+		return EXIT_USAGE;
+	shown(o->range, strlen(o->range), s, sizeof(s));
 	if (a.family != b.family) {
-		cmd_usage_err(CMD, "--range %s: mixes IPv4 and IPv6",
-		    o->range);
+		cmd_usage_err(CMD, "--range %s: mixes IPv4 and IPv6", s);
 		return EXIT_USAGE;
 	}
 	if (sk_u128_cmp(a.addr, b.addr) > 0) {
 		cmd_usage_err(CMD, "--range %s: the start is after the end",
-		    o->range);
+		    s);
 		return EXIT_USAGE;
 	}
 	from = a.addr;
@@ -505,8 +579,25 @@ range(const struct ipcalc_opts *o)
 			sk_ip_str(block.family, block.addr, s);
 			printf("%s/%d\n", s, block.prefix);
 		}
+		if (ferror(stdout))
+			break;
 	}
 	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* --contains ADDR NETWORK: all of ADDR (an address is a /32 or /128)
+ * inside NETWORK is 0; anything less, or the other family, is 1. */
+static int
+contains(const struct ipcalc_opts *o)
+{
+	struct sk_ip	addr, net;
+	char		why[SK_IP_ERRLEN];
+
+	if (take(o->contains, strlen(o->contains), NULL, 0, &addr, why) == -1 ||
+	    take(o->input, strlen(o->input), o->mask, o->mask != NULL ?
+	    strlen(o->mask) : 0, &net, why) == -1)
+		return EXIT_USAGE;
+	return sk_ip_covers(&net, &addr) ? 0 : 1;
 }
 
 /* Bulk mode: every line on its own; exit 2 at the end if any was bad. */
@@ -518,6 +609,7 @@ bulk(const struct ipcalc_opts *o)
 	size_t		cap = 0, n;
 	ssize_t		len;
 	struct sk_ip	ip;
+	char		why[SK_IP_ERRLEN];
 	int		bad = 0;
 
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
@@ -527,11 +619,9 @@ bulk(const struct ipcalc_opts *o)
 			n--;
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
-		if (parse_input(line, n, NULL, &ip) == -1) {
-			fflush(stdout);
-			(void)invalid(line, n);
+		if (take(line, n, NULL, 0, &ip, why) == -1) {
 			if (o->c.json)
-				json_error(stdout, line, n);
+				json_error(stdout, line, n, why);
 			bad = 1;
 			continue;
 		}
@@ -553,8 +643,8 @@ int
 cmd_ipcalc(int argc, char **argv)
 {
 	struct ipcalc_opts	o;
-	struct sk_ip		ip, other;
-	char			r[128];
+	struct sk_ip		ip;
+	char			r[128], why[SK_IP_ERRLEN];
 
 	if (parse_args(argc, argv, &o) == -1)
 		return EXIT_USAGE;
@@ -564,14 +654,11 @@ cmd_ipcalc(int argc, char **argv)
 		return range(&o);
 	if (strcmp(o.input, "-") == 0)
 		return bulk(&o);
-	if (parse_input(o.input, strlen(o.input), o.mask, &ip) == -1)
-		return invalid(o.input, strlen(o.input));
-	if (o.contains != NULL) {
-		if (sk_ip_parse(o.contains, strlen(o.contains), &other) == -1)
-			return invalid(o.contains, strlen(o.contains));
-		/* All of it: a network is inside only when all of it is. */
-		return sk_ip_covers(&ip, &other) ? 0 : 1;
-	}
+	if (o.contains != NULL)
+		return contains(&o);
+	if (take(o.input, strlen(o.input), o.mask, o.mask != NULL ?
+	    strlen(o.mask) : 0, &ip, why) == -1)
+		return EXIT_USAGE;
 	if (o.split >= 0)
 		return split(&o, &ip);
 	if (o.reverse) {

@@ -220,14 +220,16 @@ EOF2
 }
 
 t_ipcalc_invalid() {
-	for a in 256.1.1.1 1.2.3 010.1.1.1 1.2.3.4/33 1.2.3.4/255.0.255.0 \
-	    ::g "" 1.2.3.4.5 -1.2.3.4 1.2.3.4/ 1.2.3.4/-1 ::/129 \
+	for a in 256.1.1.1 1.2.3 010.1.1.1 ::g "" 1.2.3.4.5 -1.2.3.4 \
 	    "fe80::1%" "1.2.3.4%eth0" "$(head -c 300 /dev/zero | tr '\0' 1)"; do
 		expect_exit 2 "$SK" ipcalc -- "$a" 2>err
 		one_line err "sockkit: ipcalc: invalid address '"
 	done
-	expect_exit 2 "$SK" ipcalc 10.0.0.1 255.0.255.0 2>err
-	one_line err "sockkit: ipcalc: invalid address"
+	# A bad prefix or netmask is named as such (see the messages test).
+	for a in 1.2.3.4/33 1.2.3.4/255.0.255.0 1.2.3.4/ 1.2.3.4/-1 ::/129; do
+		expect_exit 2 "$SK" ipcalc -- "$a" 2>err
+		one_line err "sockkit: ipcalc: '$a': "
+	done
 	# NUL bytes and an overlong line, in bulk mode: each line on its own.
 	printf '10.0.0.1/8\n1.2\0003.4\n%s\n::1\n' \
 	    "$(head -c 5000 /dev/zero | tr '\0' 9)" >in
@@ -371,4 +373,46 @@ for i in range(300):
         print("MISMATCH", sub, net, rc, want)
 sys.exit(1 if bad else 0)
 PY
+}
+
+# Issue 11: each message names what is wrong.  The CLI's form stays for
+# an invalid address itself.
+t_ipcalc_messages_name_the_wrong_part() {
+	while IFS='|' read -r args msg; do
+		# shellcheck disable=SC2086
+		timeout 20 "$SK" ipcalc $args 2>err </dev/null >out
+		rc=$?
+		[ $rc = 2 ] || fail "ipcalc $args: exit $rc, wanted 2"
+		one_line err "sockkit: ipcalc: $msg"
+	done <<'EOF2'
+10.0.0.1/33|'10.0.0.1/33': prefix 33 is over 32
+::1/129|'::1/129': prefix 129 is over 128
+10.0.0.1/024|'10.0.0.1/024': prefix 024 has a leading zero
+10.0.0.1/x|'10.0.0.1/x': prefix is not a number from 0 to 32
+10.0.0.1/|'10.0.0.1/': the prefix is empty
+10.0.0.1 255.0.255.0|'255.0.255.0': netmask is not contiguous
+10.0.0.1 255.0.0|'255.0.0': netmask is not a dotted quad
+10.0.0.1 0xff00ff00|'0xff00ff00': netmask is not contiguous
+10.0.0.1 33|'33': prefix 33 is over 32
+::1 255.255.0.0|'255.255.0.0': IPv6 takes a prefix length
+10.0.0.1/8 255.0.0.0|'10.0.0.1/8' has a prefix already: give a /PREFIX or a NETMASK, not both
+10.0.0.300 255.0.0.0|invalid address '10.0.0.300'
+10.0.0.300/8|invalid address '10.0.0.300/8'
+--range 10.0.0.5|--range '10.0.0.5': not a range; give it as A-B
+--range 10.0.0.0/24-10.0.0.9|--range: '10.0.0.0/24' is a network; a range is two addresses, A-B
+--range 10.0.0.1-10.0.0.300|invalid address '10.0.0.300'
+--range bogus-10.0.0.3|invalid address 'bogus'
+--split 26 10.0.0.77|--split 26: 10.0.0.77 is a /32, one address; give the network to split, e.g. 10.0.0.77/24
+--split 70 2001:db8::1|--split 70: 2001:db8::1 is a /128, one address; give the network to split, e.g. 2001:db8::1/64
+--split 8 10.0.0.0/16|--split 8: 10.0.0.0/16 is smaller than a /8; split it into /16 to /32
+--split 40 10.0.0.0/8|--split 40: IPv4 prefixes go up to /32
+--contains 10.0.0.0/40 10.0.0.0/8|'10.0.0.0/40': prefix 40 is over 32
+EOF2
+	# In bulk mode the same words, and the JSON error says them too.
+	printf '10.0.0.1/33\n' | "$SK" ipcalc --json - >out 2>err
+	python3 -c '
+import json
+o = [json.loads(l) for l in open("out")]
+assert o[0] == {"input": "10.0.0.1/33", "error": "prefix 33 is over 32"}, o' ||
+	    fail "bulk reasons: $(cat out)"
 }
