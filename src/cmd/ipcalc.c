@@ -10,6 +10,7 @@
 #define _GNU_SOURCE		/* strndup, getline on older libcs */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,9 +28,13 @@
 #include "cmd.h"
 
 static const char usage_text[] =
-"usage: sockkit ipcalc [options] ADDRESS[/PREFIX]\n"
-"       sockkit ipcalc [options] ADDRESS NETMASK\n"
-"       sockkit ipcalc [options] -\n"
+"usage: sockkit ipcalc [-46] [-b | --json] ADDRESS[/PREFIX] | ADDRESS NETMASK\n"
+"       sockkit ipcalc [-46] [--json] --split PREFIX [--limit N]\n"
+"           ADDRESS[/PREFIX] | ADDRESS NETMASK\n"
+"       sockkit ipcalc [-46] [--json] --range A-B\n"
+"       sockkit ipcalc [-46] --reverse ADDRESS[/PREFIX] | ADDRESS NETMASK | -\n"
+"       sockkit ipcalc [-46] --contains ADDR NETWORK [NETMASK]\n"
+"       sockkit ipcalc [-46] [--json] -\n"
 "\n"
 "The network an address is in: netmask, wildcard, network, broadcast,\n"
 "first and last host, host count, class and type (IPv4); compressed and\n"
@@ -37,6 +42,7 @@ static const char usage_text[] =
 "bare address is a /32 (/128).  - reads one input per line from stdin.\n"
 "\n"
 "options:\n"
+"  -4, -6                   only IPv4, only IPv6: the other is an error\n"
 "      --json               one JSON object per input\n"
 "  -b, --binary             also each field in binary, network and host\n"
 "                           bits apart\n"
@@ -45,12 +51,13 @@ static const char usage_text[] =
 "      --range A-B          the fewest CIDR blocks covering A..B\n"
 "      --reverse            the in-addr.arpa / ip6.arpa name\n"
 "      --contains ADDR      exit 0 if all of ADDR (an address or a\n"
-"                           network) is inside the network, 1 if not\n"
+"                           network) is inside NETWORK, 1 if not\n"
 "  -h, --help               this text\n"
 "\n"
-"Bad input: \"sockkit: ipcalc: invalid address '...'\" (or what is wrong\n"
-"with the prefix or netmask) and exit 2 (in bulk mode after every other\n"
-"line is done).  Colour only on a terminal and never with NO_COLOR set.\n";
+"One of --split, --range, --reverse, --contains at a time.  Bad input:\n"
+"\"sockkit: ipcalc: invalid address '...'\" (or what is wrong with the\n"
+"prefix or netmask) and exit 2 (in bulk mode after every other line is\n"
+"done).  Colour only on a terminal and never with NO_COLOR set.\n";
 
 #define CMD		"ipcalc"
 #define LINE_MAX_IN	256		/* a longer input line is invalid */
@@ -76,6 +83,15 @@ enum {
 	OPT_CONTAINS
 };
 
+/*
+ * Every option combination is settled here: the four modes (--split,
+ * --range, --reverse, --contains) exclude each other; --limit needs
+ * --split; --binary belongs to the report alone; --json to what prints
+ * networks.  -v and --backend mean nothing to a calculator, so they are
+ * refused rather than ignored.  -4 and -6 keep their meaning: an address
+ * of the other family is an error (in take()).  Returns 0, or EXIT_USAGE
+ * after saying why.
+ */
 static int
 parse_args(int argc, char **argv, struct ipcalc_opts *o)
 {
@@ -89,9 +105,9 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		{ "contains",	required_argument, NULL, OPT_CONTAINS },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	long long	v;
-	int		ch, rc;
-	const char	*nc;
+	const char	*mode[4], *nc;
+	long long	 v;
+	int		 ch, rc, nmode = 0, bulk;
 
 	memset(o, 0, sizeof(*o));
 	o->split = -1;
@@ -100,7 +116,7 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b", longopts,
 	    NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
-			return -1;
+			return EXIT_USAGE;
 		if (rc == 1)
 			continue;
 		switch (ch) {
@@ -110,13 +126,13 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		case OPT_SPLIT:
 			if (cmd_number(CMD, "--split", optarg[0] == '/' ?
 			    optarg + 1 : optarg, 0, 128, &v) == -1)
-				return -1;
+				return EXIT_USAGE;
 			o->split = (int)v;
 			break;
 		case OPT_LIMIT:
 			if (cmd_number(CMD, "--limit", optarg, 1, LLONG_MAX,
 			    &o->limit) == -1)
-				return -1;
+				return EXIT_USAGE;
 			break;
 		case OPT_RANGE:
 			o->range = optarg;
@@ -133,30 +149,80 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		return 0;
 	argc -= optind;
 	argv += optind;
+	if (o->c.verbose) {
+		cmd_usage_err(CMD, "-v: ipcalc has nothing more to say");
+		return EXIT_USAGE;
+	}
+	if (o->c.backend != NULL) {
+		cmd_usage_err(CMD, "--backend: ipcalc has no event loop");
+		return EXIT_USAGE;
+	}
+	if (o->split >= 0)
+		mode[nmode++] = "--split";
+	if (o->range != NULL)
+		mode[nmode++] = "--range";
+	if (o->reverse)
+		mode[nmode++] = "--reverse";
+	if (o->contains != NULL)
+		mode[nmode++] = "--contains";
+	if (nmode > 1) {
+		cmd_usage_err(CMD, "%s and %s do not go together", mode[0],
+		    mode[1]);
+		return EXIT_USAGE;
+	}
+	if (o->limit > 0 && o->split < 0) {
+		cmd_usage_err(CMD, "--limit goes with --split only");
+		return EXIT_USAGE;
+	}
+	if (o->binary && o->c.json) {
+		cmd_usage_err(CMD, "--binary and --json do not go together");
+		return EXIT_USAGE;
+	}
+	if (o->binary && nmode > 0) {
+		cmd_usage_err(CMD, "--binary and %s do not go together "
+		    "(--binary is for the report)", mode[0]);
+		return EXIT_USAGE;
+	}
+	if (o->c.json && (o->reverse || o->contains != NULL)) {
+		cmd_usage_err(CMD, "--json and %s do not go together "
+		    "(%s)", mode[0], o->reverse ? "--reverse prints a name" :
+		    "--contains answers by its exit status");
+		return EXIT_USAGE;
+	}
+
 	if (o->range != NULL) {
 		if (argc > 0) {
-			cmd_usage_err(CMD, "--range takes no ADDRESS");
-			return -1;
+			cmd_usage_err(CMD, "--range A-B takes no other "
+			    "operand: '%s'", argv[0]);
+			return EXIT_USAGE;
 		}
-	} else if (argc == 0) {
-		cmd_usage_err(CMD, "no ADDRESS given");
-		return -1;
-	} else if (argc > 2) {
-		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
-		return -1;
-	} else {
-		o->input = argv[0];
-		o->mask = argc == 2 ? argv[1] : NULL;
+		return 0;
 	}
-	if (o->input != NULL && strcmp(o->input, "-") == 0 &&
-	    (o->mask != NULL || o->split >= 0 || o->contains != NULL)) {
-		cmd_usage_err(CMD, "- (bulk mode) takes no NETMASK, --split "
-		    "or --contains");
-		return -1;
+	if (argc == 0) {
+		cmd_usage_err(CMD, o->contains != NULL ?
+		    "--contains ADDR: no NETWORK given" : "no ADDRESS given");
+		return EXIT_USAGE;
+	}
+	if (argc > 2) {
+		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
+		return EXIT_USAGE;
+	}
+	o->input = argv[0];
+	o->mask = argc == 2 ? argv[1] : NULL;
+	bulk = strcmp(o->input, "-") == 0;
+	if (bulk && o->mask != NULL) {
+		cmd_usage_err(CMD, "- (bulk mode) takes no NETMASK: "
+		    "put it on each line");
+		return EXIT_USAGE;
+	}
+	if (bulk && (o->split >= 0 || o->contains != NULL || o->binary)) {
+		cmd_usage_err(CMD, "- (bulk mode) and %s do not go "
+		    "together", o->binary ? "--binary" : mode[0]);
+		return EXIT_USAGE;
 	}
 	nc = getenv("NO_COLOR");
-	o->colour = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
-	    !o->c.json;
+	o->colour = o->binary && isatty(STDOUT_FILENO) && (nc == NULL ||
+	    *nc == '\0');
 	return 0;
 }
 
@@ -193,16 +259,16 @@ refuse(char *why, const char *brief, const char *fmt, ...)
 
 /*
  * One input: s (n bytes) as ADDRESS[/PREFIX], or with mask (mlen bytes;
- * NULL: none) as ADDRESS NETMASK.  Returns 0, or -1 after refuse(): the
- * CLI's "invalid address '...'" for the address itself, else what is
- * wrong with the prefix or netmask.
+ * NULL: none) as ADDRESS NETMASK, of the family -4/-6 asks for.  Returns
+ * 0, or -1 after refuse(): the CLI's "invalid address '...'" for the
+ * address itself, else what is wrong with the prefix or netmask.
  */
 static int
-take(const char *s, size_t n, const char *mask, size_t mlen,
-    struct sk_ip *ip, char *why)
+take(const struct ipcalc_opts *o, const char *s, size_t n, const char *mask,
+    size_t mlen, struct sk_ip *ip, char *why)
 {
 	char	a[120], m[120], err[SK_IP_ERRLEN];
-	int	p;
+	int	p, want;
 
 	if (n > LINE_MAX_IN || sk_ip_parse_err(err, s, n, ip) == -1) {
 		if (n > LINE_MAX_IN)
@@ -234,6 +300,14 @@ take(const char *s, size_t n, const char *mask, size_t mlen,
 			return -1;
 		}
 		ip->prefix = p;
+	}
+	want = o->c.family == AF_INET ? 4 : o->c.family == AF_INET6 ? 6 : 0;
+	if (want != 0 && ip->family != want) {
+		shown(s, n, a, sizeof(a));
+		refuse(why, want == 4 ? "not IPv4 (-4)" : "not IPv6 (-6)",
+		    "'%s' is an IPv%d address, and -%d asks for IPv%d", a,
+		    ip->family, want, want);
+		return -1;
 	}
 	return 0;
 }
@@ -527,9 +601,10 @@ split(const struct ipcalc_opts *o, const struct sk_ip *ip)
 	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
 }
 
-/* One end of --range A-B: an address, no prefix. */
+/* One end of --range A-B: an address, no prefix, of the family asked. */
 static int
-range_end(const char *s, size_t n, struct sk_ip *ip)
+range_end(const struct ipcalc_opts *o, const char *s, size_t n,
+    struct sk_ip *ip)
 {
 	char	a[120], why[SK_IP_ERRLEN];
 
@@ -539,7 +614,7 @@ range_end(const char *s, size_t n, struct sk_ip *ip)
 		    "two addresses, A-B", a);
 		return EXIT_USAGE;
 	}
-	return take(s, n, NULL, 0, ip, why) == -1 ? EXIT_USAGE : 0;
+	return take(o, s, n, NULL, 0, ip, why) == -1 ? EXIT_USAGE : 0;
 }
 
 /* --range A-B: the fewest CIDR blocks covering it. */
@@ -558,8 +633,8 @@ range(const struct ipcalc_opts *o)
 		    "e.g. 10.0.0.1-10.0.0.9", s);
 		return EXIT_USAGE;
 	}
-	if (range_end(o->range, (size_t)(dash - o->range), &a) != 0 ||
-	    range_end(dash + 1, strlen(dash + 1), &b) != 0)
+	if (range_end(o, o->range, (size_t)(dash - o->range), &a) != 0 ||
+	    range_end(o, dash + 1, strlen(dash + 1), &b) != 0)
 		return EXIT_USAGE;
 	shown(o->range, strlen(o->range), s, sizeof(s));
 	if (a.family != b.family) {
@@ -593,9 +668,9 @@ contains(const struct ipcalc_opts *o)
 	struct sk_ip	addr, net;
 	char		why[SK_IP_ERRLEN];
 
-	if (take(o->contains, strlen(o->contains), NULL, 0, &addr, why) == -1 ||
-	    take(o->input, strlen(o->input), o->mask, o->mask != NULL ?
-	    strlen(o->mask) : 0, &net, why) == -1)
+	if (take(o, o->contains, strlen(o->contains), NULL, 0, &addr,
+	    why) == -1 || take(o, o->input, strlen(o->input), o->mask,
+	    o->mask != NULL ? strlen(o->mask) : 0, &net, why) == -1)
 		return EXIT_USAGE;
 	return sk_ip_covers(&net, &addr) ? 0 : 1;
 }
@@ -619,7 +694,7 @@ bulk(const struct ipcalc_opts *o)
 			n--;
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
-		if (take(line, n, NULL, 0, &ip, why) == -1) {
+		if (take(o, line, n, NULL, 0, &ip, why) == -1) {
 			if (o->c.json)
 				json_error(stdout, line, n, why);
 			bad = 1;
@@ -646,17 +721,17 @@ cmd_ipcalc(int argc, char **argv)
 	struct sk_ip		ip;
 	char			r[128], why[SK_IP_ERRLEN];
 
-	if (parse_args(argc, argv, &o) == -1)
+	if (parse_args(argc, argv, &o) != 0)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
 	if (o.range != NULL)
 		return range(&o);
-	if (strcmp(o.input, "-") == 0)
-		return bulk(&o);
 	if (o.contains != NULL)
 		return contains(&o);
-	if (take(o.input, strlen(o.input), o.mask, o.mask != NULL ?
+	if (strcmp(o.input, "-") == 0)
+		return bulk(&o);
+	if (take(&o, o.input, strlen(o.input), o.mask, o.mask != NULL ?
 	    strlen(o.mask) : 0, &ip, why) == -1)
 		return EXIT_USAGE;
 	if (o.split >= 0)

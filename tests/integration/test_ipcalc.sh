@@ -416,3 +416,58 @@ o = [json.loads(l) for l in open("out")]
 assert o[0] == {"input": "10.0.0.1/33", "error": "prefix 33 is over 32"}, o' ||
 	    fail "bulk reasons: $(cat out)"
 }
+
+# Issue 10: an option that would do nothing where it is given is refused
+# with one line and exit 2, never ignored; -4/-6 keep their meaning.
+t_ipcalc_options_that_do_nothing_are_refused() {
+	while IFS='|' read -r args msg; do
+		# shellcheck disable=SC2086
+		timeout 20 "$SK" ipcalc $args 2>err </dev/null >out
+		rc=$?
+		[ $rc = 2 ] || fail "ipcalc $args: exit $rc, wanted 2"
+		one_line err "sockkit: ipcalc: $msg"
+		[ ! -s out ] || fail "ipcalc $args wrote: $(cat out)"
+	done <<'EOF2'
+--json --reverse 10.0.0.1|--json and --reverse do not go together
+--json --contains 10.0.0.1 10.0.0.0/8|--json and --contains do not go together
+--limit 3 10.0.0.0/8|--limit goes with --split only
+--limit 3 --range 10.0.0.1-10.0.0.9|--limit goes with --split only
+--binary --json 10.0.0.1|--binary and --json do not go together
+-b --split 26 10.0.0.0/24|--binary and --split do not go together
+-b --range 10.0.0.1-10.0.0.9|--binary and --range do not go together
+-b --reverse 10.0.0.0/24|--binary and --reverse do not go together
+-b --contains 10.0.0.1 10.0.0.0/8|--binary and --contains do not go together
+-b -|- (bulk mode) and --binary do not go together
+--split 26 --range 10.0.0.1-10.0.0.9|--split and --range do not go together
+--split 26 --reverse 10.0.0.0/24|--split and --reverse do not go together
+--contains 10.0.0.1 --split 26 10.0.0.0/24|--split and --contains do not go together
+--range 10.0.0.1-10.0.0.9 --reverse|--range and --reverse do not go together
+--range 10.0.0.1-10.0.0.9 --contains 10.0.0.1|--range and --contains do not go together
+--reverse --contains 10.0.0.1 10.0.0.0/8|--reverse and --contains do not go together
+--split 26 -|- (bulk mode) and --split do not go together
+--contains 10.0.0.1 -|- (bulk mode) and --contains do not go together
+- 255.0.0.0|- (bulk mode) takes no NETMASK
+--range 10.0.0.1-10.0.0.9 10.0.0.1|--range A-B takes no other operand: '10.0.0.1'
+-v 10.0.0.1|-v: ipcalc has nothing more to say
+--backend poll 10.0.0.1|--backend: ipcalc has no event loop
+-6 10.0.0.1|'10.0.0.1' is an IPv4 address, and -6 asks for IPv6
+-4 ::1|'::1' is an IPv6 address, and -4 asks for IPv4
+-4 --range ::1-::2|'::1' is an IPv6 address, and -4 asks for IPv4
+-6 --contains 10.0.0.1 10.0.0.0/8|'10.0.0.1' is an IPv4 address, and -6 asks for IPv6
+-6 --split 26 10.0.0.0/24|'10.0.0.0/24' is an IPv4 address, and -6 asks for IPv6
+--contains 10.0.0.1|--contains ADDR: no NETWORK given
+EOF2
+	# What -4/-6 leave alone still works, and the family they ask for.
+	"$SK" ipcalc -4 --json 10.0.0.1/8 >out || fail "-4 with IPv4"
+	"$SK" ipcalc -6 --split 66 2001:db8::/64 >out || fail "-6 with IPv6"
+	[ "$(wc -l <out)" = 4 ] || fail "-6 split: $(cat out)"
+	# In bulk mode the other family is a bad line; the rest go on.
+	printf '10.0.0.1\n::1\n10.0.0.2\n' | "$SK" ipcalc -4 --json - >out 2>err
+	[ $? = 2 ] || fail "-4 bulk: exit"
+	python3 -c '
+import json
+o = [json.loads(l) for l in open("out")]
+assert [x.get("error") for x in o] == [None, "not IPv4 (-4)", None], o' ||
+	    fail "-4 bulk: $(cat out)"
+	one_line err "sockkit: ipcalc: '::1' is an IPv6 address, and -4 asks"
+}
