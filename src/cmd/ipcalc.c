@@ -7,15 +7,15 @@
  * --reverse gives the DNS name, --contains answers by exit status.  The
  * arithmetic is the core's (sk_ip_*).
  */
-#define _GNU_SOURCE		/* strndup, getline on older libcs */
-
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +39,8 @@ static const char usage_text[] =
 "The network an address is in: netmask, wildcard, network, broadcast,\n"
 "first and last host, host count, class and type (IPv4); compressed and\n"
 "expanded forms, network, last address, address count, type (IPv6).  A\n"
-"bare address is a /32 (/128).  - reads one input per line from stdin.\n"
+"bare address is a /32 (/128).  - reads one input per line from stdin\n"
+"(ADDRESS[/PREFIX] or ADDRESS NETMASK; blank lines and # comments skipped).\n"
 "\n"
 "options:\n"
 "  -4, -6                   only IPv4, only IPv6: the other is an error\n"
@@ -61,6 +62,8 @@ static const char usage_text[] =
 
 #define CMD		"ipcalc"
 #define LINE_MAX_IN	256		/* a longer input line is invalid */
+#define STR2(x)		#x
+#define STR(x)		STR2(x)
 
 struct ipcalc_opts {
 	struct common_opts	 c;
@@ -270,9 +273,13 @@ take(const struct ipcalc_opts *o, const char *s, size_t n, const char *mask,
 	char	a[120], m[120], err[SK_IP_ERRLEN];
 	int	p, want;
 
-	if (n > LINE_MAX_IN || sk_ip_parse_err(err, s, n, ip) == -1) {
-		if (n > LINE_MAX_IN)
-			err[0] = '\0';
+	if (n > LINE_MAX_IN) {
+		shown(s, n, a, sizeof(a));
+		refuse(why, "over " STR(LINE_MAX_IN) " bytes",
+		    "invalid address '%s': over %d bytes", a, LINE_MAX_IN);
+		return -1;
+	}
+	if (sk_ip_parse_err(err, s, n, ip) == -1) {
 		shown(s, n, a, sizeof(a));
 		if (err[0] == '\0')
 			refuse(why, "invalid address", "invalid address '%s'",
@@ -675,40 +682,159 @@ contains(const struct ipcalc_opts *o)
 	return sk_ip_covers(&net, &addr) ? 0 : 1;
 }
 
+/*
+ * Bulk mode reads stdin through its own buffer, a line at a time, and
+ * keeps of each line only what can matter: blanks at either end dropped,
+ * a run of them inside as one space, a comment (from a '#' at the start
+ * or after a blank) dropped, and at most LINE_MAX_IN + 1 bytes of the
+ * rest; the remainder of a longer line is skipped unread into memory.
+ */
+struct reader {
+	int	fd;
+	size_t	at, end;
+	int	eof;
+	int	err;		/* errno of a failed read, or 0 */
+	char	buf[1 << 16];
+};
+
+/*
+ * Refill r.  Whatever stdout holds goes out first: a slow producer then
+ * sees each answer at once, and a reader of ours that left stops us
+ * before we wait for more input.  0; -1 with r->err when the read failed;
+ * -2 when stdout is gone or failed (cmd_flush_stdout() has marked it).
+ */
+static int
+refill(struct reader *r)
+{
+	struct pollfd	pfd;
+	ssize_t		got;
+
+	if (cmd_flush_stdout(CMD) == -1)
+		return -2;
+	for (;;) {
+		got = read(r->fd, r->buf, sizeof(r->buf));
+		if (got >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			r->err = errno;
+			return -1;
+		}
+		/* A non-blocking stdin (inherited): wait until it has more. */
+		pfd.fd = r->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
+			r->err = errno;
+			return -1;
+		}
+	}
+	r->at = 0;
+	r->end = (size_t)got;
+	r->eof = got == 0;
+	return 0;
+}
+
+/*
+ * The next line into line (LINE_MAX_IN + 1 bytes), *len long (over
+ * LINE_MAX_IN: too long); an empty one was blank or a comment.  Returns 1
+ * with a line, 0 at the end of the input, or refill()'s -1 or -2.
+ */
+static int
+next_line(struct reader *r, char *line, size_t *len)
+{
+	size_t		n = 0;
+	int		blank = 0, skip = 0, any = 0, rc;
+	unsigned char	c;
+	const char	*nl;
+
+	for (;;) {
+		if (r->at == r->end) {
+			if (!r->eof && (rc = refill(r)) != 0)
+				return rc;
+			if (r->eof)
+				break;		/* a last line without '\n' */
+		}
+		any = 1;
+		if (skip) {
+			/* A comment, or past what a line can hold. */
+			nl = memchr(r->buf + r->at, '\n', r->end - r->at);
+			r->at = nl != NULL ? (size_t)(nl - r->buf) : r->end;
+			if (nl == NULL)
+				continue;
+			skip = 0;
+		}
+		c = (unsigned char)r->buf[r->at++];
+		if (c == '\n')
+			break;
+		if (c == ' ' || c == '\t' || c == '\r') {
+			blank = n > 0;
+			continue;
+		}
+		if (c == '#' && (n == 0 || blank)) {
+			skip = 1;
+			continue;
+		}
+		if (blank && n <= LINE_MAX_IN)
+			line[n++] = ' ';
+		blank = 0;
+		if (n <= LINE_MAX_IN)
+			line[n++] = (char)c;
+		else
+			skip = 1;
+	}
+	*len = n;
+	return any ? 1 : 0;
+}
+
 /* Bulk mode: every line on its own; exit 2 at the end if any was bad. */
 static int
 bulk(const struct ipcalc_opts *o)
 {
 	static char	out[1 << 16];
-	char		*line = NULL;
-	size_t		cap = 0, n;
-	ssize_t		len;
+	struct reader	r;
+	char		line[LINE_MAX_IN + 1], why[SK_IP_ERRLEN], rev[128];
+	char		a[120];
+	const char	*sp, *mask;
+	size_t		n, alen;
 	struct sk_ip	ip;
-	char		why[SK_IP_ERRLEN];
-	int		bad = 0;
+	int		bad = 0, rc;
 
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
-	while ((len = getline(&line, &cap, stdin)) != -1) {
-		n = (size_t)len;
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		if (n > 0 && line[n - 1] == '\r')
-			n--;
-		if (take(o, line, n, NULL, 0, &ip, why) == -1) {
-			if (o->c.json)
-				json_error(stdout, line, n, why);
-			bad = 1;
+	memset(&r, 0, offsetof(struct reader, buf));
+	r.fd = STDIN_FILENO;
+	while ((rc = next_line(&r, line, &n)) == 1) {
+		if (n == 0)
+			continue;		/* blank, or a comment */
+		sp = n <= LINE_MAX_IN ? memchr(line, ' ', n) : NULL;
+		alen = sp != NULL ? (size_t)(sp - line) : n;
+		mask = sp != NULL ? sp + 1 : NULL;
+		if (sp != NULL && memchr(mask, ' ', n - alen - 1) != NULL) {
+			shown(line, n, a, sizeof(a));
+			refuse(why, "too many fields", "'%s': one "
+			    "ADDRESS and at most a NETMASK per line", a);
+		} else if (take(o, line, alen, mask, mask != NULL ? n - alen -
+		    1 : 0, &ip, why) == 0) {
+			if (o->reverse) {
+				sk_ip_reverse(&ip, rev, sizeof(rev));
+				puts(rev);
+			} else
+				show(o, &ip, 1);
+			if (ferror(stdout))
+				break;
 			continue;
 		}
-		if (o->reverse) {
-			char	r[128];
-
-			sk_ip_reverse(&ip, r, sizeof(r));
-			puts(r);
-		} else
-			show(o, &ip, 1);
+		if (o->c.json)
+			json_error(stdout, line, n, why);
+		bad = 1;
+		if (ferror(stdout))
+			break;
 	}
-	free(line);
+	if (rc == -1) {
+		(void)cmd_finish_stdout(CMD);
+		cmd_err(CMD, "read stdin: %s", strerror(r.err));
+		return EXIT_RUNTIME;
+	}
 	if (cmd_finish_stdout(CMD) != 0)
 		return EXIT_RUNTIME;
 	return bad ? EXIT_USAGE : 0;

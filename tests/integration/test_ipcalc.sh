@@ -237,11 +237,13 @@ t_ipcalc_invalid() {
 	[ "$(wc -l <out)" = 2 ] || fail "good lines: $(cat out)"
 	[ "$(wc -l <err)" = 2 ] || fail "bad lines: $(cat err)"
 	grep -q "invalid address '1.2\\\\x003.4'" err || fail "NUL: $(cat err)"
+	grep -q "invalid address '999.*\.\.\.': over 256 bytes" err ||
+	    fail "long: $(cat err)"
 	expect_exit 2 "$SK" ipcalc --json - <in >out 2>/dev/null
 	python3 -c '
 import json
 o = [json.loads(l) for l in open("out")]
-assert [x.get("error") for x in o] == [None, "invalid address", "invalid address", None], o
+assert [x.get("error") for x in o] == [None, "invalid address", "over 256 bytes", None], o
 assert o[1]["input"] == "1.2\x003.4", o[1]' || fail "json errors: $(cat out)"
 	expect_exit 2 "$SK" ipcalc 2>err
 	expect_exit 2 "$SK" ipcalc a b c 2>err
@@ -375,48 +377,6 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# Issue 11: each message names what is wrong.  The CLI's form stays for
-# an invalid address itself.
-t_ipcalc_messages_name_the_wrong_part() {
-	while IFS='|' read -r args msg; do
-		# shellcheck disable=SC2086
-		timeout 20 "$SK" ipcalc $args 2>err </dev/null >out
-		rc=$?
-		[ $rc = 2 ] || fail "ipcalc $args: exit $rc, wanted 2"
-		one_line err "sockkit: ipcalc: $msg"
-	done <<'EOF2'
-10.0.0.1/33|'10.0.0.1/33': prefix 33 is over 32
-::1/129|'::1/129': prefix 129 is over 128
-10.0.0.1/024|'10.0.0.1/024': prefix 024 has a leading zero
-10.0.0.1/x|'10.0.0.1/x': prefix is not a number from 0 to 32
-10.0.0.1/|'10.0.0.1/': the prefix is empty
-10.0.0.1 255.0.255.0|'255.0.255.0': netmask is not contiguous
-10.0.0.1 255.0.0|'255.0.0': netmask is not a dotted quad
-10.0.0.1 0xff00ff00|'0xff00ff00': netmask is not contiguous
-10.0.0.1 33|'33': prefix 33 is over 32
-::1 255.255.0.0|'255.255.0.0': IPv6 takes a prefix length
-10.0.0.1/8 255.0.0.0|'10.0.0.1/8' has a prefix already: give a /PREFIX or a NETMASK, not both
-10.0.0.300 255.0.0.0|invalid address '10.0.0.300'
-10.0.0.300/8|invalid address '10.0.0.300/8'
---range 10.0.0.5|--range '10.0.0.5': not a range; give it as A-B
---range 10.0.0.0/24-10.0.0.9|--range: '10.0.0.0/24' is a network; a range is two addresses, A-B
---range 10.0.0.1-10.0.0.300|invalid address '10.0.0.300'
---range bogus-10.0.0.3|invalid address 'bogus'
---split 26 10.0.0.77|--split 26: 10.0.0.77 is a /32, one address; give the network to split, e.g. 10.0.0.77/24
---split 70 2001:db8::1|--split 70: 2001:db8::1 is a /128, one address; give the network to split, e.g. 2001:db8::1/64
---split 8 10.0.0.0/16|--split 8: 10.0.0.0/16 is smaller than a /8; split it into /16 to /32
---split 40 10.0.0.0/8|--split 40: IPv4 prefixes go up to /32
---contains 10.0.0.0/40 10.0.0.0/8|'10.0.0.0/40': prefix 40 is over 32
-EOF2
-	# In bulk mode the same words, and the JSON error says them too.
-	printf '10.0.0.1/33\n' | "$SK" ipcalc --json - >out 2>err
-	python3 -c '
-import json
-o = [json.loads(l) for l in open("out")]
-assert o[0] == {"input": "10.0.0.1/33", "error": "prefix 33 is over 32"}, o' ||
-	    fail "bulk reasons: $(cat out)"
-}
-
 # Issue 10: an option that would do nothing where it is given is refused
 # with one line and exit 2, never ignored; -4/-6 keep their meaning.
 t_ipcalc_options_that_do_nothing_are_refused() {
@@ -470,4 +430,146 @@ o = [json.loads(l) for l in open("out")]
 assert [x.get("error") for x in o] == [None, "not IPv4 (-4)", None], o' ||
 	    fail "-4 bulk: $(cat out)"
 	one_line err "sockkit: ipcalc: '::1' is an IPv6 address, and -4 asks"
+}
+
+# Issue 11: each message names what is wrong.  The CLI's form stays for
+# an invalid address itself.
+t_ipcalc_messages_name_the_wrong_part() {
+	while IFS='|' read -r args msg; do
+		# shellcheck disable=SC2086
+		timeout 20 "$SK" ipcalc $args 2>err </dev/null >out
+		rc=$?
+		[ $rc = 2 ] || fail "ipcalc $args: exit $rc, wanted 2"
+		one_line err "sockkit: ipcalc: $msg"
+	done <<'EOF2'
+10.0.0.1/33|'10.0.0.1/33': prefix 33 is over 32
+::1/129|'::1/129': prefix 129 is over 128
+10.0.0.1/024|'10.0.0.1/024': prefix 024 has a leading zero
+10.0.0.1/x|'10.0.0.1/x': prefix is not a number from 0 to 32
+10.0.0.1/|'10.0.0.1/': the prefix is empty
+10.0.0.1 255.0.255.0|'255.0.255.0': netmask is not contiguous
+10.0.0.1 255.0.0|'255.0.0': netmask is not a dotted quad
+10.0.0.1 0xff00ff00|'0xff00ff00': netmask is not contiguous
+10.0.0.1 33|'33': prefix 33 is over 32
+::1 255.255.0.0|'255.255.0.0': IPv6 takes a prefix length
+10.0.0.1/8 255.0.0.0|'10.0.0.1/8' has a prefix already: give a /PREFIX or a NETMASK, not both
+10.0.0.300 255.0.0.0|invalid address '10.0.0.300'
+10.0.0.300/8|invalid address '10.0.0.300/8'
+--range 10.0.0.5|--range '10.0.0.5': not a range; give it as A-B
+--range 10.0.0.0/24-10.0.0.9|--range: '10.0.0.0/24' is a network; a range is two addresses, A-B
+--range 10.0.0.1-10.0.0.300|invalid address '10.0.0.300'
+--range bogus-10.0.0.3|invalid address 'bogus'
+--split 26 10.0.0.77|--split 26: 10.0.0.77 is a /32, one address; give the network to split, e.g. 10.0.0.77/24
+--split 70 2001:db8::1|--split 70: 2001:db8::1 is a /128, one address; give the network to split, e.g. 2001:db8::1/64
+--split 8 10.0.0.0/16|--split 8: 10.0.0.0/16 is smaller than a /8; split it into /16 to /32
+--split 40 10.0.0.0/8|--split 40: IPv4 prefixes go up to /32
+--contains 10.0.0.0/40 10.0.0.0/8|'10.0.0.0/40': prefix 40 is over 32
+EOF2
+	# In bulk mode the same words, and the JSON error says them too.
+	printf '10.0.0.1/33\n10.0.0.1 255.0.255.0\n' |
+	    "$SK" ipcalc --json - >out 2>err
+	python3 -c '
+import json
+o = [json.loads(l) for l in open("out")]
+assert o[0] == {"input": "10.0.0.1/33", "error": "prefix 33 is over 32"}, o
+assert o[1]["input"] == "10.0.0.1 255.0.255.0", o
+assert o[1]["error"].startswith("netmask is not contiguous"), o' ||
+	    fail "bulk reasons: $(cat out)"
+}
+
+# Bulk mode takes what people write in a list: blank lines, # comments,
+# blanks around and inside, CRLF, ADDRESS NETMASK lines; and a
+# differential test of those forms against python's ipaddress.
+t_ipcalc_bulk_takes_lists_as_people_write_them() {
+	printf '# office networks\n\n   \n\t10.1.2.3/24  \n 10.1.2.3\t255.255.0.0 # lab\r\n192.168.1.7 /25\n2001:db8::1  64\n#10.9.9.9\n10.0.0.1 # 10.0.0.2\n' >in
+	"$SK" ipcalc - <in >out 2>err || fail "exit $?: $(cat err)"
+	[ ! -s err ] || fail "stderr: $(cat err)"
+	cut -d' ' -f1 out >got
+	printf '10.1.2.3/24\n10.1.2.3/16\n192.168.1.7/25\n2001:db8::1/64\n10.0.0.1/32\n' >want
+	cmp -s got want || fail "lines: $(cat out)"
+	expect_exit 2 "$SK" ipcalc - 2>err >out <<'EOF2'
+10.0.0.1 255.0.0.0 extra
+EOF2
+	one_line err "sockkit: ipcalc: '10.0.0.1 255.0.0.0 extra': one ADDRESS and at most a NETMASK per line"
+	python3 - "$SK" <<'PY' || fail "differential"
+import ipaddress, json, random, subprocess, sys
+random.seed(11)
+lines, want = [], []
+blank = [" ", "\t", "  ", " \t "]
+for i in range(3000):
+    r = random.random()
+    if r < 0.1:
+        lines.append(random.choice(["", " ", "\t", "# x", "  # 10.0.0.1"]))
+        continue
+    if i % 3:
+        a = ipaddress.IPv4Address(random.getrandbits(32))
+        p = random.randint(0, 32)
+        m = ipaddress.IPv4Network("0.0.0.0/%d" % p)
+        mask = random.choice([str(m.netmask), str(p), "/%d" % p] +
+                             ([str(m.hostmask)] if 0 < p < 32 and m.hostmask != m.netmask else []))
+    else:
+        a = ipaddress.IPv6Address(random.getrandbits(128))
+        p = random.randint(0, 128)
+        mask = random.choice([str(p), "/%d" % p])
+    pre, mid, post = random.choice(blank + [""]), random.choice(blank), random.choice(blank + ["", " # c"])
+    lines.append("%s%s%s%s%s" % (pre, a, mid, mask, post))
+    want.append(ipaddress.ip_interface("%s/%s" % (a, mask.lstrip("/"))))
+out = subprocess.run([sys.argv[1], "ipcalc", "--json", "-"], input="\n".join(lines) + "\n",
+                     capture_output=True, text=True, timeout=60)
+assert out.returncode == 0, out.stderr[:300]
+got = [json.loads(l) for l in out.stdout.splitlines()]
+assert len(got) == len(want), (len(got), len(want))
+bad = 0
+for g, w in zip(got, want):
+    if (ipaddress.ip_address(g["address"]), g["prefix"], ipaddress.ip_address(g["network"])) != \
+       (w.ip, w.network.prefixlen, w.network.network_address):
+        bad += 1
+        print("MISMATCH", g, w)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# A line far past any address is reported and skipped without being held
+# in memory: the process's peak (VmHWM) stays small with a 200 MB line.
+t_ipcalc_bulk_long_line_memory_bounded() {
+	python3 - "$SK" <<'PY' || fail "long line"
+import subprocess, sys
+p = subprocess.Popen([sys.argv[1], "ipcalc", "-"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+chunk = b"1" * (1 << 20)
+for i in range(200):
+    p.stdin.write(chunk)
+p.stdin.flush()
+# The peak so far, while the process still waits for the line's end.
+hwm = 0
+for l in open("/proc/%d/status" % p.pid):
+    if l.startswith("VmHWM:"):
+        hwm = int(l.split()[1])
+try:
+    out, err = p.communicate(b"\n10.0.0.1\n", timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    sys.exit("no end")
+err = err.decode()
+print("VmHWM %d kB" % hwm)
+# ASan builds carry their own tens of MB; the line alone would be 200.
+assert hwm < 100 * 1024, "VmHWM %d kB" % hwm
+assert p.returncode == 2, p.returncode
+assert out.startswith(b"10.0.0.1/32 "), out
+assert err.count("\n") == 1 and "over 256 bytes" in err, err
+PY
+}
+
+# The reader of stdout leaving stops bulk mode at once (endless input),
+# quietly, by SIGPIPE; a full disk stops it with one line and exit 1.
+t_ipcalc_bulk_stops_when_stdout_goes() {
+	{ yes 10.0.0.1 | { timeout 10 "$SK" ipcalc - 2>err; echo $? >rc; } |
+	    head -n 1 >out; } 2>/dev/null
+	[ "$(cat rc)" = 141 ] || fail "exit $(cat rc) (124: it read on)"
+	[ ! -s err ] || fail "stderr: $(cat err)"
+	[ -s out ] || fail "no output"
+	{ yes 10.0.0.1 | { timeout 10 "$SK" ipcalc --json - >/dev/full 2>err;
+	    echo $? >rc; }; } 2>/dev/null
+	[ "$(cat rc)" = 1 ] || fail "/dev/full: exit $(cat rc)"
+	one_line err "sockkit: ipcalc: write to stdout: No space left"
 }

@@ -1,0 +1,73 @@
+# test_trust_ipcalc.sh - ipcalc off the happy path, as a demanding user
+# meets it: input that pauses or cannot be read, a non-blocking stdin,
+# ^C and SIGTERM.
+
+IPC_TERM_PY="$TOP/tests/integration/term.py"
+
+# Standard input that cannot be read (closed, a directory) is a runtime
+# error, said once, never a silent success with nothing done.
+t_trust_ipcalc_stdin_unreadable_is_an_error() {
+	timeout 20 "$SK" ipcalc - <&- >out 2>err
+	rc=$?
+	[ $rc = 1 ] || fail "closed stdin: exit $rc"
+	one_line err "sockkit: ipcalc: read stdin: Bad file descriptor"
+	timeout 20 "$SK" ipcalc --json - </ >out 2>err
+	rc=$?
+	[ $rc = 1 ] || fail "directory: exit $rc"
+	one_line err "sockkit: ipcalc: read stdin: Is a directory"
+}
+
+# Bulk mode fed by something slow (tail -f, a person at a pipe): each
+# answer comes as soon as its line has, not when 64 KiB have piled up or
+# the input ends.
+t_trust_ipcalc_answers_while_input_pauses() {
+	python3 - "$SK" <<'PY' || fail "no answer while the input paused"
+import select, subprocess, sys
+p = subprocess.Popen([sys.argv[1], "ipcalc", "--json", "-"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+try:
+    for a in ["10.0.0.1/8", "2001:db8::1/64"]:
+        p.stdin.write(a.encode() + b"\n")
+        p.stdin.flush()
+        r, _, _ = select.select([p.stdout], [], [], 5)
+        assert r, "nothing for %s within 5 s" % a
+        line = p.stdout.readline()
+        assert b'"prefix":' in line, line
+finally:
+    p.stdin.close()
+    p.wait(timeout=10)
+PY
+}
+
+# A non-blocking stdin (inherited from a parent that set O_NONBLOCK on
+# the pipe) is waited on, not taken for the end of the input.
+t_trust_ipcalc_nonblocking_stdin() {
+	python3 - "$SK" <<'PY' || fail "lines lost on a non-blocking stdin"
+import os, subprocess, sys, time
+r, w = os.pipe()
+os.set_blocking(r, False)
+p = subprocess.Popen([sys.argv[1], "ipcalc", "-"], stdin=r,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(r)
+for i in range(5):
+    os.write(w, b"10.0.0.%d\n" % i)
+    time.sleep(0.1)     # a producer with pauses: reads find nothing
+os.close(w)
+out, err = p.communicate(timeout=20)
+assert p.returncode == 0, (p.returncode, err)
+assert out.count(b"\n") == 5, out
+PY
+}
+
+# ^C at a terminal while bulk mode waits for a line, and SIGTERM during
+# an endless --split: dead by the signal, 130 and 143.
+t_trust_ipcalc_interrupted() {
+	timeout 30 python3 "$IPC_TERM_PY" --ctrl-c '' --delay 0.3 \
+	    "$SK" ipcalc - >tty.out
+	rc=$?
+	[ $rc = 130 ] || fail "^C: exit $rc: $(cat tty.out)"
+	timeout 30 python3 "$IPC_TERM_PY" --signal TERM --after '' --delay 0.3 \
+	    "$SK" ipcalc --split 128 ::/0 >/dev/null
+	rc=$?
+	[ $rc = 143 ] || fail "SIGTERM: exit $rc"
+}
