@@ -410,12 +410,15 @@ report(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip)
 	field(f, o, ip, "Type:", sk_ip_type(ip->family, ip->addr), NULL);
 }
 
-/* One line for bulk mode: key=value fields a script can split. */
+/* One line for bulk mode: key=value fields a script can split (netmask
+ * and wildcard last, so the older fields keep their places). */
 static void
 line_out(FILE *f, const struct sk_ip *ip)
 {
-	char	a[SK_IP_STRLEN], n[SK_IP_STRLEN], l[SK_IP_STRLEN];
-	char	fh[SK_IP_STRLEN], lh[SK_IP_STRLEN], c[SK_IP_STRLEN];
+	char		a[SK_IP_STRLEN], n[SK_IP_STRLEN], l[SK_IP_STRLEN];
+	char		fh[SK_IP_STRLEN], lh[SK_IP_STRLEN], c[SK_IP_STRLEN];
+	char		m[SK_IP_STRLEN], w[SK_IP_STRLEN];
+	struct sk_u128	mask = sk_ip_mask(ip->family, ip->prefix), wild;
 
 	sk_ip_str(ip->family, ip->addr, a);
 	sk_ip_str(ip->family, sk_ip_network(ip), n);
@@ -423,15 +426,21 @@ line_out(FILE *f, const struct sk_ip *ip)
 	sk_ip_str(ip->family, sk_ip_first_host(ip), fh);
 	sk_ip_str(ip->family, sk_ip_last_host(ip), lh);
 	sk_ip_count_str(ip, c);
-	if (ip->family == 4)
+	if (ip->family == 4) {
+		wild.hi = 0;
+		wild.lo = ~mask.lo & 0xffffffffu;
+		sk_ip_str(4, mask, m);
+		sk_ip_str(4, wild, w);
 		fprintf(f, "%s/%d network=%s broadcast=%s first_host=%s "
-		    "last_host=%s hosts=%s class=%c type=%s\n", a, ip->prefix,
-		    n, l, fh, lh, c, sk_ip4_class((uint32_t)ip->addr.lo),
-		    sk_ip_type(4, ip->addr));
-	else
-		fprintf(f, "%s/%d network=%s last_address=%s first_host=%s "
-		    "last_host=%s hosts=%s type=%s\n", a, ip->prefix, n, l,
-		    fh, lh, c, sk_ip_type(6, ip->addr));
+		    "last_host=%s hosts=%s class=%c type=%s netmask=%s "
+		    "wildcard=%s\n", a, ip->prefix, n, l, fh, lh, c,
+		    sk_ip4_class((uint32_t)ip->addr.lo),
+		    sk_ip_type(4, ip->addr), m, w);
+	} else
+		fprintf(f, "%s%s%s/%d network=%s last_address=%s "
+		    "first_host=%s last_host=%s hosts=%s type=%s\n", a,
+		    ip->zone[0] ? "%" : "", ip->zone, ip->prefix, n, l, fh, lh,
+		    c, sk_ip_type(6, ip->addr));
 }
 
 /*

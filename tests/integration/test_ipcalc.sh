@@ -308,7 +308,7 @@ PY
 t_ipcalc_bulk_lines() {
 	printf '192.168.1.10/24\n2001:db8::1/64\n' | "$SK" ipcalc - >out ||
 	    fail "bulk"
-	[ "$(sed -n 1p out)" = "192.168.1.10/24 network=192.168.1.0 broadcast=192.168.1.255 first_host=192.168.1.1 last_host=192.168.1.254 hosts=254 class=C type=private" ] ||
+	[ "$(sed -n 1p out)" = "192.168.1.10/24 network=192.168.1.0 broadcast=192.168.1.255 first_host=192.168.1.1 last_host=192.168.1.254 hosts=254 class=C type=private netmask=255.255.255.0 wildcard=0.0.0.255" ] ||
 	    fail "v4 line: $(sed -n 1p out)"
 	[ "$(sed -n 2p out)" = "2001:db8::1/64 network=2001:db8:: last_address=2001:db8::ffff:ffff:ffff:ffff first_host=2001:db8:: last_host=2001:db8::ffff:ffff:ffff:ffff hosts=18446744073709551616 type=documentation" ] ||
 	    fail "v6 line: $(sed -n 2p out)"
@@ -527,6 +527,15 @@ for g, w in zip(got, want):
         print("MISMATCH", g, w)
 sys.exit(1 if bad else 0)
 PY
+}
+
+# key=value lines carry netmask and wildcard for IPv4 (after the fields
+# they had, which keep their places), and an IPv6 zone in the address.
+t_ipcalc_bulk_lines_have_netmask_and_wildcard() {
+	printf '10.1.2.3/20\nfe80::1%%eth0/64\n' | "$SK" ipcalc - >out
+	grep -q '^10\.1\.2\.3/20 network=10\.1\.0\.0 .* netmask=255\.255\.240\.0 wildcard=0\.0\.15\.255$' out ||
+	    fail "v4: $(cat out)"
+	grep -q '^fe80::1%eth0/64 network=fe80:: ' out || fail "v6: $(cat out)"
 }
 
 # A line far past any address is reported and skipped without being held
