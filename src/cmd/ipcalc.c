@@ -58,7 +58,7 @@ static const char usage_text[] =
 "One of --split, --range, --reverse, --contains at a time.  Bad input:\n"
 "\"sockkit: ipcalc: invalid address '...'\" (or what is wrong with the\n"
 "prefix or netmask) and exit 2 (in bulk mode after every other line is\n"
-"done).  Colour only on a terminal and never with NO_COLOR set.\n";
+"done).  Colour only on a terminal, never with NO_COLOR set or TERM=dumb.\n";
 
 #define CMD		"ipcalc"
 #define LINE_MAX_IN	256		/* a longer input line is invalid */
@@ -86,6 +86,16 @@ enum {
 	OPT_CONTAINS
 };
 
+/* Colour on a terminal that can show it, unless NO_COLOR asks not to. */
+static int
+want_colour(void)
+{
+	const char	*nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+	    term != NULL && *term != '\0' && strcmp(term, "dumb") != 0;
+}
+
 /*
  * Every option combination is settled here: the four modes (--split,
  * --range, --reverse, --contains) exclude each other; --limit needs
@@ -108,7 +118,7 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		{ "contains",	required_argument, NULL, OPT_CONTAINS },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	const char	*mode[4], *nc;
+	const char	*mode[4];
 	long long	 v;
 	int		 ch, rc, nmode = 0, bulk;
 
@@ -223,9 +233,7 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		    "together", o->binary ? "--binary" : mode[0]);
 		return EXIT_USAGE;
 	}
-	nc = getenv("NO_COLOR");
-	o->colour = o->binary && isatty(STDOUT_FILENO) && (nc == NULL ||
-	    *nc == '\0');
+	o->colour = o->binary && want_colour();
 	return 0;
 }
 

@@ -582,3 +582,17 @@ t_ipcalc_bulk_stops_when_stdout_goes() {
 	[ "$(cat rc)" = 1 ] || fail "/dev/full: exit $(cat rc)"
 	one_line err "sockkit: ipcalc: write to stdout: No space left"
 }
+
+# A terminal that cannot show colour (TERM=dumb, or no TERM) gets none.
+t_ipcalc_no_colour_on_a_dumb_terminal() {
+	command -v script >/dev/null || skip "needs script(1) for a terminal"
+	esc=$(printf '\033')
+	env -u NO_COLOR TERM=dumb script -qec "$SK ipcalc --binary 10.0.0.1/8" \
+	    /dev/null >tty.out </dev/null
+	grep -q '00001010' tty.out || fail "no binary: $(cat tty.out)"
+	grep -q "$esc\[3" tty.out && fail "colour with TERM=dumb"
+	env -u NO_COLOR -u TERM script -qec "$SK ipcalc --binary 10.0.0.1/8" \
+	    /dev/null >tty.out </dev/null
+	grep -q "$esc\[3" tty.out && fail "colour without TERM"
+	:
+}
