@@ -44,7 +44,7 @@ static const char usage_text[] =
 "\n"
 "options:\n"
 "  -4, -6                   only IPv4, only IPv6: the other is an error\n"
-"      --json               one JSON object per input\n"
+"      --json               one JSON object per input (JSON Lines)\n"
 "  -b, --binary             also each field in binary, network and host\n"
 "                           bits apart\n"
 "      --split PREFIX       the subnets of that size in the network\n"
