@@ -1,6 +1,6 @@
 # test_trust_ipcalc.sh - ipcalc off the happy path, as a demanding user
 # meets it: input that pauses or cannot be read, a non-blocking stdin,
-# ^C and SIGTERM.
+# hostile bytes on the terminal, ^C and SIGTERM.
 
 IPC_TERM_PY="$TOP/tests/integration/term.py"
 
@@ -57,6 +57,31 @@ out, err = p.communicate(timeout=20)
 assert p.returncode == 0, (p.returncode, err)
 assert out.count(b"\n") == 5, out
 PY
+}
+
+# No byte the user typed reaches the terminal raw, whatever option it was
+# given to: ESC, BEL, C1 (0x9b is CSI) come out as \xHH.
+t_trust_ipcalc_hostile_bytes_never_reach_the_terminal() {
+	esc=$(printf '\033]0;owned\007')
+	csi=$(printf '\302\233')
+	: >all.err
+	for args in "--split $esc 10.0.0.0/8" "--limit $esc --split 9 10.0.0.0/8" \
+	    "--range $esc" "--range 1.1.1.1-$csi" "--contains $esc 10.0.0.0/8" \
+	    "10.0.0.1/$esc" "10.0.0.1 $esc" "$esc" "--x$esc" "-6 $csi" \
+	    "10.0.0.1 255.0.0.0 $esc"; do
+		# shellcheck disable=SC2086
+		timeout 20 "$SK" ipcalc $args >/dev/null 2>err </dev/null
+		rc=$?
+		[ $rc = 2 ] || fail "ipcalc $args: exit $rc"
+		one_line err "sockkit: ipcalc: "
+		cat err >>all.err
+	done
+	printf '%s\n10.0.0.1 %s\n' "$esc" "$csi" |
+	    timeout 20 "$SK" ipcalc - >/dev/null 2>>all.err
+	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" all.err &&
+	    fail "a control byte raw: $(od -c all.err | head)"
+	grep -q "$csi" all.err && fail "C1 raw: $(cat all.err)"
+	grep -q 'x1b' all.err || fail "no escape shown: $(cat all.err)"
 }
 
 # ^C at a terminal while bulk mode waits for a line, and SIGTERM during
