@@ -1,6 +1,6 @@
 # test_trust_ipcalc.sh - ipcalc off the happy path, as a demanding user
 # meets it: input that pauses or cannot be read, a non-blocking stdin,
-# hostile bytes on the terminal, ^C and SIGTERM.
+# hostile bytes on the terminal and in JSON, ^C and SIGTERM.
 
 IPC_TERM_PY="$TOP/tests/integration/term.py"
 
@@ -82,6 +82,18 @@ t_trust_ipcalc_hostile_bytes_never_reach_the_terminal() {
 	    fail "a control byte raw: $(od -c all.err | head)"
 	grep -q "$csi" all.err && fail "C1 raw: $(cat all.err)"
 	grep -q 'x1b' all.err || fail "no escape shown: $(cat all.err)"
+}
+
+# A bad line's "input" in JSON is the line: UTF-8 as it is (not read as
+# Latin-1), other bytes as \u00XX, still valid JSON.
+t_trust_ipcalc_json_error_keeps_utf8() {
+	printf 'caf\303\251\n\351t\351\n\302\233x\n' |
+	    "$SK" ipcalc --json - >out 2>/dev/null
+	python3 -c '
+import json
+o = [json.loads(l)["input"] for l in open("out", encoding="utf-8")]
+assert o == ["caf\u00e9", "\u00e9t\u00e9", "\u00c2\u009bx"], o' ||
+	    fail "inputs: $(cat out)"
 }
 
 # ^C at a terminal while bulk mode waits for a line, and SIGTERM during
