@@ -26,6 +26,7 @@ struct sk_ip {
 };
 
 #define SK_IP_STRLEN	64	/* any text made here, with its NUL */
+#define SK_IP_ERRLEN	96	/* room for a reason from sk_ip_parse_err() */
 
 /*
  * "ADDR", "ADDR/PREFIX" or "ADDR/MASK" (IPv4: a dotted or 0x netmask, or
@@ -38,6 +39,16 @@ int	sk_ip_parse(const char *s, size_t n, struct sk_ip *ip);
 /* A netmask (IPv4: dotted, 0x or wildcard) or a prefix length "N" for
  * family into *prefix: 0, or -1. */
 int	sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix);
+
+/*
+ * The same two, saying why on -1: err (SK_IP_ERRLEN bytes, may be NULL)
+ * holds "" when the address itself is bad, else a phrase naming what is
+ * wrong with the prefix or netmask ("prefix 33 is over 32"), made of no
+ * byte of s but digits, so it is safe to print as it is.
+ */
+int	sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip);
+int	sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
+	    int *prefix);
 
 /* The network's facts. */
 struct sk_u128	sk_ip_mask(int family, int prefix);
@@ -64,6 +75,9 @@ size_t	sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size);
 
 /* Is a (same family) inside ip's network? */
 int	sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a);
+/* Is all of sub's network inside net's (same family, prefix no shorter)?
+ * 1 or 0. */
+int	sk_ip_covers(const struct sk_ip *net, const struct sk_ip *sub);
 
 int	sk_u128_cmp(struct sk_u128 a, struct sk_u128 b);
 

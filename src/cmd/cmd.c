@@ -24,14 +24,18 @@
 static void
 vmsg(const char *cmd, const char *hint, const char *fmt, va_list ap)
 {
-	char	line[1024];
+	char	line[1024], safe[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* An operand quoted in a message may hold any byte: none of them
+	 * may drive the terminal (text and \xHH escapes pass unchanged). */
+	(void)sk_text_escape(safe, sizeof(safe), (const uint8_t *)line,
+	    strlen(line), 0);
 	if (hint != NULL)
 		fprintf(stderr, "sockkit: %s: %s (see 'sockkit %s --help')\n",
-		    cmd, line, hint);
+		    cmd, safe, hint);
 	else
-		fprintf(stderr, "sockkit: %s: %s\n", cmd, line);
+		fprintf(stderr, "sockkit: %s: %s\n", cmd, safe);
 }
 
 void

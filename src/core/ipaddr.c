@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,74 +136,118 @@ mask_prefix(uint32_t m)
 	return p < 32 && (m << p) != 0 ? -1 : p;
 }
 
-/* Decimal 0..max, no leading zeros: the number, or -1. */
+/* A reason into err (SK_IP_ERRLEN bytes, may be NULL); returns -1. */
 static int
-decimal(const char *s, size_t n, int max)
+why(char *err, const char *fmt, ...)
 {
-	int	v = 0;
+	va_list	ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err, SK_IP_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/*
+ * A prefix length: decimal 0..max, no leading zeros.  The reasons quote
+ * s only once it is known to be all digits (cut at 12 of them).
+ */
+static int
+decimal(char *err, const char *s, size_t n, int max, int *prefix)
+{
+	int	v = 0, shown = n > 12 ? 12 : (int)n;
 	size_t	i;
 
-	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
+	if (n == 0)
+		return why(err, "the prefix is empty");
+	for (i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
-			return -1;
+			return why(err, "prefix is not a number from 0 to %d",
+			    max);
+	if (n > 1 && s[0] == '0')
+		return why(err, "prefix %.*s%s has a leading zero", shown, s,
+		    n > 12 ? "..." : "");
+	for (i = 0; i < n && v <= max; i++)
 		v = v * 10 + (s[i] - '0');
-	}
-	return v > max ? -1 : v;
+	if (i < n || v > max)
+		return why(err, "prefix %.*s%s is over %d", shown, s,
+		    n > 12 ? "..." : "", max);
+	*prefix = v;
+	return 0;
 }
 
 int
 sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix)
 {
+	return sk_ip_parse_mask_err(NULL, s, n, family, prefix);
+}
+
+int
+sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
+    int *prefix)
+{
 	uint32_t	m = 0;
 	size_t		i;
-	int		p, h;
+	int		p, h, hex;
 
-	if (family == 4 && n > 2 && s[0] == '0' && (s[1] == 'x' ||
-	    s[1] == 'X')) {
+	hex = n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (family == 6 && (hex || memchr(s, '.', n) != NULL ||
+	    memchr(s, ':', n) != NULL))
+		return why(err, "IPv6 takes a prefix length from 0 to 128, "
+		    "not a netmask");
+	if (family == 4 && hex) {
+		if (n == 2)
+			return why(err, "hex netmask has no digits");
 		if (n > 10)
-			return -1;
+			return why(err, "hex netmask is over 32 bits");
 		for (i = 2; i < n; i++) {
 			h = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
 			    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
 			    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
 			if (h < 0)
-				return -1;
+				return why(err, "hex netmask has a digit "
+				    "that is not hex");
 			m = m << 4 | (uint32_t)h;
 		}
 		if ((p = mask_prefix(m)) == -1)
-			return -1;
+			return why(err, "netmask is not contiguous (ones, "
+			    "then zeros, as 0xffffff00)");
 		*prefix = p;
 		return 0;
 	}
 	if (family == 4 && memchr(s, '.', n) != NULL) {
 		if (parse4(s, n, &m) == -1)
-			return -1;
-		if ((p = mask_prefix(m)) != -1) {
-			*prefix = p;	/* 0.0.0.0 is /0, never a wildcard */
-			return 0;
-		}
-		/* A wildcard (0.0.0.255): only one way to read it. */
-		if ((p = mask_prefix(~m)) == -1)
-			return -1;
+			return why(err, "netmask is not a dotted quad such as "
+			    "255.255.255.0");
+		/* 0.0.0.0 is /0, never a wildcard; a wildcard (0.0.0.255)
+		 * has only one way to be read. */
+		if ((p = mask_prefix(m)) == -1 && (p = mask_prefix(~m)) == -1)
+			return why(err, "netmask is not contiguous (ones, "
+			    "then zeros, as 255.255.255.0)");
 		*prefix = p;
 		return 0;
 	}
-	if ((p = decimal(s, n, family == 4 ? 32 : 128)) == -1)
-		return -1;
-	*prefix = p;
-	return 0;
+	return decimal(err, s, n, family == 4 ? 32 : 128, prefix);
 }
 
 int
 sk_ip_parse(const char *s, size_t n, struct sk_ip *ip)
+{
+	return sk_ip_parse_err(NULL, s, n, ip);
+}
+
+int
+sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip)
 {
 	const char	*slash, *pct;
 	size_t		 alen, zlen, i;
 	uint32_t	 a4;
 
 	memset(ip, 0, sizeof(*ip));
+	if (err != NULL)
+		err[0] = '\0';		/* the address, unless the mask is */
 	if (n == 0 || memchr(s, '\0', n) != NULL)
 		return -1;
 	slash = memchr(s, '/', n);
@@ -229,13 +274,15 @@ sk_ip_parse(const char *s, size_t n, struct sk_ip *ip)
 			memcpy(ip->zone, pct + 1, zlen);
 			alen = (size_t)(pct - s);
 		}
-		if (parse6(s, alen, &ip->addr) == -1)
+		if (parse6(s, alen, &ip->addr) == -1) {
+			ip->zone[0] = '\0';
 			return -1;
+		}
 		ip->family = 6;
 		ip->prefix = 128;
 	}
-	if (slash != NULL && sk_ip_parse_mask(slash + 1, (size_t)(s + n -
-	    slash - 1), ip->family, &ip->prefix) == -1)
+	if (slash != NULL && sk_ip_parse_mask_err(err, slash + 1,
+	    (size_t)(s + n - slash - 1), ip->family, &ip->prefix) == -1)
 		return -1;
 	return 0;
 }
@@ -290,31 +337,51 @@ sk_ip4_hosts(const struct sk_ip *ip)
 	return (1ULL << (32 - ip->prefix)) - 2;
 }
 
+/* v in decimal at p; returns the end. */
+static char *
+u64_str(uint64_t v, char *p)
+{
+	char	d[20];
+	int	n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 void
 sk_ip_count_str(const struct sk_ip *ip, char *buf)
 {
-	uint8_t	d[48];		/* decimal digits, least significant first */
-	int	nd = 1, i, k, carry;
+	/* 2^(128 - prefix) in base 10^9, least significant limb first:
+	 * five limbs hold 2^128, and each shift by at most 29 bits keeps a
+	 * limb times 2^29 plus the carry inside 64 bits. */
+	uint32_t	l[5] = { 1 };
+	uint64_t	v, carry;
+	int		nl = 1, i, k, s, d;
+	char		*p;
 
 	if (ip->family == 4) {
-		snprintf(buf, SK_IP_STRLEN, "%llu",
-		    (unsigned long long)sk_ip4_hosts(ip));
+		*u64_str(sk_ip4_hosts(ip), buf) = '\0';
 		return;
 	}
-	memset(d, 0, sizeof(d));
-	d[0] = 1;
-	for (k = 0; k < 128 - ip->prefix; k++)
-		for (i = 0, carry = 0; i < nd || carry; i++) {
-			int	v = d[i] * 2 + carry;
-
-			d[i] = (uint8_t)(v % 10);
-			carry = v / 10;
-			if (i >= nd)
-				nd = i + 1;
+	for (k = 128 - ip->prefix; k > 0; k -= s) {
+		s = k > 29 ? 29 : k;
+		for (i = 0, carry = 0; i < nl; i++) {
+			v = ((uint64_t)l[i] << s) + carry;
+			l[i] = (uint32_t)(v % 1000000000u);
+			carry = v / 1000000000u;
 		}
-	for (i = 0; i < nd; i++)
-		buf[i] = (char)('0' + d[nd - 1 - i]);
-	buf[nd] = '\0';
+		if (carry != 0)
+			l[nl++] = (uint32_t)carry;
+	}
+	p = u64_str(l[nl - 1], buf);
+	for (i = nl - 2; i >= 0; i--)
+		for (d = 100000000, v = l[i]; d > 0; d /= 10)
+			*p++ = (char)('0' + v / (uint64_t)d % 10);
+	*p = '\0';
 }
 
 char
@@ -503,6 +570,15 @@ sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a)
 	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix);
 
 	return sk_u128_cmp(and128(a, m), sk_ip_network(ip)) == 0;
+}
+
+int
+sk_ip_covers(const struct sk_ip *net, const struct sk_ip *sub)
+{
+	/* A block is inside another only when it is no bigger and its
+	 * first address is inside: then so is its last. */
+	return sub->family == net->family && sub->prefix >= net->prefix &&
+	    sk_ip_contains(net, sub->addr);
 }
 
 /* Trailing zero bits of a (the family's width when a is zero). */

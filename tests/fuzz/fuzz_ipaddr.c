@@ -5,7 +5,9 @@
  * text that parses to the same address (IPv4, and IPv6 without a zone);
  * the facts must be ordered (network <= first <= last host <= last), the
  * network must contain the address, and the range cover of [network,
- * last] must be that one block.
+ * last] must be that one block.  sk_ip_parse_err() must agree with
+ * sk_ip_parse() and give a reason made of printable ASCII only, and a
+ * network covers itself.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,13 +23,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sk_ip	ip, back, blk;
 	struct sk_u128	from;
 	char		*copy, text[SK_IP_STRLEN], count[SK_IP_STRLEN];
-	char		rev[128];
-	int		done = 0, n = 0;
+	char		rev[128], err[SK_IP_ERRLEN];
+	int		done = 0, n = 0, rc;
+	size_t		i;
 
 	if ((copy = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(copy, data, size);
-	if (sk_ip_parse(copy, size, &ip) == 0) {
+	rc = sk_ip_parse(copy, size, &ip);
+	if (sk_ip_parse_err(err, copy, size, &back) != rc)
+		abort();
+	for (i = 0; rc == -1 && err[i] != '\0'; i++)
+		if (err[i] < ' ' || err[i] > '~')
+			abort();
+	if (rc == 0) {
+		if (!sk_ip_covers(&ip, &ip))
+			abort();
 		sk_ip_str(ip.family, ip.addr, text);
 		if (sk_ip_parse(text, strlen(text), &back) != 0 ||
 		    sk_u128_cmp(back.addr, ip.addr) != 0 ||

@@ -227,6 +227,135 @@ test_range(void **state)
 	assert_int_equal(blk.prefix, 0);
 }
 
+/* Why a parse failed: "" for the address itself, else the prefix's or
+ * netmask's fault, whole input and one byte short at a time. */
+static void
+test_parse_reasons(void **state)
+{
+	static const struct {
+		const char	*in, *why;
+	} t[] = {
+		{ "256.1.1.1/8", "" }, { "1.2.3", "" }, { "/24", "" },
+		{ "fe80::1%/64", "" }, { "::g/64", "" },
+		{ "10.0.0.1/33", "prefix 33 is over 32" },
+		{ "::/129", "prefix 129 is over 128" },
+		{ "10.0.0.1/1000000000000000", "prefix 100000000000... is "
+		    "over 32" },
+		{ "10.0.0.1/024", "prefix 024 has a leading zero" },
+		{ "10.0.0.1/", "the prefix is empty" },
+		{ "10.0.0.1/-1", "prefix is not a number from 0 to 32" },
+		{ "10.0.0.1/2x", "prefix is not a number from 0 to 32" },
+		{ "10.0.0.1/255.0.255.0", "netmask is not contiguous (ones, "
+		    "then zeros, as 255.255.255.0)" },
+		{ "10.0.0.1/255.0.0", "netmask is not a dotted quad such as "
+		    "255.255.255.0" },
+		{ "10.0.0.1/0x", "hex netmask has no digits" },
+		{ "10.0.0.1/0xfffffffff", "hex netmask is over 32 bits" },
+		{ "10.0.0.1/0xffg00000", "hex netmask has a digit that is not "
+		    "hex" },
+		{ "10.0.0.1/0xff00ff00", "netmask is not contiguous (ones, "
+		    "then zeros, as 0xffffff00)" },
+		{ "::1/255.255.0.0", "IPv6 takes a prefix length from 0 to 128, "
+		    "not a netmask" },
+		{ "::1/0xff", "IPv6 takes a prefix length from 0 to 128, not a "
+		    "netmask" },
+	};
+	struct sk_ip	ip;
+	char		err[SK_IP_ERRLEN];
+	int		p;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		strcpy(err, "unset");
+		if (sk_ip_parse_err(err, t[i].in, strlen(t[i].in), &ip) != -1)
+			fail_msg("accepted '%s'", t[i].in);
+		if (strcmp(err, t[i].why) != 0)
+			fail_msg("'%s': '%s', wanted '%s'", t[i].in, err,
+			    t[i].why);
+		assert_int_equal(sk_ip_parse(t[i].in, strlen(t[i].in), &ip),
+		    -1);
+	}
+	/* A good one leaves err empty and matches sk_ip_parse(). */
+	assert_int_equal(sk_ip_parse_err(err, "10.0.0.1/8", 10, &ip), 0);
+	assert_int_equal(ip.prefix, 8);
+	assert_int_equal(sk_ip_parse_err(NULL, "10.0.0.1/33", 11, &ip), -1);
+	/* The separate NETMASK. */
+	assert_int_equal(sk_ip_parse_mask_err(err, "255.255.0.0", 11, 4, &p),
+	    0);
+	assert_int_equal(p, 16);
+	assert_int_equal(sk_ip_parse_mask_err(err, "0.0.0.255", 9, 4, &p), 0);
+	assert_int_equal(p, 24);
+	assert_int_equal(sk_ip_parse_mask_err(err, "64", 2, 6, &p), 0);
+	assert_int_equal(p, 64);
+	assert_int_equal(sk_ip_parse_mask_err(err, "33", 2, 4, &p), -1);
+	assert_string_equal(err, "prefix 33 is over 32");
+	assert_int_equal(sk_ip_parse_mask(" 8", 2, 4, &p), -1);
+}
+
+/* All of a network inside another: no bigger, and starting inside. */
+static void
+test_covers(void **state)
+{
+	static const struct {
+		const char	*net, *sub;
+		int		 in;
+	} t[] = {
+		{ "10.0.0.0/8", "10.0.0.0/0", 0 },
+		{ "10.0.0.0/8", "10.0.0.0/7", 0 },
+		{ "10.0.0.0/8", "10.0.0.0/8", 1 },
+		{ "10.0.0.0/8", "10.255.0.0/16", 1 },
+		{ "10.0.0.0/8", "10.255.255.255", 1 },
+		{ "10.0.0.0/8", "11.0.0.0/16", 0 },
+		{ "0.0.0.0/0", "255.255.255.255", 1 },
+		{ "0.0.0.0/0", "::/0", 0 },
+		{ "::/0", "::/0", 1 },
+		{ "2001:db8::/32", "2001:db8:ffff::/48", 1 },
+		{ "2001:db8::/32", "2001:db8::/31", 0 },
+		{ "::1/128", "::/0", 0 },
+		{ "::ffff:0:0/96", "10.0.0.1", 0 },
+	};
+	struct sk_ip	net, sub;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		net = ip_of(t[i].net);
+		sub = ip_of(t[i].sub);
+		if (sk_ip_covers(&net, &sub) != t[i].in)
+			fail_msg("%s in %s: %d", t[i].sub, t[i].net, !t[i].in);
+	}
+}
+
+/* The IPv6 count, exact at every prefix: 2^(128 - p). */
+static void
+test_count(void **state)
+{
+	static const char *const want[] = {
+		"340282366920938463463374607431768211456",	/* /0 */
+		"170141183460469231731687303715884105728",	/* /1 */
+		"18446744073709551616",				/* /64 */
+		"9223372036854775808",				/* /65 */
+		"1073741824",					/* /98 */
+		"536870912",					/* /99 */
+		"1",						/* /128 */
+	};
+	static const int	p[] = { 0, 1, 64, 65, 98, 99, 128 };
+	struct sk_ip		ip = ip_of("::");
+	char			buf[SK_IP_STRLEN];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		ip.prefix = p[i];
+		sk_ip_count_str(&ip, buf);
+		assert_string_equal(buf, want[i]);
+	}
+	ip = ip_of("0.0.0.0/0");
+	sk_ip_count_str(&ip, buf);
+	assert_string_equal(buf, "4294967294");
+}
+
 int
 main(void)
 {
@@ -237,6 +366,9 @@ main(void)
 		cmocka_unit_test(test_v6_text),
 		cmocka_unit_test(test_reverse_contains),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_parse_reasons),
+		cmocka_unit_test(test_covers),
+		cmocka_unit_test(test_count),
 	};
 
 	return cmocka_run_group_tests_name("ipaddr", tests, NULL, NULL);
