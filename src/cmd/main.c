@@ -135,9 +135,10 @@ help(const char *name)
 /*
  * Started with stdin, stdout or stderr closed, the first sockets would
  * take those numbers: received bytes written to "stdout" would go back
- * into the connection, logs into a client.  Hold them on /dev/null:
- * stdin reads its end, and stdout and stderr, opened read-only, still
- * fail every write with EBADF, as a closed descriptor does.
+ * into the connection, logs into a client.  Hold them on /dev/null, the
+ * wrong way round, so they still behave as closed: stdin opened
+ * write-only fails every read with EBADF, stdout and stderr opened
+ * read-only every write.
  */
 static void
 hold_std_fds(void)
@@ -145,7 +146,11 @@ hold_std_fds(void)
 	int	fd;
 
 	while ((fd = open("/dev/null", O_RDONLY)) != -1 && fd <= 2)
-		;
+		if (fd == STDIN_FILENO) {
+			close(fd);
+			if ((fd = open("/dev/null", O_WRONLY)) != STDIN_FILENO)
+				break;
+		}
 	if (fd > 2)
 		close(fd);
 }
