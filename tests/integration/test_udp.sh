@@ -115,3 +115,55 @@ t_udp_bad_input() {
 	expect_exit 2 "$SK" udp-client --retries 2 127.0.0.1 9 </dev/null 2>err
 	one_line err "sockkit: udp-client: --retries goes with --send"
 }
+
+# Issue 4: a stdin line too long for a datagram is skipped whole (its
+# tail is not sent on its own), named by its real length, and the exit
+# status says a line was not sent; the lines around it go as they are,
+# even lines that share the read buffer with a part of the next one.
+t_udp_client_long_line_skipped_whole() {
+	start_server s udp-server --echo 127.0.0.1 0
+	python3 -c 'import sys; sys.stdout.write("a" * 70000 + "\nshort\n" +
+	    ("x" * 30000 + "\n") * 3 + "b" * 65507 + "\n")' >in
+	timeout 10 "$SK" udp-client 127.0.0.1 "$PORT" <in >out 2>err
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc with a line not sent"
+	one_line err "sockkit: udp-client: a line of 70000 bytes is over the 65507"
+	awk '{ print length($0) }' out >lens
+	printf '5\n30000\n30000\n30000\n65507\n' >want
+	cmp -s lens want || fail "datagrams: $(tr '\n' ' ' <lens)"
+	# The same at the end of input, without a newline.
+	head -c 65508 /dev/zero | tr '\0' c >in2
+	timeout 10 "$SK" udp-client 127.0.0.1 "$PORT" <in2 >out 2>err
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc for a last line not sent"
+	one_line err "sockkit: udp-client: a line of 65508 bytes is over"
+	[ ! -s out ] || fail "something was sent: $(wc -c <out) bytes back"
+	stop_server
+}
+
+# Issue 4: --send too long for a datagram is a usage error at once (it
+# hung for ever, the reply timer never armed).
+t_udp_client_send_too_long() {
+	long=$(head -c 70000 /dev/zero | tr '\0' a)
+	timeout 5 "$SK" udp-client --send "$long" 127.0.0.1 9 2>err
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "exit $rc (124: it hung)"
+	one_line err "sockkit: udp-client: --send: 70000 bytes is over the 65507"
+}
+
+# -w takes decimal seconds, as every timeout does (cmd_seconds).
+t_udp_client_decimal_wait() {
+	start_server s udp-server --echo 127.0.0.1 0
+	echo half >in
+	expect_exit 0 "$SK" udp-client -w 0.5 127.0.0.1 "$PORT" <in >out
+	[ "$(cat out)" = half ] || fail "got '$(cat out)'"
+	expect_exit 1 "$SK" udp-client --send x --expect y -w 0.25 \
+	    127.0.0.1 "$PORT" 2>err
+	one_line err "sockkit: udp-client: 'y' not seen in 1 reply within 0.25 s"
+	expect_exit 2 "$SK" udp-client -w 0 127.0.0.1 "$PORT" </dev/null 2>err
+	one_line err "sockkit: udp-client: -w: invalid seconds '0'"
+	expect_exit 2 "$SK" udp-client -w 1e3 127.0.0.1 "$PORT" </dev/null \
+	    2>err
+	one_line err "sockkit: udp-client: -w: invalid seconds '1e3'"
+	stop_server
+}
