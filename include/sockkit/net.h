@@ -42,10 +42,12 @@ int	sk_net_resolve(char *err, const char *host, const char *port,
 
 /*
  * Create a listening socket of the given type (SOCK_STREAM listens with a
- * full backlog, SOCK_DGRAM is only bound).  SO_REUSEADDR is set.  With no
- * host and no family the socket is an IPv6 dual-stack one where the system
- * allows it, else IPv4.  Port "0" picks a free port: ask sk_net_local_port()
- * which one.  The fd is close-on-exec and blocking.
+ * full backlog, SOCK_DGRAM is only bound).  SO_REUSEADDR is set on stream
+ * sockets only: a datagram port in use fails with EADDRINUSE (share one
+ * with sk_net_bind() and SK_NET_SHARED).  With no host and no family the
+ * socket is an IPv6 dual-stack one where the system allows it, else IPv4.
+ * Port "0" picks a free port: ask sk_net_local_port() which one.  The fd
+ * is close-on-exec and blocking.
  */
 int	sk_net_listen(char *err, const char *host, const char *port,
 	    int family, int socktype);

@@ -141,7 +141,14 @@ listen_one(char *err, const struct addrinfo *ai, int dualstack, int flags)
 		core_errno(err, "socket for %s", as);
 		return -1;
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/*
+	 * SO_REUSEADDR lets a restarted stream server bind past TIME_WAIT.
+	 * On a datagram socket it would let a second one bind the same port
+	 * and take its traffic, so there only sharers ask for it.
+	 */
+	if (ai->ai_socktype == SOCK_STREAM || (flags & SK_NET_SHARED))
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on));
 #ifdef SO_REUSEPORT
 	if ((flags & SK_NET_SHARED) && setsockopt(fd, SOL_SOCKET,
 	    SO_REUSEPORT, &on, sizeof(on)) == -1) {

@@ -528,6 +528,34 @@ test_udp_bind(void **state)
 	close(sfd);
 }
 
+/* A datagram port in use is refused unless both sockets share it. */
+static void
+test_udp_port_in_use(void **state)
+{
+	char	err[SK_ERRLEN], port[8];
+	int	a, b;
+
+	(void)state;
+	a = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_DGRAM);
+	assert_true(a >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, a));
+	assert_int_equal(sk_net_listen(err, "127.0.0.1", port, AF_INET,
+	    SOCK_DGRAM), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	assert_int_equal(sk_net_bind(err, "127.0.0.1", port, AF_INET,
+	    SOCK_DGRAM, SK_NET_SHARED), -1);
+	close(a);
+	a = sk_net_bind(err, "127.0.0.1", "0", AF_INET, SOCK_DGRAM,
+	    SK_NET_SHARED);
+	assert_true(a >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, a));
+	b = sk_net_bind(err, "127.0.0.1", port, AF_INET, SOCK_DGRAM,
+	    SK_NET_SHARED);
+	assert_true(b >= 0);
+	close(b);
+	close(a);
+}
+
 int
 main(void)
 {
@@ -547,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_unix_sockets),
 		cmocka_unit_test(test_udp_bind),
+		cmocka_unit_test(test_udp_port_in_use),
 	};
 
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
