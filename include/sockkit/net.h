@@ -167,6 +167,17 @@ int	sk_net_local_str(char *err, int fd, char *buf, size_t len);
 ssize_t	sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
 	    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated);
 
+/*
+ * The same, also saying which interface the datagram came in on:
+ * *ifindex is its index, or 0 when unknown.  Ask for that first, once,
+ * with sk_net_recv_ifindex() (IP_PKTINFO, IPV6_RECVPKTINFO) on a socket
+ * of that family.
+ */
+int	sk_net_recv_ifindex(char *err, int fd, int family);
+ssize_t	sk_net_recv_dgram_if(char *err, int fd, void *p, size_t len,
+	    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated,
+	    unsigned *ifindex);
+
 /* Allow sending to broadcast addresses (SO_BROADCAST). */
 int	sk_net_broadcast(char *err, int fd);
 
