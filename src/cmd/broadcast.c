@@ -73,6 +73,10 @@ static const char usage_text[] =
 #define DISCOVERY_PORT	ANNOUNCE_PORT
 #define MAGIC		ANNOUNCE_MAGIC
 #define NAMEMAX		64
+/* discover remembers this many services at most: a LAN peer sending
+ * endless new names must not take all memory (nor time: each is
+ * compared with those before). */
+#define FOUNDMAX	4096
 #define RBUFSZ		65536
 /* The largest UDP payload over IPv4. */
 #define DGRAMMAX	65507
@@ -116,6 +120,7 @@ struct bc {
 	struct found		*found;		/* heard, and skipped */
 	size_t			 nfound;
 	size_t			 nprinted;
+	int			 full;		/* FOUNDMAX reached */
 	uint8_t			*buf;
 };
 
@@ -380,6 +385,11 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		return -1;
 	n = o->action == A_SEND ? 1 : o->action == A_LISTEN ? 1 :
 	    o->action == A_ANNOUNCE ? 2 : 0;
+	if (o->action == A_SEND && argc > 1) {
+		cmd_usage_err(CMD, "too many arguments (a MESSAGE is one: "
+		    "quote it, as in 'hello world')");
+		return -1;
+	}
 	if (argc > n || (o->action != A_SEND && argc < n)) {
 		cmd_usage_err(CMD, argc > n ? "too many arguments" :
 		    o->action == A_LISTEN ? "missing PORT" :
@@ -402,6 +412,13 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		break;
 	case A_LISTEN:
 		o->port = argv[0];
+		if (strchr(o->port, ':') != NULL) {
+			/* "239.1.2.3:5000": nc's habit; say how here. */
+			cmd_usage_err(CMD, "invalid port '%s': listen takes "
+			    "PORT alone, and a group as --group GROUP",
+			    o->port);
+			return -1;
+		}
 		if (sk_net_parse_port(NULL, o->port, 0) == -1) {
 			cmd_usage_err(CMD, "invalid port '%s'", o->port);
 			return -1;
@@ -749,6 +766,13 @@ discovered(struct bc *b, const uint8_t *p, size_t n,
 		    strcmp(b->found[i].host, f.host) == 0 &&
 		    b->found[i].port == f.port)
 			return 0;
+	if (b->nfound == FOUNDMAX) {
+		if (!b->full)
+			cmd_err(CMD, "over %d services heard: the rest are not "
+			    "listed", FOUNDMAX);
+		b->full = 1;
+		return 0;
+	}
 	if ((nf = realloc(b->found, (b->nfound + 1) * sizeof(*nf))) == NULL)
 		return 0;
 	b->found = nf;
@@ -875,6 +899,7 @@ cmd_broadcast(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
+	cmd_std_fds();
 	memset(&b, 0, sizeof(b));
 	b.o = &o;
 	b.fd = -1;

@@ -178,15 +178,26 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 static int
 unix_client(struct uc *u, char *err)
 {
-	struct sockaddr_un	sun;
+	struct sockaddr_un	 sun;
+	const char		*dir = getenv("TMPDIR");
+	int			 n;
 
 	if ((u->fd = sk_net_unix_connect(err, u->o->unix_path, SOCK_DGRAM,
 	    1000)) == -1)
 		return -1;
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	/* Cut short, the name would lose its PID and be every client's. */
+	n = snprintf(u->local, sizeof(u->local), "%s/sockkit-udp-client.%d",
+	    dir, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(u->local)) {
+		snprintf(err, SK_ERRLEN, "TMPDIR is too long for a socket "
+		    "path (%zu bytes at most)", sizeof(u->local) - 30);
+		u->local[0] = '\0';
+		return -1;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(u->local, sizeof(u->local), "%s/sockkit-udp-client.%d",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 	memcpy(sun.sun_path, u->local, sizeof(sun.sun_path));
 	(void)unlink(u->local);
 	if (bind(u->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
@@ -240,17 +251,29 @@ arm_deadline(struct uc *u)
 	    on_deadline, u);
 }
 
+/* ICMP port unreachable, or nobody on the Unix socket's path. */
+static void
+unreachable(struct uc *u)
+{
+	if (u->o->unix_path != NULL)
+		cmd_err(CMD, "%s: nothing listens there any more",
+		    u->o->unix_path);
+	else
+		cmd_err(CMD, "%s %s: port unreachable (nothing listens "
+		    "there)", u->o->host, u->o->port);
+	u->status = EXIT_RUNTIME;
+	sk_loop_stop(u->loop);
+}
+
 static int
 send_dgram(struct uc *u, const void *p, size_t n)
 {
 	if (send(u->fd, p, n, 0) == -1) {
-		if (errno == ECONNREFUSED)
-			cmd_err(CMD, "%s %s: port unreachable (nothing "
-			    "listens there)", u->o->host ? u->o->host :
-			    u->o->unix_path, u->o->port ? u->o->port : "");
-		else
-			cmd_err(CMD, "send of %zu bytes: %s", n,
-			    strerror(errno));
+		if (errno == ECONNREFUSED) {
+			unreachable(u);
+			return -1;
+		}
+		cmd_err(CMD, "send of %zu bytes: %s", n, strerror(errno));
 		u->status = EXIT_RUNTIME;
 		sk_loop_stop(u->loop);
 		return -1;
@@ -392,13 +415,9 @@ on_reply(struct sk_loop *loop, int fd, int mask, void *arg)
 			return;
 		}
 	}
-	if (errno == ECONNREFUSED) {
-		cmd_err(CMD, "%s %s: port unreachable (nothing listens there)",
-		    u->o->host ? u->o->host : u->o->unix_path,
-		    u->o->port ? u->o->port : "");
-		u->status = EXIT_RUNTIME;
-		sk_loop_stop(loop);
-	} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+	if (errno == ECONNREFUSED)
+		unreachable(u);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 		cmd_err(CMD, "%s", err);
 		u->status = EXIT_RUNTIME;
 		sk_loop_stop(loop);
@@ -416,6 +435,7 @@ cmd_udp_client(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
+	cmd_std_fds();
 	memset(&u, 0, sizeof(u));
 	u.o = &o;
 	u.fd = -1;
