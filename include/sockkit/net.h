@@ -42,10 +42,12 @@ int	sk_net_resolve(char *err, const char *host, const char *port,
 
 /*
  * Create a listening socket of the given type (SOCK_STREAM listens with a
- * full backlog, SOCK_DGRAM is only bound).  SO_REUSEADDR is set.  With no
- * host and no family the socket is an IPv6 dual-stack one where the system
- * allows it, else IPv4.  Port "0" picks a free port: ask sk_net_local_port()
- * which one.  The fd is close-on-exec and blocking.
+ * full backlog, SOCK_DGRAM is only bound).  SO_REUSEADDR is set on stream
+ * sockets only: a datagram port in use fails with EADDRINUSE (share one
+ * with sk_net_bind() and SK_NET_SHARED).  With no host and no family the
+ * socket is an IPv6 dual-stack one where the system allows it, else IPv4.
+ * Port "0" picks a free port: ask sk_net_local_port() which one.  The fd
+ * is close-on-exec and blocking.
  */
 int	sk_net_listen(char *err, const char *host, const char *port,
 	    int family, int socktype);
@@ -164,6 +166,17 @@ int	sk_net_local_str(char *err, int fd, char *buf, size_t len);
  */
 ssize_t	sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
 	    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated);
+
+/*
+ * The same, also saying which interface the datagram came in on:
+ * *ifindex is its index, or 0 when unknown.  Ask for that first, once,
+ * with sk_net_recv_ifindex() (IP_PKTINFO, IPV6_RECVPKTINFO) on a socket
+ * of that family.
+ */
+int	sk_net_recv_ifindex(char *err, int fd, int family);
+ssize_t	sk_net_recv_dgram_if(char *err, int fd, void *p, size_t len,
+	    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated,
+	    unsigned *ifindex);
 
 /* Allow sending to broadcast addresses (SO_BROADCAST). */
 int	sk_net_broadcast(char *err, int fd);

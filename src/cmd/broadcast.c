@@ -7,13 +7,17 @@
  * service discovery: `announce NAME PORT` repeats a small datagram, and
  * `discover` listens for a while and lists the services it heard.
  */
+#define _DEFAULT_SOURCE		/* IFF_LOOPBACK, getifaddrs */
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -31,9 +36,10 @@ static const char usage_text[] =
 "       sockkit broadcast listen [--group GROUP] [--iface NAME] [--count N]\n"
 "           [--timeout SECS] PORT\n"
 "       sockkit broadcast announce [--port PORT] [--to ADDR | --group GROUP]\n"
-"           [--count N] [--interval SECS] NAME SERVICE_PORT\n"
+"           [--ttl N] [--iface NAME] [--count N] [--interval SECS]\n"
+"           NAME SERVICE_PORT\n"
 "       sockkit broadcast discover [--port PORT] [--group GROUP]\n"
-"           [--timeout SECS] [--json]\n"
+"           [--iface NAME] [--timeout SECS] [--json]\n"
 "\n"
 "send: each MESSAGE (or each stdin line) as one datagram to the limited\n"
 "broadcast address 255.255.255.255 (default), to --to ADDR (a subnet's\n"
@@ -47,37 +53,48 @@ static const char usage_text[] =
 "options:\n"
 "      --port PORT          the port sent to (send: 9999; announce and\n"
 "                           discover: 47474)\n"
-"      --to ADDR            a broadcast (or any) address to send to\n"
-"      --group GROUP        a multicast group: 239.1.2.3, ff02::1:3\n"
-"      --ttl N              multicast hops (default 1: this LAN)\n"
+"      --to ADDR            a broadcast (or any unicast) address to send to\n"
+"      --group GROUP        a multicast group: 224.0.0.0/4 (239.1.2.3) or\n"
+"                           ff00::/8 (ff02::1:3)\n"
+"      --ttl N              with --group: multicast hops (default 1: this\n"
+"                           LAN)\n"
 "      --iface NAME         the interface to send or join on\n"
 "      --count N            send: how many times (default 1; announce:\n"
 "                           0 = until stopped); listen: stop after N\n"
 "      --interval SECS      between repeats (default 1; may be 0.1)\n"
 "      --timeout SECS       listen, discover: stop after SECS\n"
 "      --json               discover: one JSON object per service\n"
-"  -4, -6, -v, --backend NAME, -h/--help as everywhere\n";
+"  -4, -6, -v, --backend NAME, -h/--help as everywhere\n"
+"\n"
+"A message or line over 65,507 bytes is not sent (exit 1).\n";
 
 #define CMD		"broadcast"
 #define SEND_PORT	"9999"
 #define DISCOVERY_PORT	ANNOUNCE_PORT
 #define MAGIC		ANNOUNCE_MAGIC
 #define NAMEMAX		64
+/* discover remembers this many services at most: a LAN peer sending
+ * endless new names must not take all memory (nor time: each is
+ * compared with those before). */
+#define FOUNDMAX	4096
 #define RBUFSZ		65536
+/* The largest UDP payload over IPv4. */
+#define DGRAMMAX	65507
 
 enum action { A_SEND, A_LISTEN, A_ANNOUNCE, A_DISCOVER };
 
 struct bc_opts {
 	struct common_opts	 c;
 	enum action		 action;
+	unsigned		 given;		/* GIVEN() bits: options seen */
 	const char		*port;
 	const char		*to;
 	const char		*group;
 	const char		*iface;
 	long long		 ttl;
 	long long		 count;
-	double			 interval;
-	double			 timeout;
+	long long		 interval_ms;
+	long long		 timeout_ms;
 	const char		*message;	/* or NULL: stdin */
 	const char		*name;		/* announce */
 	const char		*svc_port;	/* announce */
@@ -85,7 +102,7 @@ struct bc_opts {
 
 struct found {
 	char	name[NAMEMAX + 1];
-	char	host[SK_ADDRSTRLEN];
+	char	host[SK_ADDRSTRLEN];	/* "" when unreachable: skipped */
 	int	port;
 };
 
@@ -94,14 +111,16 @@ struct bc {
 	struct sk_loop		*loop;
 	int			 fd;
 	int			 status;
+	int			 unsent;	/* a line not sent: exit 1 */
+	long long		 pause;		/* the pause timer, or 0 */
 	struct sockaddr_storage	 dst;
 	socklen_t		 dstlen;
 	long long		 sent;
 	long long		 received;
-	char			 payload[NAMEMAX + 32];
-	size_t			 plen;
-	struct found		*found;
+	struct found		*found;		/* heard, and skipped */
 	size_t			 nfound;
+	size_t			 nprinted;
+	int			 full;		/* FOUNDMAX reached */
 	uint8_t			*buf;
 };
 
@@ -116,21 +135,38 @@ enum {
 	OPT_TIMEOUT
 };
 
-static int
-seconds(const char *what, const char *s, double *out)
-{
-	char	*end;
-	double	 v = strtod(s, &end);
+/* Which options an action takes; --json is the bit after the last. */
+#define GIVEN(opt)	(1u << ((opt) - OPT_PORT))
+#define GIVEN_JSON	GIVEN(OPT_TIMEOUT + 1)
 
-	if (*s == '\0' || *end != '\0' || !(v >= 0.001 && v <= 86400)) {
-		cmd_usage_err(CMD, "%s: invalid seconds '%s' (0.001-86400)",
-		    what, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
+static const char *const opt_names[] = {
+	"--port", "--to", "--group", "--ttl", "--iface", "--count",
+	"--interval", "--timeout", "--json"
+};
 
+static const char *const actions[] = {
+	"send", "listen", "announce", "discover"
+};
+
+static const unsigned action_opts[] = {
+	/* send */
+	GIVEN(OPT_PORT) | GIVEN(OPT_TO) | GIVEN(OPT_GROUP) | GIVEN(OPT_TTL) |
+	    GIVEN(OPT_IFACE) | GIVEN(OPT_COUNT) | GIVEN(OPT_INTERVAL),
+	/* listen: its port is the operand */
+	GIVEN(OPT_GROUP) | GIVEN(OPT_IFACE) | GIVEN(OPT_COUNT) |
+	    GIVEN(OPT_TIMEOUT),
+	/* announce */
+	GIVEN(OPT_PORT) | GIVEN(OPT_TO) | GIVEN(OPT_GROUP) | GIVEN(OPT_TTL) |
+	    GIVEN(OPT_IFACE) | GIVEN(OPT_COUNT) | GIVEN(OPT_INTERVAL),
+	/* discover */
+	GIVEN(OPT_PORT) | GIVEN(OPT_GROUP) | GIVEN(OPT_IFACE) |
+	    GIVEN(OPT_TIMEOUT) | GIVEN_JSON
+};
+
+/*
+ * A NAME: 1-64 bytes of text with no spaces and no control bytes (C0,
+ * DEL, C1 or broken UTF-8), so it prints as it is on any terminal.
+ */
 static int
 valid_name(const char *s)
 {
@@ -139,9 +175,114 @@ valid_name(const char *s)
 	if (n == 0 || n > NAMEMAX)
 		return 0;
 	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+		if ((unsigned char)s[i] <= ' ')
 			return 0;
+	return !sk_text_has_ctl((const uint8_t *)s, n, 0);
+}
+
+/*
+ * A numeric address: 1 with *family set and *mcast saying whether it is
+ * a multicast one (IPv4 224.0.0.0/4, IPv6 ff00::/8), 0 when s is not a
+ * numeric address (a host name).
+ */
+static int
+numeric_addr(const char *s, int *family, int *mcast)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		*family = AF_INET;
+		*mcast = IN_MULTICAST(ntohl(a4.s_addr));
+		return 1;
+	}
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		*family = AF_INET6;
+		*mcast = IN6_IS_ADDR_MULTICAST(&a6);
+		return 1;
+	}
+	return 0;
+}
+
+/* -4 or -6 against an address of the other family: a usage error. */
+static int
+family_clash(const struct bc_opts *o, const char *opt, const char *addr,
+    int family)
+{
+	if (o->c.family == AF_UNSPEC || o->c.family == family)
+		return 0;
+	cmd_usage_err(CMD, "%s %s is IPv%c: not with -%c", opt, addr,
+	    family == AF_INET ? '4' : '6', o->c.family == AF_INET ? '4' : '6');
 	return 1;
+}
+
+/* The address options: a group is multicast, --to is not. */
+static int
+check_addrs(const struct bc_opts *o)
+{
+	int	family, mcast;
+
+	if (o->group != NULL) {
+		if (!numeric_addr(o->group, &family, &mcast) || !mcast) {
+			cmd_usage_err(CMD, "'%s' is not a multicast group "
+			    "(IPv4 224.0.0.0/4, IPv6 ff00::/8)", o->group);
+			return -1;
+		}
+		if (family_clash(o, "--group", o->group, family))
+			return -1;
+	}
+	if (o->to != NULL && numeric_addr(o->to, &family, &mcast)) {
+		if (mcast) {
+			cmd_usage_err(CMD, "--to %s is a multicast group: use "
+			    "--group %s", o->to, o->to);
+			return -1;
+		}
+		if (family_clash(o, "--to", o->to, family))
+			return -1;
+	}
+	if ((o->action == A_SEND || o->action == A_ANNOUNCE) &&
+	    o->to == NULL && o->group == NULL && o->c.family == AF_INET6) {
+		cmd_usage_err(CMD, "-6: a broadcast is IPv4 only; give an "
+		    "IPv6 --group or --to");
+		return -1;
+	}
+	return 0;
+}
+
+/* Options that would do nothing for this action are mistakes. */
+static int
+check_action_opts(const struct bc_opts *o)
+{
+	unsigned	extra = o->given & ~action_opts[o->action];
+	size_t		i;
+
+	if (extra & GIVEN_JSON) {
+		cmd_usage_err(CMD, "--json goes with discover");
+		return -1;
+	}
+	if (o->action == A_LISTEN && (extra & GIVEN(OPT_PORT))) {
+		cmd_usage_err(CMD, "listen takes its PORT as an operand, not "
+		    "--port");
+		return -1;
+	}
+	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+		if (extra & (1u << i)) {
+			cmd_usage_err(CMD, "%s does not go with %s",
+			    opt_names[i], actions[o->action]);
+			return -1;
+		}
+	if ((o->given & GIVEN(OPT_TTL)) && o->group == NULL) {
+		cmd_usage_err(CMD, "--ttl goes with --group (it is the "
+		    "multicast hop limit)");
+		return -1;
+	}
+	if (o->action == A_SEND && (o->given & GIVEN(OPT_COUNT)) &&
+	    o->count == 0) {
+		cmd_usage_err(CMD, "send --count: at least 1 (0, until "
+		    "stopped, is for announce)");
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -159,15 +300,12 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 		{ NULL,		0,			NULL,	0 }
 	};
-	static const char *const actions[] = {
-		"send", "listen", "announce", "discover"
-	};
 	int	ch, rc, i, n;
 
 	memset(o, 0, sizeof(*o));
 	o->ttl = 1;
 	o->count = -1;
-	o->interval = 1;
+	o->interval_ms = 1000;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
@@ -176,6 +314,8 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 			return -1;
 		if (rc == 1)
 			continue;
+		if (ch >= OPT_PORT && ch <= OPT_TIMEOUT)
+			o->given |= GIVEN(ch);
 		switch (ch) {
 		case OPT_PORT:
 			if (sk_net_parse_port(NULL, optarg, 0) == -1) {
@@ -205,17 +345,21 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 				return -1;
 			break;
 		case OPT_INTERVAL:
-			if (seconds("--interval", optarg, &o->interval) == -1)
+			if (cmd_seconds(CMD, "--interval", optarg, 1, 86400000,
+			    &o->interval_ms) == -1)
 				return -1;
 			break;
 		case OPT_TIMEOUT:
-			if (seconds("--timeout", optarg, &o->timeout) == -1)
+			if (cmd_seconds(CMD, "--timeout", optarg, 1, 86400000,
+			    &o->timeout_ms) == -1)
 				return -1;
 			break;
 		}
 	}
 	if (o->c.help)
 		return 0;
+	if (o->c.json)
+		o->given |= GIVEN_JSON;
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
@@ -237,12 +381,15 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		cmd_usage_err(CMD, "--to and --group do not go together");
 		return -1;
 	}
-	if (o->c.json && o->action != A_DISCOVER) {
-		cmd_usage_err(CMD, "--json goes with discover");
+	if (check_action_opts(o) == -1 || check_addrs(o) == -1)
 		return -1;
-	}
 	n = o->action == A_SEND ? 1 : o->action == A_LISTEN ? 1 :
 	    o->action == A_ANNOUNCE ? 2 : 0;
+	if (o->action == A_SEND && argc > 1) {
+		cmd_usage_err(CMD, "too many arguments (a MESSAGE is one: "
+		    "quote it, as in 'hello world')");
+		return -1;
+	}
 	if (argc > n || (o->action != A_SEND && argc < n)) {
 		cmd_usage_err(CMD, argc > n ? "too many arguments" :
 		    o->action == A_LISTEN ? "missing PORT" :
@@ -252,6 +399,12 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 	switch (o->action) {
 	case A_SEND:
 		o->message = argc == 1 ? argv[0] : NULL;
+		if (o->message != NULL && strlen(o->message) > DGRAMMAX) {
+			cmd_usage_err(CMD, "a MESSAGE of %zu bytes is over the "
+			    "%d a datagram can hold", strlen(o->message),
+			    DGRAMMAX);
+			return -1;
+		}
 		if (o->port == NULL)
 			o->port = SEND_PORT;
 		if (o->count < 0)
@@ -259,6 +412,13 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		break;
 	case A_LISTEN:
 		o->port = argv[0];
+		if (strchr(o->port, ':') != NULL) {
+			/* "239.1.2.3:5000": nc's habit; say how here. */
+			cmd_usage_err(CMD, "invalid port '%s': listen takes "
+			    "PORT alone, and a group as --group GROUP",
+			    o->port);
+			return -1;
+		}
 		if (sk_net_parse_port(NULL, o->port, 0) == -1) {
 			cmd_usage_err(CMD, "invalid port '%s'", o->port);
 			return -1;
@@ -269,7 +429,7 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		o->svc_port = argv[1];
 		if (!valid_name(o->name)) {
 			cmd_usage_err(CMD, "a NAME is 1-%d characters, no "
-			    "spaces", NAMEMAX);
+			    "spaces or control bytes", NAMEMAX);
 			return -1;
 		}
 		if (sk_net_parse_port(NULL, o->svc_port, 0) == -1) {
@@ -280,8 +440,8 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 	case A_DISCOVER:
 		if (o->port == NULL)
 			o->port = DISCOVERY_PORT;
-		if (o->action == A_DISCOVER && o->timeout == 0)
-			o->timeout = 3;
+		if (o->action == A_DISCOVER && o->timeout_ms == 0)
+			o->timeout_ms = 3000;
 		if (o->count < 0)
 			o->count = 0;
 		break;
@@ -291,6 +451,20 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 
 /* Set-up: a sending socket, or a listening one. */
 
+/* 1 when sa is a multicast address. */
+static int
+is_mcast(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)sa)
+		    ->sin_addr.s_addr));
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)sa)
+		    ->sin6_addr);
+	return 0;
+}
+
+/* Returns 0, or the exit status after saying why not. */
 static int
 setup_sender(struct bc *b)
 {
@@ -304,15 +478,19 @@ setup_sender(struct bc *b)
 	if (sk_net_resolve(err, dst, o->port, o->c.family, SOCK_DGRAM, 0,
 	    &res) == -1) {
 		cmd_err(CMD, "%s", err);
-		return -1;
+		return EXIT_RUNTIME;
 	}
 	memcpy(&b->dst, res->ai_addr, res->ai_addrlen);
 	b->dstlen = res->ai_addrlen;
 	family = res->ai_family;
 	freeaddrinfo(res);
+	/* A name for --to that stands for a group: as for a number. */
+	if (o->group == NULL && is_mcast((struct sockaddr *)&b->dst))
+		return cmd_usage_err(CMD, "--to %s is a multicast group: use "
+		    "--group", o->to);
 	if ((b->fd = socket(family, SOCK_DGRAM, 0)) == -1) {
 		cmd_err(CMD, "socket: %s", strerror(errno));
-		return -1;
+		return EXIT_RUNTIME;
 	}
 	if (family == AF_INET && sk_net_broadcast(err, b->fd) == -1)
 		goto fail;
@@ -326,7 +504,7 @@ setup_sender(struct bc *b)
 	return 0;
 fail:
 	cmd_err(CMD, "%s", err);
-	return -1;
+	return EXIT_RUNTIME;
 }
 
 static int
@@ -334,11 +512,11 @@ setup_listener(struct bc *b)
 {
 	const struct bc_opts	*o = b->o;
 	char			 err[SK_ERRLEN];
-	int			 family = o->c.family;
+	int			 family = o->c.family, mcast;
 
 	/* A group's family decides the socket's. */
 	if (o->group != NULL)
-		family = strchr(o->group, ':') != NULL ? AF_INET6 : AF_INET;
+		(void)numeric_addr(o->group, &family, &mcast);
 	else if (family == AF_UNSPEC)
 		family = AF_INET;	/* broadcasts are IPv4 */
 	b->fd = sk_net_bind(err, NULL, o->port, family, SOCK_DGRAM,
@@ -348,19 +526,19 @@ setup_listener(struct bc *b)
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	if (o->group == NULL && o->iface != NULL &&
-	    sk_net_bind_iface(err, b->fd, o->iface) == -1) {
-		cmd_err(CMD, "%s", err);
-		return -1;
-	}
-	if (sk_net_nonblock(err, b->fd, 1) == -1) {
+	if ((o->group == NULL && o->iface != NULL &&
+	    sk_net_bind_iface(err, b->fd, o->iface) == -1) ||
+	    sk_net_nonblock(err, b->fd, 1) == -1 ||
+	    /* discover: where a sender with no address is (see host_of) */
+	    (o->action == A_DISCOVER &&
+	    sk_net_recv_ifindex(err, b->fd, family) == -1)) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
 	return 0;
 }
 
-/* The event handlers: sending on a timer, receiving, the time limit. */
+/* The event handlers: sending, receiving, the time limit. */
 
 static void
 send_one(struct bc *b, const void *p, size_t n)
@@ -375,7 +553,6 @@ send_one(struct bc *b, const void *p, size_t n)
 		    errno == ENETUNREACH && b->o->iface == NULL ?
 		    " (no route there: name the interface with --iface)" : "");
 		b->status = EXIT_RUNTIME;
-		sk_loop_stop(b->loop);
 		return;
 	}
 	b->sent++;
@@ -384,62 +561,244 @@ send_one(struct bc *b, const void *p, size_t n)
 }
 
 static void
-on_repeat(struct sk_loop *loop, long long id, void *arg)
+on_pause(struct sk_loop *loop, long long id, void *arg)
 {
 	struct bc	*b = arg;
 
 	(void)id;
-	send_one(b, b->payload, b->plen);
-	if (b->o->count > 0 && b->sent >= b->o->count)
-		sk_loop_stop(loop);
+	b->pause = 0;
+	sk_loop_stop(loop);
+}
+
+/* Wait ms between repeats: 0, or -1 when a signal came (stop then). */
+static int
+pause_ms(struct bc *b, long long ms)
+{
+	char	err[SK_ERRLEN];
+
+	if ((b->pause = sk_loop_timer_add(err, b->loop, ms, 0, on_pause,
+	    b)) == -1 || sk_loop_run(err, b->loop) == -1) {
+		cmd_err(CMD, "%s", err);
+		b->status = EXIT_RUNTIME;
+	}
+	if (b->pause > 0)
+		(void)sk_loop_timer_del(b->loop, b->pause);
+	b->pause = 0;
+	return b->status != 0 || cmd_signalled() ? -1 : 0;
+}
+
+/*
+ * One datagram --count times (0: until stopped), --interval apart; the
+ * same for a MESSAGE, each stdin line and announce.
+ */
+static void
+send_repeated(struct bc *b, const void *p, size_t n)
+{
+	long long	i;
+
+	for (i = 0; b->o->count == 0 || i < b->o->count; i++) {
+		if (i > 0 && pause_ms(b, b->o->interval_ms) == -1)
+			return;
+		send_one(b, p, n);
+		if (b->status != 0)
+			return;
+	}
+}
+
+/* send: the message, or each stdin line. */
+static void
+run_send(struct bc *b)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if (b->o->message != NULL) {
+		send_repeated(b, b->o->message, strlen(b->o->message));
+		return;
+	}
+	while (b->status == 0 && !cmd_signalled() &&
+	    (n = getline(&line, &cap, stdin)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > DGRAMMAX) {
+			cmd_err(CMD, "a line of %zd bytes is over the %d a "
+			    "datagram can hold: not sent", n, DGRAMMAX);
+			b->unsent = 1;
+			continue;
+		}
+		send_repeated(b, line, (size_t)n);
+	}
+	/* A signal ends the read with EINTR: not an input error. */
+	if (ferror(stdin) && b->status == 0 && !cmd_signalled()) {
+		cmd_err(CMD, "read stdin: %s", strerror(errno));
+		b->unsent = 1;
+	}
+	free(line);
+}
+
+/* announce: NAME and the service port, as a number. */
+static void
+run_announce(struct bc *b)
+{
+	char	payload[sizeof(MAGIC) + NAMEMAX + 8];
+	int	n;
+
+	n = snprintf(payload, sizeof(payload), MAGIC "%s %d\n", b->o->name,
+	    sk_net_parse_port(NULL, b->o->svc_port, 0));
+	send_repeated(b, payload, (size_t)n);
+}
+
+/*
+ * Where a discovered service is reached: the sender's address, with the
+ * interface for an IPv6 link-local one (fe80::1%eth0).  A sender with no
+ * address (0.0.0.0 or ::, as a broadcast on lo has) is this host when it
+ * came in on a loopback interface: that interface's address, then.
+ * Elsewhere nobody can connect to it: -1, skip it.
+ */
+static int
+host_of(const struct sockaddr_storage *ss, unsigned ifindex, char *host,
+    size_t len)
+{
+	const struct sockaddr_in	*sin = (const void *)ss;
+	const struct sockaddr_in6	*sin6 = (const void *)ss;
+	struct ifaddrs			*ifa, *i;
+	struct in_addr			 a4;
+	char				 ifname[IF_NAMESIZE], ip[INET6_ADDRSTRLEN];
+	int				 family = ss->ss_family;
+	unsigned			 scope;
+	const void			*a;
+
+	if (family == AF_INET)
+		a4 = sin->sin_addr;
+	else if (family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(&a4, sin6->sin6_addr.s6_addr + 12, 4);
+		family = AF_INET;
+	} else if (family != AF_INET6)
+		return -1;
+	if (family == AF_INET ? (ntohl(a4.s_addr) >> 24) != 0 :
+	    !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
+		a = family == AF_INET ? (const void *)&a4 :
+		    (const void *)&sin6->sin6_addr;
+		inet_ntop(family, a, ip, sizeof(ip));
+		snprintf(host, len, "%s", ip);
+		if (family == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) {
+			scope = sin6->sin6_scope_id ? sin6->sin6_scope_id :
+			    ifindex;
+			if (if_indextoname(scope, ifname) != NULL)
+				snprintf(host, len, "%s%%%s", ip, ifname);
+		}
+		return 0;
+	}
+	/* No address: usable only from this host, by a loopback. */
+	if (ifindex == 0 || if_indextoname(ifindex, ifname) == NULL ||
+	    getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == family &&
+		    (i->ifa_flags & IFF_LOOPBACK) &&
+		    strcmp(i->ifa_name, ifname) == 0)
+			break;
+	if (i != NULL)
+		inet_ntop(family, family == AF_INET ?
+		    (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr :
+		    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
+		    ->sin6_addr, host, (socklen_t)len);
+	freeifaddrs(ifa);
+	return i != NULL ? 0 : -1;
+}
+
+/*
+ * An announcement, exactly: MAGIC NAME SP PORT, then an optional newline.
+ * Sets name (NAMEMAX + 1 bytes) and *port; -1 for anything else.
+ */
+static int
+parse_announce(const uint8_t *p, size_t n, char *name, int *port)
+{
+	char	line[NAMEMAX + 16], *sp;
+	size_t	ml = strlen(MAGIC), digits;
+
+	if (n <= ml || memcmp(p, MAGIC, ml) != 0)
+		return -1;
+	p += ml;
+	n -= ml;
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n >= sizeof(line) || memchr(p, '\0', n) != NULL)
+		return -1;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	if ((sp = strchr(line, ' ')) == NULL)
+		return -1;
+	*sp++ = '\0';
+	digits = strspn(sp, "0123456789");
+	if (!valid_name(line) || digits == 0 || digits > 5 ||
+	    sp[digits] != '\0')
+		return -1;
+	/* Five digits at most: strtol() cannot overflow. */
+	*port = (int)strtol(sp, NULL, 10);
+	if (*port < 1 || *port > 65535)
+		return -1;
+	memcpy(name, line, (size_t)(sp - line));
+	return 0;
 }
 
 /* discover: remember each service once, print it when first heard. */
-static void
-discovered(struct bc *b, const uint8_t *p, size_t n, const char *from)
+static int
+discovered(struct bc *b, const uint8_t *p, size_t n,
+    const struct sockaddr_storage *ss, socklen_t sslen, unsigned ifindex)
 {
 	struct found	 f, *nf;
-	char		 line[NAMEMAX + 32], *sp, *colon;
+	char		 from[SK_ADDRSTRLEN];
 	size_t		 i;
-	long		 port;
 
-	if (n <= strlen(MAGIC) || n >= sizeof(line) ||
-	    memcmp(p, MAGIC, strlen(MAGIC)) != 0)
-		return;
-	memcpy(line, p + strlen(MAGIC), n - strlen(MAGIC));
-	line[n - strlen(MAGIC)] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if ((sp = strchr(line, ' ')) == NULL)
-		return;
-	*sp++ = '\0';
-	port = strtol(sp, &colon, 10);
-	if (!valid_name(line) || *colon != '\0' || port < 1 || port > 65535)
-		return;
 	memset(&f, 0, sizeof(f));
-	snprintf(f.name, sizeof(f.name), "%s", line);
-	snprintf(f.host, sizeof(f.host), "%s", from);
-	/* The sender's address without its port. */
-	if ((colon = strrchr(f.host, ':')) != NULL)
-		*colon = '\0';
-	f.port = (int)port;
+	if (parse_announce(p, n, f.name, &f.port) == -1)
+		return 0;
+	if (host_of(ss, ifindex, f.host, sizeof(f.host)) == -1)
+		f.host[0] = '\0';
 	for (i = 0; i < b->nfound; i++)
 		if (strcmp(b->found[i].name, f.name) == 0 &&
 		    strcmp(b->found[i].host, f.host) == 0 &&
 		    b->found[i].port == f.port)
-			return;
+			return 0;
+	if (b->nfound == FOUNDMAX) {
+		if (!b->full)
+			cmd_err(CMD, "over %d services heard: the rest are not "
+			    "listed", FOUNDMAX);
+		b->full = 1;
+		return 0;
+	}
 	if ((nf = realloc(b->found, (b->nfound + 1) * sizeof(*nf))) == NULL)
-		return;
+		return 0;
 	b->found = nf;
 	b->found[b->nfound++] = f;
+	if (f.host[0] == '\0') {
+		if (b->o->c.verbose) {
+			sk_net_addr_str((const struct sockaddr *)ss, sslen,
+			    from, sizeof(from));
+			cmd_err(CMD, "'%s' from %s: no address to reach it "
+			    "by, skipped", f.name, from);
+		}
+		return 0;
+	}
+	b->nprinted++;
+	/* The name has no control bytes (valid_name); escaped anyway. */
 	if (b->o->c.json) {
 		printf("{\"name\":\"");
 		cmd_json_str(stdout, f.name);
 		printf("\",\"host\":\"");
 		cmd_json_str(stdout, f.host);
 		printf("\",\"port\":%d}\n", f.port);
-	} else
-		printf("%s %s %d\n", f.name, f.host, f.port);
-	fflush(stdout);
+	} else {
+		cmd_put_text(stdout, f.name, strlen(f.name), 0);
+		printf(" %s %d\n", f.host, f.port);
+	}
+	return cmd_flush_stdout(CMD);
 }
 
 static void
@@ -450,28 +809,38 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 	socklen_t		 sslen;
 	char			 from[SK_ADDRSTRLEN], err[SK_ERRLEN];
 	ssize_t			 n;
-	int			 trunc;
+	unsigned		 ifindex;
+	int			 trunc, rc, burst;
 
 	(void)mask;
-	for (;;) {
+	/* What is waiting, a bounded burst per wakeup. */
+	for (burst = 0; burst < 64; burst++) {
 		sslen = sizeof(ss);
-		n = sk_net_recv_dgram(err, fd, b->buf, RBUFSZ, &ss, &sslen,
-		    &trunc);
+		n = sk_net_recv_dgram_if(err, fd, b->buf, RBUFSZ, &ss, &sslen,
+		    &trunc, &ifindex);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				cmd_err(CMD, "%s", err);
 			return;
 		}
-		sk_net_addr_str((struct sockaddr *)&ss, sslen, from,
-		    sizeof(from));
-		if (b->o->action == A_DISCOVER) {
-			discovered(b, b->buf, (size_t)n, from);
-			continue;
+		if (b->o->action == A_DISCOVER)
+			rc = discovered(b, b->buf, (size_t)n, &ss, sslen,
+			    ifindex);
+		else {
+			sk_net_addr_str((struct sockaddr *)&ss, sslen, from,
+			    sizeof(from));
+			printf("%s ", from);
+			cmd_print_line(stdout, b->buf, (size_t)n);
+			/* Each at once; a reader gone stops us (141). */
+			rc = cmd_flush_stdout(CMD);
 		}
-		printf("%s ", from);
-		cmd_print_line(stdout, b->buf, (size_t)n);
-		fflush(stdout);
-		if (b->o->count > 0 && ++b->received >= b->o->count) {
+		if (rc == -1) {
+			b->status = EXIT_RUNTIME;
+			sk_loop_stop(loop);
+			return;
+		}
+		if (b->o->action == A_LISTEN && b->o->count > 0 &&
+		    ++b->received >= b->o->count) {
 			sk_loop_stop(loop);
 			return;
 		}
@@ -486,47 +855,36 @@ on_timeout(struct sk_loop *loop, long long id, void *arg)
 	sk_loop_stop(loop);
 }
 
-static long long
-ms(double secs)
-{
-	return (long long)(secs * 1000 + 0.5);
-}
-
-/* send: the message, or each stdin line, --count times. */
-static int
-run_send(struct bc *b)
+/* listen, discover: until --count, --timeout or a signal. */
+static void
+run_listen(struct bc *b)
 {
 	const struct bc_opts	*o = b->o;
-	char			*line = NULL;
-	size_t			 cap = 0;
-	ssize_t			 n;
-	long long		 i;
+	char			 err[SK_ERRLEN];
 
-	if (o->message == NULL) {
-		/* stdin lines: each one datagram, sent --count times. */
-		while ((n = getline(&line, &cap, stdin)) > 0 && !b->status) {
-			if (line[n - 1] == '\n')
-				line[--n] = '\0';
-			for (i = 0; i < o->count && !b->status; i++)
-				send_one(b, line, (size_t)n);
-		}
-		free(line);
-		return b->status;
+	if ((b->buf = malloc(RBUFSZ)) == NULL) {
+		cmd_err(CMD, "out of memory");
+		b->status = EXIT_RUNTIME;
+		return;
 	}
-	b->plen = strlen(o->message);
-	if (b->plen >= sizeof(b->payload)) {
-		/* Long messages go at once, without the repeat timer. */
-		for (i = 0; i < o->count && !b->status; i++)
-			send_one(b, o->message, b->plen);
-		return b->status;
+	if (sk_loop_add(err, b->loop, b->fd, SK_READ, on_datagram, b) == -1 ||
+	    (o->timeout_ms > 0 && sk_loop_timer_add(err, b->loop,
+	    o->timeout_ms, 0, on_timeout, b) == -1)) {
+		cmd_err(CMD, "%s", err);
+		b->status = EXIT_RUNTIME;
+		return;
 	}
-	memcpy(b->payload, o->message, b->plen);
-	send_one(b, b->payload, b->plen);
-	if (o->count > 1 && !b->status &&
-	    sk_loop_timer_add(NULL, b->loop, ms(o->interval), ms(o->interval),
-	    on_repeat, b) != -1)
-		(void)sk_loop_run(NULL, b->loop);
-	return b->status;
+	cmd_listening(CMD, b->fd);
+	if (sk_loop_run(err, b->loop) == -1) {
+		cmd_err(CMD, "%s", err);
+		b->status = EXIT_RUNTIME;
+	}
+	if (o->action == A_DISCOVER && b->nprinted == 0 && b->status == 0 &&
+	    !cmd_signalled()) {
+		cmd_err(CMD, "no service heard in %.10g s",
+		    (double)o->timeout_ms / 1000);
+		b->status = EXIT_RUNTIME;
+	}
 }
 
 int
@@ -541,6 +899,7 @@ cmd_broadcast(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
+	cmd_std_fds();
 	memset(&b, 0, sizeof(b));
 	b.o = &o;
 	b.fd = -1;
@@ -549,35 +908,18 @@ cmd_broadcast(int argc, char **argv)
 		cmd_err(CMD, "%s", err);
 		return EXIT_RUNTIME;
 	}
-	if ((sender ? setup_sender(&b) : setup_listener(&b)) == -1 ||
-	    cmd_signals_init(CMD, b.loop) == -1)
+	if (sender ? (b.status = setup_sender(&b)) != 0 :
+	    setup_listener(&b) == -1) {
+		if (b.status == 0)
+			b.status = EXIT_RUNTIME;
+	} else if (cmd_signals_init(CMD, b.loop) == -1)
 		b.status = EXIT_RUNTIME;
 	else if (o.action == A_SEND)
-		b.status = run_send(&b);
-	else if (o.action == A_ANNOUNCE) {
-		b.plen = (size_t)snprintf(b.payload, sizeof(b.payload),
-		    MAGIC "%s %s\n", o.name, o.svc_port);
-		send_one(&b, b.payload, b.plen);
-		if (b.status == 0 && (o.count == 0 || o.count > 1) &&
-		    sk_loop_timer_add(err, b.loop, ms(o.interval),
-		    ms(o.interval), on_repeat, &b) != -1)
-			(void)sk_loop_run(NULL, b.loop);
-	} else {
-		if ((b.buf = malloc(RBUFSZ)) == NULL ||
-		    sk_loop_add(err, b.loop, b.fd, SK_READ, on_datagram,
-		    &b) == -1 || (o.timeout > 0 && sk_loop_timer_add(err,
-		    b.loop, ms(o.timeout), 0, on_timeout, &b) == -1)) {
-			cmd_err(CMD, "%s", b.buf ? err : "out of memory");
-			b.status = EXIT_RUNTIME;
-		} else {
-			cmd_listening(CMD, b.fd);
-			(void)sk_loop_run(NULL, b.loop);
-		}
-		if (o.action == A_DISCOVER && b.nfound == 0 && b.status == 0) {
-			cmd_err(CMD, "no service heard in %.1f s", o.timeout);
-			b.status = EXIT_RUNTIME;
-		}
-	}
+		run_send(&b);
+	else if (o.action == A_ANNOUNCE)
+		run_announce(&b);
+	else
+		run_listen(&b);
 	if (o.group != NULL && !sender && b.fd != -1)
 		(void)sk_net_mcast_join(NULL, b.fd, o.group, o.iface, 0);
 	cmd_signals_fini(b.loop);
@@ -586,6 +928,8 @@ cmd_broadcast(int argc, char **argv)
 	sk_loop_free(b.loop);
 	free(b.buf);
 	free(b.found);
+	if (b.status == 0 && b.unsent)
+		b.status = EXIT_RUNTIME;
 	if (b.status == 0)
 		b.status = cmd_finish_stdout(CMD);
 	return b.status;

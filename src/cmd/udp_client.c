@@ -38,7 +38,7 @@ static const char usage_text[] =
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -w SECONDS               how long to wait for replies after the last\n"
-"                           send (default 1)\n"
+"                           send (default 1; fractions such as 0.5 too)\n"
 "  -U, --unix PATH          a Unix-domain datagram socket\n"
 "      --send STRING        send this one datagram instead of stdin; \\r \\n\n"
 "                           \\t \\0 \\\\ and \\xHH are understood\n"
@@ -52,12 +52,14 @@ static const char usage_text[] =
 "  -v                       log each send and reply\n"
 "  -h, --help               this text\n"
 "\n"
+"A line over 65,507 bytes (the most a datagram holds) is not sent.\n"
 "Exits 0 when done (or the expected text came), 1 on a network failure\n"
-"(port unreachable) or a missed --expect, 2 on a usage error.\n";
+"(port unreachable), a missed --expect or a line not sent, 2 on a usage\n"
+"error.\n";
 
 struct uc_opts {
 	struct common_opts	 c;
-	long long		 wait_s;
+	long long		 wait_ms;	/* -w */
 	long long		 retries;
 	int			 hex;
 	struct probe_opts	 p;		/* --send, --expect */
@@ -81,6 +83,9 @@ struct uc {
 	uint64_t		 sent;
 	uint64_t		 replies;
 	struct sk_buf		 line;		/* a partial stdin line */
+	size_t			 skip;		/* bytes of a line too long to
+						   send, skipped so far */
+	int			 unsent;	/* lines not sent: exit 1 */
 	uint8_t			*buf;
 	char			 local[sizeof(((struct sockaddr_un *)0)
 				     ->sun_path)];
@@ -107,7 +112,7 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	int	ch, rc;
 
 	memset(o, 0, sizeof(*o));
-	o->wait_s = 1;
+	o->wait_ms = 1000;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:U:",
@@ -120,8 +125,8 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 			continue;
 		switch (ch) {
 		case 'w':
-			if (cmd_number(CMD, "-w", optarg, 1, 86400,
-			    &o->wait_s) == -1)
+			if (cmd_seconds(CMD, "-w", optarg, 1, 86400000,
+			    &o->wait_ms) == -1)
 				return -1;
 			break;
 		case 'U':
@@ -143,6 +148,25 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 		cmd_usage_err(CMD, "--retries goes with --send");
 		return -1;
 	}
+	if (o->p.send != NULL && o->p.sendlen > DGRAMMAX) {
+		cmd_usage_err(CMD, "--send: %zu bytes is over the %d a datagram "
+		    "can hold", o->p.sendlen, DGRAMMAX);
+		return -1;
+	}
+	/* Options that would do nothing are mistakes: say so. */
+	if (o->c.json) {
+		cmd_usage_err(CMD, "--json: udp-client has no JSON output");
+		return -1;
+	}
+	if (o->hex && o->p.expect != NULL) {
+		cmd_usage_err(CMD, "--hex and --expect do not go together "
+		    "(with --expect replies are not printed)");
+		return -1;
+	}
+	if (o->unix_path != NULL && o->c.family != 0) {
+		cmd_usage_err(CMD, "-4 and -6 do not go with -U");
+		return -1;
+	}
 	return cmd_endpoint(CMD, argc - optind, argv + optind, 0,
 	    o->unix_path, &o->host, &o->port);
 }
@@ -154,15 +178,26 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 static int
 unix_client(struct uc *u, char *err)
 {
-	struct sockaddr_un	sun;
+	struct sockaddr_un	 sun;
+	const char		*dir = getenv("TMPDIR");
+	int			 n;
 
 	if ((u->fd = sk_net_unix_connect(err, u->o->unix_path, SOCK_DGRAM,
 	    1000)) == -1)
 		return -1;
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	/* Cut short, the name would lose its PID and be every client's. */
+	n = snprintf(u->local, sizeof(u->local), "%s/sockkit-udp-client.%d",
+	    dir, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(u->local)) {
+		snprintf(err, SK_ERRLEN, "TMPDIR is too long for a socket "
+		    "path (%zu bytes at most)", sizeof(u->local) - 30);
+		u->local[0] = '\0';
+		return -1;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(u->local, sizeof(u->local), "%s/sockkit-udp-client.%d",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 	memcpy(sun.sun_path, u->local, sizeof(sun.sun_path));
 	(void)unlink(u->local);
 	if (bind(u->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
@@ -212,25 +247,33 @@ arm_deadline(struct uc *u)
 {
 	if (u->timer > 0)
 		(void)sk_loop_timer_del(u->loop, u->timer);
-	u->timer = sk_loop_timer_add(NULL, u->loop, u->o->wait_s * 1000, 0,
+	u->timer = sk_loop_timer_add(NULL, u->loop, u->o->wait_ms, 0,
 	    on_deadline, u);
+}
+
+/* ICMP port unreachable, or nobody on the Unix socket's path. */
+static void
+unreachable(struct uc *u)
+{
+	if (u->o->unix_path != NULL)
+		cmd_err(CMD, "%s: nothing listens there any more",
+		    u->o->unix_path);
+	else
+		cmd_err(CMD, "%s %s: port unreachable (nothing listens "
+		    "there)", u->o->host, u->o->port);
+	u->status = EXIT_RUNTIME;
+	sk_loop_stop(u->loop);
 }
 
 static int
 send_dgram(struct uc *u, const void *p, size_t n)
 {
-	if (n > DGRAMMAX) {
-		cmd_err(CMD, "a line of %zu bytes is over the %d a datagram "
-		    "can hold: not sent", n, DGRAMMAX);
-		return 0;
-	}
 	if (send(u->fd, p, n, 0) == -1) {
-		if (errno == ECONNREFUSED)
-			cmd_err(CMD, "%s %s: port unreachable (nothing "
-			    "listens there)", u->o->host ? u->o->host :
-			    u->o->unix_path, u->o->port ? u->o->port : "");
-		else
-			cmd_err(CMD, "send: %s", strerror(errno));
+		if (errno == ECONNREFUSED) {
+			unreachable(u);
+			return -1;
+		}
+		cmd_err(CMD, "send of %zu bytes: %s", n, strerror(errno));
 		u->status = EXIT_RUNTIME;
 		sk_loop_stop(u->loop);
 		return -1;
@@ -242,6 +285,21 @@ send_dgram(struct uc *u, const void *p, size_t n)
 	return 0;
 }
 
+/* A line over DGRAMMAX, skipped whole: say how long it really was. */
+static void
+line_skipped(struct uc *u)
+{
+	cmd_err(CMD, "a line of %zu bytes is over the %d a datagram can "
+	    "hold: not sent", u->skip, DGRAMMAX);
+	u->skip = 0;
+	u->unsent = 1;
+}
+
+/*
+ * Each whole line is one datagram.  The buffer holds DGRAMMAX + 1 bytes,
+ * so a line that fills it with no newline is too long: it is skipped up
+ * to its newline, never cut into datagrams of its pieces.
+ */
 static void
 on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
 {
@@ -254,6 +312,10 @@ on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
 	n = sk_buf_read(&u->line, fd, RBUFSZ);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (n == -1) {
+		cmd_err(CMD, "read stdin: %s", strerror(errno));
+		u->unsent = 1;
+	}
 	if (n <= 0) {
 		u->in_done = 1;
 		sk_loop_del(loop, fd);
@@ -262,14 +324,36 @@ on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
 	len = sk_buf_len(&u->line);
 	while (used < len) {
 		nl = memchr(p + used, '\n', len - used);
-		if (nl == NULL && !u->in_done && !sk_buf_full(&u->line))
+		if (u->skip > 0) {
+			/* The rest of a line too long to send. */
+			n = nl != NULL ? nl - (p + used) : (ssize_t)(len - used);
+			u->skip += (size_t)n;
+			used += (size_t)n + (nl != NULL);
+			if (nl != NULL)
+				line_skipped(u);
+			continue;
+		}
+		if (nl == NULL && !u->in_done) {
+			/* Part of a line: wait for the rest, unless it
+			 * fills the buffer alone. */
+			if (used == 0 && sk_buf_full(&u->line)) {
+				u->skip = len;
+				used = len;
+			}
 			break;
+		}
 		n = nl != NULL ? nl - (p + used) : (ssize_t)(len - used);
-		if (send_dgram(u, p + used, (size_t)n) == -1)
+		if ((size_t)n > DGRAMMAX) {
+			/* At the end of input, a full buffer. */
+			u->skip = (size_t)n;
+			line_skipped(u);
+		} else if (send_dgram(u, p + used, (size_t)n) == -1)
 			return;
 		used += (size_t)n + (nl != NULL);
 	}
 	sk_buf_consume(&u->line, used);
+	if (u->in_done && u->skip > 0)
+		line_skipped(u);
 	/* Nothing sent at all: nothing to wait for. */
 	if (u->in_done && u->timer == 0)
 		sk_loop_stop(loop);
@@ -287,9 +371,9 @@ on_deadline(struct sk_loop *loop, long long id, void *arg)
 	    u->tries <= u->o->retries) {
 		u->tries++;
 		if (u->o->c.verbose)
-			cmd_err(CMD, "no reply in %llds: sending again (%lld "
-			    "of %lld)", u->o->wait_s, u->tries - 1,
-			    u->o->retries);
+			cmd_err(CMD, "no reply in %.10g s: sending again "
+			    "(%lld of %lld)", (double)u->o->wait_ms / 1000,
+			    u->tries - 1, u->o->retries);
 		(void)send_dgram(u, u->o->p.send, u->o->p.sendlen);
 		return;
 	}
@@ -324,15 +408,16 @@ on_reply(struct sk_loop *loop, int fd, int mask, void *arg)
 			cmd_hexdump(stdout, u->buf, (size_t)n);
 		else
 			cmd_print_line(stdout, u->buf, (size_t)n);
-		fflush(stdout);
+		/* Each reply at once; a reader gone stops us (141). */
+		if (cmd_flush_stdout(CMD) == -1) {
+			u->status = EXIT_RUNTIME;
+			sk_loop_stop(loop);
+			return;
+		}
 	}
-	if (errno == ECONNREFUSED) {
-		cmd_err(CMD, "%s %s: port unreachable (nothing listens there)",
-		    u->o->host ? u->o->host : u->o->unix_path,
-		    u->o->port ? u->o->port : "");
-		u->status = EXIT_RUNTIME;
-		sk_loop_stop(loop);
-	} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+	if (errno == ECONNREFUSED)
+		unreachable(u);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 		cmd_err(CMD, "%s", err);
 		u->status = EXIT_RUNTIME;
 		sk_loop_stop(loop);
@@ -350,6 +435,7 @@ cmd_udp_client(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
+	cmd_std_fds();
 	memset(&u, 0, sizeof(u));
 	u.o = &o;
 	u.fd = -1;
@@ -372,11 +458,11 @@ cmd_udp_client(int argc, char **argv)
 		}
 	}
 	if (o.p.expect != NULL && !u.seen && u.status == 0) {
-		cmd_err(CMD, "'%s' not seen in %llu repl%s within %llds of the "
-		    "last of %llu send%s", o.p.expect,
+		cmd_err(CMD, "'%s' not seen in %llu repl%s within %.10g s of "
+		    "the last of %llu send%s", o.p.expect,
 		    (unsigned long long)u.replies, u.replies == 1 ? "y" : "ies",
-		    o.wait_s, (unsigned long long)u.sent, u.sent == 1 ? "" :
-		    "s");
+		    (double)o.wait_ms / 1000, (unsigned long long)u.sent,
+		    u.sent == 1 ? "" : "s");
 		u.status = EXIT_RUNTIME;
 	}
 	if (u.loop != NULL)
@@ -388,6 +474,8 @@ cmd_udp_client(int argc, char **argv)
 		(void)unlink(u.local);
 	sk_buf_release(&u.line);
 	free(u.buf);
+	if (u.status == 0 && u.unsent)
+		u.status = EXIT_RUNTIME;
 	if (u.status == 0)
 		u.status = cmd_finish_stdout(CMD);
 	return u.status;

@@ -9,9 +9,11 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -40,6 +43,8 @@ static const char usage_text[] =
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -U, --unix PATH          a Unix-domain datagram socket\n"
+"      --reuse-port         share PORT with other sockets that share it\n"
+"                           (SO_REUSEPORT); else a port in use is an error\n"
 "      --hex                print a hex dump of each datagram instead\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
 "  -v                       prefix what is printed with the sender's\n"
@@ -61,6 +66,7 @@ struct udp_opts {
 	struct common_opts	 c;
 	enum mode		 mode;
 	int			 hex;
+	int			 reuse_port;
 	const char		*unix_path;
 	const char		*host;
 	const char		*port;
@@ -89,7 +95,8 @@ enum {
 	OPT_ECHO = OPT_FIRST_CMD,
 	OPT_UPPER,
 	OPT_TIME,
-	OPT_HEX
+	OPT_HEX,
+	OPT_REUSE_PORT
 };
 
 static int
@@ -102,7 +109,11 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 		{ "upper",	no_argument,		NULL,	OPT_UPPER },
 		{ "time",	no_argument,		NULL,	OPT_TIME },
 		{ "hex",	no_argument,		NULL,	OPT_HEX },
+		{ "reuse-port",	no_argument,		NULL,	OPT_REUSE_PORT },
 		{ NULL,		0,			NULL,	0 }
+	};
+	static const char *const modes[] = {
+		NULL, "--echo", "--upper", "--time"
 	};
 	int	ch, rc, nmodes = 0;
 
@@ -129,12 +140,34 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 		case OPT_HEX:
 			o->hex = 1;
 			break;
+		case OPT_REUSE_PORT:
+			o->reuse_port = 1;
+			break;
 		}
 	}
 	if (o->c.help)
 		return 0;
 	if (nmodes > 1) {
 		cmd_usage_err(CMD, "choose one of --echo, --upper, --time");
+		return -1;
+	}
+	/* Options that would do nothing are mistakes: say so. */
+	if (o->c.json) {
+		cmd_usage_err(CMD, "--json: udp-server has no JSON output");
+		return -1;
+	}
+	if (o->hex && o->mode != MODE_PRINT) {
+		cmd_usage_err(CMD, "--hex and %s do not go together (--hex "
+		    "prints datagrams; %s answers them)", modes[o->mode],
+		    modes[o->mode]);
+		return -1;
+	}
+	if (o->unix_path != NULL && o->c.family != 0) {
+		cmd_usage_err(CMD, "-4 and -6 do not go with -U");
+		return -1;
+	}
+	if (o->unix_path != NULL && o->reuse_port) {
+		cmd_usage_err(CMD, "--reuse-port does not go with -U");
 		return -1;
 	}
 	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
@@ -151,10 +184,21 @@ setup(struct udp_server *us)
 		cmd_err(CMD, "out of memory");
 		return -1;
 	}
-	if ((us->fd = cmd_server_socket(CMD, &o->c, o->unix_path, o->host,
-	    o->port, SOCK_DGRAM)) == -1)
+	if (o->unix_path != NULL) {
+		if ((us->fd = cmd_server_socket(CMD, &o->c, o->unix_path,
+		    NULL, NULL, SOCK_DGRAM)) == -1)
+			return -1;
+		us->unix_bound = 1;
+	} else if ((us->fd = sk_net_bind(err, o->host, o->port, o->c.family,
+	    SOCK_DGRAM, o->reuse_port ? SK_NET_SHARED : 0)) == -1 ||
+	    sk_net_nonblock(err, us->fd, 1) == -1) {
+		/* A port in use is an error, as for tcp-server: a second
+		 * server must not take the first one's datagrams. */
+		cmd_err(CMD, "%s%s", err, errno == EADDRINUSE &&
+		    !o->reuse_port ? " (--reuse-port shares it with another "
+		    "server that asks to share)" : "");
 		return -1;
-	us->unix_bound = o->unix_path != NULL;
+	}
 	if ((us->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
@@ -164,33 +208,73 @@ setup(struct udp_server *us)
 
 /* The event handler: each datagram, then its answer. */
 
-/* --time: strftime with the datagram as the format, bounded both ways. */
+/*
+ * --time: strftime with the datagram as the format, bounded both ways;
+ * what is wrong with a format is answered as an "error: ..." line.
+ */
 static size_t
 format_time(const uint8_t *p, size_t n, char *out)
 {
-	char		fmt[TIMEFMTMAX + 1];
-	time_t		now = time(NULL);
-	struct tm	tm;
-	size_t		len;
+	char		 fmt[TIMEFMTMAX + 1], big[16 * TIMEOUTMAX];
+	const uint8_t	*nul;
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	size_t		 len;
 
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
-	if (n > TIMEFMTMAX || memchr(p, '\0', n) != NULL)
+	if ((nul = memchr(p, '\0', n)) != NULL)
 		return (size_t)snprintf(out, TIMEOUTMAX, "error: a format is "
-		    "at most %d bytes of text\n", TIMEFMTMAX);
+		    "text, and byte %zu is a NUL\n", (size_t)(nul - p) + 1);
+	if (n > TIMEFMTMAX)
+		return (size_t)snprintf(out, TIMEOUTMAX, "error: a format is "
+		    "at most %d bytes, not %zu\n", TIMEFMTMAX, n);
 	memcpy(fmt, p, n);
 	fmt[n] = '\0';
 	localtime_r(&now, &tm);
 	len = strftime(out, TIMEOUTMAX - 1, n > 0 ? fmt : "%Y-%m-%d %H:%M:%S",
 	    &tm);
-	if (len == 0 && n > 0)
+	if (len == 0 && n > 0) {
+		/* strftime() says 0 for both: tell them apart. */
+		len = strftime(big, sizeof(big), fmt, &tm);
+		if (len == 0)
+			return (size_t)snprintf(out, TIMEOUTMAX, "error: the "
+			    "format gives no text\n");
 		return (size_t)snprintf(out, TIMEOUTMAX, "error: the time "
-		    "would be empty or over %d bytes\n", TIMEOUTMAX - 2);
+		    "would be %zu bytes, over the %d an answer holds\n", len,
+		    TIMEOUTMAX - 2);
+	}
 	out[len++] = '\n';
 	return len;
 }
 
+/*
+ * The sender as text: "ip:port", or a Unix socket's path, which any local
+ * user picks, so with its control bytes escaped.
+ */
 static void
+peer_name(const struct sockaddr_storage *ss, socklen_t sslen, char *buf,
+    size_t len)
+{
+	const struct sockaddr_un	*sun = (const struct sockaddr_un *)ss;
+	size_t				 off, n;
+
+	off = offsetof(struct sockaddr_un, sun_path);
+	if (ss->ss_family != AF_UNIX) {
+		sk_net_addr_str((const struct sockaddr *)ss, sslen, buf, len);
+		return;
+	}
+	if (sslen <= off || sun->sun_path[0] == '\0') {
+		snprintf(buf, len, "unix:unnamed");
+		return;
+	}
+	n = strnlen(sun->sun_path, sslen - off);
+	(void)sk_text_escape(buf, len, (const uint8_t *)sun->sun_path, n,
+	    SK_TEXT_BACKSLASH);
+}
+
+/* Print a datagram; -1 when stdout has gone or failed: stop then. */
+static int
 print_dgram(struct udp_server *us, const uint8_t *p, size_t n,
     const char *from, int truncated)
 {
@@ -206,8 +290,11 @@ print_dgram(struct udp_server *us, const uint8_t *p, size_t n,
 			printf("%s ", from);
 		cmd_print_line(stdout, p, n);
 	}
-	/* A line at a time, so a pipe reader sees each datagram at once. */
-	fflush(stdout);
+	/*
+	 * A line at a time, so a pipe reader sees each datagram at once;
+	 * a reader gone stops the server (quietly: 141).
+	 */
+	return cmd_flush_stdout(CMD);
 }
 
 static void
@@ -216,14 +303,13 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 	struct udp_server	*us = arg;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	char			 from[SK_ADDRSTRLEN], err[SK_ERRLEN];
+	char			 from[4 * SK_ADDRSTRLEN], err[SK_ERRLEN];
 	char			 reply[TIMEOUTMAX];
 	const uint8_t		*out;
 	ssize_t			 n;
 	size_t			 i, outlen;
 	int			 trunc, burst;
 
-	(void)loop;
 	(void)mask;
 	/* Take what is waiting, a bounded burst per wakeup. */
 	for (burst = 0; burst < 64; burst++) {
@@ -237,13 +323,14 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 			return;
 		}
 		us->count++;
-		if (ss.ss_family == AF_UNIX && sslen <= sizeof(sa_family_t))
-			snprintf(from, sizeof(from), "unix:unnamed");
-		else
-			sk_net_addr_str((struct sockaddr *)&ss, sslen, from,
-			    sizeof(from));
+		peer_name(&ss, sslen, from, sizeof(from));
 		if (us->o->mode == MODE_PRINT) {
-			print_dgram(us, us->buf, (size_t)n, from, trunc);
+			if (print_dgram(us, us->buf, (size_t)n, from,
+			    trunc) == -1) {
+				us->status = EXIT_RUNTIME;
+				sk_loop_stop(loop);
+				return;
+			}
 			continue;
 		}
 		if (trunc)
@@ -282,6 +369,7 @@ cmd_udp_server(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
+	cmd_std_fds();
 	memset(&us, 0, sizeof(us));
 	us.o = &o;
 	us.fd = -1;

@@ -141,7 +141,14 @@ listen_one(char *err, const struct addrinfo *ai, int dualstack, int flags)
 		core_errno(err, "socket for %s", as);
 		return -1;
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/*
+	 * SO_REUSEADDR lets a restarted stream server bind past TIME_WAIT.
+	 * On a datagram socket it would let a second one bind the same port
+	 * and take its traffic, so there only sharers ask for it.
+	 */
+	if (ai->ai_socktype == SOCK_STREAM || (flags & SK_NET_SHARED))
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on));
 #ifdef SO_REUSEPORT
 	if ((flags & SK_NET_SHARED) && setsockopt(fd, SOL_SOCKET,
 	    SO_REUSEPORT, &on, sizeof(on)) == -1) {
@@ -712,8 +719,78 @@ ssize_t
 sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
     struct sockaddr_storage *ss, socklen_t *sslen, int *truncated)
 {
+	return sk_net_recv_dgram_if(err, fd, p, len, ss, sslen, truncated,
+	    NULL);
+}
+
+int
+sk_net_recv_ifindex(char *err, int fd, int family)
+{
+	int	on = 1;
+
+#ifdef IPV6_RECVPKTINFO
+	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1) {
+		core_errno(err, "setsockopt IPV6_RECVPKTINFO");
+		return -1;
+	}
+#endif
+#ifdef IP_PKTINFO
+	/* An IPv6 socket takes it too, for IPv4-mapped senders. */
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == -1 &&
+	    family == AF_INET) {
+		core_errno(err, "setsockopt IP_PKTINFO");
+		return -1;
+	}
+#endif
+	(void)family;
+	(void)on;
+	return 0;
+}
+
+/*
+ * The arrival interface from a datagram's control messages, or 0.  Only
+ * pktinfo was asked for, so the first message is one (either family's
+ * says the index); that also spares CMSG_NXTHDR(), whose musl macro does
+ * not pass -Wsign-conversion.
+ */
+static unsigned
+cmsg_ifindex(struct msghdr *msg)
+{
+	struct cmsghdr	*c = CMSG_FIRSTHDR(msg);
+
+	if (c == NULL)
+		return 0;
+#ifdef IP_PKTINFO
+	if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+		struct in_pktinfo	pi;
+
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		return (unsigned)pi.ipi_ifindex;
+	}
+#endif
+#ifdef IPV6_PKTINFO
+	if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+		struct in6_pktinfo	pi6;
+
+		memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+		return pi6.ipi6_ifindex;
+	}
+#endif
+	return 0;
+}
+
+ssize_t
+sk_net_recv_dgram_if(char *err, int fd, void *p, size_t len,
+    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated,
+    unsigned *ifindex)
+{
 	struct msghdr	msg;
 	struct iovec	iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[256];
+	}		ctl;
 	ssize_t		n;
 
 	memset(&msg, 0, sizeof(msg));
@@ -724,6 +801,11 @@ sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
 	if (ss != NULL) {
 		msg.msg_name = ss;
 		msg.msg_namelen = sizeof(*ss);
+	}
+	if (ifindex != NULL) {
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		*ifindex = 0;
 	}
 	do
 		n = recvmsg(fd, &msg, 0);
@@ -737,6 +819,8 @@ sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
 		*sslen = msg.msg_namelen;
 	if (truncated != NULL)
 		*truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+	if (ifindex != NULL)
+		*ifindex = cmsg_ifindex(&msg);
 	return n;
 }
 

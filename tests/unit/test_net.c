@@ -6,6 +6,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -528,6 +529,70 @@ test_udp_bind(void **state)
 	close(sfd);
 }
 
+/* A datagram port in use is refused unless both sockets share it. */
+static void
+test_udp_port_in_use(void **state)
+{
+	char	err[SK_ERRLEN], port[8];
+	int	a, b;
+
+	(void)state;
+	a = sk_net_listen(err, "127.0.0.1", "0", AF_INET, SOCK_DGRAM);
+	assert_true(a >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, a));
+	assert_int_equal(sk_net_listen(err, "127.0.0.1", port, AF_INET,
+	    SOCK_DGRAM), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	assert_int_equal(sk_net_bind(err, "127.0.0.1", port, AF_INET,
+	    SOCK_DGRAM, SK_NET_SHARED), -1);
+	close(a);
+	a = sk_net_bind(err, "127.0.0.1", "0", AF_INET, SOCK_DGRAM,
+	    SK_NET_SHARED);
+	assert_true(a >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(err, a));
+	b = sk_net_bind(err, "127.0.0.1", port, AF_INET, SOCK_DGRAM,
+	    SK_NET_SHARED);
+	assert_true(b >= 0);
+	close(b);
+	close(a);
+}
+
+/* The arrival interface of a datagram: lo on loopback, both families. */
+static void
+test_recv_ifindex(void **state)
+{
+	static const char *const hosts[] = { "127.0.0.1", "::1" };
+	struct sockaddr_storage	ss;
+	struct sk_net_dial	dial;
+	socklen_t		sslen;
+	unsigned		idx;
+	char			err[SK_ERRLEN], port[8], buf[8];
+	int			sfd, cfd, trunc, i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		sfd = sk_net_listen(err, hosts[i], "0", AF_UNSPEC, SOCK_DGRAM);
+		if (sfd == -1 && i == 1)
+			return;		/* no IPv6 here */
+		assert_true(sfd >= 0);
+		assert_int_equal(sk_net_recv_ifindex(err, sfd,
+		    i == 0 ? AF_INET : AF_INET6), 0);
+		snprintf(port, sizeof(port), "%d", sk_net_local_port(err, sfd));
+		memset(&dial, 0, sizeof(dial));
+		dial.socktype = SOCK_DGRAM;
+		cfd = sk_net_connect(err, hosts[i], port, &dial);
+		assert_true(cfd >= 0);
+		assert_int_equal(send(cfd, "if", 2, 0), 2);
+		sslen = sizeof(ss);
+		assert_int_equal(sk_net_recv_dgram_if(err, sfd, buf,
+		    sizeof(buf), &ss, &sslen, &trunc, &idx), 2);
+		assert_int_equal(trunc, 0);
+		assert_int_equal(idx, if_nametoindex("lo"));
+		close(cfd);
+		close(sfd);
+	}
+}
+
 int
 main(void)
 {
@@ -547,6 +612,8 @@ main(void)
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_unix_sockets),
 		cmocka_unit_test(test_udp_bind),
+		cmocka_unit_test(test_udp_port_in_use),
+		cmocka_unit_test(test_recv_ifindex),
 	};
 
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
