@@ -899,7 +899,6 @@ cmd_broadcast(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
-	cmd_std_fds();
 	memset(&b, 0, sizeof(b));
 	b.o = &o;
 	b.fd = -1;

@@ -553,17 +553,3 @@ cmd_finish_stdout(const char *cmd)
 		return EXIT_RUNTIME;
 	return 0;
 }
-
-/*
- * Added for udp-client, udp-server and broadcast (see cmd.h): fds 0-2
- * are never left for a socket to take.
- */
-void
-cmd_std_fds(void)
-{
-	int	fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
-			(void)open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-}

@@ -219,14 +219,4 @@ extern const struct cmd_manual cmd_manual[];
  * when its reader has gone: cmd_exit() then ends by SIGPIPE). */
 int	cmd_finish_stdout(const char *cmd);
 
-/*
- * Added for udp-client, udp-server and broadcast (any command may use it):
- * open /dev/null on whichever of stdin, stdout and stderr is closed, so
- * that no socket takes fd 0, 1 or 2.  Else a client started with ">&-"
- * prints its replies into its own socket, back to the server.  A closed
- * stdin then reads as empty, a closed stdout as /dev/null (as python
- * treats them).  Call it first, before any fd is opened.
- */
-void	cmd_std_fds(void);
-
 #endif /* SOCKKIT_CMD_H */

@@ -435,7 +435,6 @@ cmd_udp_client(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
-	cmd_std_fds();
 	memset(&u, 0, sizeof(u));
 	u.o = &o;
 	u.fd = -1;

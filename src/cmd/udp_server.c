@@ -369,7 +369,6 @@ cmd_udp_server(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.c.help)
 		return cmd_help(usage_text);
-	cmd_std_fds();
 	memset(&us, 0, sizeof(us));
 	us.o = &o;
 	us.fd = -1;
