@@ -128,9 +128,14 @@ close_keep_errno(int fd)
 	errno = saved;
 }
 
-/* Bind and (for streams) listen on one resolved address. */
+/*
+ * Bind and (for streams) listen on one resolved address.  v6only: 0 for
+ * the dual-stack socket, 1 when IPv6 was asked for (-6: IPv4 clients
+ * must not come in through mapped addresses), -1 to leave the system's
+ * default.
+ */
 static int
-listen_one(char *err, const struct addrinfo *ai, int dualstack, int flags)
+listen_one(char *err, const struct addrinfo *ai, int v6only, int flags)
 {
 	char	as[SK_ADDRSTRLEN];
 	int	fd, on = 1, off = 0;
@@ -157,9 +162,9 @@ listen_one(char *err, const struct addrinfo *ai, int dualstack, int flags)
 		return -1;
 	}
 #endif
-	if (dualstack && ai->ai_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
-		    sizeof(off));
+	if (v6only >= 0 && ai->ai_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &on :
+		    &off, sizeof(off));
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		core_errno(err, "bind %s", as);
 		close_keep_errno(fd);
@@ -199,7 +204,8 @@ sk_net_bind(char *err, const char *host, const char *port, int family,
 		for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 			if (pass == 0 && ai->ai_family != AF_INET6)
 				continue;
-			fd = listen_one(err, ai, dualstack, flags);
+			fd = listen_one(err, ai, dualstack ? 0 :
+			    family == AF_INET6 ? 1 : -1, flags);
 		}
 	freeaddrinfo(res);
 	return fd;

@@ -216,6 +216,20 @@ test_listen_connect_v6(void **state)
 	/* No address, no family: one dual-stack socket takes both. */
 	roundtrip(NULL, "::1", AF_UNSPEC);
 	roundtrip(NULL, "127.0.0.1", AF_UNSPEC);
+	/* -6 (AF_INET6, no address) is IPv6 only: no mapped IPv4 clients. */
+	roundtrip(NULL, "::1", AF_INET6);
+	{
+		char	err[SK_ERRLEN], port[16];
+		int	lfd, cfd;
+
+		lfd = sk_net_listen(err, NULL, "0", AF_INET6, SOCK_STREAM);
+		assert_true(lfd >= 0);
+		snprintf(port, sizeof(port), "%d", sk_net_local_port(NULL, lfd));
+		cfd = sk_net_connect(err, "127.0.0.1", port, NULL);
+		assert_int_equal(cfd, -1);
+		assert_int_equal(errno, ECONNREFUSED);
+		close(lfd);
+	}
 }
 
 static void
