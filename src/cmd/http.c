@@ -396,6 +396,7 @@ struct hconn {
 	long long	 skip;		/* request body bytes still to drop */
 	int		 keep;		/* keep-alive after this response */
 	int		 minor;		/* HTTP/1.<minor> of the request */
+	int		 rd_eof;	/* the client has half-closed */
 	long long	 deadline;	/* ms; 0: none */
 	char		 peer[SK_ADDRSTRLEN];
 	char		 host[SK_ADDRSTRLEN];	/* for the log */
@@ -882,6 +883,44 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int	open_rel(struct hsrv *, const char *, int);
+
+/*
+ * A listing entry's stat: a symbolic link shows what it leads to only if
+ * that is inside DIR (resolved beneath it, as a request would be), else
+ * the link itself: the size and time of /etc/shadow are nobody's business.
+ */
+static void
+entry_stat(struct hconn *c, int dfd, const char *urlpath, const char *name,
+    struct stat *st)
+{
+	char	rel[PATH_MAX];
+	int	fd;
+
+	if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == -1) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	if (!S_ISLNK(st->st_mode))
+		return;
+	if (c->srv->o->follow) {
+		(void)fstatat(dfd, name, st, 0);
+		return;
+	}
+	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", urlpath + 1, name) >=
+	    sizeof(rel))
+		return;
+#ifdef O_PATH
+	fd = open_rel(c->srv, rel, O_PATH);
+#else
+	fd = open_rel(c->srv, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+#endif
+	if (fd == -1)
+		return;
+	(void)fstat(fd, st);
+	close(fd);
+}
+
 /*
  * A directory listing: names sorted, directories with a trailing slash,
  * sizes and times; a parent link below the top.
@@ -933,9 +972,7 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 		    "<td></td></tr>\n");
 	dfd = dirfd(d);
 	for (i = 0; i < n; i++) {
-		if (fstatat(dfd, names[i], &st, 0) == -1 &&
-		    fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
-			memset(&st, 0, sizeof(st));
+		entry_stat(c, dfd, urlpath, names[i], &st);
 		gmtime_r(&st.st_mtime, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		put(c, "<tr><td><a href=\"");
@@ -1147,13 +1184,73 @@ redirect_slash(struct hconn *c, const struct sk_http_req *req, int head_only)
 
 /* Open a path relative to DIR, confined unless --follow-symlinks. */
 static int
-open_rel(struct hsrv *s, const char *rel)
+open_rel(struct hsrv *s, const char *rel, int flags)
 {
-	int	flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
-
+	flags |= O_CLOEXEC;
 	if (s->o->follow)
 		return openat(s->rootfd, *rel == '\0' ? "." : rel, flags);
 	return sk_path_open(s->rootfd, s->root, rel, flags);
+}
+
+/*
+ * What a request names, opened for reading only if it is a regular file
+ * or a directory: found first without being opened (O_PATH), so a FIFO
+ * in DIR is never opened (its writer would see a reader come and go)
+ * and a device never is.  Then reopened through /proc/self/fd, which
+ * names that very inode; without /proc, opened again by name and checked
+ * to be the same file.  The fd and its stat, or -1 with errno (EACCES:
+ * neither a file nor a directory).
+ */
+static int
+open_served(struct hsrv *s, const char *rel, struct stat *st)
+{
+	int		 fd;
+#ifdef O_PATH
+	struct stat	 pst;
+	char		 proc[64];
+	int		 pfd;
+
+	if ((pfd = open_rel(s, rel, O_PATH)) == -1)
+		return -1;
+	if (fstat(pfd, &pst) == -1) {
+		close(pfd);
+		return -1;
+	}
+	if (S_ISDIR(pst.st_mode))
+		fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (S_ISREG(pst.st_mode)) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		if ((fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC)) == -1 && (errno == ENOENT || errno == EACCES))
+			fd = open_rel(s, rel, O_RDONLY | O_NONBLOCK |
+			    O_NOCTTY);
+	} else {
+		close(pfd);
+		errno = EACCES;
+		return -1;
+	}
+	close(pfd);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || st->st_dev != pst.st_dev ||
+	    st->st_ino != pst.st_ino) {
+		close(fd);
+		errno = ENOENT;		/* it changed under us */
+		return -1;
+	}
+	return fd;
+#else
+	/* Nonblocking: a FIFO never stalls us (and is refused after). */
+	if ((fd = open_rel(s, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || (!S_ISREG(st->st_mode) &&
+	    !S_ISDIR(st->st_mode))) {
+		close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	return fd;
+#endif
 }
 
 /*
@@ -1266,15 +1363,9 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		send_file(c, req, fd, &st, rel, head_only, 1);
 		return;
 	}
-	/* Nonblocking: a FIFO never stalls us (and is refused below). */
-	if ((fd = open_rel(s, rel)) == -1) {
+	if ((fd = open_served(s, rel, &st)) == -1) {
 		error_page(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403,
 		    head_only, NULL);
-		return;
-	}
-	if (fstat(fd, &st) == -1) {
-		close(fd);
-		error_page(c, 403, head_only, NULL);
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -1286,7 +1377,7 @@ respond(struct hconn *c, const struct sk_http_req *req)
 			return;
 		}
 		snprintf(idx, sizeof(idx), "%sindex.html", rel);
-		if ((ifd = open_rel(s, idx)) != -1 && fstat(ifd, &ist) == 0 &&
+		if ((ifd = open_served(s, idx, &ist)) != -1 &&
 		    S_ISREG(ist.st_mode)) {
 			close(fd);
 			send_file(c, req, ifd, &ist, idx, head_only, 0);
@@ -1295,11 +1386,6 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		if (ifd != -1)
 			close(ifd);
 		listing(c, fd, path, head_only);
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		error_page(c, 403, head_only, NULL);
 		return;
 	}
 	if (st.st_size <= SMALL_BODY && cache_put(s, rel, fd, &st) == 0) {
@@ -1428,8 +1514,18 @@ conn_read(struct hconn *c)
 		return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
 	}
 	n = sk_buf_read(&c->in, c->fd, HEAD_MAX);
-	if (n == 0)
-		return -1;
+	/*
+	 * A FIN ends the client's sending only (nc -N, socat, a script's
+	 * shutdown): what it asked for is still owed, pipelined requests
+	 * included.  With nothing owed and no whole request held, close.
+	 */
+	if (n == 0) {
+		c->rd_eof = 1;
+		if (c->state == H_HEAD)
+			return next_request(c) == -1 || c->state == H_HEAD ?
+			    -1 : 0;
+		return 0;
+	}
 	if (n == -1)
 		return errno == EAGAIN || errno == EINTR ? 0 :
 		    errno == ENOBUFS ? 0 : -1;
@@ -1506,7 +1602,12 @@ conn_write(struct hconn *c)
 	c->state = H_HEAD;
 	/* A pipelined head may already be here; its clock starts now. */
 	c->deadline = sk_loop_now_ms() + c->srv->o->head_ms;
-	return next_request(c);
+	if (next_request(c) == -1)
+		return -1;
+	/* Half-closed and nothing more asked: done, gracefully. */
+	if (c->rd_eof && c->state == H_HEAD)
+		linger(c);
+	return 0;
 }
 
 static void
@@ -1524,9 +1625,12 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 	if (c->state == H_LINGER)
 		return;
 	want = c->state == H_SEND ? SK_WRITE : SK_READ;
-	/* Keep reading pipelined requests while replying, up to the cap. */
+	/* Keep reading pipelined requests while replying, up to the cap;
+	 * after the client's FIN there is nothing more to read. */
 	if (c->state == H_SEND && !sk_buf_full(&c->in))
 		want |= SK_READ;
+	if (c->rd_eof)
+		want &= ~SK_READ;
 	if (sk_loop_mask(loop, c->fd) != want)
 		(void)sk_loop_mod(NULL, loop, c->fd, want);
 }

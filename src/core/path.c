@@ -6,6 +6,7 @@
 #ifdef __linux__
 #include <sys/syscall.h>
 #endif
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +110,9 @@ sk_path_walk(int rootfd, const char *rel, int flags)
 {
 	char	 path[PATH_MAX], link[PATH_MAX], *name, *rest;
 	int	 fds[WALK_DEPTH + 1], depth = 0, links = 0, fd, final;
+#ifdef O_PATH
+	struct stat st;
+#endif
 	ssize_t	 n;
 	size_t	 len;
 
@@ -165,6 +169,16 @@ sk_path_walk(int rootfd, const char *rel, int flags)
 			fds[++depth] = fd;
 			continue;
 		}
+#ifdef O_PATH
+		/* O_PATH with O_NOFOLLOW opens a link itself: read it. */
+		if (fd >= 0 && (flags & O_PATH) && !(flags & O_NOFOLLOW) &&
+		    fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+		    S_ISLNK(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			errno = ELOOP;
+		}
+#endif
 		if (fd >= 0) {
 			walk_unwind(fds, depth);
 			return fd;

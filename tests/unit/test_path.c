@@ -231,6 +231,25 @@ test_walk(void **state)
 	tree();
 	walk_table(by_walk, "walk");
 	walk_table(by_open, "open");
+#ifdef O_PATH
+	/* O_PATH follows a last link too (it would open the link itself). */
+	{
+		struct stat	st;
+
+		assert_true((fd = sk_path_walk(rootfd, "in", O_PATH)) >= 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal(st.st_size, 1);
+		close(fd);
+		assert_int_equal(sk_path_walk(rootfd, "abs", O_PATH), -1);
+		assert_int_equal(errno, EPERM);
+		assert_true((fd = sk_path_walk(rootfd, "in", O_PATH |
+		    O_NOFOLLOW)) >= 0);
+		assert_int_equal(fstatat(fd, "", &st, AT_EMPTY_PATH), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		close(fd);
+	}
+#endif
 	/* O_CREAT makes the file where the walk leads, inside. */
 	fd = sk_path_walk(rootfd, "subl/new", O_WRONLY | O_CREAT | O_EXCL);
 	assert_true(fd >= 0);
