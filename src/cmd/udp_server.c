@@ -78,6 +78,24 @@ struct udp_opts {
 /* --time: the longest format taken, and the longest answer. */
 #define TIMEFMTMAX	256
 #define TIMEOUTMAX	1024
+/*
+ * --time must not be a reflection amplifier (a forged source gets the
+ * answers): an answer is at most REPLY_FACTOR times its datagram, or
+ * REPLY_FLOOR bytes for a short one (the default format's answer is 20),
+ * field widths are refused, and each source address gets at most
+ * RATE_PER_S answers a second (a burst of RATE_BURST), in a table of
+ * RATE_SLOTS buckets keyed by a hash of the address.
+ */
+#define REPLY_FACTOR	4
+#define REPLY_FLOOR	64
+#define RATE_PER_S	20
+#define RATE_BURST	40
+#define RATE_SLOTS	4096
+
+struct bucket {
+	long long	 ms;		/* when tokens was last topped up */
+	long long	 milli;		/* tokens, in thousandths */
+};
 
 struct udp_server {
 	const struct udp_opts	*o;
@@ -87,6 +105,9 @@ struct udp_server {
 	int			 status;
 	uint8_t			*buf;
 	uint64_t		 count;
+	struct bucket		*buckets;	/* --time: RATE_SLOTS */
+	uint64_t		 limited;	/* ...answers not sent */
+	long long		 said_ms;	/* ...last said so (-v) */
 };
 
 #define CMD	"udp-server"
@@ -180,7 +201,9 @@ setup(struct udp_server *us)
 	const struct udp_opts	*o = us->o;
 	char			 err[SK_ERRLEN];
 
-	if ((us->buf = malloc(RBUFSZ)) == NULL) {
+	if ((us->buf = malloc(RBUFSZ)) == NULL || (o->mode == MODE_TIME &&
+	    (us->buckets = calloc(RATE_SLOTS, sizeof(*us->buckets))) ==
+	    NULL)) {
 		cmd_err(CMD, "out of memory");
 		return -1;
 	}
@@ -219,8 +242,9 @@ format_time(const uint8_t *p, size_t n, char *out)
 	const uint8_t	*nul;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	size_t		 len;
+	size_t		 len, i, cap;
 
+	cap = REPLY_FACTOR * n > REPLY_FLOOR ? REPLY_FACTOR * n : REPLY_FLOOR;
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
 	if ((nul = memchr(p, '\0', n)) != NULL)
@@ -231,6 +255,14 @@ format_time(const uint8_t *p, size_t n, char *out)
 		    "at most %d bytes, not %zu\n", TIMEFMTMAX, n);
 	memcpy(fmt, p, n);
 	fmt[n] = '\0';
+	for (i = 0; i + 1 < n; i++) {
+		if (fmt[i] != '%')
+			continue;
+		if (strchr("_-0^#123456789", fmt[i + 1]) != NULL)
+			return (size_t)snprintf(out, REPLY_FLOOR, "error: no "
+			    "field widths or flags (%%%c)\n", fmt[i + 1]);
+		i++;		/* "%%" and the rest: the next is taken */
+	}
 	localtime_r(&now, &tm);
 	len = strftime(out, TIMEOUTMAX - 1, n > 0 ? fmt : "%Y-%m-%d %H:%M:%S",
 	    &tm);
@@ -244,8 +276,45 @@ format_time(const uint8_t *p, size_t n, char *out)
 		    "would be %zu bytes, over the %d an answer holds\n", len,
 		    TIMEOUTMAX - 2);
 	}
+	if (len + 1 > cap)
+		return (size_t)snprintf(out, REPLY_FLOOR, "error: %zu bytes is "
+		    "over %zu for a %zu-byte format\n", len + 1, cap, n);
 	out[len++] = '\n';
 	return len;
+}
+
+/*
+ * --time: may this source have one more answer now?  A token bucket per
+ * address (not per port: a forged source is one victim whatever port).
+ */
+static int
+rate_ok(struct udp_server *us, const struct sockaddr_storage *ss)
+{
+	const uint8_t	*a;
+	struct bucket	*b;
+	long long	 now = sk_loop_now_ms();
+	uint32_t	 h = 2166136261u;
+	size_t		 n, i;
+
+	if (ss->ss_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		n = 4;
+	} else if (ss->ss_family == AF_INET6) {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+		n = 16;
+	} else
+		return 1;	/* a local socket: no one to reflect to */
+	for (i = 0; i < n; i++)
+		h = (h ^ a[i]) * 16777619u;
+	b = &us->buckets[h % RATE_SLOTS];
+	b->milli += (now - b->ms) * RATE_PER_S;
+	if (b->ms == 0 || b->milli > RATE_BURST * 1000LL)
+		b->milli = RATE_BURST * 1000LL;
+	b->ms = now;
+	if (b->milli < 1000)
+		return 0;
+	b->milli -= 1000;
+	return 1;
 }
 
 /*
@@ -346,6 +415,18 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 				if (us->buf[i] >= 'a' && us->buf[i] <= 'z')
 					us->buf[i] -= 'a' - 'A';
 		if (us->o->mode == MODE_TIME) {
+			if (!rate_ok(us, &ss)) {
+				us->limited++;
+				if (us->o->c.verbose && sk_loop_now_ms() -
+				    us->said_ms >= 1000) {
+					us->said_ms = sk_loop_now_ms();
+					cmd_err(CMD, "%s: over %d answers a second: "
+					    "%llu not answered so far", from,
+					    RATE_PER_S, (unsigned long long)
+					    us->limited);
+				}
+				continue;
+			}
 			outlen = format_time(us->buf, (size_t)n, reply);
 			out = (const uint8_t *)reply;
 		}
@@ -392,6 +473,7 @@ cmd_udp_server(int argc, char **argv)
 		(void)unlink(o.unix_path);
 	sk_loop_free(us.loop);
 	free(us.buf);
+	free(us.buckets);
 	if (us.status == 0)
 		us.status = cmd_finish_stdout(CMD);
 	return us.status;

@@ -288,3 +288,37 @@ PY
 	[ "$RC" -eq 141 ] || fail "exit $RC"
 	one_line s.err "sockkit: udp-server: listening on"
 }
+
+# Issue 14.8: --time is no reflection amplifier: 6 bytes '%1022Y' got a
+# 1,023-byte answer; now an answer is at most 4x its datagram (64 bytes
+# for a short one), widths are refused, and one source gets at most 20
+# answers a second (a burst of 40).
+t_udp_time_is_no_amplifier() {
+	start_server s udp-server --time 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "amplification"
+import socket, sys, time
+dst = ("127.0.0.1", int(sys.argv[1]))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for fmt in (b"%1022Y", b"%_1000H", b"%c%c%c%c%c%c%c%c%c%c"):
+    s.sendto(fmt, dst)
+    d = s.recv(4096)
+    assert len(d) <= max(64, 4 * len(fmt)), (fmt, len(d))
+    assert d.startswith(b"error: "), d
+s.sendto(b"", dst)
+assert len(s.recv(4096)) == 20          # the default format still works
+s.settimeout(0.5)
+for i in range(200):
+    s.sendto(b"%c", dst)
+n = got = 0
+try:
+    while True:
+        got += len(s.recv(4096))
+        n += 1
+except socket.timeout:
+    pass
+assert 30 <= n <= 60, n                 # the burst left, not all 200
+assert got <= 64 * n, got
+PY
+	stop_server
+}
