@@ -299,7 +299,27 @@ sk_net_connect_finish(char *err, int fd)
 {
 	int		soerr = 0;
 	socklen_t	len = sizeof(soerr);
+	char		c;
+	ssize_t		n;
 
+	/*
+	 * Peek first.  A peer may accept, send and reset before we look (a
+	 * server turning us away says why, then resets): SO_ERROR would
+	 * report the reset as a failed connect and clear it, losing both
+	 * what was said and the reset.  A byte waiting means we connected;
+	 * the reset then stays pending and comes after the bytes.  The end
+	 * of the stream (0) is a connection too.  An error here is the
+	 * connect's own (refused, unreachable), or a reset with nothing
+	 * said; nothing yet (EAGAIN) leaves it to SO_ERROR.
+	 */
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n >= 0)
+		return 0;
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+	    errno != ENOTCONN) {
+		core_errno(err, "connect");
+		return -1;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1) {
 		core_errno(err, "getsockopt SO_ERROR");
 		return -1;

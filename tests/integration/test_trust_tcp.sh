@@ -1,0 +1,64 @@
+# test_trust_tcp.sh - tcp-client and tcp-server off the happy path, as a
+# demanding user meets them: servers that reset, never read or announce
+# hostile frame lengths, scans past the descriptor limit, Unix socket
+# paths that are not sockets, hostile chat nicks, interrupted scans.
+
+TERM_PY="$TOP/tests/integration/term.py"
+
+# py_server SCRIPT: run a python3 TCP server on 127.0.0.1 (SCRIPT gets
+# the accepted socket as c); sets PYPORT once it listens.
+py_server() {
+	: >pyport.txt
+	python3 -c '
+import socket, struct, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(8)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+c, _ = l.accept()
+c.settimeout(20)
+def reset(s):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+'"$1" >>pyport.txt &
+	track $!
+	wait_for pyport.txt '^[0-9]+$' || fail "python server did not start"
+	PYPORT=$(cat pyport.txt)
+}
+
+# A server that reads nothing, says why it gives up and resets while we
+# are still sending (our send waiting for room): what it said is printed, and the exit status is 1
+# (the send error used to end the client before it read the words).
+t_trust_tcp_reset_after_words() {
+	random_file data 20000000
+	for b in select poll epoll; do
+		py_server '
+time.sleep(0.5)
+c.sendall(b"too much, bye\n")
+reset(c)
+time.sleep(1)'
+		timeout 20 "$SK" tcp-client --backend "$b" 127.0.0.1 "$PYPORT" \
+		    <data >out 2>err
+		RC=$?
+		[ "$RC" -eq 1 ] || fail "$b: exit $RC"
+		[ "$(cat out)" = "too much, bye" ] ||
+		    fail "$b: got '$(cat out)' ($(cat err))"
+		one_line err "sockkit: tcp-client: "
+		grep -Eq 'reset|Broken pipe' err || fail "$b: $(cat err)"
+	done
+}
+
+# Accepted, said something and reset before the client even checked its
+# connect: still the words, then exit 1 (the connect check used to eat
+# the reset and report a failed connect, losing the words).
+t_trust_tcp_reset_before_connect_checked() {
+	py_server '
+c.sendall(b"go away\n")
+reset(c)
+time.sleep(1)'
+	timeout 10 "$SK" tcp-client 127.0.0.1 "$PYPORT" </dev/null >out 2>err
+	RC=$?
+	[ "$RC" -eq 1 ] || fail "exit $RC"
+	[ "$(cat out)" = "go away" ] || fail "got '$(cat out)' ($(cat err))"
+}
