@@ -62,3 +62,32 @@ time.sleep(1)'
 	[ "$RC" -eq 1 ] || fail "exit $RC"
 	[ "$(cat out)" = "go away" ] || fail "got '$(cat out)' ($(cat err))"
 }
+
+# A chat nick is shown to everyone: C1 controls (raw 0x9b is CSI on an
+# 8-bit terminal, or as UTF-8 c2 9b) and broken UTF-8 are refused; a
+# valid UTF-8 nick is fine.
+t_trust_tcp_chat_nick_escapes() {
+	start_server s tcp-server --chat 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "hostile nicks"
+import socket, sys, time
+port = int(sys.argv[1])
+def member():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = s.makefile("rb")
+    f.readline()                                 # the welcome
+    return s, f
+a, af = member()
+b, bf = member()
+af.readline()                                    # b has joined
+for nick in (b"x\x9b2J", b"x\xc2\x9b2J", b"x\xff", b"x\xe2\x80"):
+    b.sendall(b"/nick " + nick + b"\n")
+    line = bf.readline()
+    assert line.startswith(b"* a nick is"), (nick, line)
+b.sendall("/nick j\u00f6rg\n".encode())
+assert bf.readline() == "* you are now j\u00f6rg\n".encode()
+want = "* 127.0.0.1:%d is now j\u00f6rg\n" % b.getsockname()[1]
+line = af.readline()
+assert line == want.encode(), line
+PY
+	stop_server
+}
