@@ -620,6 +620,12 @@ sk_relay_in_done(const struct sk_relay *r)
 	return r->in_done;
 }
 
+int
+sk_relay_sent_all(const struct sk_relay *r)
+{
+	return r->shut;
+}
+
 const char *
 sk_relay_error(const struct sk_relay *r)
 {
