@@ -63,7 +63,8 @@ static const char usage_text[] =
 "      --max-line BYTES     chat: longest line accepted (default 65536)\n"
 "      --max-queue BYTES    chat: most bytes queued for a slow reader\n"
 "                           before it is dropped (default 1048576)\n"
-"      --max-clients N      not stdio: refuse clients past N at once\n"
+"      --max-clients N      not stdio: turn clients past N away, telling\n"
+"                           them \"server full\", then a reset\n"
 "      --idle-timeout SECS  drop a client silent for SECS seconds (stdio:\n"
 "                           when nothing moves either way); decimals too\n"
 "      --busy-poll USECS    not stdio: under load, look for the next event\n"
@@ -551,6 +552,36 @@ on_resume(struct sk_loop *loop, long long id, void *arg)
 		(void)sk_loop_mod(NULL, loop, srv->lfd, SK_READ);
 }
 
+/*
+ * Turn a client away (--max-clients): tell it why, in the mode's own
+ * form (a line, or a frame), then reset the connection.  The reset is
+ * what makes it robust: any client (ours, nc, a script) sees the line
+ * and then an error, never a clean end it could take for success.  The
+ * line goes out before the reset on a fresh connection, whose send
+ * buffer is empty; if it does not, the client still sees the reset.
+ */
+static void
+refuse(struct server *srv, int fd)
+{
+	char	line[128];
+	uint8_t	msg[SK_FRAME_HDRLEN + sizeof(line)];
+	int	n;
+	size_t	len;
+
+	n = snprintf(line, sizeof(line), "sockkit: %s: server full (%lld "
+	    "client%s)%s", CMD, srv->o->max_clients, srv->o->max_clients == 1 ?
+	    "" : "s", srv->o->frame ? "" : "\n");
+	len = (size_t)n;
+	if (srv->o->frame) {
+		sk_frame_header(msg, (uint32_t)len);
+		memcpy(msg + SK_FRAME_HDRLEN, line, len);
+		len += SK_FRAME_HDRLEN;
+	} else
+		memcpy(msg, line, len);
+	(void)sk_net_write(fd, msg, len);
+	(void)sk_net_abort(NULL, fd);
+}
+
 static void
 on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 {
@@ -577,7 +608,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			if (srv->o->c.verbose)
 				cmd_err(CMD, "refused a client: %d clients "
 				    "already (--max-clients)", srv->nclients);
-			close(fd);
+			refuse(srv, fd);
 			continue;
 		}
 		if (ss.ss_family != AF_UNIX)

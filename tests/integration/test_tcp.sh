@@ -195,24 +195,76 @@ t_ipv6_loopback() {
 
 t_max_clients() {
 	start_server s tcp-server --echo --max-clients 1 -v 127.0.0.1 0
-	# Hold one client open; a second is refused while it is there.
+	# Hold one client open; a second is turned away while it is there:
+	# told why, then reset (even its connect may already see the reset).
 	python3 - "$PORT" <<'PY' || fail "max-clients not enforced"
 import socket, sys
 port = int(sys.argv[1])
 a = socket.create_connection(("127.0.0.1", port), timeout=5)
 a.sendall(b"a")
 assert a.recv(1) == b"a"
-b = socket.create_connection(("127.0.0.1", port), timeout=5)
-b.sendall(b"b")
+got = b""
 try:
-    got = b.recv(1)
+    b = socket.create_connection(("127.0.0.1", port), timeout=5)
+    while True:
+        d = b.recv(100)
+        assert d, "a clean end, not a reset: %r" % got
+        got += d
 except ConnectionResetError:
-    got = b""
-assert got == b"", got
+    pass
+assert got in (b"", b"sockkit: tcp-server: server full (1 client)\n"), got
+a.sendall(b"b")
+assert a.recv(1) == b"b"
 a.close()
 PY
 	wait_for s.err 'refused a client' || fail "no log line"
 	stop_server
+}
+
+# Issue point 12: a client turned away by --max-clients is told why, in
+# the mode's form (a line, or a frame with --frame), and the connection
+# is then reset; tcp-client prints the line and exits 1, also while its
+# stdin is still being sent.
+t_max_clients_says_server_full() {
+	random_file data 3000000
+	for mode in line frame; do
+		sopts=--echo copts=
+		[ $mode = frame ] && sopts="--upper --frame" copts=--frame
+		# shellcheck disable=SC2086
+		start_server s tcp-server $sopts --max-clients 2 -v 127.0.0.1 0
+		mkfifo hold
+		for i in 1 2; do
+			# shellcheck disable=SC2086
+			"$SK" tcp-client $copts 127.0.0.1 "$PORT" <hold \
+			    >/dev/null 2>&1 &
+			track $!
+		done
+		exec 3>hold
+		i=0
+		while [ "$(grep -c ' connected$' s.err)" -lt 2 ] &&
+		    [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		# shellcheck disable=SC2086
+		timeout 10 "$SK" tcp-client $copts --send x 127.0.0.1 "$PORT" \
+		    >out 2>err
+		RC=$?
+		[ "$RC" -eq 1 ] || fail "$mode: refused client exit $RC"
+		[ "$(cat out)" = "sockkit: tcp-server: server full (2 clients)" ] ||
+		    fail "$mode: got '$(cat out)' ($(cat err))"
+		grep -q 'reset' err || fail "$mode: no reset: $(cat err)"
+		# shellcheck disable=SC2086
+		timeout 10 "$SK" tcp-client $copts 127.0.0.1 "$PORT" <data \
+		    >out2 2>err2
+		RC=$?
+		[ "$RC" -eq 1 ] || fail "$mode, streaming: exit $RC"
+		grep -qx 'sockkit: tcp-server: server full (2 clients)' out2 ||
+		    fail "$mode, streaming: '$(head -c 200 out2)' ($(cat err2))"
+		exec 3>&-
+		rm -f hold
+		stop_server
+	done
 }
 
 t_idle_timeout() {
