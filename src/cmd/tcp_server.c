@@ -464,6 +464,7 @@ static void	chat_join(struct conn *);
 static void	chat_reap(struct server *);
 static void	chat_queue(struct conn *, const uint8_t *, size_t);
 static void	chat_flush(struct server *);
+static void	flush_one(struct conn *);
 static void	say_flush(struct server *);
 static int	send_mask(const struct conn *);
 static void	conn_free(struct conn *);
@@ -985,6 +986,25 @@ chat_who(struct conn *c)
 	msg_send(srv, c, NULL);
 }
 
+/*
+ * "/quit": read nothing more, but first send what is owed (replies to
+ * the commands before it in the same read, news), then close.  A queue
+ * the socket does not take at once waits for SK_WRITE, as for a client
+ * that half-closed.
+ */
+static void
+chat_quit(struct conn *c)
+{
+	c->eof = 1;
+	flush_one(c);
+	if (c->doomed)
+		return;
+	if (sk_buf_len(&c->out) == 0)
+		doom(c, NULL);
+	else
+		(void)sk_loop_mod(NULL, c->srv->loop, c->fd, SK_WRITE);
+}
+
 /* One whole line (or frame) from a chat client. */
 static void
 chat_message(struct conn *c, const uint8_t *p, size_t n)
@@ -1001,7 +1021,7 @@ chat_message(struct conn *c, const uint8_t *p, size_t n)
 		chat_who(c);
 		return;
 	case SK_CHAT_QUIT:
-		doom(c, NULL);
+		chat_quit(c);
 		return;
 	case SK_CHAT_SAY:
 		break;
@@ -1019,7 +1039,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 	const uint8_t	*nl, *lp;
 	size_t		 len;
 
-	while (n > 0 && !c->doomed) {
+	while (n > 0 && !c->doomed && !c->eof) {
 		nl = memchr(p, '\n', n);
 		/*
 		 * A line in one read goes straight from the shared buffer;
@@ -1062,7 +1082,7 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 		doom(c, "out of memory");
 		return;
 	}
-	while (!c->doomed &&
+	while (!c->doomed && !c->eof &&
 	    (rc = sk_frame_dec_next(&c->dec, &payload, &plen)) == 1) {
 		if (c->srv->o->mode == MODE_CHAT)
 			chat_message(c, payload, plen);

@@ -328,3 +328,25 @@ t_scan_port_lists() {
 	expect_exit 2 "$SK" tcp-client -z 127.0.0.1 2>err
 	one_line err "sockkit: tcp-client: missing PORT"
 }
+
+# Issue point 14: commands in the same read as /quit are answered before
+# the connection closes (the base dropped the replies with the client).
+t_chat_quit_flushes_replies() {
+	for b in $BACKENDS; do
+		start_server "c-$b" tcp-server --chat --backend "$b" 127.0.0.1 0
+		printf '/who\n/nick ann\n/nick <x>\n/quit\nnot said\n' |
+		    timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" >out ||
+		    fail "$b: client failed"
+		grep -q '^\* 1 here: ' out || fail "$b: no /who reply: $(cat out)"
+		grep -qx '\* you are now ann' out || fail "$b: no /nick reply"
+		grep -q '^\* a nick is' out || fail "$b: no /nick error"
+		! grep -q 'not said' out || fail "$b: read past /quit"
+		# The frames of --chat --frame, likewise.
+		stop_server
+	done
+	start_server f tcp-server --chat --frame 127.0.0.1 0
+	printf '/who\n/quit\n' | timeout 10 "$SK" tcp-client --frame \
+	    127.0.0.1 "$PORT" >out || fail "frame client failed"
+	grep -q '^\* 1 here: ' out || fail "frames: no /who reply: $(cat out)"
+	stop_server
+}
