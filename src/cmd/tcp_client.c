@@ -258,6 +258,8 @@ check_conflicts(const struct client_opts *o)
 			return cmd_usage_err(CMD, "-z takes no %s: it only "
 			    "connects", bad);
 	}
+	if (o->unix_path != NULL && *o->unix_path == '\0')
+		return cmd_usage_err(CMD, "-U: empty PATH");
 	if (o->unix_path != NULL) {
 		bad = o->src_host != NULL ? "-s" : o->src_port != NULL ? "-p" :
 		    o->numeric ? "-n" : o->c.family == AF_INET ? "-4" :

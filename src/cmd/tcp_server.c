@@ -273,6 +273,8 @@ check_conflicts(const struct server_opts *o, const int *given)
 	if (o->c.json)
 		return cmd_usage_err(CMD, "--json: tcp-server has no JSON "
 		    "output");
+	if (o->unix_path != NULL && *o->unix_path == '\0')
+		return cmd_usage_err(CMD, "-U: empty PATH");
 	if (o->unix_path != NULL && (o->c.family != 0 || o->numeric ||
 	    o->opt_port != NULL))
 		return cmd_usage_err(CMD, "-U PATH takes no %s",

@@ -451,6 +451,12 @@ unix_addr(char *err, const char *path, struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
+	/* "" would bind an unnamed (Linux: autobound abstract) socket. */
+	if (*path == '\0') {
+		errno = EINVAL;
+		core_err(err, "empty unix socket path");
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sun->sun_path)) {
 		errno = ENAMETOOLONG;
 		core_err(err, "unix socket path too long (%zu bytes at most): "
@@ -459,6 +465,22 @@ unix_addr(char *err, const char *path, struct sockaddr_un *sun)
 	}
 	memcpy(sun->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+/*
+ * A refused connect to a path that is not a socket at all (a regular
+ * file, a directory): say that, not "Connection refused".  errno stays.
+ */
+static void
+not_a_socket(char *err, const char *path)
+{
+	struct stat	st;
+	int		saved = errno;
+
+	if (saved == ECONNREFUSED && stat(path, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode))
+		core_err(err, "connect to %s: not a socket", path);
+	errno = saved;
 }
 
 int
@@ -471,10 +493,13 @@ sk_net_unix_connect(char *err, const char *path, int socktype,
 	if (unix_addr(err, path, &sun) == -1)
 		return -1;
 	if ((fd = start(err, (struct sockaddr *)&sun, sizeof(sun), socktype,
-	    NULL)) == -1)
+	    NULL)) == -1) {
+		not_a_socket(err, path);
 		return -1;
+	}
 	if (complete(err, fd, path, timeout_ms) == -1) {
 		close_keep_errno(fd);
+		not_a_socket(err, path);
 		return -1;
 	}
 	return fd;

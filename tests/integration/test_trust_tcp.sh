@@ -63,6 +63,37 @@ time.sleep(1)'
 	[ "$(cat out)" = "go away" ] || fail "got '$(cat out)' ($(cat err))"
 }
 
+# Unix socket paths: a file that is not a socket is named so, an empty
+# path is a usage error (it used to listen on an unnamed socket), and a
+# server never touches a path that exists: a directory, a symlink to a
+# file, a live server's socket.
+t_trust_tcp_unix_paths() {
+	echo keep >file
+	mkdir dir
+	ln -s file link
+	expect_exit 1 "$SK" tcp-client -U "$PWD/file" </dev/null 2>err
+	one_line err "sockkit: tcp-client: connect to $PWD/file: not a socket"
+	expect_exit 1 "$SK" tcp-client -U "$PWD/dir" </dev/null 2>err
+	one_line err "sockkit: tcp-client: connect to $PWD/dir: not a socket"
+	expect_exit 2 "$SK" tcp-client -U "" </dev/null 2>err
+	one_line err "sockkit: tcp-client: -U: empty PATH"
+	expect_exit 2 "$SK" tcp-server --echo -U "" 2>err
+	one_line err "sockkit: tcp-server: -U: empty PATH"
+	for p in dir link; do
+		expect_exit 1 "$SK" tcp-server --echo -U "$PWD/$p" 2>err
+		one_line err "sockkit: tcp-server: $PWD/$p exists and is not a socket"
+	done
+	[ "$(cat file)" = keep ] && [ -d dir ] && [ -L link ] ||
+	    fail "a path was touched"
+	UNIX_SERVER=1 start_server s tcp-server --echo -U "$PWD/live"
+	expect_exit 1 "$SK" tcp-server --echo -U "$PWD/live" 2>err
+	one_line err "sockkit: tcp-server: $PWD/live: Address already in use"
+	echo still | timeout 10 "$SK" tcp-client -U "$PWD/live" >out ||
+	    fail "the live server was hurt"
+	[ "$(cat out)" = still ] || fail "got '$(cat out)'"
+	stop_server
+}
+
 # A chat nick is shown to everyone: C1 controls (raw 0x9b is CSI on an
 # 8-bit terminal, or as UTF-8 c2 9b) and broken UTF-8 are refused; a
 # valid UTF-8 nick is fine.
