@@ -486,15 +486,26 @@ scan_start(struct scan *sc)
 			    htons(port);
 		p->fd = sk_net_connect_start(err, (struct sockaddr *)&sc->ss,
 		    sc->sslen, SOCK_STREAM);
-		if (p->fd == -1) {
-			probe_done(p, P_CLOSED, strerror(errno));
-			continue;
+		if (p->fd != -1) {
+			sc->inflight++;
+			p->deadline = sk_loop_now_ms() + sc->o->wait_ms;
+			if (sk_loop_add(err, sc->loop, p->fd, SK_WRITE,
+			    on_probe, p) == 0)
+				continue;
+			probe_done(p, P_TRYING, NULL);
+			errno = EMFILE;		/* select: past FD_SETSIZE */
 		}
-		sc->inflight++;
-		p->deadline = sk_loop_now_ms() + sc->o->wait_ms;
-		if (sk_loop_add(err, sc->loop, p->fd, SK_WRITE, on_probe,
-		    p) == -1)
-			probe_done(p, P_CLOSED, "cannot watch");
+		/*
+		 * Out of descriptors (a --parallel above ulimit -n, or what
+		 * select can watch) says nothing about the port: try it
+		 * again once a probe in flight has ended.
+		 */
+		if ((errno == EMFILE || errno == ENFILE) && sc->inflight > 0) {
+			sc->state[p->i] = P_TODO;
+			sc->next--;
+			break;
+		}
+		probe_done(p, P_CLOSED, strerror(errno));
 	}
 	scan_print(sc);
 	/* stdout gone: nobody to tell. */

@@ -63,6 +63,29 @@ time.sleep(1)'
 	[ "$(cat out)" = "go away" ] || fail "got '$(cat out)' ($(cat err))"
 }
 
+# -z with --parallel above what the descriptors allow (ulimit -n, or what
+# select can watch): ports are tried later, never called closed for our
+# own shortage ("Too many open files", "cannot watch").
+t_trust_tcp_scan_out_of_descriptors() {
+	start_server a tcp-server --discard 127.0.0.1 0
+	pa=$PORT
+	lo=$((pa > 300 ? pa - 300 : 1))
+	hi=$((lo + 600))
+	(ulimit -n 64 && exec "$SK" tcp-client -z -v --parallel 500 \
+	    127.0.0.1 "$lo-$hi") >out 2>err
+	RC=$?
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(tail -2 err)"
+	[ "$(wc -l <out)" -eq 601 ] || fail "$(wc -l <out) lines"
+	grep -qx "127.0.0.1 $pa open" out || fail "missed $pa"
+	! grep -v 'Connection refused$' err | grep . ||
+	    fail "closed for our own reasons: $(grep -v refused err | head -3)"
+	expect_exit 0 "$SK" tcp-client -z -v --backend select --parallel 2000 \
+	    127.0.0.1 "$lo-$hi" >out 2>err
+	grep -qx "127.0.0.1 $pa open" out || fail "select missed $pa"
+	! grep -v 'Connection refused$' err | grep . ||
+	    fail "select: $(grep -v refused err | head -3)"
+}
+
 # Unix socket paths: a file that is not a socket is named so, an empty
 # path is a usage error (it used to listen on an unnamed socket), and a
 # server never touches a path that exists: a directory, a symlink to a
