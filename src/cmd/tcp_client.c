@@ -28,6 +28,7 @@
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/relay.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -746,20 +747,12 @@ expect_verdict(struct client *cl)
 {
 	const struct matcher	*m = &cl->m;
 	char			 shown[4 * sizeof(m->tail) + 1];
-	size_t			 i, j = 0;
 
 	if (m->seen || cl->status != 0)
 		return;
-	for (i = 0; i < m->taillen; i++) {
-		unsigned char	ch = (unsigned char)m->tail[i];
-
-		if (ch >= 0x20 && ch < 0x7f && ch != '\'')
-			shown[j++] = (char)ch;
-		else
-			j += (size_t)snprintf(shown + j, sizeof(shown) - j,
-			    "\\x%02x", ch);
-	}
-	shown[j] = '\0';
+	/* The peer's bytes, safe for a terminal (a tail may cut UTF-8). */
+	(void)sk_text_escape(shown, sizeof(shown), (const uint8_t *)m->tail,
+	    m->taillen, SK_TEXT_BACKSLASH);
 	if (cl->timed_out)
 		cmd_err(CMD, "'%s' not seen within %.10g s (received %" PRIu64
 		    " bytes%s%s%s)", m->text, (double)(cl->o->wait_ms > 0 ?

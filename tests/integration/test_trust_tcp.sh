@@ -145,3 +145,17 @@ assert line == want.encode(), line
 PY
 	stop_server
 }
+
+# --expect's failure shows the tail of the reply safe for a terminal:
+# controls escaped, valid UTF-8 as it is (one escaper, text.h).
+t_trust_tcp_expect_tail_is_safe() {
+	py_server '
+c.recv(100)
+c.sendall(b"\x1b]0;owned\x07 caf\xc3\xa9 \x9b2J")
+c.close()'
+	expect_exit 1 "$SK" tcp-client --send 'x' --expect nope 127.0.0.1 \
+	    "$PYPORT" 2>err
+	one_line err "sockkit: tcp-client: 'nope' not seen before the server closed"
+	grep -qF "ending '\\x1b]0;owned\\x07 café \\x9b2J'" err ||
+	    fail "tail: $(cat err)"
+}
