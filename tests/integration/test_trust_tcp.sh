@@ -63,6 +63,39 @@ time.sleep(1)'
 	[ "$(cat out)" = "go away" ] || fail "got '$(cat out)' ($(cat err))"
 }
 
+# A server that never reads: the client's memory stays bounded while
+# offered endless input, and -w ends it (exit 1).
+t_trust_tcp_never_reading_server() {
+	py_server 'time.sleep(10)'
+	"$SK" tcp-client -w 1 127.0.0.1 "$PYPORT" </dev/zero >/dev/null \
+	    2>err &
+	cpid=$!
+	track $cpid
+	sleep 0.5
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$cpid/status")
+	[ "${rss:-0}" -lt 20000 ] || fail "client RSS $rss KiB"
+	wait_exit $cpid || fail "client did not end"
+	[ "$RC" -eq 1 ] || fail "exit $RC"
+	one_line err "sockkit: tcp-client: idle for 1s (-w): closing"
+}
+
+# --frame against hostile lengths: a frame over --max-frame is refused
+# from its header, at once; a stream cut inside a frame is an error.
+t_trust_tcp_frame_hostile_length() {
+	py_server '
+c.sendall(b"\xff\xff\xff\xff")
+time.sleep(5)'
+	expect_exit 1 "$SK" tcp-client --frame 127.0.0.1 "$PYPORT" </dev/null \
+	    2>err
+	one_line err "sockkit: tcp-client: received a frame over the maximum (16777216 bytes)"
+	py_server '
+c.sendall(b"\x00\xff\xff\xff" + b"a" * 1000)
+c.close()'
+	expect_exit 1 "$SK" tcp-client --frame 127.0.0.1 "$PYPORT" </dev/null \
+	    2>err
+	one_line err "sockkit: tcp-client: the stream ended inside a frame"
+}
+
 # -z with --parallel above what the descriptors allow (ulimit -n, or what
 # select can watch): ports are tried later, never called closed for our
 # own shortage ("Too many open files", "cannot watch").
@@ -158,4 +191,29 @@ c.close()'
 	one_line err "sockkit: tcp-client: 'nope' not seen before the server closed"
 	grep -qF "ending '\\x1b]0;owned\\x07 café \\x9b2J'" err ||
 	    fail "tail: $(cat err)"
+}
+
+# A scan stopped by ^C or SIGTERM dies by that signal.
+t_trust_tcp_scan_interrupted() {
+	python3 - >port.txt <<'PY' &
+import socket, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(0)
+a = socket.create_connection(l.getsockname())
+print(l.getsockname()[1], flush=True)
+time.sleep(30)
+PY
+	track $!
+	wait_for port.txt '^[0-9]+$' || fail "python listener did not start"
+	timeout 20 python3 "$TERM_PY" --ctrl-c go --delay 0.5 sh -c '
+		echo go >&2
+		exec "$1" tcp-client -z -w 20 127.0.0.1 "$2"' sh "$SK" \
+	    "$(cat port.txt)" >t.out
+	RC=$?
+	[ "$RC" -eq 130 ] || fail "exit $RC after ^C: $(cat t.out)"
+	timeout 20 python3 "$TERM_PY" --signal TERM --after '' "$SK" \
+	    tcp-client -z -w 20 127.0.0.1 "$(cat port.txt)" >t.out
+	RC=$?
+	[ "$RC" -eq 143 ] || fail "exit $RC after SIGTERM"
 }
