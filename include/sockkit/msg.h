@@ -20,7 +20,10 @@ enum sk_chat_kind {
 enum sk_chat_kind	sk_chat_parse(const uint8_t *p, size_t n,
 			    const uint8_t **arg, size_t *argn);
 
-/* A nick: 1..max bytes, none of them space, control, '<' or '>'. */
+/*
+ * A nick: 1..max bytes of valid UTF-8, none of them space, '<', '>' or a
+ * control (C0, DEL, C1: see text.h).
+ */
 int			sk_chat_nick_ok(const uint8_t *p, size_t n,
 			    size_t max);
 

@@ -97,6 +97,12 @@ const struct sk_relay_stats *sk_relay_stats(const struct sk_relay *r);
 /* Has `in` ended (end of file, or it was -1)? */
 int		 sk_relay_in_done(const struct sk_relay *r);
 
+/*
+ * Has all of `in` been sent (it ended and nothing waits; the half-close,
+ * if any, is done)?
+ */
+int		 sk_relay_sent_all(const struct sk_relay *r);
+
 /* Why the relay failed: one line, or "" when it did not. */
 const char	*sk_relay_error(const struct sk_relay *r);
 

@@ -157,8 +157,8 @@ cmd_seconds(const char *cmd, const char *what, const char *s,
 			}
 	if (digits == 0 || *p != '\0' || whole > 86400LL * 3650 ||
 	    whole * 1000 + frac < min_ms || whole * 1000 + frac > max_ms) {
-		cmd_usage_err(cmd, "%s: invalid seconds '%s' (%g-%g)", what, s,
-		    (double)min_ms / 1000, (double)max_ms / 1000);
+		cmd_usage_err(cmd, "%s: invalid seconds '%s' (%.10g-%.10g)",
+		    what, s, (double)min_ms / 1000, (double)max_ms / 1000);
 		return -1;
 	}
 	*ms = whole * 1000 + frac;
@@ -552,4 +552,22 @@ cmd_finish_stdout(const char *cmd)
 	if (cmd_flush_stdout(cmd) == -1 && !stdout_gone)
 		return EXIT_RUNTIME;
 	return 0;
+}
+
+/*
+ * Shared by tcp-client and tcp-server: nc's -n, "numeric addresses only".
+ * AI_NUMERICHOST makes getaddrinfo() parse, never query.
+ */
+int
+cmd_numeric_host(const char *host)
+{
+	struct addrinfo	hints, *res;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return 0;
+	freeaddrinfo(res);
+	return 1;
 }

@@ -219,4 +219,11 @@ extern const struct cmd_manual cmd_manual[];
  * when its reader has gone: cmd_exit() then ends by SIGPIPE). */
 int	cmd_finish_stdout(const char *cmd);
 
+/*
+ * Shared by tcp-client and tcp-server (nc's -n): 1 when host is a numeric
+ * IPv4 or IPv6 address (a scope "%eth0" allowed), which getaddrinfo()
+ * takes without asking DNS; else 0.
+ */
+int	cmd_numeric_host(const char *host);
+
 #endif /* SOCKKIT_CMD_H */

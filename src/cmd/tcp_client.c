@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,14 @@
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/relay.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
 static const char usage_text[] =
 "usage: sockkit tcp-client [options] HOST PORT\n"
 "       sockkit tcp-client [options] -U PATH\n"
-"       sockkit tcp-client -z [options] HOST PORT|LO-HI\n"
+"       sockkit tcp-client -z [options] HOST PORTS...\n"
 "\n"
 "Connect, copy stdin to the connection and the connection to stdout.  At\n"
 "the end of stdin, half-close and keep reading until the server closes.\n"
@@ -41,20 +43,29 @@ static const char usage_text[] =
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -w SECONDS               connect timeout, and idle timeout afterwards\n"
+"                           (decimals too: -w 0.5)\n"
 "  -s ADDRESS               connect from this source address\n"
 "  -p PORT                  connect from this source port\n"
+"  -n                       HOST must be numeric: no DNS lookup\n"
+"  -N                       accepted for nc's sake: stdin's end is always\n"
+"                           a half-close (with --expect: half-close too)\n"
+"  -q SECS                  quit SECS after all of stdin was sent, even if\n"
+"                           the server has not closed (exit 0)\n"
 "  -U, --unix PATH          connect to a Unix-domain stream socket\n"
 "      --frame              send each stdin line as one length-prefixed\n"
 "                           frame; print each frame received as a line\n"
-"      --max-frame BYTES    largest frame accepted (default 16777216)\n"
+"      --max-frame BYTES    --frame: largest frame accepted (default\n"
+"                           16777216)\n"
 "      --send STRING        send STRING instead of stdin; \\r \\n \\t \\\\ and\n"
 "                           \\xHH are understood\n"
 "      --expect TEXT        succeed (exit 0) once the reply holds TEXT, fail\n"
 "                           (exit 1) if it ends or -w passes first (default\n"
 "                           10 s); the reply is not printed\n"
-"  -z                       only tell whether the port(s) are open: one line\n"
-"                           'HOST PORT open|closed' per port; exit 0 if any\n"
-"                           is open.  -w bounds each try (default 3 s)\n"
+"  -z                       only tell whether the ports are open: one line\n"
+"                           'HOST PORT open|closed|filtered' per port, in\n"
+"                           the order given; PORTS: 22 80,443 8000-8100;\n"
+"                           exit 0 if any is open.  -w bounds each try\n"
+"                           (default 3 s); filtered: no answer within it\n"
 "      --parallel N         -z: ports tried at once (default 100)\n"
 "      --json               -z: one JSON object per port instead\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
@@ -66,18 +77,24 @@ static const char usage_text[] =
 
 struct client_opts {
 	struct common_opts	 c;
-	long long		 wait_s;	/* -w; 0: none */
+	long long		 wait_ms;	/* -w; 0: none */
+	long long		 quit_ms;	/* -q; -1: none */
 	int			 zero;		/* -z */
 	int			 frame;
+	int			 max_frame_set;
 	long long		 max_frame;
 	long long		 parallel;
+	int			 parallel_set;
+	int			 numeric;	/* -n */
+	int			 halfclose;	/* -N */
 	struct probe_opts	 p;		/* --send, --expect */
 	const char		*src_host;
 	const char		*src_port;
 	const char		*unix_path;
 	const char		*host;
 	const char		*port;
-	int			 lo, hi;	/* -z range */
+	uint16_t		*ports;		/* -z: in the order given */
+	size_t			 nports;
 };
 
 /* --expect: a sliding window over the reply, so TEXT may be torn. */
@@ -101,6 +118,7 @@ struct client {
 	int			 status;
 	int			 timed_out;
 	long long		 start_ms;
+	long long		 eof_ms;	/* -q: stdin all sent then */
 	uint64_t		 seen;		/* bytes at the last idle check */
 };
 
@@ -112,26 +130,147 @@ enum {
 	OPT_PARALLEL
 };
 
-/* PORT or LO-HI for -z. */
-static int
-parse_range(struct client_opts *o, const char *s)
-{
-	char	buf[32], *dash;
+/* The longest time an option takes: a year, in milliseconds. */
+#define SECONDS_MAX_MS	(86400LL * 365 * 1000)
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((dash = strchr(buf, '-')) != NULL && dash != buf)
-		*dash++ = '\0';
-	else
-		dash = NULL;
-	if ((o->lo = sk_net_parse_port(NULL, buf, 0)) == -1 ||
-	    (o->hi = dash ? sk_net_parse_port(NULL, dash, 0) : o->lo) == -1) {
+/*
+ * -z's PORTS: operands of PORT, LO-HI or lists of them joined by commas
+ * ("22,80-90 443").  Kept in the order given, each port once (65535 at
+ * most, however many ranges overlap).
+ */
+static int
+add_port(struct client_opts *o, uint8_t *seen, int port)
+{
+	if (seen[port / 8] & (1 << (port % 8)))
+		return 0;
+	seen[port / 8] = (uint8_t)(seen[port / 8] | 1 << (port % 8));
+	o->ports[o->nports++] = (uint16_t)port;
+	return 0;
+}
+
+static int
+parse_ports_one(struct client_opts *o, uint8_t *seen, const char *s)
+{
+	char	buf[64], *dash;
+	int	lo, hi, port;
+
+	/* A whole service name first: "ftp-data" has a dash too. */
+	if ((lo = sk_net_parse_port(NULL, s, 0)) != -1)
+		return add_port(o, seen, lo);
+	if (strlen(s) >= sizeof(buf) || (dash = strchr(s, '-')) == NULL ||
+	    dash == s) {
 		cmd_usage_err(CMD, "invalid port '%s'", s);
 		return -1;
 	}
-	if (o->lo > o->hi) {
+	snprintf(buf, sizeof(buf), "%.*s", (int)(dash - s), s);
+	if ((lo = sk_net_parse_port(NULL, buf, 0)) == -1 ||
+	    (hi = sk_net_parse_port(NULL, dash + 1, 0)) == -1) {
+		cmd_usage_err(CMD, "invalid port '%s'", s);
+		return -1;
+	}
+	if (lo > hi) {
 		cmd_usage_err(CMD, "invalid port range '%s' (low-high)", s);
 		return -1;
 	}
+	for (port = lo; port <= hi; port++)
+		add_port(o, seen, port);
+	return 0;
+}
+
+static int
+parse_ports(struct client_opts *o, int argc, char **argv)
+{
+	uint8_t	 seen[65536 / 8];
+	char	*list, *tok, *next;
+	int	 i, rc = 0;
+
+	memset(seen, 0, sizeof(seen));
+	if ((o->ports = malloc(65536 * sizeof(*o->ports))) == NULL) {
+		cmd_err(CMD, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < argc && rc == 0; i++) {
+		if ((list = strdup(argv[i])) == NULL) {
+			cmd_err(CMD, "out of memory");
+			return -1;
+		}
+		/* Empty items ("22,,80", "80,") are mistakes, not nothing. */
+		for (tok = list; tok != NULL && rc == 0; tok = next) {
+			if ((next = strchr(tok, ',')) != NULL)
+				*next++ = '\0';
+			if (*tok == '\0') {
+				cmd_usage_err(CMD, "invalid port list '%s'",
+				    argv[i]);
+				rc = -1;
+			} else
+				rc = parse_ports_one(o, seen, tok);
+		}
+		free(list);
+	}
+	return rc;
+}
+
+/*
+ * nc's options, for the hands that type them: those with a meaning here
+ * are taken (-N, -n, -p, -q, -s, -w, -z), the rest get the sockkit form.
+ */
+static int
+nc_hint(int ch)
+{
+	switch (ch) {
+	case 'l':
+		cmd_usage_err(CMD, "-l: to listen use 'sockkit tcp-server "
+		    "[ADDRESS] PORT'");
+		return -1;
+	case 'k':
+		cmd_usage_err(CMD, "-k: to keep listening use 'sockkit "
+		    "tcp-server -k PORT'");
+		return -1;
+	case 'u':
+		cmd_usage_err(CMD, "-u: for UDP use 'sockkit udp-client HOST "
+		    "PORT'");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every option conflict in one place: an option that would do nothing
+ * where it is given is an error, not silently ignored.
+ */
+static int
+check_conflicts(const struct client_opts *o)
+{
+	const char	*bad = NULL;
+
+	if (o->c.json && !o->zero)
+		return cmd_usage_err(CMD, "--json goes with -z");
+	if (o->parallel_set && !o->zero)
+		return cmd_usage_err(CMD, "--parallel goes with -z");
+	if (o->max_frame_set && !o->frame)
+		return cmd_usage_err(CMD, "--max-frame goes with --frame");
+	if (o->zero) {
+		bad = o->unix_path != NULL ? "-U" : o->p.send != NULL ?
+		    "--send" : o->p.expect != NULL ? "--expect" : o->frame ?
+		    "--frame" : o->src_host != NULL ? "-s" : o->src_port !=
+		    NULL ? "-p" : o->quit_ms >= 0 ? "-q" : o->halfclose ?
+		    "-N" : NULL;
+		if (bad != NULL)
+			return cmd_usage_err(CMD, "-z takes no %s: it only "
+			    "connects", bad);
+	}
+	if (o->unix_path != NULL && *o->unix_path == '\0')
+		return cmd_usage_err(CMD, "-U: empty PATH");
+	if (o->unix_path != NULL) {
+		bad = o->src_host != NULL ? "-s" : o->src_port != NULL ? "-p" :
+		    o->numeric ? "-n" : o->c.family == AF_INET ? "-4" :
+		    o->c.family == AF_INET6 ? "-6" : NULL;
+		if (bad != NULL)
+			return cmd_usage_err(CMD, "-U PATH takes no %s", bad);
+	}
+	if (o->quit_ms >= 0 && o->p.expect != NULL)
+		return cmd_usage_err(CMD, "-q does not go with --expect, "
+		    "which ends on TEXT or -w");
 	return 0;
 }
 
@@ -152,20 +291,28 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->max_frame = SK_FRAME_MAX_DEFAULT;
 	o->parallel = 100;
+	o->quit_ms = -1;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:s:p:U:z",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS
+	    "w:s:p:U:znNq:lku", longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
 			rc = cmd_probe_opt(CMD, &o->p, ch);
+		if (rc == 0 && nc_hint(ch) == -1)
+			rc = -1;
 		if (rc == -1)
 			return -1;
 		if (rc == 1)
 			continue;
 		switch (ch) {
 		case 'w':
-			if (cmd_number(CMD, "-w", optarg, 1, 86400 * 365,
-			    &o->wait_s) == -1)
+			if (cmd_seconds(CMD, "-w", optarg, 1, SECONDS_MAX_MS,
+			    &o->wait_ms) == -1)
+				return -1;
+			break;
+		case 'q':
+			if (cmd_seconds(CMD, "-q", optarg, 0, SECONDS_MAX_MS,
+			    &o->quit_ms) == -1)
 				return -1;
 			break;
 		case 's':
@@ -178,6 +325,12 @@ parse_args(int argc, char **argv, struct client_opts *o)
 				return -1;
 			}
 			o->src_port = optarg;
+			break;
+		case 'n':
+			o->numeric = 1;
+			break;
+		case 'N':
+			o->halfclose = 1;
 			break;
 		case 'U':
 			o->unix_path = optarg;
@@ -192,64 +345,72 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			if (cmd_number(CMD, "--max-frame", optarg, 0,
 			    UINT32_MAX, &o->max_frame) == -1)
 				return -1;
+			o->max_frame_set = 1;
 			break;
 		case OPT_PARALLEL:
 			if (cmd_number(CMD, "--parallel", optarg, 1, 10000,
 			    &o->parallel) == -1)
 				return -1;
+			o->parallel_set = 1;
 			break;
 		}
 	}
 	if (o->c.help)
 		return 0;
-	if (o->c.json && !o->zero) {
-		cmd_usage_err(CMD, "--json goes with -z");
+	if (check_conflicts(o) != 0)
 		return -1;
-	}
 	if (o->zero) {
-		if (o->unix_path != NULL || o->p.send != NULL ||
-		    o->p.expect != NULL || o->frame) {
-			cmd_usage_err(CMD, "-z takes no -U, --send, --expect "
-			    "or --frame");
-			return -1;
-		}
-		if (argc - optind != 2) {
-			cmd_usage_err(CMD, argc - optind < 2 ?
-			    "missing HOST and PORT" : "too many arguments");
+		if (argc - optind < 2) {
+			cmd_usage_err(CMD, argc - optind < 1 ?
+			    "missing HOST and PORT" : "missing PORT");
 			return -1;
 		}
 		o->host = argv[optind];
-		o->port = argv[optind + 1];
-		return parse_range(o, o->port);
+		if (parse_ports(o, argc - optind - 1, argv + optind + 1) == -1)
+			return -1;
+	} else if (cmd_endpoint(CMD, argc - optind, argv + optind, 0,
+	    o->unix_path, &o->host, &o->port) == -1)
+		return -1;
+	/* -n: nothing is looked up, neither HOST nor -s ADDRESS. */
+	if (o->numeric && (!cmd_numeric_host(o->host) ||
+	    (o->src_host != NULL && !cmd_numeric_host(o->src_host)))) {
+		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
+		    !cmd_numeric_host(o->host) ? o->host : o->src_host);
+		return -1;
 	}
-	return cmd_endpoint(CMD, argc - optind, argv + optind, 0,
-	    o->unix_path, &o->host, &o->port);
+	return 0;
 }
 
 /*
- * -z: try every port of the range, --parallel at a time, each bounded by
- * -w; print the results in port order as soon as they are known.
+ * -z: try every port given, --parallel at a time, each bounded by -w;
+ * print the results in the order given as soon as they are known.  A
+ * port that refuses is closed; one where nothing answered within -w is
+ * filtered (a firewall dropping the SYN, or a host that is not there).
  */
 struct scan {
 	const struct client_opts *o;
 	struct sk_loop		*loop;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	int			 next;		/* next port to try */
-	int			 printed;	/* next port to print */
+	size_t			 next;		/* next port to try (index) */
+	size_t			 printed;	/* next port to print */
 	int			 inflight;
 	int			 nopen;
-	uint8_t			*state;		/* per port: 0 to try, ... */
-	const char		**why;		/* per port: why closed */
+	uint8_t			*state;		/* per port: P_* */
+	const char		**why;		/* per port: why not open */
 	struct probe		*probes;	/* --parallel slots */
 };
 
-enum { P_TODO, P_TRYING, P_OPEN, P_CLOSED };
+enum { P_TODO, P_TRYING, P_OPEN, P_CLOSED, P_FILTERED };
+
+static const char *const state_name[] = {
+	"", "", "open", "closed", "filtered"
+};
 
 struct probe {
 	struct scan	*sc;
 	int		 fd;		/* -1: free slot */
-	int		 port;
+	size_t		 i;		/* index in o->ports */
 	long long	 deadline;
 };
 
@@ -257,44 +418,44 @@ static void
 scan_print(struct scan *sc)
 {
 	const struct client_opts	*o = sc->o;
-	int				 i, st;
+	size_t				 i;
+	int				 st;
 
-	while (sc->printed <= o->hi &&
-	    (st = sc->state[sc->printed - o->lo]) >= P_OPEN) {
-		i = sc->printed - o->lo;
+	while (sc->printed < o->nports &&
+	    (st = sc->state[sc->printed]) >= P_OPEN) {
+		i = sc->printed++;
 		if (o->c.json) {
 			printf("{\"host\":\"");
 			cmd_json_str(stdout, o->host);
-			printf("\",\"port\":%d,\"state\":\"%s\"", sc->printed,
-			    st == P_OPEN ? "open" : "closed");
-			if (st == P_CLOSED) {
+			printf("\",\"port\":%d,\"state\":\"%s\"", o->ports[i],
+			    state_name[st]);
+			if (st != P_OPEN) {
 				printf(",\"error\":\"");
 				cmd_json_str(stdout, sc->why[i]);
 				printf("\"");
 			}
 			printf("}\n");
 		} else
-			printf("%s %d %s\n", o->host, sc->printed,
-			    st == P_OPEN ? "open" : "closed");
-		if (o->c.verbose && st == P_CLOSED)
-			cmd_err(CMD, "%s %d: %s", o->host, sc->printed,
+			printf("%s %d %s\n", o->host, o->ports[i],
+			    state_name[st]);
+		if (o->c.verbose && st != P_OPEN)
+			cmd_err(CMD, "%s %d: %s", o->host, o->ports[i],
 			    sc->why[i]);
-		sc->printed++;
 	}
-	fflush(stdout);
+	(void)cmd_flush_stdout(CMD);
 }
 
 static void	on_probe(struct sk_loop *, int, int, void *);
 
 /* Settle a probe's port and free its slot. */
 static void
-probe_done(struct probe *p, int open, const char *why)
+probe_done(struct probe *p, int state, const char *why)
 {
 	struct scan	*sc = p->sc;
 
-	sc->state[p->port - sc->o->lo] = open ? P_OPEN : P_CLOSED;
-	sc->why[p->port - sc->o->lo] = why;
-	sc->nopen += open;
+	sc->state[p->i] = (uint8_t)state;
+	sc->why[p->i] = why;
+	sc->nopen += state == P_OPEN;
 	if (p->fd != -1) {
 		sk_loop_del(sc->loop, p->fd);
 		close(p->fd);
@@ -310,33 +471,47 @@ scan_start(struct scan *sc)
 	struct probe	*p;
 	long long	 i;
 	char		 err[SK_ERRLEN];
+	uint16_t	 port;
 
-	for (i = 0; i < sc->o->parallel && sc->next <= sc->o->hi; i++) {
+	for (i = 0; i < sc->o->parallel && sc->next < sc->o->nports; i++) {
 		p = &sc->probes[i];
 		if (p->fd != -1)
 			continue;
-		p->port = sc->next++;
-		sc->state[p->port - sc->o->lo] = P_TRYING;
+		p->i = sc->next++;
+		port = sc->o->ports[p->i];
+		sc->state[p->i] = P_TRYING;
 		if (sc->ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&sc->ss)->sin_port =
-			    htons((uint16_t)p->port);
+			((struct sockaddr_in *)&sc->ss)->sin_port = htons(port);
 		else
 			((struct sockaddr_in6 *)&sc->ss)->sin6_port =
-			    htons((uint16_t)p->port);
+			    htons(port);
 		p->fd = sk_net_connect_start(err, (struct sockaddr *)&sc->ss,
 		    sc->sslen, SOCK_STREAM);
-		if (p->fd == -1) {
-			probe_done(p, 0, strerror(errno));
-			continue;
+		if (p->fd != -1) {
+			sc->inflight++;
+			p->deadline = sk_loop_now_ms() + sc->o->wait_ms;
+			if (sk_loop_add(err, sc->loop, p->fd, SK_WRITE,
+			    on_probe, p) == 0)
+				continue;
+			probe_done(p, P_TRYING, NULL);
+			errno = EMFILE;		/* select: past FD_SETSIZE */
 		}
-		sc->inflight++;
-		p->deadline = sk_loop_now_ms() + sc->o->wait_s * 1000;
-		if (sk_loop_add(err, sc->loop, p->fd, SK_WRITE, on_probe,
-		    p) == -1)
-			probe_done(p, 0, "cannot watch");
+		/*
+		 * Out of descriptors (a --parallel above ulimit -n, or what
+		 * select can watch) says nothing about the port: try it
+		 * again once a probe in flight has ended.
+		 */
+		if ((errno == EMFILE || errno == ENFILE) && sc->inflight > 0) {
+			sc->state[p->i] = P_TODO;
+			sc->next--;
+			break;
+		}
+		probe_done(p, P_CLOSED, strerror(errno));
 	}
 	scan_print(sc);
-	if (sc->inflight == 0 && sc->next > sc->o->hi)
+	/* stdout gone: nobody to tell. */
+	if ((sc->inflight == 0 && sc->next >= sc->o->nports) ||
+	    cmd_flush_stdout(CMD) == -1)
 		sk_loop_stop(sc->loop);
 }
 
@@ -348,9 +523,10 @@ on_probe(struct sk_loop *loop, int fd, int mask, void *arg)
 	(void)loop;
 	(void)mask;
 	if (sk_net_connect_finish(NULL, fd) == 0)
-		probe_done(p, 1, NULL);
+		probe_done(p, P_OPEN, NULL);
 	else
-		probe_done(p, 0, strerror(errno));
+		probe_done(p, errno == ETIMEDOUT ? P_FILTERED : P_CLOSED,
+		    strerror(errno));
 	scan_start(p->sc);
 }
 
@@ -364,7 +540,8 @@ on_scan_tick(struct sk_loop *loop, long long id, void *arg)
 	(void)id;
 	for (i = 0; i < sc->o->parallel; i++)
 		if (sc->probes[i].fd != -1 && sc->probes[i].deadline <= now)
-			probe_done(&sc->probes[i], 0, "timed out");
+			probe_done(&sc->probes[i], P_FILTERED,
+			    "no answer within -w");
 	scan_start(sc);
 }
 
@@ -374,13 +551,11 @@ scan(const struct client_opts *o)
 	struct scan	 sc;
 	struct addrinfo	*res;
 	char		 err[SK_ERRLEN];
-	size_t		 n = (size_t)o->hi - (size_t)o->lo + 1;
-	long long	 i;
+	long long	 i, tick;
 	int		 status = EXIT_RUNTIME;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.o = o;
-	sc.next = sc.printed = o->lo;
 	if (sk_net_resolve(err, o->host, "1", o->c.family, SOCK_STREAM, 0,
 	    &res) == -1) {
 		cmd_err(CMD, "%s", err);
@@ -389,8 +564,8 @@ scan(const struct client_opts *o)
 	memcpy(&sc.ss, res->ai_addr, res->ai_addrlen);
 	sc.sslen = res->ai_addrlen;
 	freeaddrinfo(res);
-	sc.state = calloc(n, 1);
-	sc.why = calloc(n, sizeof(*sc.why));
+	sc.state = calloc(o->nports, 1);
+	sc.why = calloc(o->nports, sizeof(*sc.why));
 	sc.probes = calloc((size_t)o->parallel, sizeof(*sc.probes));
 	if (sc.state == NULL || sc.why == NULL || sc.probes == NULL) {
 		cmd_err(CMD, "out of memory");
@@ -400,11 +575,17 @@ scan(const struct client_opts *o)
 		sc.probes[i].sc = &sc;
 		sc.probes[i].fd = -1;
 	}
+	/* Deadlines are checked a few times per -w, at most every 50 ms. */
+	tick = o->wait_ms / 4 < 50 ? (o->wait_ms / 4 > 0 ? o->wait_ms / 4 :
+	    1) : 50;
 	if ((sc.loop = sk_loop_new(err, o->c.backend)) == NULL ||
-	    sk_loop_timer_add(err, sc.loop, 50, 50, on_scan_tick, &sc) == -1) {
+	    sk_loop_timer_add(err, sc.loop, tick, tick, on_scan_tick,
+	    &sc) == -1) {
 		cmd_err(CMD, "%s", err);
 		goto out;
 	}
+	if (cmd_signals_init(CMD, sc.loop) == -1)
+		goto out;
 	scan_start(&sc);
 	if (sk_loop_run(err, sc.loop) == -1) {
 		cmd_err(CMD, "%s", err);
@@ -415,6 +596,7 @@ out:
 	for (i = 0; sc.probes != NULL && i < o->parallel; i++)
 		if (sc.probes[i].fd != -1)
 			close(sc.probes[i].fd);
+	cmd_signals_fini(sc.loop);
 	sk_loop_free(sc.loop);
 	free(sc.probes);
 	free(sc.why);
@@ -433,7 +615,8 @@ setup(struct client *cl)
 
 	memset(&dial, 0, sizeof(dial));
 	dial.family = o->c.family;
-	dial.timeout_ms = (int)(o->wait_s * 1000);
+	/* The connect timeout is an int: past 24 days is forever anyway. */
+	dial.timeout_ms = o->wait_ms > INT_MAX ? INT_MAX : (int)o->wait_ms;
 	dial.src_host = o->src_host;
 	dial.src_port = o->src_port;
 	cl->start_ms = sk_loop_now_ms();
@@ -525,9 +708,27 @@ on_idle_check(struct sk_loop *loop, long long id, void *arg)
 		cl->seen = st->sent + st->received;
 		return;
 	}
-	cmd_err(CMD, "idle for %llds (-w): closing", cl->o->wait_s);
+	cmd_err(CMD, "idle for %.10gs (-w): closing",
+	    (double)cl->o->wait_ms / 1000);
 	cl->status = EXIT_RUNTIME;
 	sk_loop_stop(loop);
+}
+
+/*
+ * -q: quit that long after all of stdin was sent (nc's -q), whether or
+ * not the server has closed: a success.
+ */
+static void
+on_quit_check(struct sk_loop *loop, long long id, void *arg)
+{
+	struct client	*cl = arg;
+	long long	 now = sk_loop_now_ms();
+
+	(void)id;
+	if (cl->eof_ms == 0 && sk_relay_sent_all(cl->relay))
+		cl->eof_ms = now;
+	if (cl->eof_ms != 0 && now - cl->eof_ms >= cl->o->quit_ms)
+		sk_loop_stop(loop);
 }
 
 static void
@@ -546,25 +747,17 @@ expect_verdict(struct client *cl)
 {
 	const struct matcher	*m = &cl->m;
 	char			 shown[4 * sizeof(m->tail) + 1];
-	size_t			 i, j = 0;
 
 	if (m->seen || cl->status != 0)
 		return;
-	for (i = 0; i < m->taillen; i++) {
-		unsigned char	ch = (unsigned char)m->tail[i];
-
-		if (ch >= 0x20 && ch < 0x7f && ch != '\'')
-			shown[j++] = (char)ch;
-		else
-			j += (size_t)snprintf(shown + j, sizeof(shown) - j,
-			    "\\x%02x", ch);
-	}
-	shown[j] = '\0';
+	/* The peer's bytes, safe for a terminal (a tail may cut UTF-8). */
+	(void)sk_text_escape(shown, sizeof(shown), (const uint8_t *)m->tail,
+	    m->taillen, SK_TEXT_BACKSLASH);
 	if (cl->timed_out)
-		cmd_err(CMD, "'%s' not seen within %lld s (received %" PRIu64
-		    " bytes%s%s%s)", m->text, cl->o->wait_s > 0 ?
-		    cl->o->wait_s : 10, m->total, m->taillen ? ", ending '" : "",
-		    shown, m->taillen ? "'" : "");
+		cmd_err(CMD, "'%s' not seen within %.10g s (received %" PRIu64
+		    " bytes%s%s%s)", m->text, (double)(cl->o->wait_ms > 0 ?
+		    cl->o->wait_ms : 10000) / 1000, m->total, m->taillen ?
+		    ", ending '" : "", shown, m->taillen ? "'" : "");
 	else
 		cmd_err(CMD, "'%s' not seen before the server closed (received "
 		    "%" PRIu64 " bytes%s%s%s)", m->text, m->total,
@@ -602,8 +795,12 @@ start(struct client *cl)
 	if (o->p.send != NULL)
 		in = -1;
 	if (o->p.expect != NULL) {
-		/* Keep the line open: some servers close on our EOF. */
-		ro.flags |= SK_RELAY_NO_HALFCLOSE;
+		/*
+		 * Keep the line open: some servers close on our EOF (others
+		 * answer only after it: -N, as nc's, half-closes).
+		 */
+		if (!o->halfclose)
+			ro.flags |= SK_RELAY_NO_HALFCLOSE;
 		ro.on_data = on_data;
 		ro.data_arg = &cl->m;
 	} else if (in != -1 && isatty(in))
@@ -630,14 +827,21 @@ start(struct client *cl)
 	if (cmd_signals_init(CMD, cl->loop) == -1)
 		return -1;
 	if (o->p.expect != NULL) {
-		limit = o->wait_s > 0 ? o->wait_s : 10;
-		if (sk_loop_timer_add(err, cl->loop, limit * 1000, 0,
+		limit = o->wait_ms > 0 ? o->wait_ms : 10000;
+		if (sk_loop_timer_add(err, cl->loop, limit, 0,
 		    on_expect_deadline, cl) == -1) {
 			cmd_err(CMD, "%s", err);
 			return -1;
 		}
-	} else if (o->wait_s > 0 && sk_loop_timer_add(err, cl->loop,
-	    o->wait_s * 1000, o->wait_s * 1000, on_idle_check, cl) == -1) {
+	} else if (o->wait_ms > 0 && sk_loop_timer_add(err, cl->loop,
+	    o->wait_ms, o->wait_ms, on_idle_check, cl) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	/* -q: looked at a few times per SECS, at most every 50 ms. */
+	limit = o->quit_ms / 4 < 50 ? o->quit_ms / 4 : 50;
+	if (o->quit_ms >= 0 && sk_loop_timer_add(err, cl->loop, limit > 0 ?
+	    limit : 1, limit > 0 ? limit : 1, on_quit_check, cl) == -1) {
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
@@ -650,15 +854,20 @@ cmd_tcp_client(int argc, char **argv)
 	struct client_opts	o;
 	struct client		cl;
 	char			err[SK_ERRLEN];
+	int			status;
 
-	if (parse_args(argc, argv, &o) == -1)
+	if (parse_args(argc, argv, &o) == -1) {
+		free(o.ports);
 		return EXIT_USAGE;
+	}
 	if (o.c.help)
 		return cmd_help(usage_text);
 	if (o.zero) {
-		if (o.wait_s == 0)
-			o.wait_s = 3;
-		return scan(&o);
+		if (o.wait_ms == 0)
+			o.wait_ms = 3000;
+		status = scan(&o);
+		free(o.ports);
+		return status;
 	}
 	memset(&cl, 0, sizeof(cl));
 	cl.o = &o;

@@ -34,6 +34,7 @@
 
 static const char usage_text[] =
 "usage: sockkit tcp-server [options] [ADDRESS] PORT\n"
+"       sockkit tcp-server [options] -p PORT [ADDRESS]\n"
 "       sockkit tcp-server [options] -U PATH\n"
 "\n"
 "Listen for TCP clients.  By default (stdio mode, like nc -l) serve one\n"
@@ -52,14 +53,22 @@ static const char usage_text[] =
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -U, --unix PATH          listen on a Unix-domain stream socket\n"
-"      --max-frame BYTES    largest frame accepted (default 16777216)\n"
+"  -p PORT                  the port, as nc -l -p takes it\n"
+"  -n                       ADDRESS must be numeric: no DNS lookup\n"
+"  -l, -N                   accepted for nc's sake: tcp-server always\n"
+"                           listens, and stdin's end is always a half-close\n"
+"  -q SECS                  stdio: end a session SECS after stdin's end\n"
+"      --max-frame BYTES    --frame: largest frame accepted (default\n"
+"                           16777216)\n"
 "      --max-line BYTES     chat: longest line accepted (default 65536)\n"
 "      --max-queue BYTES    chat: most bytes queued for a slow reader\n"
 "                           before it is dropped (default 1048576)\n"
-"      --max-clients N      refuse clients past N at once\n"
-"      --idle-timeout SECS  drop a client silent for SECS seconds\n"
-"      --busy-poll USECS    under load, look for the next event for USECS\n"
-"                           before sleeping (default 50; 0: off)\n"
+"      --max-clients N      not stdio: turn clients past N away, telling\n"
+"                           them \"server full\", then a reset\n"
+"      --idle-timeout SECS  drop a client silent for SECS seconds (stdio:\n"
+"                           when nothing moves either way); decimals too\n"
+"      --busy-poll USECS    not stdio: under load, look for the next event\n"
+"                           for USECS before sleeping (default 50; 0: off)\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
 "  -v                       log clients: connects, disconnects, bytes\n"
 "  -h, --help               this text\n"
@@ -85,9 +94,13 @@ struct server_opts {
 	long long		 max_line;
 	long long		 max_queue;
 	long long		 max_clients;	/* 0: no limit */
-	long long		 idle_timeout;	/* seconds; 0: none */
+	long long		 idle_ms;	/* --idle-timeout; 0: none */
+	long long		 quit_ms;	/* -q; -1: none */
 	long long		 busy_poll;	/* microseconds */
+	int			 numeric;	/* -n */
+	int			 nc_N;		/* -N (stdio does it anyway) */
 	const char		*unix_path;
+	const char		*opt_port;	/* -p */
 	const char		*host;
 	const char		*port;
 };
@@ -113,6 +126,7 @@ struct conn {
 	int			 fd;
 	int			 eof;		/* the client has half-closed */
 	int			 doomed;	/* chat: drop after this event */
+	int			 cut;		/* close with a reset */
 	const char		*why;		/* ...and the reason */
 	struct sk_buf		 out;		/* bytes not yet sent */
 	struct sk_buf		 line;		/* chat: a partial line */
@@ -122,6 +136,8 @@ struct conn {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	struct sk_relay		*relay;		/* stdio mode */
+	uint64_t		 seen;		/* ...bytes moved at last_ms */
+	long long		 eof_ms;	/* ...when stdin was all sent */
 	struct conn		*prev;
 	struct conn		*next;
 	struct conn		*next_pending;	/* echo: reply in the arena */
@@ -167,8 +183,115 @@ enum {
 	OPT_MAX_QUEUE,
 	OPT_MAX_CLIENTS,
 	OPT_IDLE_TIMEOUT,
-	OPT_BUSY_POLL
+	OPT_BUSY_POLL,
+	OPT_LAST
 };
+
+/* The longest time an option takes: a year, in milliseconds. */
+#define SECONDS_MAX_MS	(86400LL * 365 * 1000)
+
+/*
+ * nc's options, for the hands that type them: those with a meaning here
+ * are taken (-l, -N, -n, -p, -q), the rest get the sockkit form.
+ */
+static int
+nc_hint(int ch)
+{
+	switch (ch) {
+	case 'u':
+		cmd_usage_err(CMD, "-u: for UDP use 'sockkit udp-server "
+		    "[ADDRESS] PORT'");
+		return -1;
+	case 's':
+		cmd_usage_err(CMD, "-s: give the address as an operand: "
+		    "'sockkit tcp-server ADDRESS PORT'");
+		return -1;
+	case 'z':
+		cmd_usage_err(CMD, "-z: to test ports use 'sockkit tcp-client "
+		    "-z HOST PORT...'");
+		return -1;
+	}
+	return 0;
+}
+
+/* The operands: "[ADDRESS] PORT", or "[ADDRESS]" after -p. */
+static int
+parse_operands(struct server_opts *o, int argc, char **argv)
+{
+	if (o->opt_port == NULL || o->unix_path != NULL)
+		return cmd_endpoint(CMD, argc, argv, 1, o->unix_path, &o->host,
+		    &o->port);
+	if (argc > 1) {
+		cmd_usage_err(CMD, argc == 2 && sk_net_parse_port(NULL,
+		    argv[1], 1) != -1 ? "the port is given twice (-p %s and "
+		    "'%s')" : "too many arguments (-p %s takes [ADDRESS] "
+		    "only)", o->opt_port, argv[1]);
+		return -1;
+	}
+	o->host = argc == 1 ? argv[0] : NULL;
+	o->port = o->opt_port;
+	return 0;
+}
+
+/*
+ * Every option conflict in one place: an option that would do nothing
+ * where it is given is an error, not silently ignored.
+ */
+static int
+check_conflicts(const struct server_opts *o, const int *given)
+{
+	const char	*stdio_only = NULL, *not_stdio = NULL;
+
+	if (o->frame && (o->mode == MODE_STDIO || o->mode == MODE_DISCARD))
+		return cmd_usage_err(CMD, "--frame goes with --echo, --upper "
+		    "or --chat");
+	if (o->keep_open && o->mode != MODE_STDIO)
+		return cmd_usage_err(CMD, "-k is for stdio mode; the other "
+		    "modes always keep serving");
+	if (given[OPT_MAX_FRAME - OPT_FIRST_CMD] && !o->frame)
+		return cmd_usage_err(CMD, "--max-frame goes with --frame");
+	if ((given[OPT_MAX_LINE - OPT_FIRST_CMD] ||
+	    given[OPT_MAX_QUEUE - OPT_FIRST_CMD]) && o->mode != MODE_CHAT)
+		return cmd_usage_err(CMD, "%s goes with --chat",
+		    given[OPT_MAX_LINE - OPT_FIRST_CMD] ? "--max-line" :
+		    "--max-queue");
+	if (o->mode == MODE_STDIO) {
+		/* One client at a time: the next waits in the listen queue. */
+		if (o->max_clients > 0)
+			not_stdio = "--max-clients";
+		else if (given[OPT_BUSY_POLL - OPT_FIRST_CMD])
+			not_stdio = "--busy-poll";
+	} else if (o->quit_ms >= 0)
+		stdio_only = "-q";
+	else if (o->nc_N)
+		stdio_only = "-N";
+	if (not_stdio != NULL)
+		return cmd_usage_err(CMD, "%s is not for stdio mode, which "
+		    "serves one client at a time", not_stdio);
+	if (stdio_only != NULL)
+		return cmd_usage_err(CMD, "%s is for stdio mode", stdio_only);
+	if (o->c.json)
+		return cmd_usage_err(CMD, "--json: tcp-server has no JSON "
+		    "output");
+	if (o->unix_path != NULL && *o->unix_path == '\0')
+		return cmd_usage_err(CMD, "-U: empty PATH");
+	if (o->unix_path != NULL && (o->c.family != 0 || o->numeric ||
+	    o->opt_port != NULL))
+		return cmd_usage_err(CMD, "-U PATH takes no %s",
+		    o->opt_port != NULL ? "-p" : o->numeric ? "-n" :
+		    o->c.family == AF_INET ? "-4" : "-6");
+	return 0;
+}
+
+/* -n: the address is used only if it is numeric (no DNS query). */
+static int
+check_numeric(const struct server_opts *o)
+{
+	if (o->numeric && o->host != NULL && !cmd_numeric_host(o->host))
+		return cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
+		    o->host);
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv, struct server_opts *o)
@@ -190,6 +313,8 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		{ "busy-poll",	required_argument, NULL, OPT_BUSY_POLL },
 		{ NULL,		0,		   NULL, 0 }
 	};
+	/* Which long options were given, by number. */
+	int	given[OPT_LAST - OPT_FIRST_CMD] = { 0 };
 	int	ch, rc, nmodes = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -197,20 +322,46 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	o->max_line = 64 * 1024;
 	o->max_queue = 1024 * 1024;
 	o->busy_poll = 50;
+	o->quit_ms = -1;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "kU:", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "kU:lnNp:q:suz",
+	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
 		if (rc == 1)
 			continue;
+		if (nc_hint(ch) == -1)
+			return -1;
+		if (ch >= OPT_FIRST_CMD && ch < OPT_LAST)
+			given[ch - OPT_FIRST_CMD] = 1;
 		switch (ch) {
 		case 'k':
 			o->keep_open = 1;
 			break;
 		case 'U':
 			o->unix_path = optarg;
+			break;
+		case 'l':	/* nc -l: we always listen */
+			break;
+		case 'N':	/* nc -N: stdin's end is always a half-close */
+			o->nc_N = 1;
+			break;
+		case 'n':
+			o->numeric = 1;
+			break;
+		case 'p':
+			if (sk_net_parse_port(NULL, optarg, 1) == -1) {
+				cmd_usage_err(CMD, "-p: invalid port '%s'",
+				    optarg);
+				return -1;
+			}
+			o->opt_port = optarg;
+			break;
+		case 'q':
+			if (cmd_seconds(CMD, "-q", optarg, 0, SECONDS_MAX_MS,
+			    &o->quit_ms) == -1)
+				return -1;
 			break;
 		case OPT_ECHO:
 		case OPT_UPPER:
@@ -245,8 +396,8 @@ parse_args(int argc, char **argv, struct server_opts *o)
 				return -1;
 			break;
 		case OPT_IDLE_TIMEOUT:
-			if (cmd_number(CMD, "--idle-timeout", optarg, 1,
-			    86400 * 365, &o->idle_timeout) == -1)
+			if (cmd_seconds(CMD, "--idle-timeout", optarg, 1,
+			    SECONDS_MAX_MS, &o->idle_ms) == -1)
 				return -1;
 			break;
 		case OPT_BUSY_POLL:
@@ -263,18 +414,11 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		    "--chat");
 		return -1;
 	}
-	if (o->frame && (o->mode == MODE_STDIO || o->mode == MODE_DISCARD)) {
-		cmd_usage_err(CMD, "--frame goes with --echo, --upper or "
-		    "--chat");
+	if (check_conflicts(o, given) != 0 ||
+	    parse_operands(o, argc - optind, argv + optind) == -1 ||
+	    check_numeric(o) != 0)
 		return -1;
-	}
-	if (o->keep_open && o->mode != MODE_STDIO) {
-		cmd_usage_err(CMD, "-k is for stdio mode; the other modes "
-		    "always keep serving");
-		return -1;
-	}
-	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
-	    o->unix_path, &o->host, &o->port);
+	return 0;
 }
 
 static int
@@ -322,6 +466,7 @@ static void	chat_join(struct conn *);
 static void	chat_reap(struct server *);
 static void	chat_queue(struct conn *, const uint8_t *, size_t);
 static void	chat_flush(struct server *);
+static void	flush_one(struct conn *);
 static void	say_flush(struct server *);
 static int	send_mask(const struct conn *);
 static void	conn_free(struct conn *);
@@ -410,6 +555,36 @@ on_resume(struct sk_loop *loop, long long id, void *arg)
 		(void)sk_loop_mod(NULL, loop, srv->lfd, SK_READ);
 }
 
+/*
+ * Turn a client away (--max-clients): tell it why, in the mode's own
+ * form (a line, or a frame), then reset the connection.  The reset is
+ * what makes it robust: any client (ours, nc, a script) sees the line
+ * and then an error, never a clean end it could take for success.  The
+ * line goes out before the reset on a fresh connection, whose send
+ * buffer is empty; if it does not, the client still sees the reset.
+ */
+static void
+refuse(struct server *srv, int fd)
+{
+	char	line[128];
+	uint8_t	msg[SK_FRAME_HDRLEN + sizeof(line)];
+	int	n;
+	size_t	len;
+
+	n = snprintf(line, sizeof(line), "sockkit: %s: server full (%lld "
+	    "client%s)%s", CMD, srv->o->max_clients, srv->o->max_clients == 1 ?
+	    "" : "s", srv->o->frame ? "" : "\n");
+	len = (size_t)n;
+	if (srv->o->frame) {
+		sk_frame_header(msg, (uint32_t)len);
+		memcpy(msg + SK_FRAME_HDRLEN, line, len);
+		len += SK_FRAME_HDRLEN;
+	} else
+		memcpy(msg, line, len);
+	(void)sk_net_write(fd, msg, len);
+	(void)sk_net_abort(NULL, fd);
+}
+
 static void
 on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 {
@@ -436,7 +611,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			if (srv->o->c.verbose)
 				cmd_err(CMD, "refused a client: %d clients "
 				    "already (--max-clients)", srv->nclients);
-			close(fd);
+			refuse(srv, fd);
 			continue;
 		}
 		if (ss.ss_family != AF_UNIX)
@@ -813,6 +988,25 @@ chat_who(struct conn *c)
 	msg_send(srv, c, NULL);
 }
 
+/*
+ * "/quit": read nothing more, but first send what is owed (replies to
+ * the commands before it in the same read, news), then close.  A queue
+ * the socket does not take at once waits for SK_WRITE, as for a client
+ * that half-closed.
+ */
+static void
+chat_quit(struct conn *c)
+{
+	c->eof = 1;
+	flush_one(c);
+	if (c->doomed)
+		return;
+	if (sk_buf_len(&c->out) == 0)
+		doom(c, NULL);
+	else
+		(void)sk_loop_mod(NULL, c->srv->loop, c->fd, SK_WRITE);
+}
+
 /* One whole line (or frame) from a chat client. */
 static void
 chat_message(struct conn *c, const uint8_t *p, size_t n)
@@ -829,7 +1023,7 @@ chat_message(struct conn *c, const uint8_t *p, size_t n)
 		chat_who(c);
 		return;
 	case SK_CHAT_QUIT:
-		doom(c, NULL);
+		chat_quit(c);
 		return;
 	case SK_CHAT_SAY:
 		break;
@@ -847,7 +1041,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 	const uint8_t	*nl, *lp;
 	size_t		 len;
 
-	while (n > 0 && !c->doomed) {
+	while (n > 0 && !c->doomed && !c->eof) {
 		nl = memchr(p, '\n', n);
 		/*
 		 * A line in one read goes straight from the shared buffer;
@@ -890,7 +1084,7 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 		doom(c, "out of memory");
 		return;
 	}
-	while (!c->doomed &&
+	while (!c->doomed && !c->eof &&
 	    (rc = sk_frame_dec_next(&c->dec, &payload, &plen)) == 1) {
 		if (c->srv->o->mode == MODE_CHAT)
 			chat_message(c, payload, plen);
@@ -968,7 +1162,7 @@ on_readable(struct conn *c)
 	}
 	c->bytes_in += (uint64_t)n;
 	/* The clock is only needed for --idle-timeout: spare it otherwise. */
-	if (srv->o->idle_timeout > 0)
+	if (srv->o->idle_ms > 0)
 		c->last_ms = sk_loop_now_ms();
 	if (srv->o->frame) {
 		take_frames(c, p, (size_t)n);
@@ -1025,6 +1219,28 @@ on_client(struct sk_loop *loop, int fd, int mask, void *arg)
 	chat_reap(srv);
 }
 
+/*
+ * A stdio session is over: close it, then serve the next client (-k) or
+ * stop.  A failed session is the exit status of a one-session server;
+ * one that keeps serving (-k) logs it and goes on, like --echo does.
+ */
+static void
+stdio_end(struct conn *c, int failed)
+{
+	struct server	*srv = c->srv;
+
+	if (failed && !srv->o->keep_open)
+		srv->status = EXIT_RUNTIME;
+	/* Once stdin has ended, later clients get nothing from it. */
+	if (sk_relay_in_done(c->relay))
+		srv->stdin_fd = -1;
+	conn_free(c);
+	if (srv->lfd != -1 && srv->o->keep_open)
+		(void)sk_loop_mod(NULL, srv->loop, srv->lfd, SK_READ);
+	else
+		sk_loop_stop(srv->loop);
+}
+
 static void
 on_relay_done(struct sk_relay *r, int failed, void *arg)
 {
@@ -1033,10 +1249,6 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 
 	c->bytes_in = sk_relay_stats(r)->received;
 	c->bytes_out = sk_relay_stats(r)->sent;
-	/*
-	 * A failed session is the exit status of a one-session server; one
-	 * that keeps serving (-k) logs it and goes on, like --echo does.
-	 */
 	if (failed && sk_relay_out_errno(r) == EPIPE) {
 		/* stdout's reader left: no one to serve; end quietly. */
 		cmd_stdout_gone();
@@ -1044,19 +1256,9 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 		sk_loop_stop(srv->loop);
 		return;
 	}
-	if (failed) {
+	if (failed)
 		cmd_err(CMD, "%s: %s", c->peer, sk_relay_error(r));
-		if (!srv->o->keep_open)
-			srv->status = EXIT_RUNTIME;
-	}
-	/* Once stdin has ended, later clients get nothing from it. */
-	if (sk_relay_in_done(r))
-		srv->stdin_fd = -1;
-	conn_free(c);
-	if (srv->lfd != -1 && srv->o->keep_open)
-		(void)sk_loop_mod(NULL, srv->loop, srv->lfd, SK_READ);
-	else
-		sk_loop_stop(srv->loop);
+	stdio_end(c, failed);
 }
 
 /*
@@ -1103,8 +1305,8 @@ conn_release(struct conn *c)
 
 	sk_relay_free(c->relay);
 	sk_loop_del(srv->loop, c->fd);
-	/* Stopped by a signal: a reset, so the client knows it was cut. */
-	if (cmd_signalled())
+	/* Stopped by a signal, or cut: a reset, so the client knows. */
+	if (cmd_signalled() || c->cut)
 		(void)sk_net_abort(NULL, c->fd);
 	else
 		close(c->fd);
@@ -1145,21 +1347,78 @@ conn_free(struct conn *c)
 		notice_all(srv, NULL, "* %s has left%s", nick, "");
 }
 
-/* --idle-timeout: one sweep a second drops the clients silent too long. */
+/*
+ * A stdio session's clock (--idle-timeout, -q): idle when nothing has
+ * moved either way for that long; -q ends it that long after all of
+ * stdin was sent.  Returns 1 when it ended the session.
+ */
+static int
+stdio_tick(struct conn *c, long long now)
+{
+	const struct server_opts	*o = c->srv->o;
+	const struct sk_relay_stats	*st = sk_relay_stats(c->relay);
+
+	if (st->sent + st->received != c->seen) {
+		c->seen = st->sent + st->received;
+		c->last_ms = now;
+	}
+	if (o->quit_ms >= 0 && c->eof_ms == 0 && sk_relay_sent_all(c->relay))
+		c->eof_ms = now;
+	c->bytes_in = st->received;
+	c->bytes_out = st->sent;
+	if (o->idle_ms > 0 && now - c->last_ms >= o->idle_ms) {
+		/* Cut short: a reset, so the client cannot take it as whole. */
+		cmd_err(CMD, "%s: idle for %.10g s (--idle-timeout): closing",
+		    c->peer, (double)o->idle_ms / 1000);
+		c->why = "idle";
+		c->cut = 1;
+		stdio_end(c, 1);
+		return 1;
+	}
+	if (c->eof_ms != 0 && now - c->eof_ms >= o->quit_ms) {
+		c->why = "-q";
+		stdio_end(c, 0);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --idle-timeout and -q: a sweep drops the clients silent too long, a
+ * few times per timeout (at most once a second), so a client is dropped
+ * between SECS and 1.25 SECS after it went quiet.
+ */
 static void
 on_sweep(struct sk_loop *loop, long long id, void *arg)
 {
 	struct server	*srv = arg;
 	struct conn	*c;
-	long long	 limit;
+	long long	 now = sk_loop_now_ms();
 
 	(void)loop;
 	(void)id;
-	limit = sk_loop_now_ms() - srv->o->idle_timeout * 1000;
-	for (c = srv->conns; c != NULL; c = c->next)
-		if (c->relay == NULL && c->last_ms < limit)
+	for (c = srv->conns; c != NULL; c = c->next) {
+		if (c->relay != NULL) {
+			if (stdio_tick(c, now))
+				return;		/* c is freed */
+			continue;
+		}
+		if (srv->o->idle_ms > 0 && now - c->last_ms >= srv->o->idle_ms)
 			doom(c, "idle");
+	}
 	chat_reap(srv);
+}
+
+static long long
+sweep_every(const struct server_opts *o)
+{
+	long long	ms = 1000;
+
+	if (o->idle_ms > 0 && o->idle_ms / 4 < ms)
+		ms = o->idle_ms / 4;
+	if (o->quit_ms >= 0 && o->quit_ms / 4 < ms)
+		ms = o->quit_ms / 4;
+	return ms < 10 ? 10 : ms;
 }
 
 static void
@@ -1203,8 +1462,8 @@ cmd_tcp_server(int argc, char **argv)
 		teardown(&srv);
 		return EXIT_RUNTIME;
 	}
-	if (o.idle_timeout > 0 && sk_loop_timer_add(err, srv.loop, 1000, 1000,
-	    on_sweep, &srv) == -1) {
+	if ((o.idle_ms > 0 || o.quit_ms >= 0) && sk_loop_timer_add(err,
+	    srv.loop, sweep_every(&o), sweep_every(&o), on_sweep, &srv) == -1) {
 		cmd_err(CMD, "%s", err);
 		teardown(&srv);
 		return EXIT_RUNTIME;

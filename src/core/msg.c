@@ -34,7 +34,8 @@ sk_chat_nick_ok(const uint8_t *p, size_t n, size_t max)
 	for (i = 0; i < n; i++)
 		if (p[i] <= ' ' || p[i] == 0x7f || p[i] == '<' || p[i] == '>')
 			return 0;
-	return 1;
+	/* Shown to everyone: no C1 controls, no broken UTF-8 (0x9b is CSI). */
+	return !sk_text_has_ctl(p, n, 0);
 }
 
 void

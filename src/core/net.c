@@ -312,7 +312,27 @@ sk_net_connect_finish(char *err, int fd)
 {
 	int		soerr = 0;
 	socklen_t	len = sizeof(soerr);
+	char		c;
+	ssize_t		n;
 
+	/*
+	 * Peek first.  A peer may accept, send and reset before we look (a
+	 * server turning us away says why, then resets): SO_ERROR would
+	 * report the reset as a failed connect and clear it, losing both
+	 * what was said and the reset.  A byte waiting means we connected;
+	 * the reset then stays pending and comes after the bytes.  The end
+	 * of the stream (0) is a connection too.  An error here is the
+	 * connect's own (refused, unreachable), or a reset with nothing
+	 * said; nothing yet (EAGAIN) leaves it to SO_ERROR.
+	 */
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n >= 0)
+		return 0;
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+	    errno != ENOTCONN) {
+		core_errno(err, "connect");
+		return -1;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1) {
 		core_errno(err, "getsockopt SO_ERROR");
 		return -1;
@@ -444,6 +464,12 @@ unix_addr(char *err, const char *path, struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
+	/* "" would bind an unnamed (Linux: autobound abstract) socket. */
+	if (*path == '\0') {
+		errno = EINVAL;
+		core_err(err, "empty unix socket path");
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sun->sun_path)) {
 		errno = ENAMETOOLONG;
 		core_err(err, "unix socket path too long (%zu bytes at most): "
@@ -452,6 +478,22 @@ unix_addr(char *err, const char *path, struct sockaddr_un *sun)
 	}
 	memcpy(sun->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+/*
+ * A refused connect to a path that is not a socket at all (a regular
+ * file, a directory): say that, not "Connection refused".  errno stays.
+ */
+static void
+not_a_socket(char *err, const char *path)
+{
+	struct stat	st;
+	int		saved = errno;
+
+	if (saved == ECONNREFUSED && stat(path, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode))
+		core_err(err, "connect to %s: not a socket", path);
+	errno = saved;
 }
 
 int
@@ -464,10 +506,13 @@ sk_net_unix_connect(char *err, const char *path, int socktype,
 	if (unix_addr(err, path, &sun) == -1)
 		return -1;
 	if ((fd = start(err, (struct sockaddr *)&sun, sizeof(sun), socktype,
-	    NULL)) == -1)
+	    NULL)) == -1) {
+		not_a_socket(err, path);
 		return -1;
+	}
 	if (complete(err, fd, path, timeout_ms) == -1) {
 		close_keep_errno(fd);
+		not_a_socket(err, path);
 		return -1;
 	}
 	return fd;

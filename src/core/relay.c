@@ -51,6 +51,7 @@ struct sk_relay {
 	int			 in_done;	/* in has ended */
 	int			 shut;		/* our write side is shut */
 	int			 peer_done;	/* the peer's side has ended */
+	int			 send_dead;	/* reset: read what is left */
 	int			 ended;
 	sk_relay_done_cb	*done;
 	void			*arg;
@@ -81,12 +82,12 @@ update(struct sk_relay *r)
 	int	mask = 0, pending = sk_buf_len(&r->tosock) > 0 || r->zblocked;
 
 	if (r->in != -1 && !r->in_done) {
-		mask = pending ? 0 : SK_READ;
+		mask = pending || r->send_dead ? 0 : SK_READ;
 		if (sk_loop_mod(r->err, r->loop, r->in, mask) == -1)
 			return -1;
 	}
-	mask = (r->peer_done ? 0 : SK_READ) |
-	    (pending || (r->in_done && !r->shut) ? SK_WRITE : 0);
+	mask = (r->peer_done ? 0 : SK_READ) | (!r->send_dead && (pending ||
+	    (r->in_done && !r->shut)) ? SK_WRITE : 0);
 	return sk_loop_mod(r->err, r->loop, r->sock, mask);
 }
 
@@ -108,16 +109,41 @@ finish(struct sk_relay *r, int failed)
 	r->done(r, failed, r->arg);
 }
 
-/* Both directions over?  Then finish; returns 1 when it did. */
+/*
+ * Both directions over?  Then finish; returns 1 when it did.  A relay
+ * whose sending failed ends, failed, once the peer's side has been read.
+ */
 static int
 check_end(struct sk_relay *r)
 {
 	if (r->peer_done && ((r->o.flags & SK_RELAY_PEER_EOF_ENDS) ||
-	    (r->in_done && r->shut))) {
-		finish(r, 0);
+	    (r->in_done && r->shut) || r->send_dead)) {
+		finish(r, r->send_dead);
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Sending failed.  When the peer has reset the connection (EPIPE,
+ * ECONNRESET), what it sent before the reset may still wait to be read,
+ * and is often the point (why it turned us away): stop sending and
+ * reading `in`, read the socket to its end, then fail with this error.
+ * Any other error fails at once.
+ */
+static void
+send_failed(struct sk_relay *r)
+{
+	core_errno(r->err, "send");
+	if ((errno != EPIPE && errno != ECONNRESET) || r->peer_done) {
+		finish(r, 1);
+		return;
+	}
+	r->send_dead = 1;
+	r->zblocked = 0;
+	sk_buf_consume(&r->tosock, sk_buf_len(&r->tosock));
+	if (update(r) == -1)
+		finish(r, 1);
 }
 
 /* Send what waits; at the end of input, shut our side.  -1: finished. */
@@ -128,8 +154,7 @@ flush_sock(struct sk_relay *r)
 
 	r->zblocked = 0;
 	if ((n = sk_buf_write(&r->tosock, r->sock)) == -1) {
-		core_errno(r->err, "send");
-		finish(r, 1);
+		send_failed(r);
 		return -1;
 	}
 	r->st.sent += (uint64_t)n;
@@ -217,8 +242,7 @@ on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 			return;
 		}
 		if (n == -1 && r->zin != ZC_NONE) {
-			core_errno(r->err, "send");
-			finish(r, 1);
+			send_failed(r);
 			return;
 		}
 		if (n == 0) {
@@ -453,7 +477,7 @@ on_sock(struct sk_loop *loop, int fd, int mask, void *arg)
 
 	(void)loop;
 	(void)fd;
-	if ((mask & SK_WRITE) && flush_sock(r) == -1)
+	if ((mask & SK_WRITE) && !r->send_dead && flush_sock(r) == -1)
 		return;
 	if ((mask & SK_READ) && !r->peer_done && receive(r) == -1)
 		return;
@@ -594,6 +618,12 @@ int
 sk_relay_in_done(const struct sk_relay *r)
 {
 	return r->in_done;
+}
+
+int
+sk_relay_sent_all(const struct sk_relay *r)
+{
+	return r->shut;
 }
 
 const char *

@@ -269,3 +269,84 @@ t_client_source_address_and_port() {
 	wait_for s.err "127.0.0.2:$sport connected" || fail "source not used"
 	stop_server
 }
+
+# A port nothing listens on (bound, then closed).
+closed_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Issue point 12: -z says "filtered" for a port where nothing answered
+# within -w (here a listener whose accept queue is full: Linux drops the
+# SYN, as a firewall would), not "closed"; --json the same.
+t_scan_filtered() {
+	python3 - >port.txt <<'PY' &
+import socket, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(0)
+a = socket.create_connection(l.getsockname())
+print(l.getsockname()[1], flush=True)
+time.sleep(20)
+PY
+	track $!
+	wait_for port.txt '^[0-9]+$' || fail "python listener did not start"
+	fp=$(cat port.txt)
+	cp=$(closed_port)
+	expect_exit 1 "$SK" tcp-client -z -w 1 127.0.0.1 "$fp" >out
+	[ "$(cat out)" = "127.0.0.1 $fp filtered" ] || fail "got: $(cat out)"
+	expect_exit 1 "$SK" tcp-client -z -w 0.5 127.0.0.1 "$fp" "$cp" >out
+	printf '127.0.0.1 %s filtered\n127.0.0.1 %s closed\n' "$fp" "$cp" >want
+	cmp -s want out || fail "got: $(cat out)"
+	expect_exit 1 "$SK" tcp-client -z -w 0.5 --json 127.0.0.1 "$fp" >out
+	python3 -c 'import json,sys; o=json.loads(open("out").read()); assert o["state"]=="filtered" and o["port"]=='"$fp"' and o["error"], o' ||
+	    fail "json: $(cat out)"
+}
+
+# -z takes several ports and lists, as nc does ("22,80-90 443"); the
+# results come in the order given, each port once; exit 0 if any open.
+t_scan_port_lists() {
+	start_server a tcp-server --discard 127.0.0.1 0
+	pa=$PORT
+	start_server b tcp-server --discard 127.0.0.1 0
+	pb=$PORT
+	pc=$(closed_port)
+	expect_exit 0 "$SK" tcp-client -z 127.0.0.1 "$pc,$pb" "$pa-$pa" \
+	    "$pb" >out 2>err
+	printf '127.0.0.1 %s closed\n127.0.0.1 %s open\n127.0.0.1 %s open\n' \
+	    "$pc" "$pb" "$pa" >want
+	cmp -s want out || fail "got: $(cat out) $(cat err)"
+	expect_exit 1 "$SK" tcp-client -z 127.0.0.1 "$pc" "$pc" >out
+	[ "$(cat out)" = "127.0.0.1 $pc closed" ] || fail "dup: $(cat out)"
+	lo=$((pa > 2 ? pa - 2 : 1))
+	expect_exit 0 "$SK" tcp-client -z 127.0.0.1 "$lo-$((lo + 4)),$pb" >out
+	[ "$(wc -l <out)" -eq 6 ] || fail "range and list: $(cat out)"
+	for bad in "1,,2" "1," ",1" "1-2-3" "x-9"; do
+		expect_exit 2 "$SK" tcp-client -z 127.0.0.1 "$bad" 2>err
+		grep -q "^sockkit: tcp-client: invalid port" err ||
+		    fail "'$bad': $(cat err)"
+	done
+	expect_exit 2 "$SK" tcp-client -z 127.0.0.1 2>err
+	one_line err "sockkit: tcp-client: missing PORT"
+}
+
+# Issue point 14: commands in the same read as /quit are answered before
+# the connection closes (the base dropped the replies with the client).
+t_chat_quit_flushes_replies() {
+	for b in $BACKENDS; do
+		start_server "c-$b" tcp-server --chat --backend "$b" 127.0.0.1 0
+		printf '/who\n/nick ann\n/nick <x>\n/quit\nnot said\n' |
+		    timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" >out ||
+		    fail "$b: client failed"
+		grep -q '^\* 1 here: ' out || fail "$b: no /who reply: $(cat out)"
+		grep -qx '\* you are now ann' out || fail "$b: no /nick reply"
+		grep -q '^\* a nick is' out || fail "$b: no /nick error"
+		! grep -q 'not said' out || fail "$b: read past /quit"
+		# The frames of --chat --frame, likewise.
+		stop_server
+	done
+	start_server f tcp-server --chat --frame 127.0.0.1 0
+	printf '/who\n/quit\n' | timeout 10 "$SK" tcp-client --frame \
+	    127.0.0.1 "$PORT" >out || fail "frame client failed"
+	grep -q '^\* 1 here: ' out || fail "frames: no /who reply: $(cat out)"
+	stop_server
+}

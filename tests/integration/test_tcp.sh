@@ -195,24 +195,76 @@ t_ipv6_loopback() {
 
 t_max_clients() {
 	start_server s tcp-server --echo --max-clients 1 -v 127.0.0.1 0
-	# Hold one client open; a second is refused while it is there.
+	# Hold one client open; a second is turned away while it is there:
+	# told why, then reset (even its connect may already see the reset).
 	python3 - "$PORT" <<'PY' || fail "max-clients not enforced"
 import socket, sys
 port = int(sys.argv[1])
 a = socket.create_connection(("127.0.0.1", port), timeout=5)
 a.sendall(b"a")
 assert a.recv(1) == b"a"
-b = socket.create_connection(("127.0.0.1", port), timeout=5)
-b.sendall(b"b")
+got = b""
 try:
-    got = b.recv(1)
+    b = socket.create_connection(("127.0.0.1", port), timeout=5)
+    while True:
+        d = b.recv(100)
+        assert d, "a clean end, not a reset: %r" % got
+        got += d
 except ConnectionResetError:
-    got = b""
-assert got == b"", got
+    pass
+assert got in (b"", b"sockkit: tcp-server: server full (1 client)\n"), got
+a.sendall(b"b")
+assert a.recv(1) == b"b"
 a.close()
 PY
 	wait_for s.err 'refused a client' || fail "no log line"
 	stop_server
+}
+
+# Issue point 12: a client turned away by --max-clients is told why, in
+# the mode's form (a line, or a frame with --frame), and the connection
+# is then reset; tcp-client prints the line and exits 1, also while its
+# stdin is still being sent.
+t_max_clients_says_server_full() {
+	random_file data 3000000
+	for mode in line frame; do
+		sopts=--echo copts=
+		[ $mode = frame ] && sopts="--upper --frame" copts=--frame
+		# shellcheck disable=SC2086
+		start_server s tcp-server $sopts --max-clients 2 -v 127.0.0.1 0
+		mkfifo hold
+		for i in 1 2; do
+			# shellcheck disable=SC2086
+			"$SK" tcp-client $copts 127.0.0.1 "$PORT" <hold \
+			    >/dev/null 2>&1 &
+			track $!
+		done
+		exec 3>hold
+		i=0
+		while [ "$(grep -c ' connected$' s.err)" -lt 2 ] &&
+		    [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		# shellcheck disable=SC2086
+		timeout 10 "$SK" tcp-client $copts --send x 127.0.0.1 "$PORT" \
+		    >out 2>err
+		RC=$?
+		[ "$RC" -eq 1 ] || fail "$mode: refused client exit $RC"
+		[ "$(cat out)" = "sockkit: tcp-server: server full (2 clients)" ] ||
+		    fail "$mode: got '$(cat out)' ($(cat err))"
+		grep -q 'reset' err || fail "$mode: no reset: $(cat err)"
+		# shellcheck disable=SC2086
+		timeout 10 "$SK" tcp-client $copts 127.0.0.1 "$PORT" <data \
+		    >out2 2>err2
+		RC=$?
+		[ "$RC" -eq 1 ] || fail "$mode, streaming: exit $RC"
+		grep -qx 'sockkit: tcp-server: server full (2 clients)' out2 ||
+		    fail "$mode, streaming: '$(head -c 200 out2)' ($(cat err2))"
+		exec 3>&-
+		rm -f hold
+		stop_server
+	done
 }
 
 t_idle_timeout() {
@@ -257,4 +309,180 @@ t_zero_copy_paths() {
 	done
 	cmp -s data p.out || fail "socket -> pipe (server) differs"
 	cmp -s data got || fail "file -> socket (server, sendfile) differs"
+}
+
+# refused MESSAGE CMD...: a usage error, at once: exit 2 and one line
+# "sockkit: CMD: MESSAGE..." (bounded: a build that takes the options
+# would start serving instead).
+refused() {
+	msg=$1
+	shift
+	timeout 5 "$SK" "$@" </dev/null >/dev/null 2>err
+	RC=$?
+	[ "$RC" -eq 2 ] || fail "'$*' exited $RC, wanted 2: $(cat err)"
+	one_line err "sockkit: ${1}: $msg"
+}
+
+# Issue point 10: options that would do nothing where they are given
+# are usage errors naming the conflict, not silently accepted.
+t_options_that_do_nothing_are_refused() {
+	refused "--max-line goes with --chat" tcp-server --max-line 9 127.0.0.1 0
+	refused "--max-queue goes with --chat" tcp-server --echo --max-queue 4096 \
+	    127.0.0.1 0
+	refused "--max-frame goes with --frame" tcp-server --echo --max-frame 9 \
+	    127.0.0.1 0
+	refused "--max-clients is not for stdio mode" tcp-server --max-clients 3 \
+	    127.0.0.1 0
+	refused "--max-clients is not for stdio mode" tcp-server -k \
+	    --max-clients 3 127.0.0.1 0
+	refused "--busy-poll is not for stdio mode" tcp-server --busy-poll 9 \
+	    127.0.0.1 0
+	refused "--json: tcp-server has no JSON output" tcp-server --echo --json \
+	    127.0.0.1 0
+	refused "-U PATH takes no -4" tcp-server --echo -4 -U "$PWD/s"
+	refused "-s: give the address as an operand" tcp-server -s 127.0.0.1 0
+	refused "-U PATH takes no -s" tcp-client -s 127.0.0.1 -U "$PWD/s"
+	refused "-U PATH takes no -p" tcp-client -p 4000 -U "$PWD/s"
+	refused "-U PATH takes no -6" tcp-client -6 -U "$PWD/s"
+	refused "--parallel goes with -z" tcp-client --parallel 5 127.0.0.1 9
+	refused "--max-frame goes with --frame" tcp-client --max-frame 9 \
+	    127.0.0.1 9
+	refused "--json goes with -z" tcp-client --json 127.0.0.1 9
+	refused "-z takes no -s" tcp-client -z -s 127.0.0.1 127.0.0.1 9
+	refused "-z takes no -p" tcp-client -z -p 4000 127.0.0.1 9
+	# The valid forms still run.
+	start_server s tcp-server --chat --max-line 100 --max-queue 4096 \
+	    --max-clients 5 --busy-poll 0 127.0.0.1 0
+	stop_server
+	start_server s tcp-server --echo --frame --max-frame 100 127.0.0.1 0
+	printf 'x\n' | timeout 10 "$SK" tcp-client --frame --max-frame 100 \
+	    127.0.0.1 "$PORT" >out || fail "frame client"
+	[ "$(cat out)" = x ] || fail "frame echo: $(cat out)"
+	stop_server
+}
+
+# Decimal seconds for -w and --idle-timeout (cmd_seconds), defaults kept.
+t_decimal_timeouts() {
+	start_server s tcp-server --discard 127.0.0.1 0
+	mkfifo hold
+	exec 3<>hold
+	start=$(date +%s%N)
+	timeout 10 "$SK" tcp-client -w 0.3 127.0.0.1 "$PORT" <hold 2>err
+	RC=$?
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$RC" -eq 1 ] || fail "-w 0.3: exit $RC"
+	one_line err "sockkit: tcp-client: idle for 0.3s (-w): closing"
+	[ "$ms" -lt 3000 ] || fail "-w 0.3 took $ms ms"
+	stop_server
+	start_server s tcp-server --echo --idle-timeout 0.4 -v 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "--idle-timeout 0.4"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+t = time.time()
+assert s.recv(1) == b""
+assert 0.3 < time.time() - t < 2, time.time() - t
+PY
+	stop_server
+	refused "-w: invalid seconds '0.5s'" tcp-client -w 0.5s 127.0.0.1 9
+	refused "--idle-timeout: invalid seconds '-1'" tcp-server --echo \
+	    --idle-timeout -1 0
+	# In stdio mode the idle timeout is nothing moving either way: the
+	# session is cut (a reset), and the exit status is 1.
+	SERVER_STDIN=hold start_server io tcp-server --idle-timeout 0.5 \
+	    127.0.0.1 0
+	timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" <hold 2>cerr
+	RC=$?
+	[ "$RC" -eq 1 ] || fail "stdio idle: client exit $RC"
+	grep -q reset cerr || fail "stdio idle: $(cat cerr)"
+	wait_for io.err 'idle for 0.5 s \(--idle-timeout\): closing' ||
+	    fail "no idle line"
+	exec 3>&-
+}
+
+# nc's habits: the harmless ones work with nc's meaning, the others name
+# sockkit's form.
+t_nc_habits() {
+	# tcp-server -l -v -n -p PORT: nc -lvnp.
+	start_server s tcp-server -lvnp 0 127.0.0.1
+	echo hi | timeout 10 "$SK" tcp-client -N -n 127.0.0.1 "$PORT" \
+	    >out || fail "-N -n client"
+	wait_exit "$SPID" || fail "stdio server did not end"
+	[ "$(cat s.out)" = hi ] || fail "server got '$(cat s.out)'"
+	refused "-n: 'localhost' is not a numeric address" tcp-client -n \
+	    localhost 9
+	refused "-n: 'localhost' is not a numeric address" tcp-server -n \
+	    localhost 0
+	refused "-l: to listen use 'sockkit tcp-server" tcp-client -l 9000
+	refused "-k: to keep listening use 'sockkit tcp-server -k" tcp-client \
+	    -k 127.0.0.1 9
+	refused "-u: for UDP use 'sockkit udp-client" tcp-client -u 127.0.0.1 9
+	refused "-u: for UDP use 'sockkit udp-server" tcp-server -u 9000
+	refused "the port is given twice" tcp-server -p 9000 127.0.0.1 9001
+	refused "-q is for stdio mode" tcp-server --echo -q 1 0
+	refused "-q does not go with --expect" tcp-client -q 1 --expect x \
+	    127.0.0.1 9
+	# -q SECS: quit that long after stdin's end, though the server
+	# stays; exit 0, as nc.
+	python3 - >port.txt <<'PY' &
+import socket, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+c, _ = l.accept()
+c.sendall(b"hello\n")
+time.sleep(15)
+PY
+	track $!
+	wait_for port.txt '^[0-9]+$' || fail "python server did not start"
+	start=$(date +%s%N)
+	echo req | timeout 10 "$SK" tcp-client -q 0.5 127.0.0.1 \
+	    "$(cat port.txt)" >out
+	RC=$?
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$RC" -eq 0 ] || fail "-q: exit $RC"
+	[ "$(cat out)" = hello ] || fail "-q: got '$(cat out)'"
+	[ "$ms" -ge 400 ] && [ "$ms" -lt 5000 ] || fail "-q 0.5 took $ms ms"
+	# tcp-server -q: the stdio session ends that long after stdin's end.
+	# Its client stays connected, not closing, as nc -l -q would meet.
+	echo data >in.txt
+	SERVER_STDIN=in.txt start_server q tcp-server -q 0.3 127.0.0.1 0
+	python3 - "$PORT" >got <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+got = b""
+while True:
+    d = s.recv(100)
+    if not d:
+        break
+    got += d
+sys.stdout.write(got.decode())
+sys.stdout.flush()
+time.sleep(10)
+PY
+	track $!
+	wait_exit "$SPID" || fail "-q server did not end"
+	[ "$RC" -eq 0 ] || fail "-q server exit $RC"
+	[ "$(cat got)" = data ] || fail "got '$(cat got)'"
+	# -N with --expect half-closes after --send, for a server that
+	# answers only after our end.
+	python3 - >port2.txt <<'PY' &
+import socket
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+c, _ = l.accept()
+c.settimeout(20)
+while c.recv(100):
+    pass
+c.sendall(b"DONE\n")
+c.close()
+PY
+	track $!
+	wait_for port2.txt '^[0-9]+$' || fail "python server did not start"
+	expect_exit 0 "$SK" tcp-client -N --send 'q' --expect DONE -w 5 \
+	    127.0.0.1 "$(cat port2.txt)"
 }

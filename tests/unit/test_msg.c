@@ -36,6 +36,12 @@ test_chat(void **state)
 	assert_false(sk_chat_nick_ok(U("<x>"), 3, 32));
 	assert_false(sk_chat_nick_ok(U("a\x7f"), 2, 32));
 	assert_false(sk_chat_nick_ok(U("abcd"), 4, 3));
+	/* Shown to the room: C1 controls and broken UTF-8 are refused. */
+	assert_false(sk_chat_nick_ok(U("a\x9b" "2J"), 4, 32));
+	assert_false(sk_chat_nick_ok(U("a\xc2\x9b" "2J"), 5, 32));
+	assert_false(sk_chat_nick_ok(U("a\xff"), 2, 32));
+	assert_false(sk_chat_nick_ok(U("a\xc3"), 2, 32));
+	assert_true(sk_chat_nick_ok(U("j\xc3\xb6rg"), 5, 32));
 	sk_chat_clean(U("a\tb\x01\x1b\x7f"), 6, out);
 	assert_memory_equal(out, "a\tb???", 6);
 }

@@ -215,6 +215,41 @@ test_peer_gone(void **state)
 	sigaction(SIGPIPE, &old, NULL);
 }
 
+/*
+ * The peer says why it turns us away, then resets, while we are still
+ * sending: the failed send must not lose what it said before the reset.
+ */
+static void
+test_peer_says_then_resets(void **state)
+{
+	struct done	d = { 0 };
+	char		buf[64], port[16];
+	int		lfd, fd, afd, out[2], in;
+	ssize_t		n;
+
+	lfd = sk_net_listen(NULL, "127.0.0.1", "0", AF_INET, SOCK_STREAM);
+	assert_true(lfd >= 0);
+	snprintf(port, sizeof(port), "%d", sk_net_local_port(NULL, lfd));
+	fd = sk_net_connect(NULL, "127.0.0.1", port, NULL);
+	assert_true(fd >= 0);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	assert_int_equal(write(afd, "full\n", 5), 5);
+	assert_int_equal(sk_net_abort(NULL, afd), 0);
+	in = pattern_file(BIG);
+	assert_int_equal(pipe(out), 0);
+	run_relay(state, in, fd, out[1], NULL, &d);
+	assert_int_equal(d.failed, 1);
+	close(out[1]);
+	n = read(out[0], buf, sizeof(buf));
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "full\n", 5);
+	close(out[0]);
+	close(fd);
+	close(lfd);
+	close(in);
+}
+
 /* Framed: stdin lines go out as frames; frames come back as lines. */
 static void
 test_framed(void **state)
@@ -345,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_peer_halfcloses_first),
 		cmocka_unit_test(test_no_input),
 		cmocka_unit_test(test_peer_gone),
+		cmocka_unit_test(test_peer_says_then_resets),
 		cmocka_unit_test(test_framed),
 		cmocka_unit_test(test_framed_oversized),
 		cmocka_unit_test(test_queue_and_data_callback),
