@@ -133,22 +133,21 @@ enum {
 #define ON_GET		(1 << A_GET)
 #define ON_CLIENTS	(1 << A_GET | 1 << A_PUT | 1 << A_LS)
 static const struct {
-	int		 ch;
 	const char	*name;
-	int		 actions;
 	const char	*which;
+	int		 ch;
+	int		 actions;
 } only_on[] = {
-	{ 'd',			"-d",			ON_SERVE, "serve" },
-	{ OPT_UPLOAD,		"--allow-upload",	ON_SERVE, "serve" },
-	{ OPT_ANNOUNCE,		"--announce",		ON_SERVE, "serve" },
-	{ OPT_IFACE,		"--iface",		ON_SERVE, "serve" },
-	{ OPT_IDLE_TIMEOUT,	"--idle-timeout",	ON_SERVE, "serve" },
-	{ OPT_BACKEND,		"--backend",		ON_SERVE, "serve" },
-	{ 'o',			"-o",			ON_GET,	  "get" },
-	{ OPT_NO_RESUME,	"--no-resume",		ON_GET,	  "get" },
-	{ 'w',			"-w",			ON_CLIENTS,
-	    "get, put and ls" },
-	{ OPT_JSON,		"--json",		1 << A_LS, "ls" },
+	{ "-d",			"serve",	'd',		  ON_SERVE },
+	{ "--allow-upload",	"serve",	OPT_UPLOAD,	  ON_SERVE },
+	{ "--announce",		"serve",	OPT_ANNOUNCE,	  ON_SERVE },
+	{ "--iface",		"serve",	OPT_IFACE,	  ON_SERVE },
+	{ "--idle-timeout",	"serve",	OPT_IDLE_TIMEOUT, ON_SERVE },
+	{ "--backend",		"serve",	OPT_BACKEND,	  ON_SERVE },
+	{ "-o",			"get",		'o',		  ON_GET },
+	{ "--no-resume",	"get",		OPT_NO_RESUME,	  ON_GET },
+	{ "-w",			"get, put and ls", 'w',		  ON_CLIENTS },
+	{ "--json",		"ls",		OPT_JSON,	  1 << A_LS },
 };
 #define NONLY	(sizeof(only_on) / sizeof(only_on[0]))
 
@@ -770,6 +769,10 @@ do_sum(struct fconn *c, const char *hex)
 	int	dfd;
 	char	*slash;
 
+	if (c->final == NULL || c->tmp == NULL) {
+		fail_req(c, 400, "SUM without an upload");
+		return;
+	}
 	snprintf(want, sizeof(want), "%016" PRIx64, sk_hash_final(&c->h));
 	if (strcmp(want, hex) != 0) {
 		(void)unlink(c->tmp);
