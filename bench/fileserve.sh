@@ -2,12 +2,15 @@
 # fileserve.sh - a 1 GiB verified download and upload over loopback,
 # alternating in one run, ROUNDS times:
 #   to a file:   fileserve get FILE      against nc -l > out / nc -N < file
-#   upload:      fileserve put FILE      (the same bytes the other way)
 #   no file:     fileserve get -o - >/dev/null   against iperf3 (memory to
 #                memory, the loopback limit)
 #   first send:  the same after `touch`, so the server has to hash the file
 #                as it sends it (it remembers each file's digest after that)
+#   upload:      fileserve put FILE (the other direction: the client hashes
+#                what it sends, the server what it writes) against get
 # and the ceiling for writing a file there: dd from /dev/zero, no network.
+# Beside each fileserve rate, the CPU seconds per GiB that the client and
+# the server spent on it together (user + system).
 # Files live on tmpfs (/dev/shm) where there is one, so the disk is not
 # what is measured.
 . "$(dirname "$0")/lib.sh"
@@ -17,53 +20,57 @@ BASE=/dev/shm
 [ -d "$BASE" ] && [ -w "$BASE" ] || BASE=$SCRATCH
 WORK=$(mktemp -d "$BASE/sockkit-fsbench.XXXXXX")
 trap 'rm -rf "$WORK"; cleanup' EXIT INT TERM
-mkdir "$WORK/srv" "$WORK/cli"
+mkdir "$WORK/srv" "$WORK/cli" "$WORK/up"
 head -c "$SIZE" /dev/urandom >"$WORK/srv/file"
-cp "$WORK/srv/file" "$WORK/cli/up"
+cp "$WORK/srv/file" "$WORK/up/up"
 
 rate() { echo "$1 $2" | awk -v n="$SIZE" '{ printf "%.0f", n / ($2 - $1) / 1e6 }'; }
 
-# CPU seconds the server has used so far (utime + stime).
-srv_cpu() {
-	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' \
-	    "/proc/$FSPID/stat"
-}
+# The server's CPU time so far, in clock ticks (user + system).
+srv_ticks() { awk '{ print $14 + $15 }' "/proc/$FSPID/stat"; }
+TICK=$(getconf CLK_TCK)
 
-# timed CMD...: run it; "WALL CLIENT_CPU SERVER_CPU" in seconds.
+# timed CMD...: run CMD; print "WALL CPU" (seconds; CPU = its user +
+# system, plus the server's meanwhile).
 timed() {
-	s0=$(srv_cpu)
+	a=$(srv_ticks)
 	python3 -c '
-import resource, subprocess, sys, time
-t = time.time()
-subprocess.run(sys.argv[1:], check=True)
+import os, resource, subprocess, sys, time
+t0 = time.monotonic()
+rc = subprocess.call(sys.argv[1:])
+t1 = time.monotonic()
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.3f %.3f" % (time.time() - t, r.ru_utime + r.ru_stime))' "$@" \
-	    >"$SCRATCH/timed" || die "$* failed"
-	s1=$(srv_cpu)
-	read -r w c <"$SCRATCH/timed"
-	echo "$w $c $(echo "$s0 $s1" | awk '{ printf "%.3f", $2 - $1 }')"
+print("%.6f %.6f" % (t1 - t0, r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$@" >"$SCRATCH/timed" || return 1
+	b=$(srv_ticks)
+	awk -v a="$a" -v b="$b" -v t="$TICK" '{ printf "%s %.6f\n", $1,
+	    $2 + (b - a) / t }' "$SCRATCH/timed"
 }
 
-# MB/s from "WALL CPU CPU"; and CPU seconds per GiB, client+server.
-mbps() { echo "$1" | awk -v n="$SIZE" '{ printf "%.0f", n / $1 / 1e6 }'; }
-cpu_gib() { echo "$1" | awk -v n="$SIZE" -v f="$2" \
-    '{ printf "%.2f", $f * 1073741824 / n }'; }
+# rate_cpu "WALL CPU": "MB/s CPU-s-per-GiB"
+rate_cpu() {
+	echo "$1" | awk -v n="$SIZE" '{ printf "%.0f %.2f", n / $1 / 1e6,
+	    $2 / (n / 1073741824) }'
+}
 
 run_get_file() {
 	rm -f "$WORK/cli/file"
-	t=$(cd "$WORK/cli" && timed "$SK" fileserve get 127.0.0.1 "$FSPORT" \
-	    file)
+	r=$(cd "$WORK/cli" && timed "$SK" fileserve get 127.0.0.1 "$FSPORT" \
+	    file) || die "fileserve get failed"
 	cmp -s "$WORK/srv/file" "$WORK/cli/file" || die "fileserve: differs"
 	rm -f "$WORK/cli/file"
-	echo "$t"
+	rate_cpu "$r"
 }
 
+# put the same bytes the other way (a copy under another name, so that
+# the server's own file stays as the gets expect it).
 run_put() {
 	rm -f "$WORK/srv/up"
-	t=$(timed "$SK" fileserve put 127.0.0.1 "$FSPORT" "$WORK/cli/up" up)
-	cmp -s "$WORK/cli/up" "$WORK/srv/up" || die "fileserve put: differs"
+	r=$(timed "$SK" fileserve put 127.0.0.1 "$FSPORT" "$WORK/up/up") ||
+	    die "fileserve put failed"
+	cmp -s "$WORK/up/up" "$WORK/srv/up" || die "fileserve put: differs"
 	rm -f "$WORK/srv/up"
-	echo "$t"
+	rate_cpu "$r"
 }
 
 run_get_null() {
@@ -117,37 +124,30 @@ print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 8e6
 sk_server fs fileserve serve -d "$WORK/srv" --allow-upload 127.0.0.1 0
 FSPORT=$SPORT
 FSPID=$SPID
-gf="" pf="" gcc="" gsc="" pcc="" psc="" ncr="" dd="" gn="" ip="" fi=""
+gf="" gc="" pu="" pc="" ncr="" dd="" gn="" ip="" fi=""
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	t=$(run_get_file)
-	gf="$gf $(mbps "$t")"
-	gcc="$gcc $(cpu_gib "$t" 2)"
-	gsc="$gsc $(cpu_gib "$t" 3)"
-	t=$(run_put)
-	pf="$pf $(mbps "$t")"
-	pcc="$pcc $(cpu_gib "$t" 2)"
-	psc="$psc $(cpu_gib "$t" 3)"
+	set -- $(run_get_file)
+	gf="$gf $1"; gc="$gc $2"
+	set -- $(run_put)
+	pu="$pu $1"; pc="$pc $2"
 	ncr="$ncr $(run_nc)"
 	dd="$dd $(run_dd)"
 	gn="$gn $(run_get_null)"
 	ip="$ip $(run_iperf3)"
 	fi="$fi $(run_first)"
-	echo "round $r: get to file$gf | put$pf | nc$ncr | dd$dd |" \
-	    "get -o -$gn | iperf3$ip | first send$fi" >&2
+	echo "round $r: get to file$gf (cpu$gc) | put$pu (cpu$pc) | nc$ncr |" \
+	    "dd$dd | get -o -$gn | iperf3$ip | first send$fi" >&2
 	r=$((r + 1))
 done
 # shellcheck disable=SC2086
-mgf=$(median $gf); mnc=$(median $ncr); mdd=$(median $dd); mpf=$(median $pf)
-# shellcheck disable=SC2086
-mgcc=$(median $gcc); mgsc=$(median $gsc); mpcc=$(median $pcc)
-# shellcheck disable=SC2086
-mpsc=$(median $psc)
+mgf=$(median $gf); mnc=$(median $ncr); mdd=$(median $dd)
 # shellcheck disable=SC2086
 mgn=$(median $gn); mip=$(median $ip); mfi=$(median $fi)
-echo "fileserve, a $SIZE-byte verified download over loopback, files on $BASE, median of $ROUNDS (MB/s):"
-echo "  to a file:  fileserve get $mgf   put $mpf   nc $mnc   (dd, no network: $mdd)"
-echo "    get / nc = $(ratio "$mgf" "$mnc")   put / nc = $(ratio "$mpf" "$mnc")   put / get = $(ratio "$mpf" "$mgf")   get / dd = $(ratio "$mgf" "$mdd")"
-echo "    CPU s per GiB, client + server: get $mgcc + $mgsc   put $mpcc + $mpsc"
+# shellcheck disable=SC2086
+mpu=$(median $pu); mgc=$(median $gc); mpc=$(median $pc)
+echo "fileserve, a $SIZE-byte verified transfer over loopback, files on $BASE, median of $ROUNDS (MB/s; CPU s/GiB, both ends):"
+echo "  to a file:  fileserve get $mgf (cpu $mgc)   put $mpu (cpu $mpc)   nc $mnc   (dd, no network: $mdd)"
+echo "    get / nc = $(ratio "$mgf" "$mnc")   put / nc = $(ratio "$mpu" "$mnc")   put / get = $(ratio "$mpu" "$mgf")   get / dd = $(ratio "$mgf" "$mdd")"
 echo "  no file:    fileserve get -o - $mgn   iperf3 $mip   first send $mfi"
 echo "    fileserve / iperf3 = $(ratio "$mgn" "$mip")   first send / iperf3 = $(ratio "$mfi" "$mip")"

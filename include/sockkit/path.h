@@ -12,6 +12,8 @@
 #ifndef SOCKKIT_PATH_H
 #define SOCKKIT_PATH_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 /* NULL, or why p[0..n) is refused. */
@@ -47,5 +49,29 @@ int		 sk_path_open(int rootfd, const char *root, const char *rel,
  * with mode 0666 less the umask.  The fd, or -1 with errno.
  */
 int		 sk_path_walk(int rootfd, const char *rel, int flags);
+
+/* Flags for sk_path_stat() and sk_path_open_served(). */
+#define SK_PATH_FOLLOW	0x1	/* follow links out of the root too (http
+				   --follow-symlinks); otherwise beneath */
+
+/*
+ * The stat of what rel names beneath rootfd (the last link followed),
+ * without opening it for reading: a FIFO or a device is only looked at
+ * (O_PATH).  0, or -1 with errno (EPERM: it leads outside).
+ */
+int		 sk_path_stat(int rootfd, const char *rel, int how,
+		    struct stat *st);
+
+/*
+ * Open what rel names beneath rootfd for reading, if it is a regular file
+ * (nonblocking, no controlling terminal) or a directory, with its stat in
+ * st.  Its type is looked at first without opening it (O_PATH), so a FIFO
+ * or a device in the root is never opened (its writer would see a reader
+ * come and go); the file is then reopened as that very inode.  The fd,
+ * or -1 with errno: EACCES for another type, EPERM outside the root,
+ * ENOENT when it changed under us.
+ */
+int		 sk_path_open_served(int rootfd, const char *rel, int how,
+		    struct stat *st);
 
 #endif /* SOCKKIT_PATH_H */

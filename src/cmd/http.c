@@ -883,8 +883,6 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int	open_rel(struct hsrv *, const char *, int);
-
 /*
  * A listing entry's stat: a symbolic link shows what it leads to only if
  * that is inside DIR (resolved beneath it, as a request would be), else
@@ -894,8 +892,8 @@ static void
 entry_stat(struct hconn *c, int dfd, const char *urlpath, const char *name,
     struct stat *st)
 {
-	char	rel[PATH_MAX];
-	int	fd;
+	struct stat	lst;
+	char		rel[PATH_MAX];
 
 	if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == -1) {
 		memset(st, 0, sizeof(*st));
@@ -907,18 +905,9 @@ entry_stat(struct hconn *c, int dfd, const char *urlpath, const char *name,
 		(void)fstatat(dfd, name, st, 0);
 		return;
 	}
-	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", urlpath + 1, name) >=
-	    sizeof(rel))
-		return;
-#ifdef O_PATH
-	fd = open_rel(c->srv, rel, O_PATH);
-#else
-	fd = open_rel(c->srv, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-#endif
-	if (fd == -1)
-		return;
-	(void)fstat(fd, st);
-	close(fd);
+	if ((size_t)snprintf(rel, sizeof(rel), "%s%s", urlpath + 1, name) <
+	    sizeof(rel) && sk_path_stat(c->srv->rootfd, rel, 0, &lst) == 0)
+		*st = lst;
 }
 
 /*
@@ -1182,75 +1171,12 @@ redirect_slash(struct hconn *c, const struct sk_http_req *req, int head_only)
 	sk_buf_release(&loc);
 }
 
-/* Open a path relative to DIR, confined unless --follow-symlinks. */
-static int
-open_rel(struct hsrv *s, const char *rel, int flags)
-{
-	flags |= O_CLOEXEC;
-	if (s->o->follow)
-		return openat(s->rootfd, *rel == '\0' ? "." : rel, flags);
-	return sk_path_open(s->rootfd, s->root, rel, flags);
-}
-
-/*
- * What a request names, opened for reading only if it is a regular file
- * or a directory: found first without being opened (O_PATH), so a FIFO
- * in DIR is never opened (its writer would see a reader come and go)
- * and a device never is.  Then reopened through /proc/self/fd, which
- * names that very inode; without /proc, opened again by name and checked
- * to be the same file.  The fd and its stat, or -1 with errno (EACCES:
- * neither a file nor a directory).
- */
+/* What a request names, opened for reading (sk_path_open_served). */
 static int
 open_served(struct hsrv *s, const char *rel, struct stat *st)
 {
-	int		 fd;
-#ifdef O_PATH
-	struct stat	 pst;
-	char		 proc[64];
-	int		 pfd;
-
-	if ((pfd = open_rel(s, rel, O_PATH)) == -1)
-		return -1;
-	if (fstat(pfd, &pst) == -1) {
-		close(pfd);
-		return -1;
-	}
-	if (S_ISDIR(pst.st_mode))
-		fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	else if (S_ISREG(pst.st_mode)) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-		if ((fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY |
-		    O_CLOEXEC)) == -1 && (errno == ENOENT || errno == EACCES))
-			fd = open_rel(s, rel, O_RDONLY | O_NONBLOCK |
-			    O_NOCTTY);
-	} else {
-		close(pfd);
-		errno = EACCES;
-		return -1;
-	}
-	close(pfd);
-	if (fd == -1)
-		return -1;
-	if (fstat(fd, st) == -1 || st->st_dev != pst.st_dev ||
-	    st->st_ino != pst.st_ino) {
-		close(fd);
-		errno = ENOENT;		/* it changed under us */
-		return -1;
-	}
-	return fd;
-#else
-	/* Nonblocking: a FIFO never stalls us (and is refused after). */
-	if ((fd = open_rel(s, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY)) == -1)
-		return -1;
-	if (fstat(fd, st) == -1 || (!S_ISREG(st->st_mode) &&
-	    !S_ISDIR(st->st_mode))) {
-		close(fd);
-		errno = EACCES;
-		return -1;
-	}
-	return fd;
-#endif
+	return sk_path_open_served(s->rootfd, rel, s->o->follow ?
+	    SK_PATH_FOLLOW : 0, st);
 }
 
 /*

@@ -19,6 +19,15 @@
 
 #include <sockkit/path.h>
 
+static void
+close_keep_errno(int fd)
+{
+	int	saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
 const char *
 sk_path_check(const char *p, size_t n)
 {
@@ -241,4 +250,86 @@ sk_path_open(int rootfd, const char *root, const char *rel, int flags)
 #endif
 	(void)root;
 	return sk_path_walk(rootfd, rel, flags);
+}
+
+/* Beneath the root (sk_path_open), or anywhere links lead (FOLLOW). */
+static int
+open_beneath(int rootfd, const char *rel, int flags, int how)
+{
+	flags |= O_CLOEXEC;
+	if (how & SK_PATH_FOLLOW)
+		return openat(rootfd, *rel == '\0' ? "." : rel, flags);
+	return sk_path_open(rootfd, NULL, rel, flags);
+}
+
+int
+sk_path_stat(int rootfd, const char *rel, int how, struct stat *st)
+{
+	int	fd, rc;
+
+#ifdef O_PATH
+	fd = open_beneath(rootfd, rel, O_PATH, how);
+#else
+	fd = open_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, how);
+#endif
+	if (fd == -1)
+		return -1;
+	rc = fstat(fd, st);
+	close_keep_errno(fd);
+	return rc;
+}
+
+int
+sk_path_open_served(int rootfd, const char *rel, int how, struct stat *st)
+{
+	int		 fd;
+#ifdef O_PATH
+	struct stat	 pst;
+	char		 proc[64];
+	int		 pfd;
+
+	if ((pfd = open_beneath(rootfd, rel, O_PATH, how)) == -1)
+		return -1;
+	if (fstat(pfd, &pst) == -1) {
+		close_keep_errno(pfd);
+		return -1;
+	}
+	if (S_ISDIR(pst.st_mode))
+		fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (S_ISREG(pst.st_mode)) {
+		/* That very inode, through the magic link; without /proc, by
+		 * name again, and checked to be the same file below. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		if ((fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC)) == -1 && (errno == ENOENT || errno == EACCES))
+			fd = open_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK |
+			    O_NOCTTY | O_NOFOLLOW, how);
+	} else {
+		close(pfd);
+		errno = EACCES;
+		return -1;
+	}
+	close_keep_errno(pfd);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || st->st_dev != pst.st_dev ||
+	    st->st_ino != pst.st_ino) {
+		close(fd);
+		errno = ENOENT;		/* it changed under us */
+		return -1;
+	}
+	return fd;
+#else
+	/* Nonblocking: a FIFO never stalls us (and is refused after). */
+	if ((fd = open_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY,
+	    how)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || (!S_ISREG(st->st_mode) &&
+	    !S_ISDIR(st->st_mode))) {
+		close(fd);
+		errno = EACCES;
+		return -1;
+	}
+	return fd;
+#endif
 }

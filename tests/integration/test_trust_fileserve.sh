@@ -1,0 +1,267 @@
+# test_trust_fileserve.sh - fileserve off the happy path, as a demanding
+# user meets it: output closed early, two clients on one name, a local
+# directory in the way, a file that changes as it is sent, a lying or
+# hostile server, a server stopped mid-upload, many uploads at once.
+
+# fs_serve NAME ARGS...: serve on 127.0.0.1 port 0 (sets PORT, SPID).
+tfs_serve() {
+	name=$1
+	shift
+	start_server "$name" fileserve serve "$@" 127.0.0.1 0
+}
+
+# tfs_fake SCRIPT: a python fake server (see test_fileserve.sh's
+# fake_server): frame(), recv_frame(), `for c in conns():` (HELLO done).
+tfs_fake() {
+	{
+		cat <<'PY'
+import os, socket, struct, sys, time
+def frame(s):
+    return struct.pack(">I", len(s)) + s
+def recv_frame(c):
+    h = c.recv(4, socket.MSG_WAITALL)
+    if len(h) < 4:
+        return None
+    n = struct.unpack(">I", h)[0]
+    return c.recv(n, socket.MSG_WAITALL) if n else b""
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(4)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+def conns():
+    while True:
+        c, _ = l.accept()
+        c.settimeout(20)
+        recv_frame(c)
+        c.sendall(frame(b"OK 1"))
+        yield c
+PY
+		cat "$1"
+	} >fake.py
+	python3 fake.py >fake.port 2>fake.err &
+	track $!
+	wait_for fake.port '^[0-9]+$' || fail "fake server: $(cat fake.err)"
+	FAKE_PORT=$(cat fake.port)
+}
+
+# get -o - into a pipe whose reader leaves: quiet, and death by SIGPIPE
+# (141), the one rule; it said "write stdout: Broken pipe" and exited 1.
+# ls likewise, with a long listing.
+t_trust_fs_closed_stdout() {
+	mkdir -p srv/many
+	random_file srv/big 20000000
+	i=0
+	while [ $i -lt 3000 ]; do
+		: >"srv/many/f$i"
+		i=$((i + 1))
+	done
+	tfs_serve s -d srv
+	{ "$SK" fileserve get -o - 127.0.0.1 "$PORT" big 2>err; echo $? >rc; } |
+	    head -c 1000 >/dev/null
+	[ "$(cat rc)" = 141 ] || fail "get -o - | head: exit $(cat rc)"
+	[ ! -s err ] || fail "said: $(cat err)"
+	{ "$SK" fileserve ls 127.0.0.1 "$PORT" many 2>err; echo $? >rc; } |
+	    head -n 1 >/dev/null
+	[ "$(cat rc)" = 141 ] || fail "ls | head: exit $(cat rc)"
+	[ ! -s err ] || fail "said: $(cat err)"
+	stop_server
+}
+
+# Two gets of one local name at once: the second is refused at once
+# instead of writing the same partial file (a mismatch, or worse).
+t_trust_fs_two_gets_one_name() {
+	cat >slow.py <<'PY'
+for i, c in enumerate(conns()):
+    recv_frame(c)
+    c.sendall(frame(b"OK f 1000000 0"))
+    recv_frame(c)
+    c.sendall(frame(b"OK 1000000 0") + b"x" * 300000)
+    c.recv(1)
+    break
+PY
+	tfs_fake slow.py
+	"$SK" fileserve get 127.0.0.1 "$FAKE_PORT" f.bin 2>first.err &
+	g1=$!
+	track $g1
+	# (what came is written a 256 KiB piece at a time)
+	wait_size f.bin.sockkit-part 262144 || fail "the first get wrote nothing"
+	tfs_serve s -d .
+	expect_exit 1 "$SK" fileserve get 127.0.0.1 "$PORT" fake.py -o f.bin \
+	    2>err
+	one_line err "sockkit: fileserve: f.bin: another fileserve get is writing it"
+	[ "$(stat -c %s f.bin.sockkit-part)" -eq 262144 ] ||
+	    fail "the part was touched"
+	stop_server
+}
+
+# A local directory where the file would go (the default name): said
+# before anything is fetched; it fetched it all, then failed to rename.
+# put into a remote directory puts the file inside it, as scp does.
+t_trust_fs_directories_in_the_way() {
+	mkdir -p srv/drop cli/big.bin
+	random_file srv/big.bin 3000000
+	tfs_serve s -v -d srv --allow-upload
+	cd cli
+	expect_exit 1 "$SK" fileserve get 127.0.0.1 "$PORT" big.bin 2>err
+	one_line err "sockkit: fileserve: big.bin: Is a directory"
+	[ -z "$(ls -A big.bin)" ] && [ "$(ls)" = "big.bin
+err" ] || fail "left: $(ls -A)"
+	! grep -q 'GET big.bin' ../s.err || fail "fetched anyway"
+	echo note >note.txt
+	expect_exit 0 "$SK" fileserve put 127.0.0.1 "$PORT" note.txt drop
+	expect_exit 0 "$SK" fileserve put 127.0.0.1 "$PORT" note.txt drop/
+	[ "$(cat ../srv/drop/note.txt)" = note ] || fail "put into a directory"
+	[ "$(ls ../srv/drop)" = note.txt ] || fail "drop: $(ls ../srv/drop)"
+	cd ..
+	stop_server
+}
+
+# A local file that grows while it is put: reported, exit 1, not
+# verified as a mixture of two versions (the server never gets a SUM).
+t_trust_fs_put_of_a_changing_file() {
+	cat >slowread.py <<'PY'
+for c in conns():
+    req = recv_frame(c)
+    size = int(req.split()[1])
+    c.sendall(frame(b"OK 0"))
+    got = len(c.recv(65536, socket.MSG_WAITALL))
+    open("started", "w").write("1")
+    while not os.path.exists("changed"):
+        time.sleep(0.05)
+    while got < size:
+        d = c.recv(1 << 20)
+        if not d:
+            break
+        got += len(d)
+    s = recv_frame(c)
+    open("sum", "w").write(repr(s))
+    if s is not None:
+        c.sendall(frame(b"OK"))
+    break
+PY
+	tfs_fake slowread.py
+	random_file up.bin 20000000
+	"$SK" fileserve put 127.0.0.1 "$FAKE_PORT" up.bin 2>err &
+	p=$!
+	track $p
+	wait_for started 1 || fail "never started"
+	echo more >>up.bin
+	echo 1 >changed
+	wait_exit $p || fail "put hung"
+	[ "$RC" -eq 1 ] || fail "exit $RC: $(cat err)"
+	one_line err "sockkit: fileserve: up.bin changed while it was sent: run again"
+	wait_for sum . || fail "fake server"
+	[ "$(cat sum)" = None ] || fail "a SUM was sent: $(cat sum)"
+}
+
+# A hostile server: a listing's type byte is an escape, a name holds a
+# NUL, HELLO answers another version: "a malformed ..." every time, and
+# no raw control byte reaches the terminal.
+t_trust_fs_hostile_listing() {
+	cat >hostile.py <<'PY'
+for i, c in enumerate(conns()):
+    if i == 2:
+        c.close()
+        break
+    recv_frame(c)
+    if i == 0:
+        c.sendall(frame(b"OK 1") + frame(b"\x1b 5 0 name"))
+    else:
+        c.sendall(frame(b"OK 1") + frame(b"f 5 0 a\x00b"))
+    c.close()
+PY
+	tfs_fake hostile.py
+	for i in 1 2; do
+		expect_exit 1 "$SK" fileserve ls 127.0.0.1 "$FAKE_PORT" \
+		    >out 2>err
+		one_line err "sockkit: fileserve: a malformed listing"
+		[ ! -s out ] || fail "printed: $(od -c out | head -2)"
+	done
+	cat >v2.py <<'PY'
+l.settimeout(20)
+c, _ = l.accept()
+recv_frame(c)
+c.sendall(frame(b"OK 2"))
+c.recv(1)
+PY
+	tfs_fake v2.py
+	expect_exit 1 "$SK" fileserve ls 127.0.0.1 "$FAKE_PORT" 2>err
+	one_line err "sockkit: fileserve: a malformed reply from the server"
+}
+
+# SIGTERM to the server in the middle of an upload: it finishes what it
+# has received into the partial file, dies by the signal (143), and the
+# next put resumes from there.
+t_trust_fs_server_stopped_mid_upload() {
+	mkdir srv
+	random_file up.bin 200000000
+	tfs_serve s -d srv --allow-upload
+	"$SK" fileserve put 127.0.0.1 "$PORT" up.bin 2>/dev/null &
+	p=$!
+	track $p
+	wait_size srv/.up.bin.sockkit-part 20000000 || fail "no part"
+	stop_server
+	wait $p 2>/dev/null
+	[ ! -e srv/up.bin ] || skip "it ended before the signal"
+	part=$(stat -c %s srv/.up.bin.sockkit-part)
+	cmp -s -n "$part" up.bin srv/.up.bin.sockkit-part ||
+	    fail "the part is not the file's start"
+	tfs_serve s2 -d srv --allow-upload
+	expect_exit 0 "$SK" fileserve put -v 127.0.0.1 "$PORT" up.bin 2>err
+	grep -Eq '\(([1-9][0-9]*) resumed\)' err || fail "not resumed: $(cat err)"
+	cmp -s up.bin srv/up.bin || fail "differs"
+	stop_server
+}
+
+# Twenty uploads at once, each verified and byte-identical; and names
+# the client sent are escaped in the server's log.
+t_trust_fs_many_puts() {
+	mkdir srv
+	i=0
+	while [ $i -lt 20 ]; do
+		random_file "u$i" $((1000000 + i * 234567))
+		i=$((i + 1))
+	done
+	tfs_serve s -v -d srv --allow-upload
+	pids=""
+	i=0
+	while [ $i -lt 20 ]; do
+		timeout 60 "$SK" fileserve put 127.0.0.1 "$PORT" "u$i" \
+		    2>"err$i" &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for p in $pids; do
+		wait "$p" || fail "a put failed: $(cat err*)"
+	done
+	i=0
+	while [ $i -lt 20 ]; do
+		cmp -s "u$i" "srv/u$i" || fail "u$i differs"
+		i=$((i + 1))
+	done
+	evil=$(printf 'x\033]0;pwned\007y')
+	cp u0 "$evil"
+	expect_exit 0 "$SK" fileserve put 127.0.0.1 "$PORT" "$evil"
+	grep -q 'PUT x\\x1b\]0;pwned\\x07y' s.err || fail "log: $(cat s.err)"
+	! grep -q "$(printf '\033')" s.err || fail "a raw escape in the log"
+	stop_server
+}
+
+# An option of another action was taken and ignored (get -d DIR, serve
+# -o x, put --no-resume); -o '' made a file named ".sockkit-part".
+t_trust_fs_options_of_another_action() {
+	expect_exit 2 "$SK" fileserve get -d x 127.0.0.1 1 f 2>err
+	one_line err "sockkit: fileserve: -d goes with serve"
+	expect_exit 2 "$SK" fileserve ls --allow-upload 127.0.0.1 1 2>err
+	one_line err "sockkit: fileserve: --allow-upload goes with serve"
+	expect_exit 2 "$SK" fileserve serve -o x 127.0.0.1 0 2>err
+	one_line err "sockkit: fileserve: -o goes with get"
+	expect_exit 2 "$SK" fileserve put --no-resume 127.0.0.1 1 f 2>err
+	one_line err "sockkit: fileserve: --no-resume goes with get"
+	expect_exit 2 "$SK" fileserve serve -w 1 127.0.0.1 0 2>err
+	one_line err "sockkit: fileserve: -w goes with get, put and ls"
+	expect_exit 2 "$SK" fileserve get -o '' 127.0.0.1 1 f 2>err
+	one_line err "sockkit: fileserve: -o: an empty name"
+	[ ! -e .sockkit-part ] || fail "made .sockkit-part"
+}
