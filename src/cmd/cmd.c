@@ -390,6 +390,12 @@ cmd_signalled(void)
 	return (int)signalled;
 }
 
+void
+cmd_note_signal(int sig)
+{
+	signalled = sig;
+}
+
 /* stdout's reader has gone (EPIPE): end quietly, as cat does. */
 static int	stdout_gone;
 /* A write error on stdout was reported already. */

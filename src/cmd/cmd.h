@@ -164,6 +164,13 @@ void	cmd_signals_fini(struct sk_loop *loop);
 int	cmd_signalled(void);
 
 /*
+ * For a command with a signal handler of its own (a blocking client):
+ * note sig (async-signal-safe) so that cmd_exit() dies by it once the
+ * command has cleaned up and returned.
+ */
+void	cmd_note_signal(int sig);
+
+/*
  * stdout's reader went away (EPIPE): the one rule for every command is
  * to stop quietly and die by SIGPIPE, as cat and nc do.  A command that
  * sees EPIPE writing stdout some other way (a relay) calls

@@ -1,0 +1,1104 @@
+/*
+ * fileserve_serve.c - sockkit fileserve serve: share a directory with many
+ * clients at once from one event loop (docs/protocol.md).  Downloads go
+ * out with sendfile, hashed through a mapping just ahead of it (no copy),
+ * and the digests of files sent whole are remembered; uploads are spliced
+ * from the socket into the file and hashed while still in the cache.
+ */
+#define _GNU_SOURCE		/* O_NOFOLLOW, realpath's PATH_MAX */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
+
+#include <dirent.h>
+#include <poll.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sockkit/buf.h>
+#include <sockkit/frame.h>
+#include <sockkit/hash.h>
+#include <sockkit/loop.h>
+#include <sockkit/msg.h>
+#include <sockkit/net.h>
+#include <sockkit/path.h>
+#include <sockkit/text.h>
+
+#include "fileserve.h"
+
+
+/* Paths: a request's path, confined to the served directory. */
+
+/* A requested path's form: sk_path_check(), and not a partial upload. */
+static const char *
+bad_path(const char *p, size_t n)
+{
+	const char	*why;
+
+	if ((why = sk_path_check(p, n)) != NULL)
+		return why;
+	if (n >= strlen(PART) &&
+	    memcmp(p + n - strlen(PART), PART, strlen(PART)) == 0)
+		return "a partial upload";
+	return NULL;
+}
+
+/* Event-loop server. */
+
+/*
+ * The digests of files sent whole, so a file sent again is not hashed
+ * again.  An entry stands only while the file's inode, size, mtime and
+ * ctime are all unchanged (any write moves ctime, which no one can set).
+ */
+#define DIGESTS		256
+
+struct digest {
+	struct stat	st;
+	uint64_t	sum;
+};
+
+struct fsrv {
+	const struct fs_opts	*o;
+	struct sk_loop		*loop;
+	int			 lfd;
+	int			 rootfd;	/* the served directory */
+	char			 root[PATH_MAX];
+	uint8_t			*buf;		/* CHUNK, shared */
+	int			 nconns;
+	struct fconn		*conns;
+	int			 afd;		/* --announce: UDP, or -1 */
+	char			 adgram[128];
+	size_t			 alen;
+	struct sockaddr_in	 adst;
+	struct digest		 digests[DIGESTS];
+	int			 ndigests, nextdigest;
+};
+
+enum fstate { F_REQ, F_SEND, F_RECV, F_SUMWAIT, F_CLOSING };
+
+struct fconn {
+	struct fsrv		*srv;
+	int			 fd;
+	enum fstate		 state;
+	int			 hello;
+	struct sk_frame_dec	 dec;
+	struct sk_buf		 out;
+	int			 file;		/* -1 when none */
+	off_t			 off;		/* next byte to send or write */
+	off_t			 hashed;	/* get: bytes hashed so far */
+	off_t			 end;
+	struct sk_hash		 h;
+	struct stat		 st;		/* get: the file at the start */
+	int			 known;		/* get: its digest is known: */
+	uint64_t		 sum;		/* this */
+	char			*name;		/* get, put: the path */
+	int			 pipe[2];	/* put: socket to file, or -1 */
+	int			 werr;		/* put: errno of a write */
+	char			*tmp;		/* put: the partial file */
+	char			*final;		/* put: where it goes */
+	char			 peer[SK_ADDRSTRLEN];
+	long long		 last_ms;	/* bytes last moved */
+	struct fconn		*next;
+};
+
+static void	on_conn(struct sk_loop *, int, int, void *);
+static void	resume_accept(struct sk_loop *, long long, void *);
+static int	conn_read(struct fconn *);
+static int	conn_settle(struct fconn *);
+
+/* Queue one control frame, printf-style. */
+static void
+reply(struct fconn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reply(struct fconn *c, const char *fmt, ...)
+{
+	char	line[ERRPATH + 1024], sp[SHOWMAX * 2];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	(void)sk_frame_encode(&c->out, line, (size_t)n);
+	/* An error quotes the client's path: its bytes, escaped. */
+	if (c->srv->o->c.verbose && strncmp(line, "ERR", 3) == 0)
+		cmd_err(CMD, "%s: %s", c->peer, fs_shown(sp, sizeof(sp), line,
+		    (size_t)n));
+}
+
+/*
+ * put, on Linux: the bytes go from the socket to the file through a pipe
+ * (splice), so they are copied once, into the page cache, and not through
+ * a buffer of ours first; the hash then reads them there while they are
+ * still in the CPU's cache.  The pipe lives while the upload does.
+ */
+static void
+pipe_close(struct fconn *c)
+{
+	if (c->pipe[0] != -1) {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+		c->pipe[0] = c->pipe[1] = -1;
+	}
+}
+
+static void
+pipe_open(struct fconn *c)
+{
+#ifdef __linux__
+	/* Out of descriptors, read and pwrite will do. */
+	if (c->pipe[0] == -1 && pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+		(void)fcntl(c->pipe[0], F_SETPIPE_SZ, UPCHUNK);
+#else
+	(void)c;
+#endif
+}
+
+/*
+ * An error reply about path, the one the client asked for ("" is the
+ * top), or about the request itself when path is NULL: "ERR 404 a/b: No
+ * such file or directory".  After 400 and 505 the connection is closed.
+ */
+static void
+fail_req(struct fconn *c, int code, const char *path, const char *msg)
+{
+	size_t	len;
+
+	if (path == NULL)
+		reply(c, "ERR %d %s", code, msg);
+	else {
+		len = strlen(path);
+		reply(c, "ERR %d %.*s%s: %s", code, len > ERRPATH ? ERRPATH :
+		    (int)len, *path != '\0' ? path : ".", len > ERRPATH ?
+		    "..." : "", msg);
+	}
+	if (c->file != -1) {
+		close(c->file);
+		c->file = -1;
+	}
+	pipe_close(c);
+	c->state = code == 400 || code == 505 ? F_CLOSING : F_REQ;
+}
+
+static void
+conn_close(struct fconn *c)
+{
+	struct fsrv	*s = c->srv;
+	struct fconn	**pp;
+
+	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (s->o->c.verbose)
+		cmd_err(CMD, "%s disconnected", c->peer);
+	sk_loop_del(s->loop, c->fd);
+	close(c->fd);
+	if (c->file != -1)
+		close(c->file);
+	pipe_close(c);
+	sk_frame_dec_release(&c->dec);
+	sk_buf_release(&c->out);
+	free(c->name);
+	free(c->tmp);
+	free(c->final);
+	s->nconns--;
+	free(c);
+}
+
+/* Resolve an existing path inside the root; 0, or an error reply sent. */
+static int
+resolve(struct fconn *c, const char *p, char *real)
+{
+	struct fsrv	*s = c->srv;
+	const char	*why;
+
+	if ((why = bad_path(p, strlen(p))) != NULL) {
+		fail_req(c, 403, p, why);
+		return -1;
+	}
+	if (sk_path_resolve(s->root, p, real) == -1) {
+		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 :
+		    errno == ENAMETOOLONG ? 400 : 403, p, errno == EPERM ?
+		    "outside the served directory" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static char
+type_of(mode_t m)
+{
+	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : 'o';
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+do_ls(struct fconn *c, const char *p)
+{
+	char		 real[PATH_MAX], **names = NULL, **nn;
+	struct dirent	*de;
+	struct stat	 st;
+	size_t		 n = 0, i;
+	DIR		*d;
+
+	if (resolve(c, p, real) == -1)
+		return;
+	if ((d = opendir(real)) == NULL) {
+		fail_req(c, errno == ENOTDIR ? 404 : 403, p, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    bad_path(de->d_name, strlen(de->d_name)) != NULL)
+			continue;
+		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
+			break;
+		names = nn;
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
+	reply(c, "OK %zu", n);
+	for (i = 0; i < n; i++) {
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+			memset(&st, 0, sizeof(st));
+		reply(c, "%c %lld %lld %s", type_of(st.st_mode),
+		    (long long)st.st_size, (long long)st.st_mtime, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+}
+
+static void
+do_stat(struct fconn *c, const char *p)
+{
+	char		real[PATH_MAX];
+	struct stat	st;
+
+	if (resolve(c, p, real) == -1)
+		return;
+	if (stat(real, &st) == -1) {
+		fail_req(c, 404, p, strerror(errno));
+		return;
+	}
+	reply(c, "OK %c %lld %lld", type_of(st.st_mode),
+	    (long long)st.st_size, (long long)st.st_mtime);
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static struct digest *
+digest_find(struct fsrv *s, const struct stat *st)
+{
+	int	i;
+
+	for (i = 0; i < s->ndigests; i++)
+		if (same_file(&s->digests[i].st, st))
+			return &s->digests[i];
+	return NULL;
+}
+
+/* Remember a digest, replacing the oldest entry when full. */
+static void
+digest_add(struct fsrv *s, const struct stat *st, uint64_t sum)
+{
+	struct digest	*d;
+
+	if (digest_find(s, st) != NULL)
+		return;
+	if (s->ndigests < DIGESTS)
+		d = &s->digests[s->ndigests++];
+	else {
+		d = &s->digests[s->nextdigest];
+		s->nextdigest = (s->nextdigest + 1) % DIGESTS;
+	}
+	d->st = *st;
+	d->sum = sum;
+}
+
+static void
+do_get(struct fconn *c, long long off, const char *p)
+{
+	char		 real[PATH_MAX], sp[SHOWMAX];
+	struct stat	 st;
+	struct digest	*d;
+	int		 fd;
+
+	if (resolve(c, p, real) == -1)
+		return;
+	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		fail_req(c, errno == ENOENT ? 404 : 403, p, strerror(errno));
+		return;
+	}
+	/* Never block on a FIFO or a device: regular files only. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		fail_req(c, 403, p, "not a regular file");
+		return;
+	}
+	if (off < 0 || off > st.st_size) {
+		close(fd);
+		fail_req(c, 416, p, "offset past the end of the file");
+		return;
+	}
+	free(c->name);
+	if ((c->name = strdup(p)) == NULL) {
+		close(fd);
+		fail_req(c, 500, NULL, "out of memory");
+		return;
+	}
+	c->st = st;
+	d = digest_find(c->srv, &st);
+	c->known = d != NULL;
+	c->sum = d != NULL ? d->sum : 0;
+	sk_hash_init(&c->h);
+	if (!c->known && sk_hash_file(&c->h, fd, 0, (off_t)off,
+	    c->srv->buf, CHUNK) == -1) {
+		close(fd);
+		fail_req(c, 500, p, "cannot read the file");
+		return;
+	}
+	c->file = fd;
+	c->off = c->hashed = (off_t)off;
+	c->end = st.st_size;
+	reply(c, "OK %lld %lld", (long long)st.st_size,
+	    (long long)st.st_mtime);
+	c->state = F_SEND;
+	if (c->srv->o->c.verbose)
+		cmd_err(CMD, "%s: GET %s from %lld", c->peer,
+		    fs_shown(sp, sizeof(sp), p, strlen(p)), off);
+}
+
+/*
+ * The connection other than c writing the upload to final, or NULL: one
+ * writer per name, always, or two would interleave their bytes in one
+ * partial file.  A writer whose client has gone but whose last bytes still
+ * wait in its socket is not one for long: take them in now (they are kept
+ * for the resume being asked for) and close it, so that a client killed
+ * and run again at once resumes rather than meets its own ghost.
+ */
+static struct fconn *
+writer_of(struct fsrv *s, struct fconn *c, const char *final)
+{
+	struct fconn	*w;
+	ssize_t		 n;
+	char		 b;
+	int		 i;
+
+	for (w = s->conns; w != NULL; w = w->next)
+		if (w != c && w->file != -1 && w->final != NULL &&
+		    (w->state == F_RECV || w->state == F_SUMWAIT) &&
+		    strcmp(w->final, final) == 0)
+			break;
+	if (w == NULL)
+		return NULL;
+	for (i = 0; i < DRAIN_MAX && w->state == F_RECV; i++) {
+		n = recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			break;		/* alive, and nothing waits */
+		if (n <= 0 || conn_read(w) == -1) {
+			conn_close(w);
+			return NULL;
+		}
+		w->last_ms = sk_loop_now_ms();
+	}
+	/* It may have failed a write meanwhile, and be closing. */
+	if (conn_settle(w) == -1 || w->file == -1)
+		return NULL;
+	return w;
+}
+
+static void
+do_put(struct fconn *c, long long size, const char *p)
+{
+	struct fsrv	*s = c->srv;
+	char		 dir[PATH_MAX], real[PATH_MAX], *slash, msg[256];
+	char		 sp[SHOWMAX];
+	const char	*name = p, *why;
+	struct stat	 st;
+	struct statvfs	 vfs;
+	off_t		 have;
+	int		 fd;
+
+	if (!s->o->upload) {
+		fail_req(c, 403, NULL, "uploads are not allowed "
+		    "(--allow-upload)");
+		return;
+	}
+	if (*p == '\0') {
+		fail_req(c, 403, NULL, "an empty path");
+		return;
+	}
+	if ((why = bad_path(p, strlen(p))) != NULL) {
+		fail_req(c, 403, p, why);
+		return;
+	}
+	if (strlen(p) >= sizeof(dir)) {
+		fail_req(c, 400, p, strerror(ENAMETOOLONG));
+		return;
+	}
+	/* The directory must exist inside the root; the name is ours. */
+	snprintf(dir, sizeof(dir), "%s", p);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		name = p + (slash - dir) + 1;
+	} else
+		snprintf(dir, sizeof(dir), ".");
+	if (*name == '\0' || strcmp(name, ".") == 0) {
+		fail_req(c, 403, p, "no file name");
+		return;
+	}
+	if (resolve(c, dir, real) == -1)
+		return;
+	free(c->name);
+	free(c->final);
+	free(c->tmp);
+	c->name = c->final = c->tmp = NULL;
+	if ((c->name = strdup(p)) == NULL ||
+	    asprintf(&c->final, "%s/%s", real, name) == -1 ||
+	    asprintf(&c->tmp, "%s/.%s" PART, real, name) == -1) {
+		fail_req(c, 500, NULL, "out of memory");
+		return;
+	}
+	if (writer_of(s, c, c->final) != NULL) {
+		fail_req(c, 409, p, "another connection is uploading it: "
+		    "try again once it has ended");
+		return;
+	}
+	/* Never write through a symlink, nor over a directory. */
+	if (lstat(c->final, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fail_req(c, 409, p, S_ISLNK(st.st_mode) ? "the target is a "
+		    "symbolic link" : "the target is not a regular file");
+		return;
+	}
+	/* Read and write: a partial upload is hashed before it resumes. */
+	fd = open(c->tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		fail_req(c, 500, p, fd == -1 ? strerror(errno) :
+		    "its partial upload is not a regular file");
+		return;
+	}
+	/* A partial upload from before: resume it if it can be. */
+	have = st.st_size <= size ? st.st_size : 0;
+	if (have != st.st_size && ftruncate(fd, 0) == -1) {
+		close(fd);
+		fail_req(c, 500, p, strerror(errno));
+		return;
+	}
+	sk_hash_init(&c->h);
+	if (have > 0 && sk_hash_file(&c->h, fd, 0, have, s->buf, CHUNK) == -1) {
+		have = 0;
+		sk_hash_init(&c->h);
+		(void)ftruncate(fd, 0);
+	}
+	/* Refuse at once what clearly cannot fit, rather than fill the disk. */
+	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
+	    vfs.f_frsize < (unsigned long long)(size - have)) {
+		close(fd);
+		if (have == 0)
+			(void)unlink(c->tmp);	/* made just now */
+		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
+		    "needed, %llu free", size - (long long)have,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+		fail_req(c, 507, p, msg);
+		return;
+	}
+	c->file = fd;
+	c->off = have;
+	c->end = (off_t)size;
+	reply(c, "OK %lld", (long long)have);
+	c->state = have < size ? F_RECV : F_SUMWAIT;
+	if (c->state == F_RECV)
+		pipe_open(c);
+	if (s->o->c.verbose)
+		cmd_err(CMD, "%s: PUT %s, %lld bytes, from %lld", c->peer,
+		    fs_shown(sp, sizeof(sp), p, strlen(p)), size,
+		    (long long)have);
+}
+
+/* The trailer of an upload: verify, sync, rename into place. */
+static void
+do_sum(struct fconn *c, const char *hex)
+{
+	char	want[32], sp[SHOWMAX];
+	int	dfd;
+	char	*slash;
+
+	snprintf(want, sizeof(want), "%016" PRIx64, sk_hash_final(&c->h));
+	if (strcmp(want, hex) != 0) {
+		(void)unlink(c->tmp);
+		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
+		    "corrupt and is removed");
+		return;
+	}
+	if (fsync(c->file) == -1 || rename(c->tmp, c->final) == -1) {
+		fail_req(c, 500, c->name, strerror(errno));
+		return;
+	}
+	/* The rename itself survives a crash once the directory is synced. */
+	if ((slash = strrchr(c->final, '/')) != NULL) {
+		*slash = '\0';
+		if ((dfd = open(c->final, O_RDONLY | O_CLOEXEC)) != -1) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+		*slash = '/';
+	}
+	close(c->file);
+	c->file = -1;
+	pipe_close(c);
+	reply(c, "OK");
+	c->state = F_REQ;
+	if (c->srv->o->c.verbose)
+		cmd_err(CMD, "%s: PUT %s: %lld bytes, verified", c->peer,
+		    fs_shown(sp, sizeof(sp), c->name, strlen(c->name)),
+		    (long long)c->end);
+}
+
+/* One request frame. */
+static void
+request(struct fconn *c, const uint8_t *p, uint32_t n)
+{
+	struct sk_fs_req	 req;
+	char			 line[CTLMAX + 1], *arg;
+
+	if (sk_fs_parse(p, n, &req) == -1) {
+		fail_req(c, 400, NULL, memchr(p, '\0', n) != NULL ?
+		    "a NUL byte in "
+		    "a request" : !c->hello ? "expected HELLO" :
+		    "unknown or malformed request");
+		return;
+	}
+	/* The path, NUL-terminated, for the file system calls. */
+	memcpy(line, p, n);
+	line[n] = '\0';
+	arg = req.arg != NULL ? line + (req.arg - (const char *)p) : line + n;
+	if (!c->hello) {
+		if (req.verb != SK_FS_HELLO) {
+			fail_req(c, 400, NULL, "expected HELLO");
+			return;
+		}
+		if (req.num != VERSION) {
+			fail_req(c, 505, NULL, "this server speaks version 1");
+			return;
+		}
+		c->hello = 1;
+		reply(c, "OK %d", VERSION);
+		return;
+	}
+	if (c->state == F_SUMWAIT) {
+		if (req.verb != SK_FS_SUM) {
+			fail_req(c, 400, NULL, "expected SUM");
+			return;
+		}
+		do_sum(c, arg);
+		return;
+	}
+	switch (req.verb) {
+	case SK_FS_LS:
+		do_ls(c, arg);
+		break;
+	case SK_FS_STAT:
+		do_stat(c, arg);
+		break;
+	case SK_FS_GET:
+		do_get(c, req.num, arg);
+		break;
+	case SK_FS_PUT:
+		do_put(c, req.num, arg);
+		break;
+	default:
+		fail_req(c, 400, NULL, "unknown or malformed request");
+	}
+}
+
+#ifdef __linux__
+/* Up to left bytes from the pipe to the file at *at: the count, or -1. */
+static ssize_t
+pipe_by_hand(struct fconn *c, loff_t *at, size_t left)
+{
+	ssize_t	n, w;
+
+	if ((n = read(c->pipe[0], c->srv->buf, left < CHUNK ? left :
+	    CHUNK)) <= 0) {
+		if (n == 0)
+			errno = EIO;
+		return -1;
+	}
+	if ((w = pwrite(c->file, c->srv->buf, (size_t)n, *at)) != n) {
+		if (w != -1)
+			errno = ENOSPC;
+		return -1;
+	}
+	*at += n;
+	return n;
+}
+#endif
+
+/*
+ * Upload bytes from the socket into the file at c->off, at most want, and
+ * hash them: the count, 0 at the end of the stream, or -1 with errno
+ * (EAGAIN: none yet; EIO: writing failed, why in c->werr).
+ */
+static ssize_t
+recv_upload(struct fconn *c, size_t want)
+{
+	struct fsrv	*s = c->srv;
+	ssize_t		 n, k;
+
+#ifdef __linux__
+	if (c->pipe[0] != -1) {
+		loff_t	at = c->off;
+		size_t	left;
+
+		n = splice(c->fd, NULL, c->pipe[1], NULL, want,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == -1 && (errno == EINVAL || errno == ENOSYS)) {
+			pipe_close(c);	/* no splice here: read and pwrite */
+			return recv_upload(c, want);
+		}
+		if (n <= 0)
+			return n;
+		for (left = (size_t)n; left > 0; left -= (size_t)k) {
+			k = splice(c->pipe[0], NULL, c->file, &at, left,
+			    SPLICE_F_MOVE);
+			if (k == -1 && errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			/* A file system that cannot take a splice: by hand. */
+			if (k == -1 && (errno == EINVAL || errno == ENOSYS))
+				k = pipe_by_hand(c, &at, left);
+			if (k <= 0) {
+				c->werr = k == 0 ? ENOSPC : errno;
+				errno = EIO;
+				return -1;
+			}
+		}
+		if (fs_hash_pread(&c->h, c->file, c->off, (off_t)n,
+		    s->buf) == -1) {
+			c->werr = errno;
+			errno = EIO;
+			return -1;
+		}
+		return n;
+	}
+#endif
+	if ((n = read(c->fd, s->buf, want < CHUNK ? want : CHUNK)) <= 0)
+		return n;
+	if ((k = pwrite(c->file, s->buf, (size_t)n, c->off)) != n) {
+		c->werr = k == -1 ? errno : ENOSPC;
+		errno = EIO;
+		return -1;
+	}
+	sk_hash_update(&c->h, s->buf, (size_t)n);
+	return n;
+}
+
+/* Readable: requests, or upload data. */
+static int
+conn_read(struct fconn *c)
+{
+	const uint8_t	*payload;
+	uint32_t	 plen;
+	char		 why[256];
+	ssize_t		 n;
+	size_t		 want;
+	int		 rc;
+
+	if (c->state == F_RECV) {
+		want = (size_t)(c->end - c->off) < UPCHUNK ?
+		    (size_t)(c->end - c->off) : UPCHUNK;
+		n = recv_upload(c, want);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n == 0 || (n == -1 && errno != EIO))
+			return -1;	/* cut mid-upload: the part is kept */
+		if (n == -1) {
+			snprintf(why, sizeof(why), "cannot write the upload: "
+			    "%s", strerror(c->werr));
+			fail_req(c, 500, c->name, why);
+			c->state = F_CLOSING;
+			return 0;
+		}
+		c->off += n;
+		if (c->off == c->end)
+			c->state = F_SUMWAIT;
+		return 0;
+	}
+	n = sk_frame_dec_read(&c->dec, c->fd, CTLMAX);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	while (c->state == F_REQ || c->state == F_SUMWAIT) {
+		if ((rc = sk_frame_dec_next(&c->dec, &payload, &plen)) == 0)
+			break;
+		if (rc == -1) {
+			fail_req(c, 400, NULL, "a request over 65536 bytes");
+			break;
+		}
+		request(c, payload, plen);
+	}
+	if (sk_frame_dec_pending(&c->dec) == 0)
+		sk_frame_dec_release(&c->dec);
+	return 0;
+}
+
+/*
+ * Send file bytes [off, hashed): with sendfile on Linux, straight from the
+ * page cache; elsewhere from our copy.  Returns 1 when the socket is full,
+ * 0 when all of it went, -1 on error.
+ */
+static int
+send_hashed(struct fconn *c)
+{
+	ssize_t	n;
+
+	while (c->off < c->hashed) {
+#ifdef __linux__
+		n = sendfile(c->fd, c->file, &c->off, (size_t)(c->hashed -
+		    c->off));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0)
+			return -1;
+#else
+		/* The chunk hashed last is still in the shared buffer. */
+		n = sk_net_write(c->fd, c->srv->buf + (CHUNK -
+		    (c->hashed - c->off)), (size_t)(c->hashed - c->off));
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0)
+			return -1;
+		c->off += n;
+#endif
+	}
+	return 0;
+}
+
+/* Writable: replies, then file data, then its checksum. */
+static int
+conn_write(struct fconn *c)
+{
+	struct stat	st;
+	char		sum[32];
+	ssize_t		n;
+	int		rc;
+
+	if (sk_buf_write(&c->out, c->fd) == -1)
+		return -1;
+	if (sk_buf_len(&c->out) > 0 || c->state != F_SEND)
+		return 0;
+	/*
+	 * Hash each chunk just before it goes: read once into the cache,
+	 * then sent from the page cache without another copy.
+	 */
+	for (;;) {
+		if ((rc = send_hashed(c)) != 0)
+			return rc == 1 ? 0 : -1;
+		if (c->hashed == c->end)
+			break;
+		n = (size_t)(c->end - c->hashed) < CHUNK ?
+		    (ssize_t)(c->end - c->hashed) : CHUNK;
+#ifdef __linux__
+		if (c->known)
+			n = (ssize_t)(c->end - c->hashed);
+		else if (sk_hash_file(&c->h, c->file, c->hashed, (off_t)n,
+		    c->srv->buf, CHUNK) == -1)
+			return -1;	/* the file shrank: the client sees it */
+#else
+		n = pread(c->file, c->srv->buf, (size_t)n, c->hashed);
+		if (n <= 0)
+			return -1;	/* the file shrank: the client sees it */
+		if (!c->known)
+			sk_hash_update(&c->h, c->srv->buf, (size_t)n);
+		/* Keep the copy at the buffer's end for send_hashed(). */
+		memmove(c->srv->buf + CHUNK - n, c->srv->buf, (size_t)n);
+#endif
+		c->hashed += n;
+	}
+	/* What went must be one version of the file, or it is no use. */
+	if (fstat(c->file, &st) == -1 || !same_file(&st, &c->st)) {
+		fail_req(c, 409, c->name, "the file changed while it was sent: "
+		    "try again");
+		return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
+	}
+	if (!c->known) {
+		c->sum = sk_hash_final(&c->h);
+		digest_add(c->srv, &c->st, c->sum);
+	}
+	snprintf(sum, sizeof(sum), "%016" PRIx64, c->sum);
+	reply(c, "SUM %s", sum);
+	close(c->file);
+	c->file = -1;
+	c->state = F_REQ;
+	return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
+}
+
+/*
+ * After c has read or written: close it once it is done closing, else
+ * watch it for what it waits for (reading waits while a reply or a
+ * download is going out).  -1 when it was closed.
+ */
+static int
+conn_settle(struct fconn *c)
+{
+	int	want;
+
+	if (c->state == F_CLOSING && sk_buf_len(&c->out) == 0) {
+		conn_close(c);
+		return -1;
+	}
+	want = sk_buf_len(&c->out) > 0 || c->state == F_SEND ? SK_WRITE :
+	    SK_READ;
+	if (sk_buf_len(&c->out) == 0)
+		sk_buf_release(&c->out);
+	(void)sk_loop_mod(NULL, c->srv->loop, c->fd, want);
+	return 0;
+}
+
+static void
+on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
+{
+	struct fconn	*c = arg;
+
+	(void)loop;
+	(void)fd;
+	/* Readable or writable: the client sent or took something. */
+	c->last_ms = sk_loop_now_ms();
+	if (((mask & SK_READ) && conn_read(c) == -1) ||
+	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
+	    c->state == F_SEND ? conn_write(c) : 0) == -1) {
+		conn_close(c);
+		return;
+	}
+	(void)conn_settle(c);
+}
+
+static void
+on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
+{
+	struct fsrv		*s = arg;
+	struct sockaddr_storage	 ss;
+	struct fconn		*c;
+	socklen_t		 sslen;
+	int			 fd;
+
+	(void)mask;
+	for (;;) {
+		sslen = sizeof(ss);
+		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
+			(void)cmd_accept_pause(CMD, loop, lfd, resume_accept,
+			    s);
+			return;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->srv = s;
+		c->fd = fd;
+		c->file = -1;
+		c->pipe[0] = c->pipe[1] = -1;
+		c->last_ms = sk_loop_now_ms();
+		sk_frame_dec_init(&c->dec, CTLMAX);
+		sk_buf_init(&c->out, 0);
+		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
+		    sizeof(c->peer));
+		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->conns;
+		s->conns = c;
+		s->nconns++;
+		if (s->o->c.verbose)
+			cmd_err(CMD, "%s connected", c->peer);
+	}
+}
+
+/*
+ * --idle-timeout: a few times per timeout (at most once a second), close
+ * the connections where nothing has moved for that long.
+ */
+static void
+on_sweep(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+	struct fconn	*c, *next;
+	long long	 limit = sk_loop_now_ms() - s->o->idle_ms;
+
+	(void)loop;
+	(void)id;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->last_ms < limit) {
+			if (s->o->c.verbose)
+				cmd_err(CMD, "%s: idle for %gs: closed",
+				    c->peer, (double)s->o->idle_ms / 1000);
+			conn_close(c);
+		}
+	}
+}
+
+/* Out of descriptors a moment ago: accept again. */
+static void
+resume_accept(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+
+	(void)id;
+	(void)sk_loop_mod(NULL, loop, s->lfd, SK_READ);
+}
+
+/* --announce: one datagram a second to the LAN's broadcast address. */
+static void
+on_announce(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+	static int	 warned;
+
+	(void)loop;
+	(void)id;
+	if (sendto(s->afd, s->adgram, s->alen, 0, (struct sockaddr *)&s->adst,
+	    sizeof(s->adst)) == -1 && !warned) {
+		cmd_err(CMD, "announce: %s%s", strerror(errno),
+		    errno == ENETUNREACH && s->o->iface == NULL ?
+		    " (name the interface with --iface)" : "");
+		warned = 1;
+	}
+}
+
+static int
+start_announce(struct fsrv *s, char *err)
+{
+	if ((s->afd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, SK_ERRLEN, "announce: %s", strerror(errno));
+		return -1;
+	}
+	if (sk_net_broadcast(err, s->afd) == -1 || (s->o->iface != NULL &&
+	    sk_net_bind_iface(err, s->afd, s->o->iface) == -1))
+		return -1;
+	memset(&s->adst, 0, sizeof(s->adst));
+	s->adst.sin_family = AF_INET;
+	s->adst.sin_port = htons((uint16_t)strtol(ANNOUNCE_PORT, NULL, 10));
+	s->adst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	s->alen = (size_t)snprintf(s->adgram, sizeof(s->adgram),
+	    ANNOUNCE_MAGIC "%s %d\n", s->o->announce,
+	    sk_net_local_port(NULL, s->lfd));
+	on_announce(s->loop, 0, s);
+	return sk_loop_timer_add(err, s->loop, 1000, 1000, on_announce, s) ==
+	    -1 ? -1 : 0;
+}
+
+int
+fs_serve(const struct fs_opts *o)
+{
+	struct fsrv	s;
+	char		err[SK_ERRLEN];
+	long long	sweep = o->idle_ms / 4;
+	int		status = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.lfd = -1;
+	s.afd = -1;
+	s.rootfd = -1;
+	/*
+	 * A directory that cannot be listed and entered would start and
+	 * then answer 404 or 403 to everything: refuse it now, as http does.
+	 */
+	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    faccessat(s.rootfd, ".", R_OK | X_OK, AT_EACCESS) == -1) {
+		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
+		if (s.rootfd != -1)
+			close(s.rootfd);
+		return EXIT_RUNTIME;
+	}
+	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
+	    SOCK_STREAM)) == -1) {
+		close(s.rootfd);
+		return EXIT_RUNTIME;
+	}
+	sweep = sweep < 10 ? 10 : sweep > 1000 ? 1000 : sweep;
+	if (posix_memalign((void **)&s.buf, PAGE_ALIGN, CHUNK) != 0 ||
+	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
+	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
+	    (o->announce != NULL && start_announce(&s, err) == -1) ||
+	    (o->idle_ms > 0 && sk_loop_timer_add(err, s.loop, sweep, sweep,
+	    on_sweep, &s) == -1)) {
+		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
+		status = EXIT_RUNTIME;
+	} else if (cmd_signals_init(CMD, s.loop) == -1)
+		status = EXIT_RUNTIME;	/* said why */
+	else {
+		cmd_listening(CMD, s.lfd);
+		if (sk_loop_run(err, s.loop) == -1) {
+			cmd_err(CMD, "%s", err);
+			status = EXIT_RUNTIME;
+		}
+		cmd_signals_fini(s.loop);
+	}
+	/* conn_close() unlinks what it frees (the analyzer cannot tell). */
+	while (s.conns != NULL)
+		conn_close(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
+	if (s.lfd != -1)
+		close(s.lfd);
+	if (s.afd != -1)
+		close(s.afd);
+	close(s.rootfd);
+	sk_loop_free(s.loop);
+	free(s.buf);
+	return status;
+}
