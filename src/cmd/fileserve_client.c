@@ -287,6 +287,8 @@ connect_hello(struct client *cl)
 		return -1;
 	}
 	client_fd = cl->fd;
+	/* Requests and data are separate writes: no delayed-ACK stalls. */
+	(void)sk_net_nodelay(NULL, cl->fd);
 	cl->start_ms = sk_loop_now_ms();
 	/* Nonblocking, so every wait below is bounded by -w. */
 	if (sk_net_nonblock(err, cl->fd, 1) == -1) {

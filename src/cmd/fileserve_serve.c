@@ -63,15 +63,22 @@ bad_path(const char *p, size_t n)
 /* Event-loop server. */
 
 /*
- * The digests of files sent whole, so a file sent again is not hashed
- * again.  An entry stands only while the file's inode, size, mtime and
- * ctime are all unchanged (any write moves ctime, which no one can set).
+ * What is known of a file's digest, so no file is hashed twice: the hash
+ * state over its first `upto` bytes (the whole file's digest once upto is
+ * its size).  Every connection that hashes a file adds to its entry as it
+ * goes, and starts from it, so however many clients ask for a file, at
+ * offsets near its end, cut and come back, the server reads each version
+ * of it at most once to hash it.  An entry stands only while the file's
+ * inode, size, mtime and ctime are all unchanged (any write moves ctime,
+ * which no one can set).
  */
 #define DIGESTS		256
+#define HASH_STEP	(4 * CHUNK)	/* hashed per loop turn, at most */
 
 struct digest {
 	struct stat	st;
-	uint64_t	sum;
+	struct sk_hash	h;
+	off_t		upto;
 };
 
 struct fsrv {
@@ -79,7 +86,6 @@ struct fsrv {
 	struct sk_loop		*loop;
 	int			 lfd;
 	int			 rootfd;	/* the served directory */
-	char			 root[PATH_MAX];
 	uint8_t			*buf;		/* CHUNK, shared */
 	int			 nconns;
 	struct fconn		*conns;
@@ -91,7 +97,11 @@ struct fsrv {
 	int			 ndigests, nextdigest;
 };
 
-enum fstate { F_REQ, F_SEND, F_RECV, F_SUMWAIT, F_CLOSING };
+/*
+ * F_PREP: an upload's partial file being hashed (a step a loop turn)
+ * before the server says how much of it it has.
+ */
+enum fstate { F_REQ, F_SEND, F_PREP, F_RECV, F_SUMWAIT, F_CLOSING };
 
 struct fconn {
 	struct fsrv		*srv;
@@ -102,7 +112,7 @@ struct fconn {
 	struct sk_buf		 out;
 	int			 file;		/* -1 when none */
 	off_t			 off;		/* next byte to send or write */
-	off_t			 hashed;	/* get: bytes hashed so far */
+	off_t			 hashed;	/* bytes of [0, end) hashed */
 	off_t			 end;
 	struct sk_hash		 h;
 	struct stat		 st;		/* get: the file at the start */
@@ -111,8 +121,12 @@ struct fconn {
 	char			*name;		/* get, put: the path */
 	int			 pipe[2];	/* put: socket to file, or -1 */
 	int			 werr;		/* put: errno of a write */
-	char			*tmp;		/* put: the partial file */
-	char			*final;		/* put: where it goes */
+	int			 dirfd;		/* put: the target's directory */
+	dev_t			 ddev;		/* ...which is this one */
+	ino_t			 dino;
+	char			*tmp;		/* put: the partial file's name */
+	char			*final;		/* put: the file's name */
+	off_t			 have;		/* put: the part, to resume */
 	char			 peer[SK_ADDRSTRLEN];
 	long long		 last_ms;	/* bytes last moved */
 	struct fconn		*next;
@@ -199,6 +213,10 @@ fail_req(struct fconn *c, int code, const char *path, const char *msg)
 		close(c->file);
 		c->file = -1;
 	}
+	if (c->dirfd != -1) {
+		close(c->dirfd);
+		c->dirfd = -1;
+	}
 	pipe_close(c);
 	c->state = code == 400 || code == 505 ? F_CLOSING : F_REQ;
 }
@@ -220,6 +238,8 @@ conn_close(struct fconn *c)
 	close(c->fd);
 	if (c->file != -1)
 		close(c->file);
+	if (c->dirfd != -1)
+		close(c->dirfd);
 	pipe_close(c);
 	sk_frame_dec_release(&c->dec);
 	sk_buf_release(&c->out);
@@ -230,24 +250,32 @@ conn_close(struct fconn *c)
 	free(c);
 }
 
-/* Resolve an existing path inside the root; 0, or an error reply sent. */
+/*
+ * What a request names, beneath the root and never by name again: for
+ * reading (a regular file or a directory, sk_path_open_served), or only
+ * its stat (fd NULL).  The fd, 0 for a stat, or -1 with an error reply
+ * sent.  A local user renaming things inside DIR meanwhile cannot lead it
+ * outside: every component is resolved relative to a directory fd held.
+ */
 static int
-resolve(struct fconn *c, const char *p, char *real)
+beneath(struct fconn *c, const char *p, struct stat *st, int open_it)
 {
-	struct fsrv	*s = c->srv;
 	const char	*why;
+	int		 fd;
 
 	if ((why = bad_path(p, strlen(p))) != NULL) {
 		fail_req(c, 403, p, why);
 		return -1;
 	}
-	if (sk_path_resolve(s->root, p, real) == -1) {
+	fd = open_it ? sk_path_open_served(c->srv->rootfd, p, 0, st) :
+	    sk_path_stat(c->srv->rootfd, p, 0, st);
+	if (fd == -1)
 		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 :
 		    errno == ENAMETOOLONG ? 400 : 403, p, errno == EPERM ?
-		    "outside the served directory" : strerror(errno));
-		return -1;
-	}
-	return 0;
+		    "outside the served directory" : errno == EACCES &&
+		    open_it ? "not a regular file or a directory" :
+		    strerror(errno));
+	return fd;
 }
 
 static char
@@ -265,16 +293,23 @@ by_name(const void *a, const void *b)
 static void
 do_ls(struct fconn *c, const char *p)
 {
-	char		 real[PATH_MAX], **names = NULL, **nn;
+	char		 **names = NULL, **nn;
 	struct dirent	*de;
 	struct stat	 st;
 	size_t		 n = 0, i;
 	DIR		*d;
+	int		 fd;
 
-	if (resolve(c, p, real) == -1)
+	if ((fd = beneath(c, p, &st, 1)) == -1)
 		return;
-	if ((d = opendir(real)) == NULL) {
-		fail_req(c, errno == ENOTDIR ? 404 : 403, p, strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		fail_req(c, 404, p, strerror(ENOTDIR));
+		return;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		fail_req(c, 403, p, strerror(errno));
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -306,15 +341,10 @@ do_ls(struct fconn *c, const char *p)
 static void
 do_stat(struct fconn *c, const char *p)
 {
-	char		real[PATH_MAX];
 	struct stat	st;
 
-	if (resolve(c, p, real) == -1)
+	if (beneath(c, p, &st, 0) == -1)
 		return;
-	if (stat(real, &st) == -1) {
-		fail_req(c, 404, p, strerror(errno));
-		return;
-	}
 	reply(c, "OK %c %lld %lld", type_of(st.st_mode),
 	    (long long)st.st_size, (long long)st.st_mtime);
 }
@@ -341,40 +371,68 @@ digest_find(struct fsrv *s, const struct stat *st)
 	return NULL;
 }
 
-/* Remember a digest, replacing the oldest entry when full. */
+/* Remember how far c has hashed its file, replacing the oldest entry
+ * when full; an entry further along is kept. */
 static void
-digest_add(struct fsrv *s, const struct stat *st, uint64_t sum)
+digest_note(struct fsrv *s, const struct fconn *c)
 {
 	struct digest	*d;
 
-	if (digest_find(s, st) != NULL)
-		return;
-	if (s->ndigests < DIGESTS)
-		d = &s->digests[s->ndigests++];
-	else {
-		d = &s->digests[s->nextdigest];
-		s->nextdigest = (s->nextdigest + 1) % DIGESTS;
+	if ((d = digest_find(s, &c->st)) == NULL) {
+		if (s->ndigests < DIGESTS)
+			d = &s->digests[s->ndigests++];
+		else {
+			d = &s->digests[s->nextdigest];
+			s->nextdigest = (s->nextdigest + 1) % DIGESTS;
+		}
+		d->st = c->st;
+		d->upto = -1;
 	}
-	d->st = *st;
-	d->sum = sum;
+	if (d->upto < c->hashed) {
+		d->h = c->h;
+		d->upto = c->hashed;
+	}
+}
+
+/*
+ * One step of hashing c's file, [hashed, hashed + n): 0, or -1 (the file
+ * shrank or cannot be read).  Another connection hashing the same file
+ * may have got further meanwhile: c takes up from there, so clients that
+ * ask for one file at once share one pass over it (shared: a download;
+ * an upload's part is its own).
+ */
+static int
+hash_step(struct fconn *c, off_t n, int shared)
+{
+	struct digest	*d;
+
+	if (shared && (d = digest_find(c->srv, &c->st)) != NULL &&
+	    d->upto > c->hashed &&
+	    d->upto <= c->end) {
+		c->h = d->h;
+		c->hashed = d->upto;
+	}
+	if (n > c->end - c->hashed)
+		n = c->end - c->hashed;
+	if (n > 0 && sk_hash_file(&c->h, c->file, c->hashed, n, c->srv->buf,
+	    CHUNK) == -1)
+		return -1;
+	c->hashed += n;
+	return 0;
 }
 
 static void
 do_get(struct fconn *c, long long off, const char *p)
 {
-	char		 real[PATH_MAX], sp[SHOWMAX];
+	char		 sp[SHOWMAX];
 	struct stat	 st;
 	struct digest	*d;
 	int		 fd;
 
-	if (resolve(c, p, real) == -1)
+	/* A FIFO or a device is never opened: regular files only. */
+	if ((fd = beneath(c, p, &st, 1)) == -1)
 		return;
-	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		fail_req(c, errno == ENOENT ? 404 : 403, p, strerror(errno));
-		return;
-	}
-	/* Never block on a FIFO or a device: regular files only. */
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		fail_req(c, 403, p, "not a regular file");
 		return;
@@ -390,20 +448,24 @@ do_get(struct fconn *c, long long off, const char *p)
 		fail_req(c, 500, NULL, "out of memory");
 		return;
 	}
+	/*
+	 * The digest covers the whole file, so the bytes before off are
+	 * hashed too: from what is known of this file already, a step a loop
+	 * turn (conn_write), never all at once while the others wait.
+	 */
 	c->st = st;
-	d = digest_find(c->srv, &st);
-	c->known = d != NULL;
-	c->sum = d != NULL ? d->sum : 0;
-	sk_hash_init(&c->h);
-	if (!c->known && sk_hash_file(&c->h, fd, 0, (off_t)off,
-	    c->srv->buf, CHUNK) == -1) {
-		close(fd);
-		fail_req(c, 500, p, "cannot read the file");
-		return;
-	}
 	c->file = fd;
-	c->off = c->hashed = (off_t)off;
+	c->off = (off_t)off;
 	c->end = st.st_size;
+	if ((d = digest_find(c->srv, &st)) != NULL) {
+		c->h = d->h;
+		c->hashed = d->upto;
+	} else {
+		sk_hash_init(&c->h);
+		c->hashed = 0;
+	}
+	c->known = c->hashed == c->end;
+	c->sum = c->known ? sk_hash_final(&c->h) : 0;
 	reply(c, "OK %lld %lld", (long long)st.st_size,
 	    (long long)st.st_mtime);
 	c->state = F_SEND;
@@ -421,7 +483,7 @@ do_get(struct fconn *c, long long off, const char *p)
  * and run again at once resumes rather than meets its own ghost.
  */
 static struct fconn *
-writer_of(struct fsrv *s, struct fconn *c, const char *final)
+writer_of(struct fsrv *s, struct fconn *c)
 {
 	struct fconn	*w;
 	ssize_t		 n;
@@ -430,8 +492,9 @@ writer_of(struct fsrv *s, struct fconn *c, const char *final)
 
 	for (w = s->conns; w != NULL; w = w->next)
 		if (w != c && w->file != -1 && w->final != NULL &&
-		    (w->state == F_RECV || w->state == F_SUMWAIT) &&
-		    strcmp(w->final, final) == 0)
+		    (w->state == F_PREP || w->state == F_RECV ||
+		    w->state == F_SUMWAIT) && w->ddev == c->ddev &&
+		    w->dino == c->dino && strcmp(w->final, c->final) == 0)
 			break;
 	if (w == NULL)
 		return NULL;
@@ -452,16 +515,37 @@ writer_of(struct fsrv *s, struct fconn *c, const char *final)
 	return w;
 }
 
+/* put: the upload may begin, from c->have; say so. */
+static void
+put_ready(struct fconn *c)
+{
+	char	sp[SHOWMAX];
+
+	c->off = c->have;
+	reply(c, "OK %lld", (long long)c->have);
+	c->state = c->have < c->end ? F_RECV : F_SUMWAIT;
+	if (c->state == F_RECV)
+		pipe_open(c);
+	if (c->srv->o->c.verbose)
+		cmd_err(CMD, "%s: PUT %s, %lld bytes, from %lld", c->peer,
+		    fs_shown(sp, sizeof(sp), c->name, strlen(c->name)),
+		    (long long)c->end, (long long)c->have);
+}
+
+/*
+ * PUT: into the target's directory, held open (c->dirfd) and used for
+ * everything after: the partial file is made, checked, renamed and synced
+ * relative to it, so a directory swapped for a link meanwhile changes
+ * nothing.  O_NOFOLLOW guards the last component, the held fd the rest.
+ */
 static void
 do_put(struct fconn *c, long long size, const char *p)
 {
 	struct fsrv	*s = c->srv;
-	char		 dir[PATH_MAX], real[PATH_MAX], *slash, msg[256];
-	char		 sp[SHOWMAX];
+	char		 dir[PATH_MAX], *slash, msg[256];
 	const char	*name = p, *why;
 	struct stat	 st;
 	struct statvfs	 vfs;
-	off_t		 have;
 	int		 fd;
 
 	if (!s->o->upload) {
@@ -477,89 +561,109 @@ do_put(struct fconn *c, long long size, const char *p)
 		fail_req(c, 403, p, why);
 		return;
 	}
+	/* Never cut: what was left of a cut path kept its slashes. */
 	if (strlen(p) >= sizeof(dir)) {
 		fail_req(c, 400, p, strerror(ENAMETOOLONG));
 		return;
 	}
-	/* The directory must exist inside the root; the name is ours. */
 	snprintf(dir, sizeof(dir), "%s", p);
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		name = p + (slash - dir) + 1;
 	} else
-		snprintf(dir, sizeof(dir), ".");
+		dir[0] = '\0';
 	if (*name == '\0' || strcmp(name, ".") == 0) {
 		fail_req(c, 403, p, "no file name");
 		return;
 	}
-	if (resolve(c, dir, real) == -1)
+	/* A name to list and log: no control bytes, no broken UTF-8. */
+	if (sk_text_has_ctl((const uint8_t *)name, strlen(name), 0)) {
+		fail_req(c, 403, p, "a control byte or broken UTF-8 in the "
+		    "name");
 		return;
+	}
+	if (c->dirfd != -1)
+		close(c->dirfd);
+	if ((c->dirfd = beneath(c, dir, &st, 1)) == -1)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		fail_req(c, 404, p, strerror(ENOTDIR));
+		return;
+	}
+	c->ddev = st.st_dev;
+	c->dino = st.st_ino;
 	free(c->name);
 	free(c->final);
 	free(c->tmp);
 	c->name = c->final = c->tmp = NULL;
 	if ((c->name = strdup(p)) == NULL ||
-	    asprintf(&c->final, "%s/%s", real, name) == -1 ||
-	    asprintf(&c->tmp, "%s/.%s" PART, real, name) == -1) {
+	    (c->final = strdup(name)) == NULL ||
+	    asprintf(&c->tmp, ".%s" PART, name) == -1) {
+		c->tmp = NULL;
 		fail_req(c, 500, NULL, "out of memory");
 		return;
 	}
-	if (writer_of(s, c, c->final) != NULL) {
+	if (writer_of(s, c) != NULL) {
 		fail_req(c, 409, p, "another connection is uploading it: "
 		    "try again once it has ended");
 		return;
 	}
 	/* Never write through a symlink, nor over a directory. */
-	if (lstat(c->final, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstatat(c->dirfd, c->final, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode)) {
 		fail_req(c, 409, p, S_ISLNK(st.st_mode) ? "the target is a "
 		    "symbolic link" : "the target is not a regular file");
 		return;
 	}
-	/* Read and write: a partial upload is hashed before it resumes. */
-	fd = open(c->tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	/*
+	 * Read and written: a part from before is hashed to resume it.
+	 * Nonblocking, so a FIFO planted there cannot stall the server; it
+	 * must be a plain file with no other name (a hard link planted
+	 * there would have a file elsewhere overwritten) that we own.
+	 */
+	fd = openat(c->dirfd, c->tmp, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd == -1 || fstat(fd, &st) == -1) {
 		if (fd != -1)
 			close(fd);
-		fail_req(c, 500, p, fd == -1 ? strerror(errno) :
-		    "its partial upload is not a regular file");
+		fail_req(c, 500, p, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		fail_req(c, 409, p, "its partial upload file is not one this "
+		    "server made");
 		return;
 	}
 	/* A partial upload from before: resume it if it can be. */
-	have = st.st_size <= size ? st.st_size : 0;
-	if (have != st.st_size && ftruncate(fd, 0) == -1) {
+	c->have = st.st_size <= size ? st.st_size : 0;
+	if (c->have != st.st_size && ftruncate(fd, 0) == -1) {
 		close(fd);
 		fail_req(c, 500, p, strerror(errno));
 		return;
 	}
-	sk_hash_init(&c->h);
-	if (have > 0 && sk_hash_file(&c->h, fd, 0, have, s->buf, CHUNK) == -1) {
-		have = 0;
-		sk_hash_init(&c->h);
-		(void)ftruncate(fd, 0);
-	}
 	/* Refuse at once what clearly cannot fit, rather than fill the disk. */
 	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
-	    vfs.f_frsize < (unsigned long long)(size - have)) {
+	    vfs.f_frsize < (unsigned long long)(size - c->have)) {
 		close(fd);
-		if (have == 0)
-			(void)unlink(c->tmp);	/* made just now */
+		if (c->have == 0)
+			(void)unlinkat(c->dirfd, c->tmp, 0); /* made just now */
 		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
-		    "needed, %llu free", size - (long long)have,
+		    "needed, %llu free", size - (long long)c->have,
 		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
 		fail_req(c, 507, p, msg);
 		return;
 	}
 	c->file = fd;
-	c->off = have;
 	c->end = (off_t)size;
-	reply(c, "OK %lld", (long long)have);
-	c->state = have < size ? F_RECV : F_SUMWAIT;
-	if (c->state == F_RECV)
-		pipe_open(c);
-	if (s->o->c.verbose)
-		cmd_err(CMD, "%s: PUT %s, %lld bytes, from %lld", c->peer,
-		    fs_shown(sp, sizeof(sp), p, strlen(p)), size,
-		    (long long)have);
+	sk_hash_init(&c->h);
+	c->hashed = 0;
+	/* The part is hashed a step a loop turn (conn_write), then OK. */
+	if (c->have > 0)
+		c->state = F_PREP;
+	else
+		put_ready(c);
 }
 
 /* The trailer of an upload: verify, sync, rename into place. */
@@ -567,29 +671,27 @@ static void
 do_sum(struct fconn *c, const char *hex)
 {
 	char	want[32], sp[SHOWMAX];
-	int	dfd;
-	char	*slash;
 
+	if (c->final == NULL || c->tmp == NULL || c->dirfd == -1) {
+		fail_req(c, 400, NULL, "SUM without an upload");
+		return;
+	}
 	snprintf(want, sizeof(want), "%016" PRIx64, sk_hash_final(&c->h));
 	if (strcmp(want, hex) != 0) {
-		(void)unlink(c->tmp);
+		(void)unlinkat(c->dirfd, c->tmp, 0);
 		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
 		    "corrupt and is removed");
 		return;
 	}
-	if (fsync(c->file) == -1 || rename(c->tmp, c->final) == -1) {
+	if (fsync(c->file) == -1 || renameat(c->dirfd, c->tmp, c->dirfd,
+	    c->final) == -1) {
 		fail_req(c, 500, c->name, strerror(errno));
 		return;
 	}
 	/* The rename itself survives a crash once the directory is synced. */
-	if ((slash = strrchr(c->final, '/')) != NULL) {
-		*slash = '\0';
-		if ((dfd = open(c->final, O_RDONLY | O_CLOEXEC)) != -1) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-		*slash = '/';
-	}
+	(void)fsync(c->dirfd);
+	close(c->dirfd);
+	c->dirfd = -1;
 	close(c->file);
 	c->file = -1;
 	pipe_close(c);
@@ -792,18 +894,18 @@ conn_read(struct fconn *c)
 }
 
 /*
- * Send file bytes [off, hashed): with sendfile on Linux, straight from the
- * page cache; elsewhere from our copy.  Returns 1 when the socket is full,
- * 0 when all of it went, -1 on error.
+ * Send file bytes [off, upto): with sendfile on Linux, straight from the
+ * page cache; elsewhere read and written through the shared buffer.
+ * Returns 1 when the socket is full, 0 when all of it went, -1 on error.
  */
 static int
-send_hashed(struct fconn *c)
+send_file(struct fconn *c, off_t upto)
 {
 	ssize_t	n;
 
-	while (c->off < c->hashed) {
+	while (c->off < upto) {
 #ifdef __linux__
-		n = sendfile(c->fd, c->file, &c->off, (size_t)(c->hashed -
+		n = sendfile(c->fd, c->file, &c->off, (size_t)(upto -
 		    c->off));
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -812,9 +914,11 @@ send_hashed(struct fconn *c)
 		if (n <= 0)
 			return -1;
 #else
-		/* The chunk hashed last is still in the shared buffer. */
-		n = sk_net_write(c->fd, c->srv->buf + (CHUNK -
-		    (c->hashed - c->off)), (size_t)(c->hashed - c->off));
+		n = pread(c->file, c->srv->buf, upto - c->off < CHUNK ?
+		    (size_t)(upto - c->off) : CHUNK, c->off);
+		if (n <= 0)
+			return -1;	/* the file shrank: the client sees it */
+		n = sk_net_write(c->fd, c->srv->buf, (size_t)n);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 1;
 		if (n <= 0)
@@ -825,62 +929,90 @@ send_hashed(struct fconn *c)
 	return 0;
 }
 
-/* Writable: replies, then file data, then its checksum. */
+/*
+ * A download: its bytes, then its checksum.  Each chunk is hashed just
+ * before it goes (read once into the cache, then sent from the page cache
+ * without another copy); the bytes before the offset, a step a loop turn
+ * first.  How far it got is noted for the next one (digest_note).
+ */
 static int
-conn_write(struct fconn *c)
+send_download(struct fconn *c)
 {
 	struct stat	st;
 	char		sum[32];
-	ssize_t		n;
 	int		rc;
 
-	if (sk_buf_write(&c->out, c->fd) == -1)
-		return -1;
-	if (sk_buf_len(&c->out) > 0 || c->state != F_SEND)
+	if (!c->known && c->hashed < c->off) {
+		if (hash_step(c, c->off - c->hashed < HASH_STEP ?
+		    c->off - c->hashed : HASH_STEP, 1) == -1)
+			return -1;	/* the file shrank: the client sees it */
+		digest_note(c->srv, c);
 		return 0;
-	/*
-	 * Hash each chunk just before it goes: read once into the cache,
-	 * then sent from the page cache without another copy.
-	 */
+	}
 	for (;;) {
-		if ((rc = send_hashed(c)) != 0)
+		if ((rc = send_file(c, c->known ? c->end : c->hashed)) != 0)
 			return rc == 1 ? 0 : -1;
-		if (c->hashed == c->end)
+		if (c->known || c->hashed == c->end)
 			break;
-		n = (size_t)(c->end - c->hashed) < CHUNK ?
-		    (ssize_t)(c->end - c->hashed) : CHUNK;
-#ifdef __linux__
-		if (c->known)
-			n = (ssize_t)(c->end - c->hashed);
-		else if (sk_hash_file(&c->h, c->file, c->hashed, (off_t)n,
-		    c->srv->buf, CHUNK) == -1)
-			return -1;	/* the file shrank: the client sees it */
-#else
-		n = pread(c->file, c->srv->buf, (size_t)n, c->hashed);
-		if (n <= 0)
-			return -1;	/* the file shrank: the client sees it */
-		if (!c->known)
-			sk_hash_update(&c->h, c->srv->buf, (size_t)n);
-		/* Keep the copy at the buffer's end for send_hashed(). */
-		memmove(c->srv->buf + CHUNK - n, c->srv->buf, (size_t)n);
-#endif
-		c->hashed += n;
+		if (hash_step(c, CHUNK, 1) == -1)
+			return -1;
+		if (c->hashed == c->end) {
+			digest_note(c->srv, c);
+			c->sum = sk_hash_final(&c->h);
+			c->known = 1;
+		}
 	}
 	/* What went must be one version of the file, or it is no use. */
 	if (fstat(c->file, &st) == -1 || !same_file(&st, &c->st)) {
 		fail_req(c, 409, c->name, "the file changed while it was sent: "
 		    "try again");
-		return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
-	}
-	if (!c->known) {
-		c->sum = sk_hash_final(&c->h);
-		digest_add(c->srv, &c->st, c->sum);
+		return 0;
 	}
 	snprintf(sum, sizeof(sum), "%016" PRIx64, c->sum);
 	reply(c, "SUM %s", sum);
 	close(c->file);
 	c->file = -1;
 	c->state = F_REQ;
+	return 0;
+}
+
+/* An upload to resume: hash its part a step, then say go. */
+static int
+prep_upload(struct fconn *c)
+{
+	off_t	end = c->end;
+
+	c->end = c->have;
+	if (hash_step(c, HASH_STEP, 0) == -1) {
+		/* It shrank under us: start over. */
+		c->end = end;
+		sk_hash_init(&c->h);
+		c->hashed = c->have = 0;
+		if (ftruncate(c->file, 0) == -1) {
+			fail_req(c, 500, c->name, strerror(errno));
+			return 0;
+		}
+		put_ready(c);
+		return 0;
+	}
+	c->end = end;
+	if (c->hashed == c->have)
+		put_ready(c);
+	return 0;
+}
+
+/* Writable: replies, then file data and its checksum, or a part hashed. */
+static int
+conn_write(struct fconn *c)
+{
+	if (sk_buf_write(&c->out, c->fd) == -1)
+		return -1;
+	if (sk_buf_len(&c->out) > 0)
+		return 0;
+	if (c->state == F_PREP && prep_upload(c) == -1)
+		return -1;
+	if (c->state == F_SEND && send_download(c) == -1)
+		return -1;
 	return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
 }
 
@@ -898,8 +1030,8 @@ conn_settle(struct fconn *c)
 		conn_close(c);
 		return -1;
 	}
-	want = sk_buf_len(&c->out) > 0 || c->state == F_SEND ? SK_WRITE :
-	    SK_READ;
+	want = sk_buf_len(&c->out) > 0 || c->state == F_SEND ||
+	    c->state == F_PREP ? SK_WRITE : SK_READ;
 	if (sk_buf_len(&c->out) == 0)
 		sk_buf_release(&c->out);
 	(void)sk_loop_mod(NULL, c->srv->loop, c->fd, want);
@@ -917,7 +1049,8 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 	c->last_ms = sk_loop_now_ms();
 	if (((mask & SK_READ) && conn_read(c) == -1) ||
 	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
-	    c->state == F_SEND ? conn_write(c) : 0) == -1) {
+	    c->state == F_SEND || c->state == F_PREP ? conn_write(c) :
+	    0) == -1) {
 		conn_close(c);
 		return;
 	}
@@ -945,9 +1078,13 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			close(fd);
 			continue;
 		}
+		/* Replies, data and SUM are separate writes: without this a
+		 * small GET waited 40 ms for a delayed ACK. */
+		(void)sk_net_nodelay(NULL, fd);
 		c->srv = s;
 		c->fd = fd;
 		c->file = -1;
+		c->dirfd = -1;
 		c->pipe[0] = c->pipe[1] = -1;
 		c->last_ms = sk_loop_now_ms();
 		sk_frame_dec_init(&c->dec, CTLMAX);
@@ -1045,7 +1182,7 @@ int
 fs_serve(const struct fs_opts *o)
 {
 	struct fsrv	s;
-	char		err[SK_ERRLEN];
+	char		err[SK_ERRLEN], root[PATH_MAX];
 	long long	sweep = o->idle_ms / 4;
 	int		status = 0;
 
@@ -1058,7 +1195,7 @@ fs_serve(const struct fs_opts *o)
 	 * A directory that cannot be listed and entered would start and
 	 * then answer 404 or 403 to everything: refuse it now, as http does.
 	 */
-	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
+	if (realpath(o->dir, root) == NULL || (s.rootfd = open(root,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    faccessat(s.rootfd, ".", R_OK | X_OK, AT_EACCESS) == -1) {
 		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));

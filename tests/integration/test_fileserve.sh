@@ -887,3 +887,113 @@ PY
 	    fail "the line was not ended: $(od -c t.out | tail -3)"
 	! grep -q 'sockkit:' t.out || fail "said $(cat t.out)"
 }
+
+# Issue 14.3: the partial-upload file is not trusted by its name: a FIFO
+# planted there must not block the server, a hard link planted there must
+# not get a file outside DIR overwritten.
+t_fs_planted_part_files() {
+	mkdir -p srv
+	echo secret >outside
+	mkfifo srv/.x.sockkit-part
+	ln outside srv/.y.sockkit-part
+	echo data >x
+	echo data >y
+	fs_serve s -d srv --allow-upload
+	expect_exit 1 "$SK" fileserve put -w 5 127.0.0.1 "$PORT" x 2>err
+	one_line err "sockkit: fileserve: server: 409 x: its partial upload file"
+	expect_exit 1 "$SK" fileserve put -w 5 127.0.0.1 "$PORT" y 2>err
+	one_line err "sockkit: fileserve: server: 409 y: its partial upload file"
+	[ "$(cat outside)" = secret ] || fail "the file outside was written"
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
+	stop_server
+}
+
+# Issue 14.1 and 14.2: a local user who can rename things inside DIR
+# swaps a directory for a link to outside (RENAME_EXCHANGE), again and
+# again, while GET, STAT, LS and PUT go through it: nothing outside is
+# ever read, listed, stat'ed or written.  The server opens everything
+# beneath a directory fd held (openat2, or the walk), never by name.
+t_fs_race_rename_swap() {
+	mkdir -p srv/d outside
+	echo inside >srv/d/x
+	echo SECRET-SECRET >outside/x
+	: >outside/only-outside
+	ln -s ../outside srv/e
+	fs_serve s -d srv --allow-upload
+	python3 - "$PORT" "$PWD" <<'PY' || fail "race"
+import ctypes, os, socket, struct, sys, threading, time
+port, top = int(sys.argv[1]), sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+stop = time.time() + 4
+def swap():
+    a, b = (top + "/srv/d").encode(), (top + "/srv/e").encode()
+    while time.time() < stop:
+        libc.renameat2(-100, a, -100, b, 2)   # AT_FDCWD, RENAME_EXCHANGE
+def frame(b):
+    return struct.pack(">I", len(b)) + b
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def rx(n):
+    b = b""
+    while len(b) < n:
+        d = s.recv(n - len(b))
+        if not d:
+            raise EOFError
+        b += d
+    return b
+def recv_frame():
+    return rx(struct.unpack(">I", rx(4))[0])
+s.sendall(frame(b"HELLO 1"))
+assert recv_frame() == b"OK 1"
+t = threading.Thread(target=swap)
+t.start()
+tries = ok = escapes = 0
+kinds = {}
+while time.time() < stop and tries < 200000:
+    k = tries % 4
+    tries += 1
+    if k == 0:
+        s.sendall(frame(b"GET 0 d/x"))
+        r = recv_frame()
+        if not r.startswith(b"OK "):
+            continue
+        body = rx(int(r.split()[1]))
+        recv_frame()                       # SUM, or ERR 409
+        bad = b"SECRET" in body
+    elif k == 1:
+        s.sendall(frame(b"STAT d/x"))
+        r = recv_frame()
+        bad = r.startswith(b"OK f 14 ")        # the secret's size
+    elif k == 2:
+        s.sendall(frame(b"LS d"))
+        r = recv_frame()
+        names = [recv_frame() for _ in range(int(r.split()[1]))] \
+            if r.startswith(b"OK ") else []
+        bad = any(b"only-outside" in n for n in names)
+    else:
+        data = b"up %d\n" % tries
+        s.sendall(frame(b"PUT %d d/up" % len(data)))
+        r = recv_frame()
+        if r.startswith(b"OK "):
+            s.sendall(data)
+            # The server checks the SUM; a wrong one is fine for this
+            # test: what matters is where the part file was made.
+            s.sendall(frame(b"SUM 0000000000000000"))
+            recv_frame()
+        bad = any(n != "x" and n != "only-outside"
+                  for n in os.listdir(top + "/outside"))
+    if bad:
+        escapes += 1
+        kinds[k] = kinds.get(k, 0) + 1
+    elif not r.startswith(b"ERR"):
+        ok += 1
+t.join()
+print("%d tries, %d served inside, %d escapes %s" % (tries, ok, escapes,
+                                                     kinds))
+assert escapes == 0 and ok > 0 and ok < tries
+PY
+	[ "$(cat outside/x)" = SECRET-SECRET ] || fail "the file outside changed"
+	[ -z "$(ls -A outside | grep -v '^x$' | grep -v '^only-outside$')" ] ||
+	    fail "written outside: $(ls -A outside)"
+	stop_server
+}

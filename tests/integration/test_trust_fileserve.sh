@@ -240,10 +240,16 @@ t_trust_fs_many_puts() {
 		cmp -s "u$i" "srv/u$i" || fail "u$i differs"
 		i=$((i + 1))
 	done
+	# A name with control bytes is refused (issue 14.11): it would only
+	# have to be escaped in every listing and log after.  The request is
+	# logged escaped.
 	evil=$(printf 'x\033]0;pwned\007y')
 	cp u0 "$evil"
-	expect_exit 0 "$SK" fileserve put 127.0.0.1 "$PORT" "$evil"
-	grep -q 'PUT x\\x1b\]0;pwned\\x07y' s.err || fail "log: $(cat s.err)"
+	expect_exit 1 "$SK" fileserve put 127.0.0.1 "$PORT" "$evil" 2>err
+	[ "$(wc -l <err)" -eq 1 ] && grep -qF 'sockkit: fileserve: server: 403 x\x1b]0;pwned\x07y: a control byte' err ||
+	    fail "$(cat err)"
+	[ -z "$(ls -A srv | grep pwned)" ] || fail "written: $(ls -A srv)"
+	grep -q 'ERR 403 x\\x1b\]0;pwned\\x07y' s.err || fail "log: $(cat s.err)"
 	! grep -q "$(printf '\033')" s.err || fail "a raw escape in the log"
 	stop_server
 }
