@@ -96,6 +96,25 @@ int	sk_net_connect_finish(char *err, int fd);
  * live socket or any other kind of file there is an error and left alone.
  */
 int	sk_net_unix_listen(char *err, const char *path, int socktype);
+
+/*
+ * The socket file a server made, by identity: sk_net_unix_mark() notes
+ * the device and inode of path just after it was bound, and at exit
+ * sk_net_unix_remove() removes path only if it is still that socket, so
+ * a server never deletes what another process put there since (a file,
+ * a new server's socket).  Both return 0, or -1 with err set (remove:
+ * errno EEXIST when path is no longer ours, and it is left alone).
+ */
+struct sk_net_unix_file {
+	dev_t	dev;
+	ino_t	ino;
+	int	set;
+};
+
+int	sk_net_unix_mark(char *err, const char *path,
+	    struct sk_net_unix_file *f);
+int	sk_net_unix_remove(char *err, const char *path,
+	    const struct sk_net_unix_file *f);
 int	sk_net_unix_connect(char *err, const char *path, int socktype,
 	    int timeout_ms);
 

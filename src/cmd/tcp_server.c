@@ -166,7 +166,7 @@ struct server {
 	struct conn		*sayer;		/* ...by this member, or NULL */
 	size_t			 outlimit;	/* bound on a client's queue */
 	int			 stdin_fd;	/* -1 once it has ended */
-	int			 unix_bound;	/* we made the socket file */
+	struct sk_net_unix_file	 unix_file;	/* the socket file we made */
 	int			 status;	/* the exit status */
 };
 
@@ -430,7 +430,11 @@ setup(struct server *srv)
 	if ((srv->lfd = cmd_server_socket(CMD, &o->c, o->unix_path, o->host,
 	    o->port, SOCK_STREAM)) == -1)
 		return -1;
-	srv->unix_bound = o->unix_path != NULL;
+	if (o->unix_path != NULL && sk_net_unix_mark(err, o->unix_path,
+	    &srv->unix_file) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
 	if ((srv->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
@@ -1434,8 +1438,9 @@ teardown(struct server *srv)
 		close(srv->lfd);
 	}
 	/* Remove only the socket file we made, never what was there. */
-	if (srv->unix_bound)
-		(void)unlink(srv->o->unix_path);
+	if (srv->unix_file.set)
+		(void)sk_net_unix_remove(NULL, srv->o->unix_path,
+		    &srv->unix_file);
 	sk_loop_free(srv->loop);
 	sk_buf_release(&srv->msg);
 	sk_buf_release(&srv->said);

@@ -101,7 +101,7 @@ struct udp_server {
 	const struct udp_opts	*o;
 	struct sk_loop		*loop;
 	int			 fd;
-	int			 unix_bound;
+	struct sk_net_unix_file	 unix_file;	/* the socket file we made */
 	int			 status;
 	uint8_t			*buf;
 	uint64_t		 count;
@@ -211,7 +211,10 @@ setup(struct udp_server *us)
 		if ((us->fd = cmd_server_socket(CMD, &o->c, o->unix_path,
 		    NULL, NULL, SOCK_DGRAM)) == -1)
 			return -1;
-		us->unix_bound = 1;
+		if (sk_net_unix_mark(err, o->unix_path, &us->unix_file) == -1) {
+			cmd_err(CMD, "%s", err);
+			return -1;
+		}
 	} else if ((us->fd = sk_net_bind(err, o->host, o->port, o->c.family,
 	    SOCK_DGRAM, o->reuse_port ? SK_NET_SHARED : 0)) == -1 ||
 	    sk_net_nonblock(err, us->fd, 1) == -1) {
@@ -469,8 +472,8 @@ cmd_udp_server(int argc, char **argv)
 		cmd_signals_fini(us.loop);
 	if (us.fd != -1)
 		close(us.fd);
-	if (us.unix_bound)
-		(void)unlink(o.unix_path);
+	if (us.unix_file.set)
+		(void)sk_net_unix_remove(NULL, o.unix_path, &us.unix_file);
 	sk_loop_free(us.loop);
 	free(us.buf);
 	free(us.buckets);

@@ -553,6 +553,41 @@ clear_stale(char *err, const char *path, int socktype)
 }
 
 int
+sk_net_unix_mark(char *err, const char *path, struct sk_net_unix_file *f)
+{
+	struct stat	st;
+
+	f->set = 0;
+	if (lstat(path, &st) == -1) {
+		core_errno(err, "stat %s", path);
+		return -1;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->set = 1;
+	return 0;
+}
+
+int
+sk_net_unix_remove(char *err, const char *path,
+    const struct sk_net_unix_file *f)
+{
+	struct stat	st;
+
+	if (!f->set || lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_dev != f->dev || st.st_ino != f->ino) {
+		errno = EEXIST;
+		core_err(err, "%s is no longer our socket: left alone", path);
+		return -1;
+	}
+	if (unlink(path) == -1) {
+		core_errno(err, "remove %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
 sk_net_unix_listen(char *err, const char *path, int socktype)
 {
 	struct sockaddr_un	sun;

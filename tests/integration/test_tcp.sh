@@ -486,3 +486,29 @@ PY
 	expect_exit 0 "$SK" tcp-client -N --send 'q' --expect DONE -w 5 \
 	    127.0.0.1 "$(cat port2.txt)"
 }
+
+# Issue 14.15: a server removes its socket file at exit only if it is
+# still the socket it made: not a file put there since, not the socket of
+# a server started after it.
+t_unix_socket_removed_only_if_ours() {
+	for cmd in tcp-server udp-server; do
+		UNIX_SERVER=1 start_server a $cmd -U sock
+		a=$SPID
+		rm sock
+		echo keep >sock
+		kill -TERM $a
+		wait_exit $a || fail "$cmd did not stop"
+		[ "$(cat sock 2>/dev/null)" = keep ] ||
+		    fail "$cmd removed a file that was not its socket"
+		rm sock
+		UNIX_SERVER=1 start_server a $cmd -U sock
+		a=$SPID
+		rm sock
+		UNIX_SERVER=1 start_server b $cmd -U sock
+		kill -TERM $a
+		wait_exit $a || fail "$cmd did not stop"
+		[ -S sock ] || fail "$cmd removed the next server's socket"
+		stop_server
+		[ ! -e sock ] || fail "$cmd left its own socket"
+	done
+}
