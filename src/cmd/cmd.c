@@ -274,19 +274,59 @@ cmd_listening(const char *cmd, int fd)
 	fflush(stderr);
 }
 
+static int	reserve_fd = -1;
+
+int
+cmd_accept_reserve(void)
+{
+	if (reserve_fd == -1)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return reserve_fd == -1 ? -1 : 0;
+}
+
 int
 cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
-    sk_timer_cb *resume, void *arg)
+    sk_timer_cb *resume, void *arg, const void *full, size_t len, int reset)
 {
 	static long long	said_ms = -1000;
 	long long		now;
+	char			drop[4096];
+	int			fd, n = 0, turned = 0;
 
 	if (errno != EMFILE && errno != ENFILE)
 		return 0;
+	if (reserve_fd != -1 && full != NULL) {
+		close(reserve_fd);
+		/* A burst at most, then the loop sees to the others. */
+		while (n++ < 64 && (fd = sk_net_accept(NULL, lfd, NULL,
+		    NULL)) != -1) {
+			(void)sk_net_write(fd, full, len);
+			if (reset)
+				(void)sk_net_abort(NULL, fd);
+			else {
+				/* What the client sent already, read, so that
+				 * the close is an end, not a reset that could
+				 * take the answer with it. */
+				(void)read(fd, drop, sizeof(drop));
+				(void)shutdown(fd, SHUT_WR);
+				close(fd);
+			}
+			turned++;
+		}
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
 	if ((now = sk_loop_now_ms()) - said_ms >= 1000) {
-		cmd_err(cmd, "accept: %s: new clients wait", strerror(errno));
+		if (turned > 0)
+			cmd_err(cmd, "accept: %s: clients turned away",
+			    strerror(EMFILE));
+		else
+			cmd_err(cmd, "accept: %s: new clients wait",
+			    strerror(errno == EAGAIN ? EMFILE : errno));
 		said_ms = now;
 	}
+	/* Turned away all that waited, and ready for the next: go on. */
+	if (turned > 0 && reserve_fd != -1)
+		return 1;
 	if (sk_loop_timer_add(NULL, loop, 100, 0, resume, arg) == -1)
 		return 0;
 	(void)sk_loop_mod(NULL, loop, lfd, 0);

@@ -142,15 +142,23 @@ int	cmd_probe_opt(const char *cmd, struct probe_opts *p, int ch);
 void	cmd_listening(const char *cmd, int fd);
 
 /*
- * After sk_net_accept() on the listening socket lfd failed.  Out of
- * descriptors (EMFILE, ENFILE) the client stays queued and lfd stays
- * readable, so a server that just returned would spin: stop watching lfd
- * and call resume (which watches it again) in 100 ms; say so at most once
- * a second.  Returns 1 when it paused lfd, 0 for other errors (EAGAIN:
- * nothing more to accept).
+ * Out of descriptors, a server cannot even tell a client why it is not
+ * served: it waits in the listen queue, locked out until others leave.
+ * cmd_accept_reserve() sets one descriptor aside (call it once set up);
+ * cmd_accept_pause(), after sk_net_accept() on lfd failed with EMFILE or
+ * ENFILE, gives it up to accept the clients waiting, sends each `full`
+ * (len bytes: a line, a frame, an HTTP 503; NULL: none), closes it (with
+ * a reset when `reset`, so a netcat-like client cannot take the close for
+ * a clean end) and takes the descriptor back.  If it cannot, it stops watching lfd and
+ * calls resume (which watches it again) in 100 ms, rather than spin on a
+ * socket that stays readable.  Says so at most once a second.  Returns 1
+ * when it handled that (turned away or paused), 0 for other errors
+ * (EAGAIN: nothing more to accept).
  */
+int	cmd_accept_reserve(void);
 int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
-	    sk_timer_cb *resume, void *arg);
+	    sk_timer_cb *resume, void *arg, const void *full, size_t len,
+	    int reset);
 
 /*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so

@@ -132,6 +132,11 @@ struct fconn {
 	struct fconn		*next;
 };
 
+/* Out of descriptors: the frame a client gets before it is turned away
+ * (the reply to its HELLO, as far as it can tell). */
+#define FULL_ERR	"\0\0\0\x32" "ERR 503 server full: out of descriptors, " \
+			"try later"
+
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
 static int	conn_read(struct fconn *);
@@ -1071,7 +1076,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		sslen = sizeof(ss);
 		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
 			(void)cmd_accept_pause(CMD, loop, lfd, resume_accept,
-			    s);
+			    s, FULL_ERR, sizeof(FULL_ERR) - 1, 0);
 			return;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1208,6 +1213,8 @@ fs_serve(const struct fs_opts *o)
 		close(s.rootfd);
 		return EXIT_RUNTIME;
 	}
+	/* Out of descriptors, a client is told, not left to wait. */
+	(void)cmd_accept_reserve();
 	sweep = sweep < 10 ? 10 : sweep > 1000 ? 1000 : sweep;
 	if (posix_memalign((void **)&s.buf, PAGE_ALIGN, CHUNK) != 0 ||
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||

@@ -408,6 +408,11 @@ struct hconn {
 	struct hconn	**pprev;
 };
 
+/* Out of descriptors: what a client is told before it is turned away. */
+#define FULL_503 "HTTP/1.1 503 Service Unavailable\r\nServer: sockkit/" \
+	SOCKKIT_VERSION "\r\nRetry-After: 1\r\nContent-Length: 0\r\n" \
+	"Connection: close\r\n\r\n"
+
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	on_accept(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
@@ -1575,7 +1580,8 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	while (s->nconns < s->o->max_clients) {
 		sslen = sizeof(ss);
 		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
-			if (cmd_accept_pause(CMD, loop, lfd, resume_accept, s))
+			if (cmd_accept_pause(CMD, loop, lfd, resume_accept, s,
+			    FULL_503, sizeof(FULL_503) - 1, 0))
 				s->paused = 1;
 			return;
 		}
@@ -1811,6 +1817,8 @@ serve(const struct http_opts *o)
 		status = EXIT_RUNTIME;
 		goto out;
 	}
+	/* Out of descriptors, a client is told, not left to wait. */
+	(void)cmd_accept_reserve();
 	if ((s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (s.timer = sk_loop_timer_add(err, s.loop, tick, tick, on_tick,

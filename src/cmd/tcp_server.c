@@ -63,10 +63,14 @@ static const char usage_text[] =
 "      --max-line BYTES     chat: longest line accepted (default 65536)\n"
 "      --max-queue BYTES    chat: most bytes queued for a slow reader\n"
 "                           before it is dropped (default 1048576)\n"
+"      --max-total BYTES    not stdio: all clients' queued and partial\n"
+"                           bytes together; past it the client holding\n"
+"                           the most is dropped (default 268435456)\n"
 "      --max-clients N      not stdio: turn clients past N away, telling\n"
 "                           them \"server full\", then a reset\n"
 "      --idle-timeout SECS  drop a client silent for SECS seconds (stdio:\n"
-"                           when nothing moves either way); decimals too\n"
+"                           when nothing moves either way); decimals too;\n"
+"                           echo, upper, discard: 300 by default; 0: never\n"
 "      --busy-poll USECS    not stdio: under load, look for the next event\n"
 "                           for USECS before sleeping (default 50; 0: off)\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
@@ -93,6 +97,7 @@ struct server_opts {
 	long long		 max_frame;
 	long long		 max_line;
 	long long		 max_queue;
+	long long		 max_total;	/* all queues and partials */
 	long long		 max_clients;	/* 0: no limit */
 	long long		 idle_ms;	/* --idle-timeout; 0: none */
 	long long		 quit_ms;	/* -q; -1: none */
@@ -119,6 +124,8 @@ struct server_opts {
 #define DIRECTAT	(4 * 1024)	/* ...a piece this big is not batched */
 /* Room for a default name ("[IPv6]:port"); chosen nicks are shorter. */
 #define NICKMAX		63
+/* What a chat message adds to what a member said: header, "<nick> ". */
+#define CHAT_OVERHEAD	(SK_FRAME_HDRLEN + NICKMAX + 4)
 #define NICKUSER	32
 
 struct conn {
@@ -135,6 +142,7 @@ struct conn {
 	long long		 last_ms;	/* for --idle-timeout */
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
+	size_t			 held;		/* queued, partial: as counted */
 	struct sk_relay		*relay;		/* stdio mode */
 	uint64_t		 seen;		/* ...bytes moved at last_ms */
 	long long		 eof_ms;	/* ...when stdin was all sent */
@@ -165,6 +173,11 @@ struct server {
 	struct sk_buf		 said;		/* ...lines said, not yet sent */
 	struct conn		*sayer;		/* ...by this member, or NULL */
 	size_t			 outlimit;	/* bound on a client's queue */
+	size_t			 held;		/* all clients' held bytes */
+	size_t			 framemax;	/* a frame taken, at most */
+	size_t			 linemax;	/* chat: a line taken */
+	uint8_t			 full[256];	/* out of descriptors: said */
+	size_t			 fulllen;
 	int			 stdin_fd;	/* -1 once it has ended */
 	struct sk_net_unix_file	 unix_file;	/* the socket file we made */
 	int			 status;	/* the exit status */
@@ -181,11 +194,14 @@ enum {
 	OPT_MAX_FRAME,
 	OPT_MAX_LINE,
 	OPT_MAX_QUEUE,
+	OPT_MAX_TOTAL,
 	OPT_MAX_CLIENTS,
 	OPT_IDLE_TIMEOUT,
 	OPT_BUSY_POLL,
 	OPT_LAST
 };
+
+#define DEFAULT_IDLE_MS	(300 * 1000)	/* echo, upper, discard */
 
 /* The longest time an option takes: a year, in milliseconds. */
 #define SECONDS_MAX_MS	(86400LL * 365 * 1000)
@@ -259,6 +275,8 @@ check_conflicts(const struct server_opts *o, const int *given)
 		/* One client at a time: the next waits in the listen queue. */
 		if (o->max_clients > 0)
 			not_stdio = "--max-clients";
+		else if (given[OPT_MAX_TOTAL - OPT_FIRST_CMD])
+			not_stdio = "--max-total";
 		else if (given[OPT_BUSY_POLL - OPT_FIRST_CMD])
 			not_stdio = "--busy-poll";
 	} else if (o->quit_ms >= 0)
@@ -308,6 +326,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		{ "max-frame",	required_argument, NULL, OPT_MAX_FRAME },
 		{ "max-line",	required_argument, NULL, OPT_MAX_LINE },
 		{ "max-queue",	required_argument, NULL, OPT_MAX_QUEUE },
+		{ "max-total",	required_argument, NULL, OPT_MAX_TOTAL },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "busy-poll",	required_argument, NULL, OPT_BUSY_POLL },
@@ -321,6 +340,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	o->max_frame = SK_FRAME_MAX_DEFAULT;
 	o->max_line = 64 * 1024;
 	o->max_queue = 1024 * 1024;
+	o->max_total = 256LL * 1024 * 1024;
 	o->busy_poll = 50;
 	o->quit_ms = -1;
 	optind = 1;
@@ -390,13 +410,18 @@ parse_args(int argc, char **argv, struct server_opts *o)
 			    1LL << 40, &o->max_queue) == -1)
 				return -1;
 			break;
+		case OPT_MAX_TOTAL:
+			if (cmd_number(CMD, "--max-total", optarg, 65536,
+			    1LL << 42, &o->max_total) == -1)
+				return -1;
+			break;
 		case OPT_MAX_CLIENTS:
 			if (cmd_number(CMD, "--max-clients", optarg, 1,
 			    1000000, &o->max_clients) == -1)
 				return -1;
 			break;
 		case OPT_IDLE_TIMEOUT:
-			if (cmd_seconds(CMD, "--idle-timeout", optarg, 1,
+			if (cmd_seconds(CMD, "--idle-timeout", optarg, 0,
 			    SECONDS_MAX_MS, &o->idle_ms) == -1)
 				return -1;
 			break;
@@ -418,8 +443,20 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	    parse_operands(o, argc - optind, argv + optind) == -1 ||
 	    check_numeric(o) != 0)
 		return -1;
+	/*
+	 * A client of an echo or discard server that says nothing for five
+	 * minutes holds a descriptor for nothing: dropped, unless asked
+	 * otherwise (0: never).  A chat's members may listen for hours, and
+	 * a stdio session is nc's: no default there.
+	 */
+	if (!given[OPT_IDLE_TIMEOUT - OPT_FIRST_CMD] && (o->mode ==
+	    MODE_ECHO || o->mode == MODE_UPPER || o->mode == MODE_DISCARD))
+		o->idle_ms = DEFAULT_IDLE_MS;
 	return 0;
 }
+
+static size_t	full_message(const struct server *, const char *, uint8_t *,
+		    size_t);
 
 static int
 setup(struct server *srv)
@@ -439,6 +476,10 @@ setup(struct server *srv)
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
+	/* Out of descriptors, a client is told, not left to wait. */
+	srv->fulllen = full_message(srv, "out of descriptors", srv->full,
+	    sizeof(srv->full));
+	(void)cmd_accept_reserve();
 	if (o->mode != MODE_STDIO && (srv->rbuf = malloc(ARENASZ)) == NULL) {
 		cmd_err(CMD, "out of memory");
 		return -1;
@@ -448,6 +489,20 @@ setup(struct server *srv)
 	 * at most what one read completes: a read's worth of bytes, or with
 	 * frames, a whole frame as well.  A chat queue is --max-queue.
 	 */
+	/*
+	 * In a chat every message goes into every member's queue: one over
+	 * what a queue holds would drop every reader as "not reading".  So a
+	 * frame or line taken from a member is at most that, less the
+	 * "<nick> " and the header, and a bigger one drops its sender.
+	 */
+	srv->framemax = (size_t)o->max_frame;
+	srv->linemax = (size_t)o->max_line;
+	if (o->mode == MODE_CHAT) {
+		if (srv->framemax > (size_t)o->max_queue - CHAT_OVERHEAD)
+			srv->framemax = (size_t)o->max_queue - CHAT_OVERHEAD;
+		if (srv->linemax > (size_t)o->max_queue - CHAT_OVERHEAD)
+			srv->linemax = (size_t)o->max_queue - CHAT_OVERHEAD;
+	}
 	if (o->mode == MODE_CHAT)
 		srv->outlimit = (size_t)o->max_queue;
 	else
@@ -501,8 +556,8 @@ conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss,
 	c->fd = fd;
 	c->start_ms = c->last_ms = sk_loop_now_ms();
 	sk_buf_init(&c->out, srv->outlimit);
-	sk_buf_init(&c->line, (size_t)srv->o->max_line + 1);
-	sk_frame_dec_init(&c->dec, (size_t)srv->o->max_frame);
+	sk_buf_init(&c->line, srv->linemax + 1);
+	sk_frame_dec_init(&c->dec, srv->framemax);
 	if (ss->ss_family == AF_UNIX)
 		snprintf(c->peer, sizeof(c->peer), "unix:%d", fd);
 	else
@@ -567,24 +622,39 @@ on_resume(struct sk_loop *loop, long long id, void *arg)
  * line goes out before the reset on a fresh connection, whose send
  * buffer is empty; if it does not, the client still sees the reset.
  */
-static void
-refuse(struct server *srv, int fd)
+/* "server full (why)" as a line, or a frame with --frame, into msg. */
+static size_t
+full_message(const struct server *srv, const char *why, uint8_t *msg,
+    size_t cap)
 {
 	char	line[128];
-	uint8_t	msg[SK_FRAME_HDRLEN + sizeof(line)];
-	int	n;
 	size_t	len;
+	int	n;
 
-	n = snprintf(line, sizeof(line), "sockkit: %s: server full (%lld "
-	    "client%s)%s", CMD, srv->o->max_clients, srv->o->max_clients == 1 ?
-	    "" : "s", srv->o->frame ? "" : "\n");
-	len = (size_t)n;
+	n = snprintf(line, sizeof(line), "sockkit: %s: server full (%s)%s",
+	    CMD, why, srv->o->frame ? "" : "\n");
+	len = n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0;
+	if (len + SK_FRAME_HDRLEN > cap)
+		return 0;
 	if (srv->o->frame) {
 		sk_frame_header(msg, (uint32_t)len);
 		memcpy(msg + SK_FRAME_HDRLEN, line, len);
-		len += SK_FRAME_HDRLEN;
-	} else
-		memcpy(msg, line, len);
+		return len + SK_FRAME_HDRLEN;
+	}
+	memcpy(msg, line, len);
+	return len;
+}
+
+static void
+refuse(struct server *srv, int fd)
+{
+	uint8_t	msg[256];
+	char	why[64];
+	size_t	len;
+
+	snprintf(why, sizeof(why), "%lld client%s", srv->o->max_clients,
+	    srv->o->max_clients == 1 ? "" : "s");
+	len = full_message(srv, why, msg, sizeof(msg));
 	(void)sk_net_write(fd, msg, len);
 	(void)sk_net_abort(NULL, fd);
 }
@@ -605,7 +675,8 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		sslen = sizeof(ss);
 		if ((fd = sk_net_accept(err, lfd, &ss, &sslen)) == -1) {
 			if (!cmd_accept_pause(CMD, loop, lfd, on_resume,
-			    srv) && errno != EAGAIN && errno != EWOULDBLOCK &&
+			    srv, srv->full, srv->fulllen, 1) && errno != EAGAIN &&
+			    errno != EWOULDBLOCK &&
 			    errno != ECONNABORTED)
 				cmd_err(CMD, "%s", err);
 			break;
@@ -653,6 +724,44 @@ doom(struct conn *c, const char *why)
 }
 
 /*
+ * What c holds now (its queue, a partial frame or line), counted into
+ * the server's total: --max-total bounds all clients together, or
+ * 200 slow chat members at 1 MiB each, or 20 clients each halfway
+ * through a 16 MiB frame, would pin hundreds of megabytes.
+ */
+static void
+account(struct conn *c)
+{
+	size_t	now = sk_buf_len(&c->out) + sk_buf_len(&c->line) +
+		    sk_frame_dec_pending(&c->dec);
+
+	c->srv->held += now - c->held;
+	c->held = now;
+}
+
+/* Over --max-total: drop the clients holding the most until under. */
+static void
+check_total(struct server *srv)
+{
+	struct conn	*c, *big;
+	size_t		 left = srv->held, cap = (size_t)srv->o->max_total;
+
+	while (left > cap) {
+		big = NULL;
+		for (c = srv->conns; c != NULL; c = c->next)
+			if (!c->doomed && c->held > 0 &&
+			    (big == NULL || c->held > big->held))
+				big = c;
+		if (big == NULL)
+			break;
+		cmd_err(CMD, "%s: holds %zu bytes with the server's %zu in all "
+		    "(--max-total): dropped", big->peer, big->held, left);
+		doom(big, "over the server's memory bound");
+		left -= big->held;
+	}
+}
+
+/*
  * Send bytes to c: at once when nothing is queued, the rest into its
  * queue.  A full queue dooms the client (dropped after this event).
  */
@@ -683,6 +792,7 @@ queue_to(struct conn *c, const uint8_t *p, size_t n)
 		doom(c, "not reading");
 		return;
 	}
+	account(c);
 	(void)sk_loop_mod(NULL, c->srv->loop, c->fd, send_mask(c));
 }
 
@@ -712,6 +822,7 @@ flush_one(struct conn *c)
 		(void)sk_loop_mod(NULL, c->srv->loop, c->fd, send_mask(c));
 	else
 		sk_buf_release(&c->out);	/* an idle client holds none */
+	account(c);
 }
 
 /*
@@ -751,6 +862,7 @@ chat_queue(struct conn *c, const uint8_t *p, size_t n)
 		doom(c, "not reading");
 		return;
 	}
+	account(c);
 	if (!c->flushing) {
 		c->flushing = 1;
 		c->next_flush = srv->flush;
@@ -1097,9 +1209,16 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 	}
 	if (rc == -1 && !c->doomed) {
 		/* Logged whatever -v says: this is a misbehaving client. */
-		cmd_err(CMD, "%s: frame of %lld bytes is over --max-frame "
-		    "%lld: dropped", c->peer, sk_frame_dec_announced(&c->dec),
-		    c->srv->o->max_frame);
+		if (c->srv->framemax < (size_t)c->srv->o->max_frame)
+			cmd_err(CMD, "%s: frame of %lld bytes is over the %zu a "
+			    "member's queue holds (--max-queue): dropped",
+			    c->peer, sk_frame_dec_announced(&c->dec),
+			    c->srv->framemax);
+		else
+			cmd_err(CMD, "%s: frame of %lld bytes is over "
+			    "--max-frame %lld: dropped", c->peer,
+			    sk_frame_dec_announced(&c->dec),
+			    c->srv->o->max_frame);
 		doom(c, "frame too big");
 	}
 	/* Between frames an idle client holds no buffer. */
@@ -1220,6 +1339,9 @@ on_client(struct sk_loop *loop, int fd, int mask, void *arg)
 		on_writable(c);
 	if ((mask & SK_READ) && !c->doomed && !c->eof)
 		on_readable(c);
+	account(c);
+	if (srv->held > (size_t)srv->o->max_total)
+		check_total(srv);
 	chat_reap(srv);
 }
 
@@ -1314,6 +1436,7 @@ conn_release(struct conn *c)
 		(void)sk_net_abort(NULL, c->fd);
 	else
 		close(c->fd);
+	srv->held -= c->held;
 	sk_buf_release(&c->out);
 	sk_buf_release(&c->line);
 	sk_frame_dec_release(&c->dec);

@@ -384,23 +384,41 @@ def attack_never_reads(kind, rnd):
 
 def attack_exhaust(kind, rnd, extra=50):
     """More clients at once than the server has descriptors for (start it
-    with a low limit): it must wait for free ones without spinning, and
-    serve again once they are free."""
+    with a low limit): it must not spin, must tell the clients it cannot
+    take why (with the descriptor it keeps in reserve: a line, an HTTP
+    503, an ERR frame) rather than leave them waiting, and serve again
+    once descriptors are free."""
     held = []
+    told = 0
     try:
         for _ in range(SERVER.fd_limit() - SERVER.fds() + extra):
-            held.append(connect())
+            try:
+                held.append(connect())
+            except (ConnectionResetError, ConnectionRefusedError):
+                told += 1       # turned away before connect() returned
         full_by = time.time() + 10
-        while SERVER.fds() < SERVER.fd_limit() - 1:
+        while SERVER.fds() < SERVER.fd_limit() - 2:
             check(time.time() < full_by, "%s: never took its %d "
                   "descriptors" % (kind, SERVER.fd_limit()))
             time.sleep(0.05)
         SERVER.idle_fds = SERVER.fds()
         quiet(kind, "has no descriptors left")
+        for s in held:
+            s.settimeout(0.01)
+            try:
+                got = s.recv(256)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                told += 1
+                continue
+            if b"server full" in got or b" 503 " in got:
+                told += 1
+        check(told > 0, "%s: no client was told the server is full" % kind)
     finally:
         for s in held:
             s.close()
-    return len(held)
+    return len(held) + told
 
 
 def quiet(kind, why):

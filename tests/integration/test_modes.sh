@@ -350,3 +350,101 @@ t_chat_quit_flushes_replies() {
 	grep -q '^\* 1 here: ' out || fail "frames: no /who reply: $(cat out)"
 	stop_server
 }
+
+# Issue 14.10: in a --frame chat, one frame under --max-frame (16 MiB)
+# but over --max-queue (1 MiB) dropped every reading member as "not
+# reading".  Now the frame drops its sender; the readers stay and hear
+# why.
+t_chat_big_frame_drops_its_sender() {
+	start_server s tcp-server --chat --frame 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "big frame in a chat"
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def frame(b):
+    return struct.pack(">I", len(b)) + b
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return s
+def frames(s, until, deadline):
+    buf, got = b"", []
+    s.settimeout(0.2)
+    while time.time() < deadline:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            d = None
+        if d == b"":
+            return got, True
+        if d:
+            buf += d
+        while len(buf) >= 4 and len(buf) >= 4 + struct.unpack(">I", buf[:4])[0]:
+            n = struct.unpack(">I", buf[:4])[0]
+            got.append(buf[4:4 + n])
+            buf = buf[4 + n:]
+        if any(until in f for f in got):
+            return got, False
+    return got, False
+readers = [conn(), conn()]
+talker = conn()
+for r in readers:
+    frames(r, b"has joined", time.time() + 0.5)
+try:
+    talker.sendall(frame(b"x" * (2 << 20)))
+except (ConnectionResetError, BrokenPipeError):
+    pass                # dropped as soon as its header was read: good
+for r in readers:
+    got, closed = frames(r, b"dropped", time.time() + 10)
+    assert not closed, "a reader was dropped"
+    assert any(b"dropped (frame too big)" in f for f in got), \
+        [f[:60] for f in got[-3:]]
+# The readers still hear each other.
+readers[0].sendall(frame(b"still here"))
+got, closed = frames(readers[1], b"still here", time.time() + 5)
+assert any(b"still here" in f for f in got) and not closed
+PY
+	grep -q "over the .* a member's queue holds (--max-queue): dropped" s.err ||
+	    fail "not logged: $(cat s.err)"
+	stop_server
+}
+
+# Issue 14.17: the bytes all clients hold together are bounded
+# (--max-total): 20 clients each halfway through a 16 MiB frame pinned
+# 271 MB.  Past the bound the client holding the most is dropped; the
+# others, and new clients, are served.
+t_max_total_bounds_all_clients() {
+	start_server s tcp-server --echo --frame --max-total 8000000 127.0.0.1 0
+	python3 - "$PORT" "$SPID" <<'PY' || fail "max-total"
+import socket, struct, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def rss():
+    for l in open("/proc/%d/status" % pid):
+        if l.startswith("VmRSS:"):
+            return int(l.split()[1]) * 1024
+held = []
+for i in range(10):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(struct.pack(">I", 16 << 20) + b"x" * (3 << 20))
+    held.append(s)
+# Until the server has dropped enough of them (bounded: 10 s).
+gone, deadline = set(), time.time() + 10
+while len(gone) < 6 and time.time() < deadline:
+    for i, s in enumerate(held):
+        if i in gone:
+            continue
+        s.settimeout(0.05)
+        try:
+            if s.recv(1) == b"":
+                gone.add(i)
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            gone.add(i)
+assert len(gone) >= 6, len(gone)  # 30 MB offered, 8 MB allowed
+assert rss() < 40 << 20, rss()
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+c.sendall(struct.pack(">I", 5) + b"hello")
+assert c.recv(9, socket.MSG_WAITALL) == struct.pack(">I", 5) + b"hello"
+PY
+	grep -q "(--max-total): dropped" s.err || fail "not logged: $(cat s.err)"
+	stop_server
+}

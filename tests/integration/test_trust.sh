@@ -167,3 +167,62 @@ t_trust_closed_std_fds() {
 	one_line c.err "sockkit: tcp-client: write output: Bad file descriptor"
 	stop_server
 }
+
+# Issue 14.17: out of descriptors (ulimit -n 32, 40 idle connections held)
+# a server tells a new client why it is not served, with the descriptor
+# it keeps in reserve, instead of leaving it locked out until the idle
+# ones leave: a line from tcp-server, an ERR 503 from fileserve, a 503
+# from http.
+t_trust_out_of_descriptors_says_so() {
+	mkdir -p pub
+	echo hi >pub/f
+	printf '#!/bin/sh\nulimit -n 32\nexec "%s" "$@"\n' "$SK" >lim.sh
+	chmod +x lim.sh
+	for args in "tcp-server --echo" "tcp-server --chat" \
+	    "fileserve serve -d pub" "http -q -d pub"; do
+		real=$SK
+		SK=$PWD/lim.sh
+		# shellcheck disable=SC2086
+		start_server s $args 127.0.0.1 0
+		SK=$real
+		python3 - "$PORT" <<'PY' >held.out &
+import socket, sys, time
+held = []
+for _ in range(40):
+    try:
+        held.append(socket.create_connection(("127.0.0.1",
+                                               int(sys.argv[1])), timeout=5))
+    except OSError:
+        pass
+print("held", len(held), flush=True)
+time.sleep(30)
+PY
+		hpid=$!
+		track $hpid
+		wait_for held.out '^held' || fail "$args: no idle clients"
+		case $args in
+		tcp-server*)
+			echo x | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" \
+			    >got 2>err
+			rc=$?
+			grep -q "server full (out of descriptors)" got ||
+			    fail "$args: $(cat got err)"
+			[ $rc -eq 1 ] || fail "$args: the client exited $rc"
+			;;
+		fileserve*)
+			timeout 10 "$SK" fileserve get -o - 127.0.0.1 "$PORT" f \
+			    >got 2>err
+			grep -q "server: 503 server full" err ||
+			    fail "$args: $(cat err)"
+			;;
+		http*)
+			code=$(timeout 10 curl -s -o /dev/null -w '%{http_code}' \
+			    "http://127.0.0.1:$PORT/f")
+			[ "$code" = 503 ] || fail "$args: curl got $code"
+			;;
+		esac
+		kill $hpid
+		wait $hpid 2>/dev/null
+		stop_server
+	done
+}
