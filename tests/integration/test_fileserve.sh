@@ -997,3 +997,70 @@ PY
 	    fail "written outside: $(ls -A outside)"
 	stop_server
 }
+
+# A scripted fileserve client in python (for what sockkit's own client
+# never does).  fs_py PORT SCRIPT: runs SCRIPT with s (connected, HELLO
+# done), frame() and recv_frame() defined.
+fs_py() {
+	port=$1
+	shift
+	python3 -c '
+import socket, struct, sys, time
+def frame(b):
+    return struct.pack(">I", len(b)) + b
+def recv_frame(c):
+    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
+    return c.recv(n, socket.MSG_WAITALL) if n else b""
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+s.sendall(frame(b"HELLO 1"))
+assert recv_frame(s) == b"OK 1"
+exec(sys.argv[2])' "$port" "$@"
+}
+
+# Issue 14.4: a PUT path of PATH_MAX bytes or more was cut, and what was
+# left of it as the "name" kept its slashes: through links in DIR
+# (".l" and "l" leading out) the upload was written outside.  Now such a
+# path is refused (400) and a name never holds a '/'.
+t_fs_put_long_path_refused() {
+	mkdir -p srv outside
+	# The cut falls inside a 254-byte name L whose ".L" and "L" lead out:
+	# what was left as the "name" was "L/evil", its part ".L/evil...".
+	L=$(printf 'q%.0s' $(seq 254))
+	ln -s ../outside "srv/$L"
+	ln -s ../outside "srv/.$L"
+	[ ${#PWD} -lt 200 ] || skip "the test directory's path is too long"
+	fs_serve s -d srv --allow-upload
+	fs_py "$PORT" '
+p = b"./" * 1921 + b"q" * 254 + b"/evil"
+s.sendall(frame(b"PUT 5 " + p))
+r = recv_frame(s)
+if r.startswith(b"OK "):
+    s.sendall(b"hello")
+assert r.startswith(b"ERR 400 "), r[:80]' || fail "a long path was taken"
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
+	[ -z "$(ls -A outside)" ] || fail "written outside: $(ls -A outside)"
+	stop_server
+}
+
+# Issue 14.14: a FIFO in DIR is never opened by the server (its writer
+# would see a reader come and go), for GET, STAT or LS.
+t_fs_fifo_never_opened() {
+	mkdir -p srv
+	mkfifo srv/fifo
+	fs_serve s -d srv
+	python3 -c 'open("srv/fifo", "wb").write(b"x")' 2>/dev/null &
+	wpid=$!
+	track $wpid
+	expect_exit 1 "$SK" fileserve get -o x 127.0.0.1 "$PORT" fifo 2>err
+	grep -q "fifo: not a regular file" err || fail "$(cat err)"
+	fs_py "$PORT" '
+s.sendall(frame(b"GET 0 fifo"))
+r = recv_frame(s)
+assert r.startswith(b"ERR 403 fifo: "), r' || fail "GET of a FIFO"
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >ls.out
+	grep -q '^o .* fifo$' ls.out || fail "ls: $(cat ls.out)"
+	i=0
+	while [ $i -lt 5 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 $wpid 2>/dev/null || fail "the FIFO was opened for reading"
+	stop_server
+}

@@ -226,3 +226,31 @@ PY
 		stop_server
 	done
 }
+
+# Issue 14.12: C1 controls (CSI as 0x9b, and as UTF-8 U+009B) are control
+# characters too: the chat makes them '?', udp-server prints them \xHH.
+t_trust_c1_controls() {
+	start_server c tcp-server --chat 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "chat C1"
+import socket, sys, time
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+buf = b""
+while b"has joined" not in buf:
+    buf += a.recv(4096)
+b.sendall(b"raw \x9b31m utf8 \xc2\x9b31m nel \xc2\x85 ok \xc3\xa9\n")
+buf, deadline = b"", time.time() + 10
+while b"ok" not in buf and time.time() < deadline:
+    buf += a.recv(4096)
+line = [l for l in buf.split(b"\n") if b"ok" in l][0]
+assert b"\x9b" not in line and b"\xc2\x85" not in line, line
+assert b"raw ?31m utf8 ??31m nel ?? ok \xc3\xa9" in line, line
+PY
+	start_server u udp-server 127.0.0.1 0
+	printf 'a\302\233[31mb\233c\n' | timeout 10 "$SK" udp-client -w 0.5 \
+	    127.0.0.1 "$PORT" >/dev/null
+	wait_for u.out 'a' || fail "no datagram printed"
+	grep -qF 'a\xc2\x9b[31mb\x9bc' u.out || fail "udp-server: $(cat -A u.out)"
+	! grep -q "$(printf '\233')" u.out || fail "a raw C1 byte printed"
+}
