@@ -58,8 +58,15 @@ t_abuse_tcp_echo() {
 
 t_abuse_tcp_frames() {
 	maybe_valgrind
-	start_server s tcp-server --echo --frame 127.0.0.1 0
+	start_server s tcp-server --echo --frame --max-total 8388608 \
+	    127.0.0.1 0
 	abuse frame
+}
+
+t_abuse_tcp_chat_frames() {
+	maybe_valgrind
+	start_server s tcp-server --chat --frame 127.0.0.1 0
+	abuse chatframe
 }
 
 t_abuse_tcp_chat() {
@@ -121,9 +128,10 @@ t_abuse_out_of_descriptors() {
 	real=$SK
 	printf '#!/bin/sh\nulimit -n 128\nexec "%s" "$@"\n' "$real" >lim.sh
 	chmod +x lim.sh
-	for kind in echo http fileserve; do
+	for kind in echo chat http fileserve; do
 		case $kind in
 		echo) set -- tcp-server --echo ;;
+		chat) set -- tcp-server --chat ;;
 		http) set -- http -q -d pub ;;
 		fileserve) set -- fileserve serve -d pub ;;
 		esac
@@ -135,4 +143,51 @@ t_abuse_out_of_descriptors() {
 		    "s-$kind.err" ||
 		    fail "$kind: did not say it ran out: $(tail -3 "s-$kind.err")"
 	done
+}
+
+# ipcalc - reading a 512 MiB line (a file of addresses gone wrong, or an
+# attacker's stdin): memory stays bounded, the lines around it are
+# answered, the long one is reported.  Issue 14.18.
+t_abuse_ipcalc_long_line() {
+	python3 - "$SK" >report <<'PY' || fail "ipcalc: $(cat report)"
+import subprocess, sys, threading, time
+p = subprocess.Popen([sys.argv[1], "ipcalc", "--json", "-"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+peak = [0]
+def watch():
+    while p.poll() is None:
+        try:
+            for l in open("/proc/%d/status" % p.pid):
+                if l.startswith("VmRSS:"):
+                    peak[0] = max(peak[0], int(l.split()[1]))
+        except OSError:
+            return
+        time.sleep(0.01)
+threading.Thread(target=watch, daemon=True).start()
+out = []
+reader = threading.Thread(target=lambda: out.append(p.stdout.read()))
+reader.start()
+t0 = time.time()
+p.stdin.write(b"10.0.0.1/8\n")
+chunk = b"x" * (1 << 20)
+for _ in range(512):
+    p.stdin.write(chunk)
+p.stdin.write(b"\n192.168.1.1/24\n")
+p.stdin.close()
+err = p.stderr.read()
+p.wait(timeout=60)
+reader.join(60)
+secs = time.time() - t0
+lines = out[0].splitlines()
+assert len(lines) == 3, len(lines)
+assert b'"10.0.0.0"' in lines[0] and b'"error"' in lines[1] and \
+    b'"192.168.1.0"' in lines[2], lines
+assert p.returncode == 2, p.returncode
+assert peak[0] < 16 << 10, peak[0]
+print("ipcalc    long_line     inputs=3 line_bytes=%d secs=%.1f "
+      "peak_rss_kib=%d" % (512 << 20, secs, peak[0]))
+PY
+	sed 's/^/    /' report >&2
+	[ -z "${ABUSE_REPORT:-}" ] || cat report >>"$ABUSE_REPORT"
 }
