@@ -732,8 +732,8 @@ doom(struct conn *c, const char *why)
 static void
 account(struct conn *c)
 {
-	size_t	now = sk_buf_len(&c->out) + sk_buf_len(&c->line) +
-		    sk_frame_dec_pending(&c->dec);
+	/* What is allocated, not only used: a buffer grows by doubling. */
+	size_t	now = c->out.cap + c->line.cap + c->dec.buf.cap;
 
 	c->srv->held += now - c->held;
 	c->held = now;

@@ -420,13 +420,16 @@ def rss():
     for l in open("/proc/%d/status" % pid):
         if l.startswith("VmRSS:"):
             return int(l.split()[1]) * 1024
-held = []
+held, gone = [], set()
 for i in range(10):
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(struct.pack(">I", 16 << 20) + b"x" * (3 << 20))
+    try:
+        s.sendall(struct.pack(">I", 16 << 20) + b"x" * (3 << 20))
+    except (ConnectionResetError, BrokenPipeError):
+        gone.add(i)     # dropped while it was still sending
     held.append(s)
 # Until the server has dropped enough of them (bounded: 10 s).
-gone, deadline = set(), time.time() + 10
+deadline = time.time() + 10
 while len(gone) < 6 and time.time() < deadline:
     for i, s in enumerate(held):
         if i in gone:
