@@ -910,10 +910,12 @@ import ctypes, os, socket, sys, threading, time
 port, www = int(sys.argv[1]), sys.argv[2]
 libc = ctypes.CDLL(None, use_errno=True)
 stop = time.time() + 4
+swaps = [0]
 def swap():
     a, b = (www + "/d").encode(), (www + "/e").encode()
     while time.time() < stop:
-        libc.renameat2(-100, a, -100, b, 2)   # AT_FDCWD, RENAME_EXCHANGE
+        if libc.renameat2(-100, a, -100, b, 2) == 0:   # RENAME_EXCHANGE
+            swaps[0] += 1
 t = threading.Thread(target=swap)
 t.start()
 tries = inside = escapes = 0
@@ -936,8 +938,9 @@ while time.time() < stop and tries < 100000:
     elif status.startswith(b"HTTP/1.1 200"):
         inside += 1
 t.join()
-print("%d tries, %d inside, %d escapes" % (tries, inside, escapes))
-assert escapes == 0 and inside > 0 and inside < tries
+print("%d tries, %d inside, %d escapes, %d swaps" % (tries, inside,
+                                                    escapes, swaps[0]))
+assert escapes == 0 and inside > 0 and swaps[0] > 100
 PY
 	stop_server
 }
