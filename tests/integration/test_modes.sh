@@ -413,9 +413,12 @@ PY
 # others, and new clients, are served.
 t_max_total_bounds_all_clients() {
 	start_server s tcp-server --echo --frame --max-total 8000000 127.0.0.1 0
-	python3 - "$PORT" "$SPID" <<'PY' || fail "max-total"
+	# Under ASan freed memory sits in quarantine, so RSS says nothing
+	# there; the drops and the log line still do.
+	asan=0; grep -q __asan_init "$SK" 2>/dev/null && asan=1
+	python3 - "$PORT" "$SPID" "$asan" <<'PY' || fail "max-total"
 import socket, struct, sys, time
-port, pid = int(sys.argv[1]), int(sys.argv[2])
+port, pid, asan = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 def rss():
     for l in open("/proc/%d/status" % pid):
         if l.startswith("VmRSS:"):
@@ -442,8 +445,8 @@ while len(gone) < 6 and time.time() < deadline:
             pass
         except ConnectionResetError:
             gone.add(i)
-assert len(gone) >= 6, len(gone)  # 30 MB offered, 8 MB allowed
-assert rss() < 40 << 20, rss()
+assert len(gone) >= 6, ("gone", len(gone))  # 30 MB offered, 8 MB allowed
+assert asan or rss() < 40 << 20, ("rss", rss())
 c = socket.create_connection(("127.0.0.1", port), timeout=10)
 c.sendall(struct.pack(">I", 5) + b"hello")
 assert c.recv(9, socket.MSG_WAITALL) == struct.pack(">I", 5) + b"hello"
