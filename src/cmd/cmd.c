@@ -291,7 +291,7 @@ cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 	static long long	said_ms = -1000;
 	long long		now;
 	char			drop[4096];
-	int			fd, n = 0, turned = 0;
+	int			fd = -1, n = 0, turned = 0, idle;
 
 	if (errno != EMFILE && errno != ENFILE)
 		return 0;
@@ -313,7 +313,13 @@ cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 			}
 			turned++;
 		}
+		idle = turned == 0 && fd == -1 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK);
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* Linux takes the descriptor before it looks at the queue:
+		 * EMFILE with no one waiting is no news. */
+		if (idle && reserve_fd != -1)
+			return 1;
 	}
 	if ((now = sk_loop_now_ms()) - said_ms >= 1000) {
 		if (turned > 0)

@@ -200,6 +200,10 @@ PY
 		hpid=$!
 		track $hpid
 		wait_for held.out '^held' || fail "$args: no idle clients"
+		# Full for certain: the server has turned one away already
+		# (under load some of the 40 may still be on their way).
+		wait_for s.err 'accept: Too many open files' ||
+		    fail "$args: never full: $(cat held.out)"
 		case $args in
 		tcp-server*)
 			echo x | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" \
