@@ -43,6 +43,10 @@ static const char usage_text[] =
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -U, --unix PATH          a Unix-domain datagram socket\n"
+"  -p PORT                  the port, as nc -u -l -p takes it\n"
+"  -n                       ADDRESS must be numeric: no DNS lookup\n"
+"  -u, -l, -k               accepted for nc's sake: udp-server is always\n"
+"                           UDP, always listens and serves every peer\n"
 "      --reuse-port         share PORT with other sockets that share it\n"
 "                           (SO_REUSEPORT); else a port in use is an error\n"
 "      --hex                print a hex dump of each datagram instead\n"
@@ -68,6 +72,8 @@ struct udp_opts {
 	int			 hex;
 	int			 reuse_port;
 	const char		*unix_path;
+	const char		*opt_port;	/* -p */
+	int			 numeric;	/* -n */
 	const char		*host;
 	const char		*port;
 };
@@ -97,6 +103,18 @@ struct bucket {
 	long long	 milli;		/* tokens, in thousandths */
 };
 
+/*
+ * What the rate limit held back, said in a summary at most once a second
+ * (and at exit), one line per source: up to LIMITED_NAMED sources by
+ * name, the rest (forged sources can be many) counted together.
+ */
+#define LIMITED_NAMED	8
+
+struct limited {
+	char		 host[SK_ADDRSTRLEN];
+	uint64_t	 n;
+};
+
 struct udp_server {
 	const struct udp_opts	*o;
 	struct sk_loop		*loop;
@@ -106,8 +124,10 @@ struct udp_server {
 	uint8_t			*buf;
 	uint64_t		 count;
 	struct bucket		*buckets;	/* --time: RATE_SLOTS */
-	uint64_t		 limited;	/* ...answers not sent */
-	long long		 said_ms;	/* ...last said so (-v) */
+	struct limited		 held[LIMITED_NAMED];	/* ...not answered */
+	size_t			 nheld;
+	uint64_t		 others;	/* ...from sources not named */
+	long long		 summary;	/* ...the summary's timer, or 0 */
 };
 
 #define CMD	"udp-server"
@@ -119,6 +139,50 @@ enum {
 	OPT_HEX,
 	OPT_REUSE_PORT
 };
+
+/*
+ * nc's options, for the hands that type them: those with a meaning here
+ * are taken (-u, -l, -k, -n, -p), the rest get the sockkit form.
+ */
+static int
+nc_hint(int ch)
+{
+	switch (ch) {
+	case 'e':
+	case 'c':
+		return cmd_usage_err(CMD, "-%c: udp-server runs no command; "
+		    "it prints datagrams, or answers them with --echo, "
+		    "--upper or --time", ch);
+	case 's':
+		return cmd_usage_err(CMD, "-s: give the address as an operand: "
+		    "'sockkit udp-server ADDRESS PORT'");
+	case 'w':
+	case 'q':
+		return cmd_usage_err(CMD, "-%c: udp-server serves until "
+		    "stopped (SIGINT, SIGTERM); for a peer that waits for "
+		    "replies use 'sockkit udp-client -w SECS'", ch);
+	}
+	return 0;
+}
+
+/* The operands: "[ADDRESS] PORT", or "[ADDRESS]" after -p. */
+static int
+parse_operands(struct udp_opts *o, int argc, char **argv)
+{
+	if (o->opt_port == NULL || o->unix_path != NULL)
+		return cmd_endpoint(CMD, argc, argv, 1, o->unix_path, &o->host,
+		    &o->port);
+	if (argc > 1) {
+		cmd_usage_err(CMD, argc == 2 && sk_net_parse_port(NULL,
+		    argv[1], 1) != -1 ? "the port is given twice (-p %s and "
+		    "'%s')" : "too many arguments (-p %s takes [ADDRESS] "
+		    "only)", o->opt_port, argv[1]);
+		return -1;
+	}
+	o->host = argc == 1 ? argv[0] : NULL;
+	o->port = o->opt_port;
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv, struct udp_opts *o)
@@ -141,15 +205,32 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:p:nulkecs:wq",
+	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
 		if (rc == 1)
 			continue;
+		if (nc_hint(ch) != 0)
+			return -1;
 		switch (ch) {
 		case 'U':
 			o->unix_path = optarg;
+			break;
+		case 'p':
+			if (sk_net_parse_port(NULL, optarg, 1) == -1) {
+				cmd_usage_err(CMD, "-p: invalid port '%s'",
+				    optarg);
+				return -1;
+			}
+			o->opt_port = optarg;
+			break;
+		case 'n':
+			o->numeric = 1;
+			break;
+		case 'u':	/* nc -u: always UDP */
+		case 'l':	/* nc -l: always listening */
+		case 'k':	/* nc -k: every peer, until stopped */
 			break;
 		case OPT_ECHO:
 		case OPT_UPPER:
@@ -191,8 +272,20 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 		cmd_usage_err(CMD, "--reuse-port does not go with -U");
 		return -1;
 	}
-	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
-	    o->unix_path, &o->host, &o->port);
+	if (o->unix_path != NULL && (o->opt_port != NULL || o->numeric)) {
+		cmd_usage_err(CMD, "-U PATH takes no %s", o->opt_port != NULL ?
+		    "-p" : "-n");
+		return -1;
+	}
+	if (parse_operands(o, argc - optind, argv + optind) == -1 ||
+	    cmd_family_conflict(CMD, o->c.family, o->host) != 0)
+		return -1;
+	if (o->numeric && o->host != NULL && !cmd_numeric_host(o->host)) {
+		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
+		    o->host);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -320,6 +413,73 @@ rate_ok(struct udp_server *us, const struct sockaddr_storage *ss)
 	return 1;
 }
 
+/* The held-back datagrams so far, one line per source; then none. */
+static void
+say_limited(struct udp_server *us)
+{
+	size_t	i;
+
+	for (i = 0; i < us->nheld; i++)
+		cmd_err(CMD, "%llu datagram%s from %s over the rate limit, not "
+		    "answered", (unsigned long long)us->held[i].n,
+		    us->held[i].n == 1 ? "" : "s", us->held[i].host);
+	if (us->others > 0)
+		cmd_err(CMD, "%llu datagram%s from other sources over the "
+		    "rate limit, not answered", (unsigned long long)us->others,
+		    us->others == 1 ? "" : "s");
+	us->nheld = 0;
+	us->others = 0;
+}
+
+static void
+on_summary(struct sk_loop *loop, long long id, void *arg)
+{
+	struct udp_server	*us = arg;
+
+	(void)loop;
+	(void)id;
+	us->summary = 0;
+	say_limited(us);
+}
+
+/*
+ * A datagram the rate limit held back: counted against its source, to
+ * be said within a second (never a line per datagram: a flood would
+ * flood the log too).
+ */
+static void
+held_back(struct udp_server *us, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	char	host[SK_ADDRSTRLEN], *colon;
+	size_t	i;
+
+	sk_net_addr_str((const struct sockaddr *)ss, sslen, host,
+	    sizeof(host));
+	/* The address alone, as the limit is kept: "[::1]:5" -> "::1". */
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	if (host[0] == '[' && (colon = strchr(host, ']')) != NULL) {
+		*colon = '\0';
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	}
+	for (i = 0; i < us->nheld; i++)
+		if (strcmp(us->held[i].host, host) == 0)
+			break;
+	if (i < us->nheld)
+		us->held[i].n++;
+	else if (us->nheld < LIMITED_NAMED) {
+		snprintf(us->held[i].host, sizeof(us->held[i].host), "%s",
+		    host);
+		us->held[i].n = 1;
+		us->nheld++;
+	} else
+		us->others++;
+	if (us->summary == 0 && (us->summary = sk_loop_timer_add(NULL,
+	    us->loop, 1000, 0, on_summary, us)) == -1)
+		us->summary = 0;
+}
+
 /*
  * The sender as text: "ip:port", or a Unix socket's path, which any local
  * user picks, so with its control bytes escaped.
@@ -419,15 +579,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 					us->buf[i] -= 'a' - 'A';
 		if (us->o->mode == MODE_TIME) {
 			if (!rate_ok(us, &ss)) {
-				us->limited++;
-				if (us->o->c.verbose && sk_loop_now_ms() -
-				    us->said_ms >= 1000) {
-					us->said_ms = sk_loop_now_ms();
-					cmd_err(CMD, "%s: over %d answers a second: "
-					    "%llu not answered so far", from,
-					    RATE_PER_S, (unsigned long long)
-					    us->limited);
-				}
+				held_back(us, &ss, sslen);
 				continue;
 			}
 			outlen = format_time(us->buf, (size_t)n, reply);
@@ -466,6 +618,7 @@ cmd_udp_server(int argc, char **argv)
 			us.status = EXIT_RUNTIME;
 		}
 	}
+	say_limited(&us);
 	if (o.c.verbose)
 		cmd_err(CMD, "%llu datagrams", (unsigned long long)us.count);
 	if (us.loop != NULL)
