@@ -531,29 +531,12 @@ json_out(FILE *f, const struct sk_ip *ip)
 	fwrite(j.buf, 1, (size_t)(j.p - j.buf), f);
 }
 
-/*
- * The bad input as a JSON string: valid UTF-8 as it is, '"' and '\\'
- * escaped, and every other byte (C0, DEL, C1, broken UTF-8) as \u00XX,
- * so the object stays valid JSON whatever the line held.
- */
+/* The bad input as a JSON string: valid JSON whatever the line held. */
 static void
 json_error(FILE *f, const char *s, size_t n, const char *why)
 {
-	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 i, len;
-
 	fputs("{\"input\":\"", f);
-	for (i = 0; i < n; i += len) {
-		len = p[i] < 0xc0 ? 1 : p[i] < 0xe0 ? 2 : p[i] < 0xf0 ? 3 : 4;
-		if (len > n - i || (len == 1 && (p[i] < 0x20 ||
-		    p[i] >= 0x7f)) || sk_text_has_ctl(p + i, len, 0)) {
-			fprintf(f, "\\u%04x", p[i]);
-			len = 1;
-		} else if (p[i] == '"' || p[i] == '\\')
-			fprintf(f, "\\%c", p[i]);
-		else
-			fwrite(p + i, 1, len, f);
-	}
+	cmd_json_strn(f, s, n);
 	fputs("\",\"error\":\"", f);
 	cmd_json_str(f, why);
 	fputs("\"}\n", f);

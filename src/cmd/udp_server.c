@@ -179,6 +179,12 @@ parse_operands(struct udp_opts *o, int argc, char **argv)
 		    "only)", o->opt_port, argv[1]);
 		return -1;
 	}
+	/* "-p 5000 5001": a port, not the address 0.0.19.137. */
+	if (argc == 1 && strspn(argv[0], "0123456789") == strlen(argv[0])) {
+		cmd_usage_err(CMD, "the port is given twice (-p %s and '%s')",
+		    o->opt_port, argv[0]);
+		return -1;
+	}
 	o->host = argc == 1 ? argv[0] : NULL;
 	o->port = o->opt_port;
 	return 0;
