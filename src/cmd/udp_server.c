@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -128,6 +130,9 @@ struct udp_server {
 	size_t			 nheld;
 	uint64_t		 others;	/* ...from sources not named */
 	long long		 summary;	/* ...the summary's timer, or 0 */
+	struct sockaddr_storage	 self;		/* our own address */
+	uint64_t		 selfs;		/* datagrams "from" it */
+	long long		 self_ms;	/* ...last said so */
 };
 
 #define CMD	"udp-server"
@@ -299,6 +304,7 @@ setup(struct udp_server *us)
 {
 	const struct udp_opts	*o = us->o;
 	char			 err[SK_ERRLEN];
+	socklen_t		 sslen;
 
 	if ((us->buf = malloc(RBUFSZ)) == NULL || (o->mode == MODE_TIME &&
 	    (us->buckets = calloc(RATE_SLOTS, sizeof(*us->buckets))) ==
@@ -324,6 +330,9 @@ setup(struct udp_server *us)
 		    "server that asks to share)" : "");
 		return -1;
 	}
+	sslen = sizeof(us->self);
+	if (getsockname(us->fd, (struct sockaddr *)&us->self, &sslen) == -1)
+		us->self.ss_family = AF_UNSPEC;
 	if ((us->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
@@ -487,6 +496,53 @@ held_back(struct udp_server *us, const struct sockaddr_storage *ss,
 }
 
 /*
+ * Is ss this socket's own address?  Then the source is forged: answering
+ * would send the answer to ourselves, and answer that, and so on, at full
+ * speed, for ever (one spoofed datagram did that).  Our port, and an
+ * address of this host: one we are bound to, or (bound to any) one a
+ * socket can bind, which only a local address can.
+ */
+static int
+from_self(const struct udp_server *us, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	const struct sockaddr_in	*a4 = (const void *)ss;
+	const struct sockaddr_in6	*a6 = (const void *)ss;
+	const struct sockaddr_in	*s4 = (const void *)&us->self;
+	const struct sockaddr_in6	*s6 = (const void *)&us->self;
+	struct sockaddr_storage		 probe;
+	int				 fd, local;
+
+	if (ss->ss_family != us->self.ss_family)
+		return 0;
+	if (ss->ss_family == AF_INET) {
+		if (a4->sin_port != s4->sin_port)
+			return 0;
+		if (s4->sin_addr.s_addr != htonl(INADDR_ANY))
+			return a4->sin_addr.s_addr == s4->sin_addr.s_addr;
+	} else if (ss->ss_family == AF_INET6) {
+		if (a6->sin6_port != s6->sin6_port)
+			return 0;
+		if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			return memcmp(&a6->sin6_addr, &s6->sin6_addr,
+			    sizeof(a6->sin6_addr)) == 0;
+	} else
+		return 0;
+	/* Bound to any address: is the sender's one of ours? */
+	memcpy(&probe, ss, sslen);
+	if (probe.ss_family == AF_INET)
+		((struct sockaddr_in *)&probe)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&probe)->sin6_port = 0;
+	if ((fd = socket(probe.ss_family, SOCK_DGRAM, 0)) == -1)
+		return 1;	/* cannot tell: not worth the risk */
+	local = bind(fd, (struct sockaddr *)&probe, sslen) == 0 ||
+	    errno != EADDRNOTAVAIL;
+	close(fd);
+	return local;
+}
+
+/*
  * The sender as text: "ip:port", or a Unix socket's path, which any local
  * user picks, so with its control bytes escaped.
  */
@@ -577,6 +633,18 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 		if (trunc || (ss.ss_family == AF_UNIX &&
 		    sslen <= sizeof(sa_family_t)))
 			continue;
+		if (from_self(us, &ss, sslen)) {
+			us->selfs++;
+			if (sk_loop_now_ms() - us->self_ms >= 1000 ||
+			    us->self_ms == 0) {
+				us->self_ms = sk_loop_now_ms();
+				cmd_err(CMD, "%s: from this server's own "
+				    "address (a forged source): not answered "
+				    "(%llu so far)", from,
+				    (unsigned long long)us->selfs);
+			}
+			continue;
+		}
 		out = us->buf;
 		outlen = (size_t)n;
 		if (us->o->mode == MODE_UPPER)

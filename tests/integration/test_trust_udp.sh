@@ -410,3 +410,44 @@ t_trust_udp_nc_habits() {
 	expect_exit 2 "$SK" udp-client -U x.sock -p 5000 2>err
 	one_line err "sockkit: udp-client: -U PATH takes no -p"
 }
+
+# One datagram forged "from" the server's own address and port: an
+# answering server answered itself, and that, at full speed, for ever
+# (200,000 datagrams a second).  It is not answered, and said so.
+t_trust_udp_forged_self_source() {
+	[ "$(id -u)" = 0 ] || skip "needs root for a raw socket"
+	cat >spoof.py <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+payload = b"%H"
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+a = socket.inet_aton("127.0.0.1")
+udp = struct.pack("!HHHH", port, port, 8 + len(payload), 0) + payload
+c = csum(a + a + struct.pack("!BBH", 0, 17, len(udp)) + udp) or 0xffff
+udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.sendto(udp, ("127.0.0.1", 0))
+PY
+	for mode in --echo --upper --time; do
+		for addr in 127.0.0.1 0.0.0.0; do
+			start_server s udp-server -v $mode "$addr" 0
+			python3 spoof.py "$PORT" || skip "no raw socket"
+			wait_for s.err "own address" || fail "$mode $addr"
+			# The server goes on serving the others.
+			timeout 10 "$SK" udp-client --send q -w 0.5 127.0.0.1 \
+			    "$PORT" >c.out || fail "$mode $addr: udp-client"
+			grep -qi '^q$' c.out || fail "$mode $addr: $(cat c.out)"
+			stop_server
+			n=$(grep -c 'bytes in' s.err)
+			[ "$n" -eq 1 ] || fail "$mode $addr: $n answers, not 1"
+			grep -q "^sockkit: udp-server: 127\.0\.0\.1:$PORT: from this server's own address (a forged source): not answered (1 so far)$" \
+			    s.err || fail "$(head -n 3 s.err)"
+		done
+	done
+}
