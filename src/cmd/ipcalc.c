@@ -633,8 +633,9 @@ range_end(const struct ipcalc_opts *o, const char *s, size_t n,
 static int
 range(const struct ipcalc_opts *o)
 {
-	const char	*dash = strchr(o->range, '-');
+	const char	*dash = strchr(o->range, '-'), *end;
 	struct sk_ip	a, b, block;
+	size_t		alen;
 	struct sk_u128	from;
 	char		s[120];
 	int		done = 0;
@@ -645,8 +646,16 @@ range(const struct ipcalc_opts *o)
 		    "e.g. 10.0.0.1-10.0.0.9", s);
 		return EXIT_USAGE;
 	}
-	if (range_end(o, o->range, (size_t)(dash - o->range), &a) != 0 ||
-	    range_end(o, dash + 1, strlen(dash + 1), &b) != 0)
+	/* whois writes "inetnum: 10.0.0.0 - 10.255.255.255": spaces around
+	 * the dash are taken, as pasted. */
+	alen = (size_t)(dash - o->range);
+	while (alen > 0 && (o->range[alen - 1] == ' ' ||
+	    o->range[alen - 1] == '\t'))
+		alen--;
+	for (end = dash + 1; *end == ' ' || *end == '\t'; end++)
+		;
+	if (range_end(o, o->range, alen, &a) != 0 ||
+	    range_end(o, end, strlen(end), &b) != 0)
 		return EXIT_USAGE;
 	shown(o->range, strlen(o->range), s, sizeof(s));
 	if (a.family != b.family) {

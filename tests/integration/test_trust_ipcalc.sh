@@ -108,3 +108,16 @@ t_trust_ipcalc_interrupted() {
 	rc=$?
 	[ $rc = 143 ] || fail "SIGTERM: exit $rc"
 }
+
+# --range as whois writes it ("inetnum: 10.0.0.0 - 10.0.0.255"), pasted
+# with its spaces: the same blocks as without them.
+t_trust_ipcalc_range_as_whois_writes_it() {
+	"$SK" ipcalc --range '192.0.2.0 - 192.0.2.255' >out 2>err ||
+	    fail "spaces: $(cat err)"
+	[ "$(cat out)" = 192.0.2.0/24 ] || fail "$(cat out)"
+	"$SK" ipcalc --range "$(printf '2001:db8::\t-\t2001:db8::ff')" >out ||
+	    fail "tabs"
+	[ "$(cat out)" = 2001:db8::/120 ] || fail "$(cat out)"
+	expect_exit 2 "$SK" ipcalc --range '192.0.2.0 - ' 2>err
+	one_line err "sockkit: ipcalc: invalid address ''"
+}
