@@ -121,6 +121,9 @@ nc_hint(int ch)
 	case 'k':
 		return cmd_usage_err(CMD, "-k: to keep listening use 'sockkit "
 		    "udp-server [ADDRESS] PORT' (it always does)");
+	case 'b':
+		return cmd_usage_err(CMD, "-b: to broadcast use 'sockkit "
+		    "broadcast send --to ADDR --port PORT [MESSAGE]'");
 	case 'z':
 		return cmd_usage_err(CMD, "-z: to probe a UDP port use "
 		    "'sockkit udp-client --send STRING --expect TEXT HOST "
@@ -147,7 +150,7 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS
-	    "w:q:s:p:nuNU:lkz", longopts, NULL)) != -1) {
+	    "w:q:s:p:nuNU:lkzb", longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
 			rc = cmd_probe_opt(CMD, &o->p, ch);
 		if (rc == 0 && nc_hint(ch) != 0)
@@ -301,7 +304,14 @@ setup(struct uc *u)
 	dial.src_port = o->src_port;
 	if (o->unix_path != NULL ? unix_client(u, err) == -1 :
 	    (u->fd = sk_net_connect(err, o->host, o->port, &dial)) == -1) {
-		cmd_err(CMD, "%s", err);
+		/* A broadcast address wants SO_BROADCAST, and its answers
+		 * come from other addresses than the one connected to. */
+		if (errno == EACCES && o->unix_path == NULL)
+			cmd_err(CMD, "%s (a broadcast address? 'sockkit "
+			    "broadcast send --to %s --port %s' sends to one)",
+			    err, o->host, o->port);
+		else
+			cmd_err(CMD, "%s", err);
 		return -1;
 	}
 	if (sk_net_nonblock(err, u->fd, 1) == -1 ||

@@ -170,6 +170,19 @@ nc_hint(int ch)
 	return 0;
 }
 
+/* 1 when host is a numeric multicast address (224.0.0.0/4, ff00::/8). */
+static int
+is_group(const char *host)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return IN_MULTICAST(ntohl(a4.s_addr));
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_MULTICAST(&a6);
+}
+
 /* The operands: "[ADDRESS] PORT", or "[ADDRESS]" after -p. */
 static int
 parse_operands(struct udp_opts *o, int argc, char **argv)
@@ -291,6 +304,14 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 	if (parse_operands(o, argc - optind, argv + optind) == -1 ||
 	    cmd_family_conflict(CMD, o->c.family, o->host) != 0)
 		return -1;
+	if (o->host != NULL && is_group(o->host)) {
+		/* Bound to a group, a socket that joins none hears nothing:
+		 * it would wait for ever, saying nothing. */
+		cmd_usage_err(CMD, "%s is a multicast group, which udp-server "
+		    "does not join: 'sockkit broadcast listen --group %s %s' "
+		    "does", o->host, o->host, o->port);
+		return -1;
+	}
 	if (o->numeric && o->host != NULL && !cmd_numeric_host(o->host)) {
 		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
 		    o->host);

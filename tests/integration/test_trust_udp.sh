@@ -451,3 +451,21 @@ PY
 		done
 	done
 }
+
+# nc -u habits with addresses udp-client and udp-server cannot serve: a
+# broadcast address (connect says only "Permission denied"; nc -b is
+# the habit) and a multicast group to listen on (bound, never joined:
+# it waited for ever and heard nothing).  Each names the sockkit way.
+t_trust_udp_broadcast_and_group_addresses() {
+	lan_setup a
+	on_host a "$SK" udp-client --send x 10.231.0.255 9 2>err
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc"
+	one_line err "sockkit: udp-client: connect to 10.231.0.255:9: Permission denied (a broadcast address? 'sockkit broadcast send --to 10.231.0.255 --port 9' sends to one)"
+	expect_exit 2 "$SK" udp-client -b 10.231.0.255 9 2>err
+	one_line err "sockkit: udp-client: -b: to broadcast use 'sockkit broadcast send"
+	expect_exit 2 "$SK" udp-server 239.1.2.3 5000 2>err
+	one_line err "sockkit: udp-server: 239.1.2.3 is a multicast group, which udp-server does not join: 'sockkit broadcast listen --group 239.1.2.3 5000' does"
+	expect_exit 2 "$SK" udp-server --echo -p 5000 ff02::1 2>err
+	one_line err "sockkit: udp-server: ff02::1 is a multicast group"
+}
