@@ -541,7 +541,9 @@ cmd_udp_client(int argc, char **argv)
 			u.status = EXIT_RUNTIME;
 		}
 	}
-	if (o.p.expect != NULL && !u.seen && u.status == 0) {
+	/* Interrupted, the wait did not run out: nothing to add. */
+	if (o.p.expect != NULL && !u.seen && u.status == 0 &&
+	    !cmd_signalled()) {
 		cmd_err(CMD, "'%s' not seen in %llu repl%s within %.10g s of "
 		    "the last of %llu send%s", o.p.expect,
 		    (unsigned long long)u.replies, u.replies == 1 ? "y" : "ies",

@@ -469,3 +469,24 @@ t_trust_udp_broadcast_and_group_addresses() {
 	expect_exit 2 "$SK" udp-server --echo -p 5000 ff02::1 2>err
 	one_line err "sockkit: udp-server: ff02::1 is a multicast group"
 }
+
+# Interrupted while waiting for --expect's text: it dies by the signal
+# and says nothing more; "not seen within 30 s" would be untrue.
+t_trust_udp_expect_interrupted() {
+	start_server s udp-server --echo 127.0.0.1 0
+	timeout 20 python3 "$TERM_PY" --ctrl-c '' --delay 0.3 \
+	    "$SK" udp-client --expect zzz -w 30 127.0.0.1 "$PORT" >t.out
+	RC=$?
+	[ "$RC" -eq 130 ] || fail "exit $RC"
+	! grep -q 'not seen' t.out || fail "$(cat t.out)"
+	"$SK" udp-client -v --send ping --expect zzz -w 30 127.0.0.1 \
+	    "$PORT" 2>c.err &
+	cpid=$!
+	track $cpid
+	wait_for c.err 'sent 4 bytes' || fail "nothing sent"
+	kill -TERM $cpid
+	wait_exit $cpid || fail "TERM ignored"
+	[ "$RC" -eq 143 ] || fail "--send: exit $RC"
+	one_line c.err "sockkit: udp-client: sent 4 bytes"
+	stop_server
+}
