@@ -105,6 +105,8 @@ want_colour(void)
  * of the other family is an error (in take()).  Returns 0, or EXIT_USAGE
  * after saying why.
  */
+static void	shown(const char *, size_t, char *, size_t);
+
 static int
 parse_args(int argc, char **argv, struct ipcalc_opts *o)
 {
@@ -118,7 +120,8 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		{ "contains",	required_argument, NULL, OPT_CONTAINS },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	const char	*mode[4];
+	const char	*mode[4], *dash;
+	char		 a[120], b[120];
 	long long	 v;
 	int		 ch, rc, nmode = 0, bulk;
 
@@ -126,13 +129,20 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 	o->split = -1;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "bsrd",
+	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return EXIT_USAGE;
 		if (rc == 1)
 			continue;
 		switch (ch) {
+		case 's':	/* sipcalc's and Debian ipcalc's split */
+			return cmd_usage_err(CMD, "-s: to split use --split "
+			    "PREFIX ADDRESS/PREFIX");
+		case 'r':	/* Debian ipcalc -r, Red Hat's -d: deaggregate */
+		case 'd':
+			return cmd_usage_err(CMD, "-%c: for the blocks of a "
+			    "range use --range A-B", ch);
 		case 'b':
 			o->binary = 1;
 			break;
@@ -216,8 +226,26 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		    "--contains ADDR: no NETWORK given" : "no ADDRESS given");
 		return EXIT_USAGE;
 	}
+	if (argc == 3 && strcmp(argv[1], "-") == 0) {
+		/* Debian ipcalc's "ipcalc A - B" deaggregates. */
+		shown(argv[0], strlen(argv[0]), a, sizeof(a));
+		shown(argv[2], strlen(argv[2]), b, sizeof(b));
+		cmd_usage_err(CMD, "a range is one operand of --range: "
+		    "'sockkit ipcalc --range %s-%s'", a, b);
+		return EXIT_USAGE;
+	}
 	if (argc > 2) {
 		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
+		return EXIT_USAGE;
+	}
+	/* "A-B" where --range A-B was meant: still an invalid address
+	 * (the contract's words), with the way to a range. */
+	dash = argc == 1 && o->contains == NULL ? strchr(argv[0], '-') : NULL;
+	if (dash != NULL && dash != argv[0] && dash[1] != '\0' &&
+	    strchr(argv[0], '/') == NULL) {
+		shown(argv[0], strlen(argv[0]), a, sizeof(a));
+		cmd_usage_err(CMD, "invalid address '%s' (a range? 'sockkit "
+		    "ipcalc --range %s')", a, a);
 		return EXIT_USAGE;
 	}
 	o->input = argv[0];
