@@ -564,6 +564,39 @@ from_self(const struct udp_server *us, const struct sockaddr_storage *ss,
 }
 
 /*
+ * The port of a service that answers every datagram, as inetd's "small
+ * servers" do: echo (7), daytime (13), qotd (17), chargen (19), time
+ * (37); or port 0, which no real sender has.  A datagram forged to come
+ * from one would start a loop between it and us (chargen answering our
+ * echo, and so on), so none is answered, as inetd does.  Returns the
+ * service's name, or NULL.
+ */
+static const char *
+loop_port(const struct sockaddr_storage *ss)
+{
+	static const struct {
+		unsigned	 port;
+		const char	*name;
+	} ports[] = {
+		{ 0, "zero" }, { 7, "echo" }, { 13, "daytime" },
+		{ 17, "qotd" }, { 19, "chargen" }, { 37, "time" }
+	};
+	unsigned	port;
+	size_t		i;
+
+	if (ss->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	else if (ss->ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	else
+		return NULL;
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i].port == port)
+			return ports[i].name;
+	return NULL;
+}
+
+/*
  * The sender as text: "ip:port", or a Unix socket's path, which any local
  * user picks, so with its control bytes escaped.
  */
@@ -621,6 +654,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 	char			 from[4 * SK_ADDRSTRLEN], err[SK_ERRLEN];
 	char			 reply[TIMEOUTMAX];
 	const uint8_t		*out;
+	const char		*svc;
 	ssize_t			 n;
 	size_t			 i, outlen;
 	int			 trunc, burst;
@@ -654,15 +688,22 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 		if (trunc || (ss.ss_family == AF_UNIX &&
 		    sslen <= sizeof(sa_family_t)))
 			continue;
-		if (from_self(us, &ss, sslen)) {
+		if ((svc = loop_port(&ss)) != NULL ||
+		    from_self(us, &ss, sslen)) {
 			us->selfs++;
 			if (sk_loop_now_ms() - us->self_ms >= 1000 ||
 			    us->self_ms == 0) {
 				us->self_ms = sk_loop_now_ms();
-				cmd_err(CMD, "%s: from this server's own "
-				    "address (a forged source): not answered "
-				    "(%llu so far)", from,
-				    (unsigned long long)us->selfs);
+				if (svc != NULL)
+					cmd_err(CMD, "%s: from the %s port, "
+					    "which answers too (a loop): not "
+					    "answered (%llu so far)", from,
+					    svc, (unsigned long long)us->selfs);
+				else
+					cmd_err(CMD, "%s: from this server's "
+					    "own address (a forged source): not "
+					    "answered (%llu so far)", from,
+					    (unsigned long long)us->selfs);
 			}
 			continue;
 		}

@@ -490,3 +490,30 @@ t_trust_udp_expect_interrupted() {
 	one_line c.err "sockkit: udp-client: sent 4 bytes"
 	stop_server
 }
+
+# A datagram "from" chargen (19) or echo (7) on another host: answered,
+# the two servers answer each other for ever (chargen with more bytes
+# each time).  As inetd's small servers do, those are not answered.
+t_trust_udp_loop_ports_not_answered() {
+	[ "$(id -u)" = 0 ] || skip "needs root for ports under 1024"
+	start_server s udp-server --echo 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "python peer"
+import socket, sys
+for port in (19, 7):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", port))
+    s.settimeout(0.5)
+    s.sendto(b"x", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        got = s.recv(100)
+        sys.exit("answered port %d: %r" % (port, got))
+    except socket.timeout:
+        pass
+PY
+	wait_for s.err 'from the chargen port' || fail "not said"
+	timeout 10 "$SK" udp-client --send q -w 0.5 127.0.0.1 "$PORT" >c.out
+	[ "$(cat c.out)" = q ] || fail "others not served: $(cat c.out)"
+	stop_server
+	grep -q "^sockkit: udp-server: 127\.0\.0\.1:19: from the chargen port, which answers too (a loop): not answered (1 so far)$" s.err ||
+	    fail "$(cat s.err)"
+}
