@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,22 +608,46 @@ send_repeated(struct bc *b, const void *p, size_t n)
 	}
 }
 
+/*
+ * The next stdin line into buf (DGRAMMAX bytes), without its newline.
+ * Returns its whole length (over DGRAMMAX: too long, only the start
+ * kept, the rest read and dropped, so memory stays bounded whatever the
+ * input), or -1 at the end of the input or on an error.
+ */
+static ssize_t
+next_line(char *buf)
+{
+	size_t	n = 0;
+	int	c;
+
+	while ((c = getc(stdin)) != EOF && c != '\n') {
+		if (n < DGRAMMAX)
+			buf[n] = (char)c;
+		n++;
+	}
+	if (c == EOF && (n == 0 || ferror(stdin)))
+		return -1;
+	return n > SSIZE_MAX ? SSIZE_MAX : (ssize_t)n;
+}
+
 /* send: the message, or each stdin line. */
 static void
 run_send(struct bc *b)
 {
-	char	*line = NULL;
-	size_t	 cap = 0;
+	char	*line;
 	ssize_t	 n;
 
 	if (b->o->message != NULL) {
 		send_repeated(b, b->o->message, strlen(b->o->message));
 		return;
 	}
+	if ((line = malloc(DGRAMMAX)) == NULL) {
+		cmd_err(CMD, "out of memory");
+		b->status = EXIT_RUNTIME;
+		return;
+	}
 	while (b->status == 0 && !cmd_signalled() &&
-	    (n = getline(&line, &cap, stdin)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
+	    (n = next_line(line)) >= 0) {
 		if (n > DGRAMMAX) {
 			cmd_err(CMD, "a line of %zd bytes is over the %d a "
 			    "datagram can hold: not sent", n, DGRAMMAX);

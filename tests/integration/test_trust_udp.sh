@@ -517,3 +517,23 @@ PY
 	grep -q "^sockkit: udp-server: 127\.0\.0\.1:19: from the chargen port, which answers too (a loop): not answered (1 so far)$" s.err ||
 	    fail "$(cat s.err)"
 }
+
+# broadcast send fed a line with no end (/dev/zero, a binary file): it
+# grew without bound, and when memory ran out it sent nothing and
+# exited 0.  A line too long is skipped, said, and the exit is 1, in
+# bounded memory; the lines after it still go.
+t_trust_udp_send_endless_line() {
+	port=$(free_udp_port)
+	"$SK" broadcast listen --count 1 --timeout 20 "$port" >l.out 2>l.err &
+	lpid=$!
+	track $lpid
+	wait_for l.err 'listening on' || fail "listen: $(cat l.err)"
+	( ulimit -v 200000
+	  { head -c 300000000 /dev/zero; echo; echo after; } |
+	      "$SK" broadcast send --to 127.0.0.1 --port "$port" 2>err )
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat err)"
+	one_line err "sockkit: broadcast: a line of 300000000 bytes is over the 65507 a datagram can hold: not sent"
+	wait_exit $lpid || fail "the line after was not sent"
+	grep -q ' after$' l.out || fail "$(cat l.out)"
+}
