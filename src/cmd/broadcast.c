@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,14 @@ static const char usage_text[] =
 "repeats 'NAME SERVICE_PORT' every --interval; discover lists what it\n"
 "hears within --timeout (default 3 s) as 'NAME HOST PORT'.\n"
 "\n"
+"An announcement is one UDP datagram of text:\n"
+"    sockkit-announce 1 NAME SERVICE_PORT\\n\n"
+"('1' is the format's version; one space between fields; the newline is\n"
+"optional, a CR before it too).  NAME is 1-64 bytes of UTF-8 text with\n"
+"no spaces or control bytes; SERVICE_PORT is 1-65535 in decimal, no sign\n"
+"or leading padding.  discover ignores any other datagram; HOST is the\n"
+"sender's address.\n"
+"\n"
 "options:\n"
 "      --port PORT          the port sent to (send: 9999; announce and\n"
 "                           discover: 47474)\n"
@@ -72,7 +81,7 @@ static const char usage_text[] =
 #define SEND_PORT	"9999"
 #define DISCOVERY_PORT	ANNOUNCE_PORT
 #define MAGIC		ANNOUNCE_MAGIC
-#define NAMEMAX		64
+#define NAMEMAX		ANNOUNCE_NAMEMAX
 /* discover remembers this many services at most: a LAN peer sending
  * endless new names must not take all memory (nor time: each is
  * compared with those before). */
@@ -121,6 +130,7 @@ struct bc {
 	size_t			 nfound;
 	size_t			 nprinted;
 	int			 full;		/* FOUNDMAX reached */
+	int			 timed_out;	/* --timeout passed */
 	uint8_t			*buf;
 };
 
@@ -163,21 +173,11 @@ static const unsigned action_opts[] = {
 	    GIVEN(OPT_TIMEOUT) | GIVEN_JSON
 };
 
-/*
- * A NAME: 1-64 bytes of text with no spaces and no control bytes (C0,
- * DEL, C1 or broken UTF-8), so it prints as it is on any terminal.
- */
+/* A NAME: see cmd_announce_name_bad(). */
 static int
 valid_name(const char *s)
 {
-	size_t	i, n = strlen(s);
-
-	if (n == 0 || n > NAMEMAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ')
-			return 0;
-	return !sk_text_has_ctl((const uint8_t *)s, n, 0);
+	return cmd_announce_name_bad(s) == NULL;
 }
 
 /*
@@ -300,7 +300,8 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 		{ NULL,		0,			NULL,	0 }
 	};
-	int	ch, rc, i, n;
+	const char	*why;
+	int		 ch, rc, i, n;
 
 	memset(o, 0, sizeof(*o));
 	o->ttl = 1;
@@ -427,9 +428,11 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 	case A_ANNOUNCE:
 		o->name = argv[0];
 		o->svc_port = argv[1];
-		if (!valid_name(o->name)) {
-			cmd_usage_err(CMD, "a NAME is 1-%d characters, no "
-			    "spaces or control bytes", NAMEMAX);
+		if ((why = cmd_announce_name_bad(o->name)) != NULL) {
+			cmd_usage_err(CMD, "a NAME is 1-%d bytes of text, no "
+			    "spaces or control bytes: '%.*s%s' %s", NAMEMAX,
+			    NAMEMAX, o->name, strlen(o->name) > NAMEMAX ?
+			    "..." : "", why);
 			return -1;
 		}
 		if (sk_net_parse_port(NULL, o->svc_port, 0) == -1) {
@@ -605,22 +608,46 @@ send_repeated(struct bc *b, const void *p, size_t n)
 	}
 }
 
+/*
+ * The next stdin line into buf (DGRAMMAX bytes), without its newline.
+ * Returns its whole length (over DGRAMMAX: too long, only the start
+ * kept, the rest read and dropped, so memory stays bounded whatever the
+ * input), or -1 at the end of the input or on an error.
+ */
+static ssize_t
+next_line(char *buf)
+{
+	size_t	n = 0;
+	int	c;
+
+	while ((c = getc(stdin)) != EOF && c != '\n') {
+		if (n < DGRAMMAX)
+			buf[n] = (char)c;
+		n++;
+	}
+	if (c == EOF && (n == 0 || ferror(stdin)))
+		return -1;
+	return n > SSIZE_MAX ? SSIZE_MAX : (ssize_t)n;
+}
+
 /* send: the message, or each stdin line. */
 static void
 run_send(struct bc *b)
 {
-	char	*line = NULL;
-	size_t	 cap = 0;
+	char	*line;
 	ssize_t	 n;
 
 	if (b->o->message != NULL) {
 		send_repeated(b, b->o->message, strlen(b->o->message));
 		return;
 	}
+	if ((line = malloc(DGRAMMAX)) == NULL) {
+		cmd_err(CMD, "out of memory");
+		b->status = EXIT_RUNTIME;
+		return;
+	}
 	while (b->status == 0 && !cmd_signalled() &&
-	    (n = getline(&line, &cap, stdin)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
+	    (n = next_line(line)) >= 0) {
 		if (n > DGRAMMAX) {
 			cmd_err(CMD, "a line of %zd bytes is over the %d a "
 			    "datagram can hold: not sent", n, DGRAMMAX);
@@ -787,16 +814,24 @@ discovered(struct bc *b, const uint8_t *p, size_t n,
 		return 0;
 	}
 	b->nprinted++;
-	/* The name has no control bytes (valid_name); escaped anyway. */
+	/*
+	 * The name has no control bytes (valid_name), so no escapes: it
+	 * prints as it is, to be typed back (@NAME).  The host may end in
+	 * an interface's name (fe80::1%eth0), which may hold any byte but
+	 * '/', ':' and spaces: escaped, '\\' too, so "\x1b" is not ESC.
+	 */
 	if (b->o->c.json) {
 		printf("{\"name\":\"");
-		cmd_json_str(stdout, f.name);
+		cmd_json_strn(stdout, f.name, strlen(f.name));
 		printf("\",\"host\":\"");
-		cmd_json_str(stdout, f.host);
+		cmd_json_strn(stdout, f.host, strlen(f.host));
 		printf("\",\"port\":%d}\n", f.port);
 	} else {
 		cmd_put_text(stdout, f.name, strlen(f.name), 0);
-		printf(" %s %d\n", f.host, f.port);
+		fputc(' ', stdout);
+		cmd_put_text(stdout, f.host, strlen(f.host),
+		    SK_TEXT_BACKSLASH);
+		printf(" %d\n", f.port);
 	}
 	return cmd_flush_stdout(CMD);
 }
@@ -850,8 +885,10 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 static void
 on_timeout(struct sk_loop *loop, long long id, void *arg)
 {
+	struct bc	*b = arg;
+
 	(void)id;
-	(void)arg;
+	b->timed_out = 1;
 	sk_loop_stop(loop);
 }
 
@@ -882,6 +919,14 @@ run_listen(struct bc *b)
 	if (o->action == A_DISCOVER && b->nprinted == 0 && b->status == 0 &&
 	    !cmd_signalled()) {
 		cmd_err(CMD, "no service heard in %.10g s",
+		    (double)o->timeout_ms / 1000);
+		b->status = EXIT_RUNTIME;
+	}
+	/* --count N is what was asked for: fewer in time is a failure. */
+	if (o->action == A_LISTEN && o->count > 0 && b->timed_out &&
+	    b->received < o->count && b->status == 0) {
+		cmd_err(CMD, "%lld of %lld message%s within %.10g s",
+		    b->received, o->count, o->count == 1 ? "" : "s",
 		    (double)o->timeout_ms / 1000);
 		b->status = EXIT_RUNTIME;
 	}

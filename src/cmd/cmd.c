@@ -4,10 +4,13 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -556,7 +559,8 @@ cmd_print_line(FILE *f, const uint8_t *p, size_t n)
 		n--;
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
-	cmd_put_text(f, p, n, SK_TEXT_TAB);
+	/* '\\' as "\\\\": else the four bytes \x1b print as ESC does. */
+	cmd_put_text(f, p, n, SK_TEXT_TAB | SK_TEXT_BACKSLASH);
 	fputc('\n', f);
 }
 
@@ -585,15 +589,37 @@ cmd_hexdump(FILE *f, const uint8_t *p, size_t n)
 void
 cmd_json_str(FILE *f, const char *s)
 {
-	const unsigned char	*p;
+	cmd_json_strn(f, s, strlen(s));
+}
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
+/*
+ * Valid UTF-8 goes as it is (C1 controls escaped), '"' and '\\' escaped,
+ * and every other byte -- C0, DEL, a NUL, a byte of broken UTF-8 -- as
+ * \u00XX: the output is valid JSON whatever the peer sent, and one byte
+ * always stands for one escape (as ipcalc --json has written it).
+ */
+void
+cmd_json_strn(FILE *f, const char *s, size_t n)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	size_t		 i, len;
+
+	for (i = 0; i < n; i += len) {
+		len = sk_text_has_ctl(p + i, 1, 0) ? 0 : 1;
+		if (p[i] >= 0x80) {
+			/* The length of a valid character here, or 0. */
+			len = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 :
+			    p[i] >= 0xc2 ? 2 : 0;
+			if (len > n - i || sk_text_has_ctl(p + i, len, 0))
+				len = 0;
+		}
+		if (len == 0) {
+			fprintf(f, "\\u%04x", p[i]);
+			len = 1;
+		} else if (p[i] == '"' || p[i] == '\\')
+			fprintf(f, "\\%c", p[i]);
 		else
-			fputc(*p, f);
+			fwrite(p + i, 1, len, f);
 	}
 }
 
@@ -622,4 +648,47 @@ cmd_numeric_host(const char *host)
 		return 0;
 	freeaddrinfo(res);
 	return 1;
+}
+
+/*
+ * -4 or -6 with a numeric address of the other family: a usage error
+ * (exit 2), said the same way by every command, rather than getaddrinfo's
+ * "Address family for hostname not supported" at run time.
+ */
+int
+cmd_family_conflict(const char *cmd, int family, const char *host)
+{
+	unsigned char	a[sizeof(struct in6_addr)];
+
+	if (host == NULL || family == AF_UNSPEC)
+		return 0;
+	if (family == AF_INET6 && inet_pton(AF_INET, host, a) == 1)
+		return cmd_usage_err(cmd, "-6 and the IPv4 address '%s' do "
+		    "not go together", host);
+	/* A colon: IPv6, scoped or not (fe80::1%eth0). */
+	if (family == AF_INET && strchr(host, ':') != NULL)
+		return cmd_usage_err(cmd, "-4 and the IPv6 address '%s' do "
+		    "not go together", host);
+	return 0;
+}
+
+const char *
+cmd_announce_name_bad(const char *s)
+{
+	static char	why[80];
+	size_t		i, n = strlen(s);
+
+	if (n == 0)
+		return "is empty";
+	if (n > ANNOUNCE_NAMEMAX) {
+		snprintf(why, sizeof(why), "is %zu bytes, over %d", n,
+		    ANNOUNCE_NAMEMAX);
+		return why;
+	}
+	for (i = 0; i < n; i++)
+		if (s[i] == ' ')
+			return "holds a space";
+	if (sk_text_has_ctl((const uint8_t *)s, n, 0))
+		return "holds a control byte, a newline or broken UTF-8";
+	return NULL;
 }

@@ -22,6 +22,15 @@ struct sk_loop;
  */
 #define ANNOUNCE_MAGIC	"sockkit-announce 1 "
 #define ANNOUNCE_PORT	"47474"
+#define ANNOUNCE_NAMEMAX	64
+
+/*
+ * Is s a NAME to announce?  NULL when it is: 1-ANNOUNCE_NAMEMAX bytes of
+ * printable UTF-8 with no space, control byte or newline (discover drops
+ * any other, so it must be refused where it is typed); else why not, as
+ * words to follow "NAME '...' " (static storage).
+ */
+const char	*cmd_announce_name_bad(const char *s);
 
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
@@ -218,6 +227,20 @@ void	cmd_hexdump(FILE *f, const uint8_t *p, size_t n);
 
 /* Write s to f as the inside of a JSON string (escaped, no quotes). */
 void	cmd_json_str(FILE *f, const char *s);
+
+/*
+ * The same for n bytes from a peer, any bytes: valid UTF-8 as it is, '"'
+ * and '\\' escaped, and each other byte (an embedded NUL, C0, DEL, a C1
+ * control, broken UTF-8) as \u00XX, so the line is always valid JSON.
+ */
+void	cmd_json_strn(FILE *f, const char *s, size_t n);
+
+/*
+ * -4 (family AF_INET) with an IPv6 address, or -6 with an IPv4 one: a
+ * usage error, said once; returns EXIT_USAGE then, else 0 (a name, or no
+ * host, or no -4/-6, is left to the resolver).
+ */
+int	cmd_family_conflict(const char *cmd, int family, const char *host);
 
 /*
  * A command's part of the man page as text, for "sockkit help COMMAND";

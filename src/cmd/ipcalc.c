@@ -105,6 +105,8 @@ want_colour(void)
  * of the other family is an error (in take()).  Returns 0, or EXIT_USAGE
  * after saying why.
  */
+static void	shown(const char *, size_t, char *, size_t);
+
 static int
 parse_args(int argc, char **argv, struct ipcalc_opts *o)
 {
@@ -118,7 +120,8 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		{ "contains",	required_argument, NULL, OPT_CONTAINS },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	const char	*mode[4];
+	const char	*mode[4], *dash;
+	char		 a[120], b[120];
 	long long	 v;
 	int		 ch, rc, nmode = 0, bulk;
 
@@ -126,13 +129,20 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 	o->split = -1;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "bsrd",
+	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return EXIT_USAGE;
 		if (rc == 1)
 			continue;
 		switch (ch) {
+		case 's':	/* sipcalc's and Debian ipcalc's split */
+			return cmd_usage_err(CMD, "-s: to split use --split "
+			    "PREFIX ADDRESS/PREFIX");
+		case 'r':	/* Debian ipcalc -r, Red Hat's -d: deaggregate */
+		case 'd':
+			return cmd_usage_err(CMD, "-%c: for the blocks of a "
+			    "range use --range A-B", ch);
 		case 'b':
 			o->binary = 1;
 			break;
@@ -216,8 +226,26 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		    "--contains ADDR: no NETWORK given" : "no ADDRESS given");
 		return EXIT_USAGE;
 	}
+	if (argc == 3 && strcmp(argv[1], "-") == 0) {
+		/* Debian ipcalc's "ipcalc A - B" deaggregates. */
+		shown(argv[0], strlen(argv[0]), a, sizeof(a));
+		shown(argv[2], strlen(argv[2]), b, sizeof(b));
+		cmd_usage_err(CMD, "a range is one operand of --range: "
+		    "'sockkit ipcalc --range %s-%s'", a, b);
+		return EXIT_USAGE;
+	}
 	if (argc > 2) {
 		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
+		return EXIT_USAGE;
+	}
+	/* "A-B" where --range A-B was meant: still an invalid address
+	 * (the contract's words), with the way to a range. */
+	dash = argc == 1 && o->contains == NULL ? strchr(argv[0], '-') : NULL;
+	if (dash != NULL && dash != argv[0] && dash[1] != '\0' &&
+	    strchr(argv[0], '/') == NULL) {
+		shown(argv[0], strlen(argv[0]), a, sizeof(a));
+		cmd_usage_err(CMD, "invalid address '%s' (a range? 'sockkit "
+		    "ipcalc --range %s')", a, a);
 		return EXIT_USAGE;
 	}
 	o->input = argv[0];
@@ -531,29 +559,12 @@ json_out(FILE *f, const struct sk_ip *ip)
 	fwrite(j.buf, 1, (size_t)(j.p - j.buf), f);
 }
 
-/*
- * The bad input as a JSON string: valid UTF-8 as it is, '"' and '\\'
- * escaped, and every other byte (C0, DEL, C1, broken UTF-8) as \u00XX,
- * so the object stays valid JSON whatever the line held.
- */
+/* The bad input as a JSON string: valid JSON whatever the line held. */
 static void
 json_error(FILE *f, const char *s, size_t n, const char *why)
 {
-	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 i, len;
-
 	fputs("{\"input\":\"", f);
-	for (i = 0; i < n; i += len) {
-		len = p[i] < 0xc0 ? 1 : p[i] < 0xe0 ? 2 : p[i] < 0xf0 ? 3 : 4;
-		if (len > n - i || (len == 1 && (p[i] < 0x20 ||
-		    p[i] >= 0x7f)) || sk_text_has_ctl(p + i, len, 0)) {
-			fprintf(f, "\\u%04x", p[i]);
-			len = 1;
-		} else if (p[i] == '"' || p[i] == '\\')
-			fprintf(f, "\\%c", p[i]);
-		else
-			fwrite(p + i, 1, len, f);
-	}
+	cmd_json_strn(f, s, n);
 	fputs("\",\"error\":\"", f);
 	cmd_json_str(f, why);
 	fputs("\"}\n", f);
@@ -650,8 +661,9 @@ range_end(const struct ipcalc_opts *o, const char *s, size_t n,
 static int
 range(const struct ipcalc_opts *o)
 {
-	const char	*dash = strchr(o->range, '-');
+	const char	*dash = strchr(o->range, '-'), *end;
 	struct sk_ip	a, b, block;
+	size_t		alen;
 	struct sk_u128	from;
 	char		s[120];
 	int		done = 0;
@@ -662,8 +674,16 @@ range(const struct ipcalc_opts *o)
 		    "e.g. 10.0.0.1-10.0.0.9", s);
 		return EXIT_USAGE;
 	}
-	if (range_end(o, o->range, (size_t)(dash - o->range), &a) != 0 ||
-	    range_end(o, dash + 1, strlen(dash + 1), &b) != 0)
+	/* whois writes "inetnum: 10.0.0.0 - 10.255.255.255": spaces around
+	 * the dash are taken, as pasted. */
+	alen = (size_t)(dash - o->range);
+	while (alen > 0 && (o->range[alen - 1] == ' ' ||
+	    o->range[alen - 1] == '\t'))
+		alen--;
+	for (end = dash + 1; *end == ' ' || *end == '\t'; end++)
+		;
+	if (range_end(o, o->range, alen, &a) != 0 ||
+	    range_end(o, end, strlen(end), &b) != 0)
 		return EXIT_USAGE;
 	shown(o->range, strlen(o->range), s, sizeof(s));
 	if (a.family != b.family) {

@@ -39,6 +39,12 @@ static const char usage_text[] =
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -w SECONDS               how long to wait for replies after the last\n"
 "                           send (default 1; fractions such as 0.5 too)\n"
+"  -q SECS                  nc's -q: the same as -w SECS\n"
+"  -s ADDRESS               send from this source address\n"
+"  -p PORT                  send from this source port\n"
+"  -n                       HOST must be numeric: no DNS lookup\n"
+"  -u, -N                   accepted for nc's sake: udp-client is always\n"
+"                           UDP, and has no write side to shut\n"
 "  -U, --unix PATH          a Unix-domain datagram socket\n"
 "      --send STRING        send this one datagram instead of stdin; \\r \\n\n"
 "                           \\t \\0 \\\\ and \\xHH are understood\n"
@@ -63,6 +69,9 @@ struct uc_opts {
 	long long		 retries;
 	int			 hex;
 	struct probe_opts	 p;		/* --send, --expect */
+	int			 numeric;	/* -n */
+	const char		*src_host;	/* -s */
+	const char		*src_port;	/* -p */
 	const char		*unix_path;
 	const char		*host;
 	const char		*port;
@@ -98,6 +107,31 @@ enum {
 	OPT_HEX
 };
 
+/*
+ * nc's options, for the hands that type them: those with a meaning here
+ * are taken (-u, -N, -n, -p, -q, -s), the rest get the sockkit form.
+ */
+static int
+nc_hint(int ch)
+{
+	switch (ch) {
+	case 'l':
+		return cmd_usage_err(CMD, "-l: to listen use 'sockkit "
+		    "udp-server [ADDRESS] PORT'");
+	case 'k':
+		return cmd_usage_err(CMD, "-k: to keep listening use 'sockkit "
+		    "udp-server [ADDRESS] PORT' (it always does)");
+	case 'b':
+		return cmd_usage_err(CMD, "-b: to broadcast use 'sockkit "
+		    "broadcast send --to ADDR --port PORT [MESSAGE]'");
+	case 'z':
+		return cmd_usage_err(CMD, "-z: to probe a UDP port use "
+		    "'sockkit udp-client --send STRING --expect TEXT HOST "
+		    "PORT'");
+	}
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct uc_opts *o)
 {
@@ -115,19 +149,40 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	o->wait_ms = 1000;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "w:U:",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS
+	    "w:q:s:p:nuNU:lkzb", longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
 			rc = cmd_probe_opt(CMD, &o->p, ch);
+		if (rc == 0 && nc_hint(ch) != 0)
+			rc = -1;
 		if (rc == -1)
 			return -1;
 		if (rc == 1)
 			continue;
 		switch (ch) {
 		case 'w':
-			if (cmd_seconds(CMD, "-w", optarg, 1, 86400000,
-			    &o->wait_ms) == -1)
+		case 'q':
+			/* nc -q 0: quit at once after the last send. */
+			if (cmd_seconds(CMD, ch == 'w' ? "-w" : "-q", optarg,
+			    ch == 'w' ? 1 : 0, 86400000, &o->wait_ms) == -1)
 				return -1;
+			break;
+		case 's':
+			o->src_host = optarg;
+			break;
+		case 'p':
+			if (sk_net_parse_port(NULL, optarg, 0) == -1) {
+				cmd_usage_err(CMD, "-p: invalid port '%s'",
+				    optarg);
+				return -1;
+			}
+			o->src_port = optarg;
+			break;
+		case 'n':
+			o->numeric = 1;
+			break;
+		case 'u':	/* nc -u: always UDP */
+		case 'N':	/* nc -N: no write side to shut */
 			break;
 		case 'U':
 			o->unix_path = optarg;
@@ -167,8 +222,29 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 		cmd_usage_err(CMD, "-4 and -6 do not go with -U");
 		return -1;
 	}
-	return cmd_endpoint(CMD, argc - optind, argv + optind, 0,
-	    o->unix_path, &o->host, &o->port);
+	if (o->unix_path != NULL && (o->src_host != NULL ||
+	    o->src_port != NULL || o->numeric)) {
+		cmd_usage_err(CMD, "-U PATH takes no %s", o->src_host != NULL ?
+		    "-s" : o->src_port != NULL ? "-p" : "-n");
+		return -1;
+	}
+	if (cmd_endpoint(CMD, argc - optind, argv + optind, 0,
+	    o->unix_path, &o->host, &o->port) == -1 ||
+	    cmd_family_conflict(CMD, o->c.family, o->host) != 0 ||
+	    cmd_family_conflict(CMD, o->c.family, o->src_host) != 0)
+		return -1;
+	if (o->numeric && !cmd_numeric_host(o->host)) {
+		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
+		    o->host);
+		return -1;
+	}
+	if (o->numeric && o->src_host != NULL &&
+	    !cmd_numeric_host(o->src_host)) {
+		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
+		    o->src_host);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -224,9 +300,18 @@ setup(struct uc *u)
 	memset(&dial, 0, sizeof(dial));
 	dial.family = o->c.family;
 	dial.socktype = SOCK_DGRAM;
+	dial.src_host = o->src_host;
+	dial.src_port = o->src_port;
 	if (o->unix_path != NULL ? unix_client(u, err) == -1 :
 	    (u->fd = sk_net_connect(err, o->host, o->port, &dial)) == -1) {
-		cmd_err(CMD, "%s", err);
+		/* A broadcast address wants SO_BROADCAST, and its answers
+		 * come from other addresses than the one connected to. */
+		if (errno == EACCES && o->unix_path == NULL)
+			cmd_err(CMD, "%s (a broadcast address? 'sockkit "
+			    "broadcast send --to %s --port %s' sends to one)",
+			    err, o->host, o->port);
+		else
+			cmd_err(CMD, "%s", err);
 		return -1;
 	}
 	if (sk_net_nonblock(err, u->fd, 1) == -1 ||
@@ -456,7 +541,9 @@ cmd_udp_client(int argc, char **argv)
 			u.status = EXIT_RUNTIME;
 		}
 	}
-	if (o.p.expect != NULL && !u.seen && u.status == 0) {
+	/* Interrupted, the wait did not run out: nothing to add. */
+	if (o.p.expect != NULL && !u.seen && u.status == 0 &&
+	    !cmd_signalled()) {
 		cmd_err(CMD, "'%s' not seen in %llu repl%s within %.10g s of "
 		    "the last of %llu send%s", o.p.expect,
 		    (unsigned long long)u.replies, u.replies == 1 ? "y" : "ies",

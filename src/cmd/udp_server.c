@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +45,10 @@ static const char usage_text[] =
 "options:\n"
 "  -4, -6                   IPv4 or IPv6 only\n"
 "  -U, --unix PATH          a Unix-domain datagram socket\n"
+"  -p PORT                  the port, as nc -u -l -p takes it\n"
+"  -n                       ADDRESS must be numeric: no DNS lookup\n"
+"  -u, -l, -k               accepted for nc's sake: udp-server is always\n"
+"                           UDP, always listens and serves every peer\n"
 "      --reuse-port         share PORT with other sockets that share it\n"
 "                           (SO_REUSEPORT); else a port in use is an error\n"
 "      --hex                print a hex dump of each datagram instead\n"
@@ -68,6 +74,8 @@ struct udp_opts {
 	int			 hex;
 	int			 reuse_port;
 	const char		*unix_path;
+	const char		*opt_port;	/* -p */
+	int			 numeric;	/* -n */
 	const char		*host;
 	const char		*port;
 };
@@ -97,6 +105,18 @@ struct bucket {
 	long long	 milli;		/* tokens, in thousandths */
 };
 
+/*
+ * What the rate limit held back, said in a summary at most once a second
+ * (and at exit), one line per source: up to LIMITED_NAMED sources by
+ * name, the rest (forged sources can be many) counted together.
+ */
+#define LIMITED_NAMED	8
+
+struct limited {
+	char		 host[SK_ADDRSTRLEN];
+	uint64_t	 n;
+};
+
 struct udp_server {
 	const struct udp_opts	*o;
 	struct sk_loop		*loop;
@@ -106,8 +126,13 @@ struct udp_server {
 	uint8_t			*buf;
 	uint64_t		 count;
 	struct bucket		*buckets;	/* --time: RATE_SLOTS */
-	uint64_t		 limited;	/* ...answers not sent */
-	long long		 said_ms;	/* ...last said so (-v) */
+	struct limited		 held[LIMITED_NAMED];	/* ...not answered */
+	size_t			 nheld;
+	uint64_t		 others;	/* ...from sources not named */
+	long long		 summary;	/* ...the summary's timer, or 0 */
+	struct sockaddr_storage	 self;		/* our own address */
+	uint64_t		 selfs;		/* datagrams "from" it */
+	long long		 self_ms;	/* ...last said so */
 };
 
 #define CMD	"udp-server"
@@ -119,6 +144,69 @@ enum {
 	OPT_HEX,
 	OPT_REUSE_PORT
 };
+
+/*
+ * nc's options, for the hands that type them: those with a meaning here
+ * are taken (-u, -l, -k, -n, -p), the rest get the sockkit form.
+ */
+static int
+nc_hint(int ch)
+{
+	switch (ch) {
+	case 'e':
+	case 'c':
+		return cmd_usage_err(CMD, "-%c: udp-server runs no command; "
+		    "it prints datagrams, or answers them with --echo, "
+		    "--upper or --time", ch);
+	case 's':
+		return cmd_usage_err(CMD, "-s: give the address as an operand: "
+		    "'sockkit udp-server ADDRESS PORT'");
+	case 'w':
+	case 'q':
+		return cmd_usage_err(CMD, "-%c: udp-server serves until "
+		    "stopped (SIGINT, SIGTERM); for a peer that waits for "
+		    "replies use 'sockkit udp-client -w SECS'", ch);
+	}
+	return 0;
+}
+
+/* 1 when host is a numeric multicast address (224.0.0.0/4, ff00::/8). */
+static int
+is_group(const char *host)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return IN_MULTICAST(ntohl(a4.s_addr));
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_MULTICAST(&a6);
+}
+
+/* The operands: "[ADDRESS] PORT", or "[ADDRESS]" after -p. */
+static int
+parse_operands(struct udp_opts *o, int argc, char **argv)
+{
+	if (o->opt_port == NULL || o->unix_path != NULL)
+		return cmd_endpoint(CMD, argc, argv, 1, o->unix_path, &o->host,
+		    &o->port);
+	if (argc > 1) {
+		cmd_usage_err(CMD, argc == 2 && sk_net_parse_port(NULL,
+		    argv[1], 1) != -1 ? "the port is given twice (-p %s and "
+		    "'%s')" : "too many arguments (-p %s takes [ADDRESS] "
+		    "only)", o->opt_port, argv[1]);
+		return -1;
+	}
+	/* "-p 5000 5001": a port, not the address 0.0.19.137. */
+	if (argc == 1 && strspn(argv[0], "0123456789") == strlen(argv[0])) {
+		cmd_usage_err(CMD, "the port is given twice (-p %s and '%s')",
+		    o->opt_port, argv[0]);
+		return -1;
+	}
+	o->host = argc == 1 ? argv[0] : NULL;
+	o->port = o->opt_port;
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv, struct udp_opts *o)
@@ -141,15 +229,32 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:p:nulkecs:wq",
+	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
 			return -1;
 		if (rc == 1)
 			continue;
+		if (nc_hint(ch) != 0)
+			return -1;
 		switch (ch) {
 		case 'U':
 			o->unix_path = optarg;
+			break;
+		case 'p':
+			if (sk_net_parse_port(NULL, optarg, 1) == -1) {
+				cmd_usage_err(CMD, "-p: invalid port '%s'",
+				    optarg);
+				return -1;
+			}
+			o->opt_port = optarg;
+			break;
+		case 'n':
+			o->numeric = 1;
+			break;
+		case 'u':	/* nc -u: always UDP */
+		case 'l':	/* nc -l: always listening */
+		case 'k':	/* nc -k: every peer, until stopped */
 			break;
 		case OPT_ECHO:
 		case OPT_UPPER:
@@ -191,8 +296,28 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 		cmd_usage_err(CMD, "--reuse-port does not go with -U");
 		return -1;
 	}
-	return cmd_endpoint(CMD, argc - optind, argv + optind, 1,
-	    o->unix_path, &o->host, &o->port);
+	if (o->unix_path != NULL && (o->opt_port != NULL || o->numeric)) {
+		cmd_usage_err(CMD, "-U PATH takes no %s", o->opt_port != NULL ?
+		    "-p" : "-n");
+		return -1;
+	}
+	if (parse_operands(o, argc - optind, argv + optind) == -1 ||
+	    cmd_family_conflict(CMD, o->c.family, o->host) != 0)
+		return -1;
+	if (o->host != NULL && is_group(o->host)) {
+		/* Bound to a group, a socket that joins none hears nothing:
+		 * it would wait for ever, saying nothing. */
+		cmd_usage_err(CMD, "%s is a multicast group, which udp-server "
+		    "does not join: 'sockkit broadcast listen --group %s %s' "
+		    "does", o->host, o->host, o->port);
+		return -1;
+	}
+	if (o->numeric && o->host != NULL && !cmd_numeric_host(o->host)) {
+		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",
+		    o->host);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -200,6 +325,7 @@ setup(struct udp_server *us)
 {
 	const struct udp_opts	*o = us->o;
 	char			 err[SK_ERRLEN];
+	socklen_t		 sslen;
 
 	if ((us->buf = malloc(RBUFSZ)) == NULL || (o->mode == MODE_TIME &&
 	    (us->buckets = calloc(RATE_SLOTS, sizeof(*us->buckets))) ==
@@ -225,6 +351,9 @@ setup(struct udp_server *us)
 		    "server that asks to share)" : "");
 		return -1;
 	}
+	sslen = sizeof(us->self);
+	if (getsockname(us->fd, (struct sockaddr *)&us->self, &sslen) == -1)
+		us->self.ss_family = AF_UNSPEC;
 	if ((us->loop = sk_loop_new(err, o->c.backend)) == NULL) {
 		cmd_err(CMD, "%s", err);
 		return -1;
@@ -320,6 +449,153 @@ rate_ok(struct udp_server *us, const struct sockaddr_storage *ss)
 	return 1;
 }
 
+/* The held-back datagrams so far, one line per source; then none. */
+static void
+say_limited(struct udp_server *us)
+{
+	size_t	i;
+
+	for (i = 0; i < us->nheld; i++)
+		cmd_err(CMD, "%llu datagram%s from %s over the rate limit, not "
+		    "answered", (unsigned long long)us->held[i].n,
+		    us->held[i].n == 1 ? "" : "s", us->held[i].host);
+	if (us->others > 0)
+		cmd_err(CMD, "%llu datagram%s from other sources over the "
+		    "rate limit, not answered", (unsigned long long)us->others,
+		    us->others == 1 ? "" : "s");
+	us->nheld = 0;
+	us->others = 0;
+}
+
+static void
+on_summary(struct sk_loop *loop, long long id, void *arg)
+{
+	struct udp_server	*us = arg;
+
+	(void)loop;
+	(void)id;
+	us->summary = 0;
+	say_limited(us);
+}
+
+/*
+ * A datagram the rate limit held back: counted against its source, to
+ * be said within a second (never a line per datagram: a flood would
+ * flood the log too).
+ */
+static void
+held_back(struct udp_server *us, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	char	host[SK_ADDRSTRLEN], *colon;
+	size_t	i;
+
+	sk_net_addr_str((const struct sockaddr *)ss, sslen, host,
+	    sizeof(host));
+	/* The address alone, as the limit is kept: "[::1]:5" -> "::1". */
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	if (host[0] == '[' && (colon = strchr(host, ']')) != NULL) {
+		*colon = '\0';
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	}
+	for (i = 0; i < us->nheld; i++)
+		if (strcmp(us->held[i].host, host) == 0)
+			break;
+	if (i < us->nheld)
+		us->held[i].n++;
+	else if (us->nheld < LIMITED_NAMED) {
+		snprintf(us->held[i].host, sizeof(us->held[i].host), "%s",
+		    host);
+		us->held[i].n = 1;
+		us->nheld++;
+	} else
+		us->others++;
+	if (us->summary == 0 && (us->summary = sk_loop_timer_add(NULL,
+	    us->loop, 1000, 0, on_summary, us)) == -1)
+		us->summary = 0;
+}
+
+/*
+ * Is ss this socket's own address?  Then the source is forged: answering
+ * would send the answer to ourselves, and answer that, and so on, at full
+ * speed, for ever (one spoofed datagram did that).  Our port, and an
+ * address of this host: one we are bound to, or (bound to any) one a
+ * socket can bind, which only a local address can.
+ */
+static int
+from_self(const struct udp_server *us, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	const struct sockaddr_in	*a4 = (const void *)ss;
+	const struct sockaddr_in6	*a6 = (const void *)ss;
+	const struct sockaddr_in	*s4 = (const void *)&us->self;
+	const struct sockaddr_in6	*s6 = (const void *)&us->self;
+	struct sockaddr_storage		 probe;
+	int				 fd, local;
+
+	if (ss->ss_family != us->self.ss_family)
+		return 0;
+	if (ss->ss_family == AF_INET) {
+		if (a4->sin_port != s4->sin_port)
+			return 0;
+		if (s4->sin_addr.s_addr != htonl(INADDR_ANY))
+			return a4->sin_addr.s_addr == s4->sin_addr.s_addr;
+	} else if (ss->ss_family == AF_INET6) {
+		if (a6->sin6_port != s6->sin6_port)
+			return 0;
+		if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			return memcmp(&a6->sin6_addr, &s6->sin6_addr,
+			    sizeof(a6->sin6_addr)) == 0;
+	} else
+		return 0;
+	/* Bound to any address: is the sender's one of ours? */
+	memcpy(&probe, ss, sslen);
+	if (probe.ss_family == AF_INET)
+		((struct sockaddr_in *)&probe)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&probe)->sin6_port = 0;
+	if ((fd = socket(probe.ss_family, SOCK_DGRAM, 0)) == -1)
+		return 1;	/* cannot tell: not worth the risk */
+	local = bind(fd, (struct sockaddr *)&probe, sslen) == 0 ||
+	    errno != EADDRNOTAVAIL;
+	close(fd);
+	return local;
+}
+
+/*
+ * The port of a service that answers every datagram, as inetd's "small
+ * servers" do: echo (7), daytime (13), qotd (17), chargen (19), time
+ * (37); or port 0, which no real sender has.  A datagram forged to come
+ * from one would start a loop between it and us (chargen answering our
+ * echo, and so on), so none is answered, as inetd does.  Returns the
+ * service's name, or NULL.
+ */
+static const char *
+loop_port(const struct sockaddr_storage *ss)
+{
+	static const struct {
+		unsigned	 port;
+		const char	*name;
+	} ports[] = {
+		{ 0, "zero" }, { 7, "echo" }, { 13, "daytime" },
+		{ 17, "qotd" }, { 19, "chargen" }, { 37, "time" }
+	};
+	unsigned	port;
+	size_t		i;
+
+	if (ss->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	else if (ss->ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	else
+		return NULL;
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i].port == port)
+			return ports[i].name;
+	return NULL;
+}
+
 /*
  * The sender as text: "ip:port", or a Unix socket's path, which any local
  * user picks, so with its control bytes escaped.
@@ -378,6 +654,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 	char			 from[4 * SK_ADDRSTRLEN], err[SK_ERRLEN];
 	char			 reply[TIMEOUTMAX];
 	const uint8_t		*out;
+	const char		*svc;
 	ssize_t			 n;
 	size_t			 i, outlen;
 	int			 trunc, burst;
@@ -411,6 +688,25 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 		if (trunc || (ss.ss_family == AF_UNIX &&
 		    sslen <= sizeof(sa_family_t)))
 			continue;
+		if ((svc = loop_port(&ss)) != NULL ||
+		    from_self(us, &ss, sslen)) {
+			us->selfs++;
+			if (sk_loop_now_ms() - us->self_ms >= 1000 ||
+			    us->self_ms == 0) {
+				us->self_ms = sk_loop_now_ms();
+				if (svc != NULL)
+					cmd_err(CMD, "%s: from the %s port, "
+					    "which answers too (a loop): not "
+					    "answered (%llu so far)", from,
+					    svc, (unsigned long long)us->selfs);
+				else
+					cmd_err(CMD, "%s: from this server's "
+					    "own address (a forged source): not "
+					    "answered (%llu so far)", from,
+					    (unsigned long long)us->selfs);
+			}
+			continue;
+		}
 		out = us->buf;
 		outlen = (size_t)n;
 		if (us->o->mode == MODE_UPPER)
@@ -419,15 +715,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 					us->buf[i] -= 'a' - 'A';
 		if (us->o->mode == MODE_TIME) {
 			if (!rate_ok(us, &ss)) {
-				us->limited++;
-				if (us->o->c.verbose && sk_loop_now_ms() -
-				    us->said_ms >= 1000) {
-					us->said_ms = sk_loop_now_ms();
-					cmd_err(CMD, "%s: over %d answers a second: "
-					    "%llu not answered so far", from,
-					    RATE_PER_S, (unsigned long long)
-					    us->limited);
-				}
+				held_back(us, &ss, sslen);
 				continue;
 			}
 			outlen = format_time(us->buf, (size_t)n, reply);
@@ -466,6 +754,7 @@ cmd_udp_server(int argc, char **argv)
 			us.status = EXIT_RUNTIME;
 		}
 	}
+	say_limited(&us);
 	if (o.c.verbose)
 		cmd_err(CMD, "%llu datagrams", (unsigned long long)us.count);
 	if (us.loop != NULL)

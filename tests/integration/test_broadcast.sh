@@ -108,7 +108,7 @@ t_broadcast_bad_input() {
 	expect_exit 2 "$SK" broadcast send --to 1.2.3.4 --group 239.1.1.1 x 2>err
 	one_line err "sockkit: broadcast: --to and --group do not go together"
 	expect_exit 2 "$SK" broadcast announce 'bad name' 80 2>err
-	one_line err "sockkit: broadcast: a NAME is 1-64 characters"
+	one_line err "sockkit: broadcast: a NAME is 1-64 bytes of text, no spaces or control bytes: .bad name. holds a space"
 	# Issue 9: a group that is not multicast is a usage error for every
 	# action (send did a unicast send to it), and --to a group says so.
 	for a in "send --group 10.0.0.1 x" "listen --group 10.0.0.1 5002" \

@@ -108,3 +108,32 @@ t_trust_ipcalc_interrupted() {
 	rc=$?
 	[ $rc = 143 ] || fail "SIGTERM: exit $rc"
 }
+
+# --range as whois writes it ("inetnum: 10.0.0.0 - 10.0.0.255"), pasted
+# with its spaces: the same blocks as without them.
+t_trust_ipcalc_range_as_whois_writes_it() {
+	"$SK" ipcalc --range '192.0.2.0 - 192.0.2.255' >out 2>err ||
+	    fail "spaces: $(cat err)"
+	[ "$(cat out)" = 192.0.2.0/24 ] || fail "$(cat out)"
+	"$SK" ipcalc --range "$(printf '2001:db8::\t-\t2001:db8::ff')" >out ||
+	    fail "tabs"
+	[ "$(cat out)" = 2001:db8::/120 ] || fail "$(cat out)"
+	expect_exit 2 "$SK" ipcalc --range '192.0.2.0 - ' 2>err
+	one_line err "sockkit: ipcalc: invalid address ''"
+}
+
+# Other calculators' habits: Debian ipcalc's "A - B" and "-r", sipcalc's
+# "-s", a range typed where an address goes: each names --range or
+# --split (a range stays an "invalid address", as the contract says).
+t_trust_ipcalc_other_calculators_habits() {
+	expect_exit 2 "$SK" ipcalc 10.0.0.1 - 10.0.0.9 </dev/null 2>err
+	one_line err "sockkit: ipcalc: a range is one operand of --range: 'sockkit ipcalc --range 10.0.0.1-10.0.0.9'"
+	expect_exit 2 "$SK" ipcalc 10.0.0.1-10.0.0.9 2>err
+	one_line err "sockkit: ipcalc: invalid address '10.0.0.1-10.0.0.9' (a range? 'sockkit ipcalc --range 10.0.0.1-10.0.0.9')"
+	expect_exit 2 "$SK" ipcalc -s 26 10.0.0.0/24 2>err
+	one_line err "sockkit: ipcalc: -s: to split use --split PREFIX"
+	expect_exit 2 "$SK" ipcalc -r 10.0.0.1-10.0.0.9 2>err
+	one_line err "sockkit: ipcalc: -r: for the blocks of a range use --range A-B"
+	expect_exit 2 "$SK" ipcalc "$(printf 'a\033-b')" 2>err
+	one_line err "sockkit: ipcalc: invalid address 'a\\\\x1b-b'"
+}
