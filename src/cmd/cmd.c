@@ -66,6 +66,109 @@ cmd_help(const char *usage)
 	return cmd_finish_stdout("help");
 }
 
+static const struct option	*longopts_seen;
+
+void
+cmd_longopts(const struct option *lo)
+{
+	longopts_seen = lo;
+}
+
+/*
+ * The option getopt_long() stopped at, when it was a long one: glibc
+ * leaves it in argv[optind-1] (musl may have moved optind past argv's
+ * end).  NULL for a short one (in optopt).
+ */
+static const char *
+long_arg(char **argv)
+{
+	const char	*a;
+
+	if (optind < 1 || (a = argv[optind - 1]) == NULL)
+		return NULL;
+	return a[0] == '-' && a[1] == '-' && a[2] != '\0' && a[2] != '=' ?
+	    a : NULL;
+}
+
+/* How many long options name (len bytes) is the start of; *full the
+ * last, or the one it names exactly. */
+static int
+long_matches(const char *name, size_t len, const char **full)
+{
+	const struct option	*lo;
+	int			 n = 0;
+
+	for (lo = longopts_seen; lo != NULL && lo->name != NULL; lo++)
+		if (strncmp(lo->name, name, len) == 0) {
+			*full = lo->name;
+			if (lo->name[len] == '\0')
+				return 1;
+			n++;
+		}
+	return n;
+}
+
+/*
+ * One line for each way an option can be wrong, in our own words (the
+ * command sets opterr = 0 and ':' first in its optstring, so getopt_long
+ * prints nothing itself): unknown, ambiguous, missing its value, or a
+ * value given to one that takes none ("--json=1").
+ */
+static void
+opt_error(const char *cmd, int ch, char **argv)
+{
+	const char	*a = long_arg(argv), *full = NULL;
+	size_t		 len;
+	int		 n;
+
+	/* A short option's error leaves optopt its letter; a long one's
+	 * 0 or its value, which for "--help=x" is 'h' too: an element
+	 * "--help=x" then decides it, not optopt. */
+	if (a != NULL && ch == '?' && optopt != 0 && optopt <= 0x7f &&
+	    (strchr(a, '=') == NULL || a[2] != optopt))
+		a = NULL;
+	if (a == NULL) {
+		if (optopt > ' ' && optopt < 0x7f)
+			cmd_usage_err(cmd, ch == ':' ? "option '-%c' needs a "
+			    "value" : "unknown option '-%c'", optopt);
+		else if (optind >= 1 && argv[optind - 1] != NULL)
+			cmd_usage_err(cmd, ch == ':' ? "option '%s' needs a "
+			    "value" : "unknown option '%s'", argv[optind - 1]);
+		else
+			cmd_usage_err(cmd, ch == ':' ? "an option needs a "
+			    "value" : "unknown option");
+		return;
+	}
+	len = strcspn(a + 2, "=");
+	n = long_matches(a + 2, len, &full);
+	if (n != 1)
+		full = NULL;
+	if (ch == ':')
+		cmd_usage_err(cmd, "option '--%s' needs a value",
+		    full != NULL ? full : a + 2);
+	else if (optopt != 0 && a[2 + len] == '=')
+		cmd_usage_err(cmd, "option '--%.*s' takes no value ('%s')",
+		    full != NULL ? (int)strlen(full) : (int)len,
+		    full != NULL ? full : a + 2, a);
+	else if (n > 1) {
+		const struct option	*lo;
+		char			 list[512];
+		size_t			 used = 0;
+
+		list[0] = '\0';
+		for (lo = longopts_seen; lo->name != NULL; lo++)
+			if (strncmp(lo->name, a + 2, len) == 0 &&
+			    used < sizeof(list))
+				used += (size_t)snprintf(list + used,
+				    sizeof(list) - used, "%s--%s",
+				    used > 0 ? ", " : "", lo->name);
+		cmd_usage_err(cmd, "ambiguous option '--%.*s' (%s)", (int)len,
+		    a + 2, list);
+	}
+	else
+		cmd_usage_err(cmd, "unknown option '--%.*s'", (int)len, a + 2);
+}
+
 int
 cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
 {
@@ -98,22 +201,8 @@ cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
 		cmd_usage_err(cmd, "--backend: unknown backend '%s'", optarg);
 		return -1;
 	case ':':
-		/* A short option is in optopt; glibc leaves a long one in
-		 * argv[optind-1], musl may have moved optind past argv's end. */
-		if (optopt > ' ' && optopt < 0x7f)
-			cmd_usage_err(cmd, "option '-%c' needs a value",
-			    optopt);
-		else
-			cmd_usage_err(cmd, "option '%s' needs a value",
-			    argv[optind - 1] != NULL ? argv[optind - 1] :
-			    "(last)");
-		return -1;
 	case '?':
-		if (optopt != 0)
-			cmd_usage_err(cmd, "unknown option '-%c'", optopt);
-		else
-			cmd_usage_err(cmd, "unknown option '%s'",
-			    argv[optind - 1]);
+		opt_error(cmd, ch, argv);
 		return -1;
 	}
 	return 0;
@@ -182,19 +271,31 @@ host_colon_port(const char *s)
 }
 
 int
+cmd_colon_hint(const char *cmd, const char *s, int server)
+{
+	const char	*colon;
+	int		 br;
+
+	if (s == NULL || !host_colon_port(s))
+		return 0;
+	colon = strrchr(s, ':');
+	br = s[0] == '[';
+	cmd_usage_err(cmd, "'%s': the %s and the port are two operands: "
+	    "'%.*s %s'", s, server ? "address" : "host",
+	    (int)(colon - s) - 2 * br, s + br, colon + 1);
+	return -1;
+}
+
+int
 cmd_endpoint(const char *cmd, int argc, char **argv, int server,
     const char *unix_path, const char **host, const char **port)
 {
 	*host = *port = NULL;
-	if (unix_path == NULL && argc == 1 && host_colon_port(argv[0])) {
-		const char	*h = argv[0], *colon = strrchr(h, ':');
-		int		 br = h[0] == '[';
-
-		cmd_usage_err(cmd, "'%s': the %s and the port are two "
-		    "operands: '%.*s %s'", h, server ? "address" : "host",
-		    (int)(colon - h) - 2 * br, h + br, colon + 1);
+	/* No host has a ":PORT" in it (an IPv6 address is bare or in
+	 * brackets): "HOST:PORT", alone or not, meant two operands. */
+	if (unix_path == NULL && (argc == 1 || argc == 2) &&
+	    cmd_colon_hint(cmd, argv[0], server) == -1)
 		return -1;
-	}
 	if (unix_path != NULL) {
 		if (argc != 0) {
 			cmd_usage_err(cmd, "-U PATH takes no %s",
@@ -210,6 +311,8 @@ cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	}
 	*host = argc == 2 ? argv[0] : NULL;
 	*port = argv[argc - 1];
+	if (cmd_host_ok(cmd, NULL, *host) == -1)
+		return -1;
 	if (sk_net_parse_port(NULL, *port, server) == -1) {
 		cmd_usage_err(cmd, "invalid port '%s'", *port);
 		return -1;
@@ -398,6 +501,9 @@ cmd_signals_init(const char *cmd, struct sk_loop *loop)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a write blocked on a full stdout must end with
+	 * EINTR, so that it sees cmd_stop_flag(). */
+	sa.sa_flags = 0;
 	/*
 	 * A signal ignored when we started stays ignored: a script's
 	 * background job is not meant to die of the terminal's ^C (POSIX
@@ -434,6 +540,12 @@ int
 cmd_signalled(void)
 {
 	return (int)signalled;
+}
+
+volatile sig_atomic_t *
+cmd_stop_flag(void)
+{
+	return &signalled;
 }
 
 void
@@ -614,7 +726,20 @@ int
 cmd_numeric_host(const char *host)
 {
 	struct addrinfo	hints, *res;
+	char		buf[256];	/* a name is at most 253 */
+	size_t		len = strlen(host);
 
+	/* "[::1]" is ::1, as sk_net_resolve() takes it. */
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		if (strchr(buf, ':') == NULL)
+			return 0;
+		host = buf;
+	}
+	if (!sk_net_numeric_ok(host))
+		return 0;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST;
 	hints.ai_socktype = SOCK_STREAM;
@@ -622,4 +747,15 @@ cmd_numeric_host(const char *host)
 		return 0;
 	freeaddrinfo(res);
 	return 1;
+}
+
+int
+cmd_host_ok(const char *cmd, const char *what, const char *host)
+{
+	if (sk_net_numeric_ok(host))
+		return 0;
+	cmd_usage_err(cmd, "%s%s%s: not an address (an IPv4 address is four "
+	    "numbers 0-255 with dots)", what ? what : "", what ? ": " : "",
+	    host);
+	return -1;
 }

@@ -9,6 +9,7 @@
 #define SOCKKIT_CMD_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -70,6 +71,13 @@ enum {
 int	cmd_common(const char *cmd, struct common_opts *o, int ch,
 	    char **argv);
 
+/*
+ * Optional: the command's long option table, so that cmd_common()'s
+ * messages can name a mistyped option in full and say when a prefix is
+ * ambiguous ("--max" for --max-line and --max-total).
+ */
+void	cmd_longopts(const struct option *lo);
+
 /* Print "sockkit: CMD: message" to stderr. */
 void	cmd_err(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -100,9 +108,15 @@ int	cmd_seconds(const char *cmd, const char *what, const char *s,
 /*
  * Take the operands after the options: "[ADDRESS] PORT" for a server
  * (port 0 allowed: any free port), "HOST PORT" for a client; none when
- * unix_path is set.  Sets *host (NULL: none given) and *port.  Returns 0,
- * or -1 after a usage error.
+ * unix_path is set.  Sets *host (NULL: none given) and *port; the host
+ * passes cmd_host_ok().  Returns 0, or -1 after a usage error.
  */
+/*
+ * "HOST:PORT" or "[V6]:PORT" typed where HOST PORT was meant: -1 after a
+ * usage error saying so ("... two operands: '127.0.0.1 9000'"), else 0.
+ */
+int	cmd_colon_hint(const char *cmd, const char *s, int server);
+
 int	cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	    const char *unix_path, const char **host, const char **port);
 
@@ -170,6 +184,14 @@ int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 int	cmd_signals_init(const char *cmd, struct sk_loop *loop);
 void	cmd_signals_fini(struct sk_loop *loop);
 int	cmd_signalled(void);
+
+/*
+ * The flag the handler sets (the signal's number), for code that blocks
+ * outside the loop (sk_relay_opts.stop: a write to a stdout nobody
+ * reads): the handlers are installed without SA_RESTART, so such a
+ * write ends with EINTR and can look at it.
+ */
+volatile sig_atomic_t	*cmd_stop_flag(void);
 
 /*
  * For a command with a signal handler of its own (a blocking client):
@@ -240,5 +262,14 @@ int	cmd_finish_stdout(const char *cmd);
  * takes without asking DNS; else 0.
  */
 int	cmd_numeric_host(const char *host);
+
+/*
+ * A HOST or ADDRESS operand or option: 0 when it may be resolved, -1
+ * after a usage error when it looks numeric but is not a dotted quad
+ * (sk_net_numeric_ok(): "10.1", "2130706433", "0x7f.1" are refused
+ * before anything is sent anywhere).  what names an option ("-s"), or
+ * NULL for an operand.
+ */
+int	cmd_host_ok(const char *cmd, const char *what, const char *host);
 
 #endif /* SOCKKIT_CMD_H */

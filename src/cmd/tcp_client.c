@@ -294,6 +294,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	o->quit_ms = -1;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS
 	    "w:s:p:U:znNq:lku", longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
@@ -360,16 +361,22 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	if (check_conflicts(o) != 0)
 		return -1;
 	if (o->zero) {
+		if (argc - optind >= 1 && cmd_colon_hint(CMD, argv[optind],
+		    0) == -1)
+			return -1;
 		if (argc - optind < 2) {
 			cmd_usage_err(CMD, argc - optind < 1 ?
 			    "missing HOST and PORT" : "missing PORT");
 			return -1;
 		}
 		o->host = argv[optind];
-		if (parse_ports(o, argc - optind - 1, argv + optind + 1) == -1)
+		if (cmd_host_ok(CMD, NULL, o->host) == -1 ||
+		    parse_ports(o, argc - optind - 1, argv + optind + 1) == -1)
 			return -1;
 	} else if (cmd_endpoint(CMD, argc - optind, argv + optind, 0,
 	    o->unix_path, &o->host, &o->port) == -1)
+		return -1;
+	if (cmd_host_ok(CMD, "-s", o->src_host) == -1)
 		return -1;
 	/* -n: nothing is looked up, neither HOST nor -s ADDRESS. */
 	if (o->numeric && (!cmd_numeric_host(o->host) ||
@@ -690,6 +697,8 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 
 	if (failed && sk_relay_out_errno(r) == EPIPE)
 		cmd_stdout_gone();	/* stdout's reader left: quietly */
+	else if (failed && sk_relay_out_errno(r) == EINTR)
+		;			/* a signal, while stdout was full */
 	else if (failed) {
 		cmd_err(CMD, "%s", sk_relay_error(r));
 		cl->status = EXIT_RUNTIME;
@@ -805,6 +814,7 @@ start(struct client *cl)
 		ro.data_arg = &cl->m;
 	} else if (in != -1 && isatty(in))
 		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
+	ro.stop = cmd_stop_flag();
 	cl->relay = sk_relay_new(err, cl->loop, in, cl->fd,
 	    o->p.expect != NULL ? -1 : STDOUT_FILENO, &ro, on_relay_done, cl);
 	if (cl->relay == NULL) {

@@ -246,7 +246,9 @@ parse_operands(struct server_opts *o, int argc, char **argv)
 	}
 	o->host = argc == 1 ? argv[0] : NULL;
 	o->port = o->opt_port;
-	return 0;
+	if (cmd_colon_hint(CMD, o->host, 1) == -1)
+		return -1;
+	return cmd_host_ok(CMD, NULL, o->host);
 }
 
 /*
@@ -345,6 +347,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	o->quit_ms = -1;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "kU:lnNp:q:suz",
 	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
@@ -585,6 +588,7 @@ start_stdio(struct server *srv, struct conn *c)
 	/* A person at a terminal expects the session to end with the peer. */
 	if (srv->stdin_fd != -1 && isatty(srv->stdin_fd))
 		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
+	ro.stop = cmd_stop_flag();
 	c->relay = sk_relay_new(err, srv->loop, srv->stdin_fd, c->fd,
 	    STDOUT_FILENO, &ro, on_relay_done, c);
 	if (c->relay == NULL) {
@@ -1375,9 +1379,12 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 
 	c->bytes_in = sk_relay_stats(r)->received;
 	c->bytes_out = sk_relay_stats(r)->sent;
-	if (failed && sk_relay_out_errno(r) == EPIPE) {
-		/* stdout's reader left: no one to serve; end quietly. */
-		cmd_stdout_gone();
+	if (failed && (sk_relay_out_errno(r) == EPIPE ||
+	    sk_relay_out_errno(r) == EINTR)) {
+		/* stdout's reader left: no one to serve; end quietly.  Or a
+		 * signal came while stdout was full: it ends us (a reset). */
+		if (sk_relay_out_errno(r) == EPIPE)
+			cmd_stdout_gone();
 		conn_free(c);
 		sk_loop_stop(srv->loop);
 		return;

@@ -141,6 +141,7 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:", longopts,
 	    NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)

@@ -217,3 +217,177 @@ PY
 	RC=$?
 	[ "$RC" -eq 143 ] || fail "exit $RC after SIGTERM"
 }
+
+# inet_aton's shorthands are numbers getaddrinfo takes for addresses
+# nobody meant ("10.1" is 10.0.0.1, "3232235777" 192.168.1.1): every
+# command refuses a host that looks numeric but is not a dotted quad, a
+# usage error before anything is sent.  Only forms that would mean
+# 127.0.0.1 are tried, and a listener there checks nobody came.
+t_trust_tcp_numeric_shorthand_refused() {
+	# The first connection it takes must be the marker's.
+	py_server '
+print("got:" + c.recv(100).decode().strip(), flush=True)'
+	for h in 2130706433 127.1 127.0.1 0x7f.0.0.1 0x7f000001 0177.0.0.1 \
+	    127.000.0.1 127.0.0.1.5; do
+		for args in "tcp-client $h $PYPORT" "tcp-client -z $h $PYPORT" \
+		    "tcp-client -s $h 127.0.0.1 $PYPORT" \
+		    "udp-client $h $PYPORT" "fileserve get $h $PYPORT x" \
+		    "fileserve ls $h $PYPORT" "tcp-server $h 0" \
+		    "tcp-server -p 0 $h" "udp-server $h 0" "http $h 0" \
+		    "http -b $h 0"; do
+			# shellcheck disable=SC2086
+			timeout 5 "$SK" $args </dev/null >out 2>err
+			RC=$?
+			[ "$RC" -eq 2 ] || fail "'$args': exit $RC ($(cat err))"
+			# (http has its own words for a number alone.)
+			one_line err "sockkit: [a-z-]*: \(-[sb]: \)\?'\?$h'\?:\? \(is \)\?not an address"
+		done
+	done
+	grep -q "four numbers 0-255 with dots" err || fail "$(cat err)"
+	# A dotted quad still goes: the listener's first client is this one.
+	printf 'marker\n' | timeout 5 "$SK" tcp-client -N 127.0.0.1 "$PYPORT" \
+	    >out 2>err || fail "127.0.0.1: $(cat err)"
+	wait_for pyport.txt '^got:' || fail "no client"
+	grep -q '^got:marker$' pyport.txt || fail "$(cat pyport.txt)"
+}
+
+# "[::1]" as curl and ssh take it, everywhere a host goes; HOST:PORT as
+# one operand gets a hint, in every command taking HOST PORT.
+t_trust_tcp_bracket_host() {
+	start_server srv tcp-server -k -6 ::1 0
+	echo hi | timeout 5 "$SK" tcp-client -N '[::1]' "$PORT" >out 2>err ||
+	    fail "tcp-client [::1]: $(cat err)"
+	timeout 5 "$SK" tcp-client -z '[::1]' "$PORT" >out 2>err ||
+	    fail "-z [::1]: $(cat err)"
+	grep -q "^\[::1\] $PORT open$" out || fail "-z: $(cat out)"
+	timeout 5 "$SK" tcp-client -n -z '[::1]' "$PORT" >out 2>err ||
+	    fail "-n [::1]: $(cat err)"
+	stop_server
+	for c in tcp-server udp-server http "fileserve serve"; do
+		# shellcheck disable=SC2086
+		start_server srv $c '[::1]' 0
+		grep -q "listening on \[::1\]:" srv.err || fail "$c: $(cat srv.err)"
+		stop_server
+	done
+	# HOST:PORT as one operand: a hint, in every command taking HOST PORT.
+	for args in "tcp-client 127.0.0.1:9000" "tcp-client 127.0.0.1:9000 x" \
+	    "tcp-client -z 127.0.0.1:9000" "tcp-client -z 127.0.0.1:9000 1" \
+	    "udp-client 127.0.0.1:9000" "fileserve get 127.0.0.1:9000 x" \
+	    "fileserve ls 127.0.0.1:9000" "tcp-server 127.0.0.1:9000" \
+	    "tcp-server -p 9000 127.0.0.1:9000" "udp-server 127.0.0.1:9000" \
+	    "http 127.0.0.1:9000"; do
+		# shellcheck disable=SC2086
+		timeout 5 "$SK" $args </dev/null >out 2>err
+		RC=$?
+		[ "$RC" -eq 2 ] || fail "'$args': exit $RC ($(cat err))"
+		one_line err "sockkit: [a-z-]*: '127.0.0.1:9000': the [a-z]* and the port are two operands: '127.0.0.1 9000'"
+	done
+	timeout 5 "$SK" tcp-client '[::1]:80' </dev/null >out 2>err
+	[ $? -eq 2 ] || fail "[::1]:80: $(cat err)"
+	one_line err "sockkit: tcp-client: '\[::1\]:80': the host and the port are two operands: '::1 80'"
+}
+
+# Long options' mistakes, each one line in our words naming the option
+# (getopt's own "unknown option '-h'" for --help=x, '-\x01' for
+# --json=1 are gone).
+t_trust_tcp_long_option_messages() {
+	check() {
+		want=$1
+		shift
+		timeout 5 "$SK" "$@" </dev/null >out 2>err
+		RC=$?
+		[ "$RC" -eq 2 ] || fail "'$*': exit $RC"
+		one_line err "sockkit: $1: $want (see 'sockkit $1 --help')\$"
+	}
+	for c in tcp-client tcp-server udp-client udp-server http ipcalc \
+	    broadcast fileserve; do
+		check "unknown option '--ecko'" $c --ecko
+		check "unknown option '--ecko'" $c --ecko=1
+		check "option '--json' takes no value ('--json=1')" $c --json=1
+		check "option '--help' takes no value ('--help=x')" $c --help=x
+		check "option '--backend' needs a value" $c --backend
+	done
+	check "option '--frame' takes no value ('--frame=yes')" tcp-client \
+	    --frame=yes 127.0.0.1 1
+	check "option '--unix' needs a value" tcp-client --unix
+	check "option '--expect' needs a value" tcp-client --ex
+	check "option '--chat' takes no value ('--chat=1')" tcp-server --chat=1 0
+	check "ambiguous option '--max' (--max-frame, --max-line, --max-queue, --max-total, --max-clients)" \
+	    tcp-server --max 1 0
+	check "unknown option '-Z'" tcp-client -Z
+	check "option '-w' needs a value" tcp-client -zw
+}
+
+# A stdout nobody reads (a pipe left full, a terminal paused with ^S):
+# SIGTERM still ends tcp-client and a stdio tcp-server at once, by the
+# signal, and the peer sees a reset (they used to hang in write(2), the
+# signal only noted, until the reader drained the pipe).
+t_trust_tcp_signal_while_stdout_blocked() {
+	random_file big 8000000
+	# The client: a server pours the file at it, its stdout a FIFO that
+	# is held open and never read.
+	for b in select poll epoll; do
+		py_server '
+try:
+    c.sendall(open("big", "rb").read())
+    print("all sent", flush=True)
+except OSError as e:
+    print("send:", e.errno, flush=True)
+try:
+    print("then:", c.recv(10), flush=True)
+except OSError as e:
+    print("then:", e.errno, flush=True)'
+		rm -f fifo
+		mkfifo fifo
+		sleep 30 <fifo &
+		hold=$!
+		track $hold
+		"$SK" tcp-client --backend "$b" 127.0.0.1 "$PYPORT" </dev/null \
+		    >fifo 2>err &
+		cpid=$!
+		track $cpid
+		# Until the pipe is full and the client waits on it.
+		i=0
+		while [ $i -lt 100 ] && ! grep -q pipe_wait \
+		    "/proc/$cpid/wchan" 2>/dev/null; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		kill -TERM $cpid
+		wait_exit $cpid || fail "$b: tcp-client hung after SIGTERM"
+		[ "$RC" -eq 143 ] || fail "$b: exit $RC ($(cat err))"
+		[ ! -s err ] || fail "$b: said: $(cat err)"
+		wait_for pyport.txt '^then:' || fail "$b: server did not end"
+		grep -Eq '^send: (32|104)|^then: 104' pyport.txt ||
+		    fail "$b: no reset: $(cat pyport.txt)"
+		kill $hold 2>/dev/null
+	done
+	# A stdio tcp-server: the client pours, the server's stdout is full.
+	rm -f fifo
+	mkfifo fifo
+	sleep 30 <fifo &
+	hold=$!
+	track $hold
+	"$SK" tcp-server 127.0.0.1 0 </dev/null >fifo 2>srv.err &
+	SPID=$!
+	track $SPID
+	wait_for srv.err 'listening on ' || fail "server did not listen"
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' srv.err)
+	"$SK" tcp-client 127.0.0.1 "$PORT" <big >/dev/null 2>cl.err &
+	cpid=$!
+	track $cpid
+	i=0
+	while [ $i -lt 100 ] && ! grep -q pipe_wait "/proc/$SPID/wchan" \
+	    2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -TERM $SPID
+	wait_exit $SPID || fail "tcp-server hung after SIGTERM"
+	[ "$RC" -eq 143 ] || fail "server exit $RC ($(cat srv.err))"
+	grep -v 'listening on' srv.err | grep . && fail "server said more"
+	wait_exit $cpid || fail "the client did not end"
+	[ "$RC" -eq 1 ] || fail "client exit $RC: a reset is no success"
+	kill $hold 2>/dev/null
+	true
+}
