@@ -933,18 +933,16 @@ msg_add(struct server *srv, const void *p, size_t n)
 }
 
 /*
- * Text from a client: in line mode, control characters become '?', so
- * no client can send escape sequences to the others' terminals.
+ * Text from a client: control characters (and bidi controls) become
+ * '?', so no client can send escape sequences to the others' terminals
+ * or reorder what they show; frames too, which a client prints as
+ * lines (a newline in one would forge a line from another member).
  */
 static void
 msg_add_text(struct server *srv, const uint8_t *p, size_t n)
 {
 	uint8_t	*dst;
 
-	if (srv->o->frame) {
-		msg_add(srv, p, n);
-		return;
-	}
 	if ((dst = sk_buf_reserve(&srv->msg, n)) == NULL)
 		return;
 	sk_chat_clean(p, n, dst);
@@ -1185,6 +1183,11 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 			lp = p;
 		if (len > 0 && lp[len - 1] == '\r')
 			len--;
+		/* --max-line holds for a line read whole, too. */
+		if (len > c->srv->linemax) {
+			doom(c, "line too long");
+			return;
+		}
 		chat_message(c, lp, len);
 		sk_buf_release(&c->line);
 		n -= (size_t)(nl - p) + 1;

@@ -391,3 +391,71 @@ except OSError as e:
 	kill $hold 2>/dev/null
 	true
 }
+
+# Chat: what a member says reaches the others cleaned the same way in
+# line and frame mode (controls, C1, and the bidi controls that reorder
+# a line, U+202A-U+202E and U+2066-U+2069, each byte a '?'; a newline in
+# a frame would forge another member's line), and --max-line holds for
+# a line that arrives in one read, not only one torn across reads.
+t_trust_tcp_chat_clean_frames_bidi() {
+	for mode in line frame; do
+		fl=
+		[ $mode = frame ] && fl=--frame
+		# shellcheck disable=SC2086
+		start_server s tcp-server --chat $fl --max-line 64 127.0.0.1 0
+		python3 - "$PORT" $mode <<'PY' || fail "$mode chat"
+import socket, struct, sys
+port, mode = int(sys.argv[1]), sys.argv[2]
+class M:
+    def __init__(self):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.f = self.s.makefile("rb")
+    def send(self, b):
+        if mode == "frame":
+            self.s.sendall(struct.pack(">I", len(b)) + b)
+        else:
+            self.s.sendall(b + b"\n")
+    def get(self):
+        if mode == "frame":
+            n = struct.unpack(">I", self.f.read(4))[0]
+            return self.f.read(n)
+        return self.f.readline().rstrip(b"\n")
+a, b = M(), M()
+a.get(); b.get(); a.get()                       # welcomes, b joined
+hostile = ("x\u202eevil\u2066y\u2069\u202a\u202b\u202c\u202d"
+           "\u2067\u2068z").encode() + b"\x1b[2J\xc2\x9b\x07"
+a.send(hostile)
+got = b.get()
+name = "127.0.0.1:%d" % a.s.getsockname()[1]
+want = ("<%s> x???evil???y" % name).encode() + b"?" * 21 + b"z" + \
+    b"?[2J???"
+assert got == want, (got, want)
+# Text that is no control passes as it is.
+a.send("j\u00f6rg \u05d0 \u2190 ok".encode())
+assert b.get() == ("<%s> j\u00f6rg \u05d0 \u2190 ok" % name).encode()
+if mode == "frame":
+    a.send(b"hi\n<bob> forged")
+    assert b.get() == ("<%s> hi?<bob> forged" % name).encode()
+else:
+    # Over --max-line 64 in one read: the sender is dropped.
+    a.s.sendall(b"y" * 100 + b"\n")
+    line = b.get()
+    assert line == b"* " + name.encode() + b" was dropped (line too long)", \
+        line
+PY
+		stop_server
+	done
+}
+
+# udp-server's print mode shows a datagram through the same core escaper
+# (text.c) as chat cleans with: a bidi override arrives escaped.
+t_trust_tcp_udp_print_bidi() {
+	start_server u udp-server 127.0.0.1 0
+	printf 'a\342\200\256b\342\201\246c\n' |
+	    timeout 5 "$SK" udp-client 127.0.0.1 "$PORT" >/dev/null 2>err ||
+	    fail "udp-client: $(cat err)"
+	wait_for u.out 'c$' || fail "nothing printed"
+	[ "$(cat u.out)" = 'a\xe2\x80\xaeb\xe2\x81\xa6c' ] ||
+	    fail "printed: $(od -c u.out | head -3)"
+	stop_server
+}
