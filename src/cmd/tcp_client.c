@@ -65,7 +65,8 @@ static const char usage_text[] =
 "                           'HOST PORT open|closed|filtered' per port, in\n"
 "                           the order given; PORTS: 22 80,443 8000-8100;\n"
 "                           exit 0 if any is open.  -w bounds each try\n"
-"                           (default 3 s); filtered: no answer within it\n"
+"                           (default 3 s); filtered: no answer within it,\n"
+"                           or the host or network is unreachable\n"
 "      --parallel N         -z: ports tried at once (default 100)\n"
 "      --json               -z: one JSON object per port instead\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
@@ -392,7 +393,8 @@ parse_args(int argc, char **argv, struct client_opts *o)
  * -z: try every port given, --parallel at a time, each bounded by -w;
  * print the results in the order given as soon as they are known.  A
  * port that refuses is closed; one where nothing answered within -w is
- * filtered (a firewall dropping the SYN, or a host that is not there).
+ * filtered (a firewall dropping the SYN, or a host that is not there),
+ * as is one that is unreachable (no route, ICMP host or net unreachable).
  */
 struct scan {
 	const struct client_opts *o;
@@ -453,6 +455,7 @@ scan_print(struct scan *sc)
 }
 
 static void	on_probe(struct sk_loop *, int, int, void *);
+static int	failed_state(int);
 
 /* Settle a probe's port and free its slot. */
 static void
@@ -513,13 +516,25 @@ scan_start(struct scan *sc)
 			sc->next--;
 			break;
 		}
-		probe_done(p, P_CLOSED, strerror(errno));
+		probe_done(p, failed_state(errno), strerror(errno));
 	}
 	scan_print(sc);
 	/* stdout gone: nobody to tell. */
 	if ((sc->inflight == 0 && sc->next >= sc->o->nports) ||
 	    cmd_flush_stdout(CMD) == -1)
 		sk_loop_stop(sc->loop);
+}
+
+/*
+ * A connect that failed: closed when the host said no (a reset), else
+ * filtered: no answer, or the way there is shut (ICMP host or network
+ * unreachable, or no route here), as a firewall dropping it would look.
+ */
+static int
+failed_state(int err)
+{
+	return err == ETIMEDOUT || err == EHOSTUNREACH ||
+	    err == ENETUNREACH ? P_FILTERED : P_CLOSED;
 }
 
 static void
@@ -532,8 +547,7 @@ on_probe(struct sk_loop *loop, int fd, int mask, void *arg)
 	if (sk_net_connect_finish(NULL, fd) == 0)
 		probe_done(p, P_OPEN, NULL);
 	else
-		probe_done(p, errno == ETIMEDOUT ? P_FILTERED : P_CLOSED,
-		    strerror(errno));
+		probe_done(p, failed_state(errno), strerror(errno));
 	scan_start(p->sc);
 }
 

@@ -459,3 +459,51 @@ t_trust_tcp_udp_print_bidi() {
 	    fail "printed: $(od -c u.out | head -3)"
 	stop_server
 }
+
+# -z where the way is shut: no route here (an unreachable route: connect
+# fails at once) and a router answering ICMP host unreachable (the
+# connect fails later) are "filtered", as a timeout is, not "closed" (a
+# reset).  Only inside namespaces of our own: 10.98/16 exists nowhere
+# else.  Host A (10.98.0.1) routes 10.98.9.0/24 to router R
+# (10.98.0.2), which has an unreachable route for it.
+t_trust_tcp_scan_unreachable_filtered() {
+	[ "$(id -u)" = 0 ] || skip "needs root for ip netns"
+	command -v ip >/dev/null 2>&1 || skip "needs ip (iproute2)"
+	a="ska$$-a"
+	r="ska$$-r"
+	ip netns add "$a" 2>/dev/null || skip "ip netns add is not allowed here"
+	NETNS="$a"
+	ip netns add "$r" || fail "netns $r"
+	NETNS="$NETNS $r"
+	ip -n "$a" link add eth0 type veth peer name eth0 netns "$r" ||
+	    fail "veth"
+	ip -n "$a" link set lo up
+	ip -n "$r" link set lo up
+	ip -n "$a" addr add 10.98.0.1/24 dev eth0
+	ip -n "$r" addr add 10.98.0.2/24 dev eth0
+	ip -n "$a" link set eth0 up
+	ip -n "$r" link set eth0 up
+	ip -n "$a" route add unreachable 10.98.8.0/24
+	ip -n "$a" route add 10.98.9.0/24 via 10.98.0.2 || fail "route via"
+	# Forwarding, and every ICMP answered (not rate-limited).
+	ip netns exec "$r" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
+	    echo 0 >/proc/sys/net/ipv4/icmp_ratelimit' || fail "forwarding"
+	ip -n "$r" route add unreachable 10.98.9.0/24 || fail "unreachable"
+	# The router itself, with nothing on port 9: closed, still.
+	ip netns exec "$a" "$SK" tcp-client -z -w 5 10.98.0.2 9 >out 2>err
+	grep -q '^10.98.0.2 9 closed$' out || fail "closed: $(cat out err)"
+	for h in 10.98.8.1 10.98.9.1; do
+		start=$(date +%s)
+		ip netns exec "$a" "$SK" tcp-client -z -w 5 -v "$h" 80 81 \
+		    >out 2>err
+		RC=$?
+		[ "$RC" -eq 1 ] || fail "$h: exit $RC"
+		[ "$(cat out)" = "$h 80 filtered
+$h 81 filtered" ] || fail "$h: $(cat out) ($(cat err))"
+		grep -q 'No route to host' err || fail "$h: $(cat err)"
+		[ $(($(date +%s) - start)) -lt 4 ] || fail "$h: waited for -w"
+	done
+	ip netns exec "$a" "$SK" tcp-client -z -w 5 --json 10.98.9.1 80 >out
+	grep -q '"state":"filtered","error":"No route to host"' out ||
+	    fail "json: $(cat out)"
+}
