@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -305,8 +306,8 @@ cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 		return 0;
 	}
 	if (argc < (server ? 1 : 2) || argc > 2) {
-		cmd_usage_err(cmd, argc > 2 ? "too many arguments" : server ?
-		    "missing PORT" : "missing HOST and PORT");
+		cmd_usage_err(cmd, argc > 2 ? "too many arguments" : server ||
+		    argc == 1 ? "missing PORT" : "missing HOST and PORT");
 		return -1;
 	}
 	*host = argc == 2 ? argv[0] : NULL;
@@ -752,10 +753,65 @@ cmd_numeric_host(const char *host)
 int
 cmd_host_ok(const char *cmd, const char *what, const char *host)
 {
+	const char	*w = what ? what : "", *sep = what ? ": " : "";
+	size_t		 len;
+
+	if (host == NULL)
+		return 0;
+	len = strlen(host);
+	if (len == 0) {
+		cmd_usage_err(cmd, "%s%san empty host or address", w, sep);
+		return -1;
+	}
+	/* A URL pasted for a host: the resolver would look it up. */
+	if (strstr(host, "://") != NULL) {
+		cmd_usage_err(cmd, "%s%s'%s' is a URL: give the host alone",
+		    w, sep, host);
+		return -1;
+	}
+	/* Brackets only around a whole IPv6 address. */
+	if ((strchr(host, '[') != NULL || strchr(host, ']') != NULL) &&
+	    (host[0] != '[' || host[len - 1] != ']' || len < 3 ||
+	    memchr(host + 1, '[', len - 2) != NULL ||
+	    memchr(host + 1, ']', len - 2) != NULL ||
+	    memchr(host + 1, ':', len - 2) == NULL)) {
+		cmd_usage_err(cmd, "%s%s%s: not an address (brackets go around "
+		    "an IPv6 address: [::1])", w, sep, host);
+		return -1;
+	}
 	if (sk_net_numeric_ok(host))
 		return 0;
 	cmd_usage_err(cmd, "%s%s%s: not an address (an IPv4 address is four "
 	    "numbers 0-255 with dots)", what ? what : "", what ? ": " : "",
 	    host);
+	return -1;
+}
+
+int
+cmd_host_family(const char *cmd, const char *what, int family,
+    const char *host)
+{
+	unsigned char	 a[16];
+	char		 buf[64];
+	const char	*h = host;
+	size_t		 len;
+	int		 v4, v6;
+
+	if (host == NULL || family == AF_UNSPEC)
+		return 0;
+	if ((len = strlen(host)) > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		h = buf;
+	}
+	v4 = inet_pton(AF_INET, h, a) == 1;
+	v6 = strchr(h, ':') != NULL && (inet_pton(AF_INET6, h, a) == 1 ||
+	    strchr(h, '%') != NULL);
+	if ((family == AF_INET && !v6) || (family == AF_INET6 && !v4))
+		return 0;
+	cmd_usage_err(cmd, "-%c and the IPv%c address '%s'%s%s%s do not go "
+	    "together", family == AF_INET ? '4' : '6', v4 ? '4' : '6', host,
+	    what ? " (" : "", what ? what : "", what ? ")" : "");
 	return -1;
 }

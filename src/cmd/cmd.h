@@ -267,9 +267,17 @@ int	cmd_numeric_host(const char *host);
  * A HOST or ADDRESS operand or option: 0 when it may be resolved, -1
  * after a usage error when it looks numeric but is not a dotted quad
  * (sk_net_numeric_ok(): "10.1", "2130706433", "0x7f.1" are refused
- * before anything is sent anywhere).  what names an option ("-s"), or
+ * before anything is sent anywhere), is empty, is a URL, or has
+ * brackets anywhere but around an IPv6 address.  what names an option ("-s"), or
  * NULL for an operand.
  */
 int	cmd_host_ok(const char *cmd, const char *what, const char *host);
+
+/*
+ * -4 (family AF_INET) with a numeric IPv6 host, or -6 with an IPv4 one:
+ * -1 after a usage error saying so, else 0 (names, AF_UNSPEC, NULL).
+ */
+int	cmd_host_family(const char *cmd, const char *what, int family,
+	    const char *host);
 
 #endif /* SOCKKIT_CMD_H */

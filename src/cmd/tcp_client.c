@@ -377,7 +377,9 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	} else if (cmd_endpoint(CMD, argc - optind, argv + optind, 0,
 	    o->unix_path, &o->host, &o->port) == -1)
 		return -1;
-	if (cmd_host_ok(CMD, "-s", o->src_host) == -1)
+	if (cmd_host_ok(CMD, "-s", o->src_host) == -1 ||
+	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1 ||
+	    cmd_host_family(CMD, "-s", o->c.family, o->src_host) == -1)
 		return -1;
 	/* -n: nothing is looked up, neither HOST nor -s ADDRESS. */
 	if (o->numeric && (!cmd_numeric_host(o->host) ||

@@ -444,6 +444,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	}
 	if (check_conflicts(o, given) != 0 ||
 	    parse_operands(o, argc - optind, argv + optind) == -1 ||
+	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1 ||
 	    check_numeric(o) != 0)
 		return -1;
 	/*

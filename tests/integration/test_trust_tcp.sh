@@ -507,3 +507,39 @@ $h 81 filtered" ] || fail "$h: $(cat out) ($(cat err))"
 	grep -q '"state":"filtered","error":"No route to host"' out ||
 	    fail "json: $(cat out)"
 }
+
+# Mistyped hosts, as nc users type them, are usage errors naming the
+# mistake, before any lookup: an empty host, a URL, stray brackets, an
+# address of the family -4 or -6 excludes; one operand is "missing PORT".
+t_trust_tcp_host_mistakes() {
+	check() {
+		want=$1
+		shift
+		timeout 5 "$SK" "$@" </dev/null >out 2>err
+		RC=$?
+		[ "$RC" -eq 2 ] || fail "'$*': exit $RC ($(cat err))"
+		one_line err "sockkit: $1: $want (see 'sockkit $1 --help')\$"
+	}
+	check "an empty host or address" tcp-client '' 80
+	check "an empty host or address" tcp-client -z '' 80
+	check "an empty host or address" tcp-server '' 0
+	check "an empty host or address" udp-client '' 80
+	check "'http://127.0.0.1' is a URL: give the host alone" \
+	    tcp-client http://127.0.0.1 80
+	check "\[::1: not an address (brackets go around an IPv6 address: \[::1\])" \
+	    tcp-client '[::1' 80
+	check "\[127.0.0.1\]: not an address (brackets go around an IPv6 address: \[::1\])" \
+	    tcp-client '[127.0.0.1]' 80
+	check "-4 and the IPv6 address '::1' do not go together" \
+	    tcp-client -4 ::1 80
+	check "-4 and the IPv6 address '\[::1\]' do not go together" \
+	    tcp-client -z -4 '[::1]' 80
+	check "-6 and the IPv4 address '127.0.0.1' do not go together" \
+	    tcp-client -6 127.0.0.1 80
+	check "-6 and the IPv4 address '127.0.0.1' (-s) do not go together" \
+	    tcp-client -6 -s 127.0.0.1 ::1 80
+	check "-4 and the IPv6 address '::1' do not go together" \
+	    tcp-server -4 ::1 0
+	check "missing PORT" tcp-client 127.0.0.1
+	check "missing HOST and PORT" tcp-client
+}
