@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -566,15 +567,37 @@ cmd_stdout_gone(void)
 	stdout_gone = 1;
 }
 
+/*
+ * Stopping on a signal, a write to a stdout nobody reads (a full pipe, a
+ * terminal paused with ^S) would hold us for ever: 1 when stdout has no
+ * room now.
+ */
+static int
+stdout_blocked(void)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = STDOUT_FILENO;
+	pfd.events = POLLOUT;
+	return poll(&pfd, 1, 0) == 0;
+}
+
 int
 cmd_flush_stdout(const char *cmd)
 {
 	if (stdout_gone || stdout_failed)
 		return -1;
+	if (signalled && stdout_blocked()) {
+		stdout_failed = 1;	/* the signal ends us: no news */
+		return -1;
+	}
 	if (fflush(stdout) != EOF && !ferror(stdout))
 		return 0;
 	if (errno == EPIPE)
 		stdout_gone = 1;
+	else if (errno == EINTR && signalled)
+		stdout_failed = 1;	/* a signal cut a blocked write: it
+					   ends us, no news */
 	else {
 		cmd_err(cmd, "write to stdout: %s", strerror(errno));
 		stdout_failed = 1;
@@ -597,8 +620,10 @@ cmd_exit(int status)
 		sig = SIGPIPE;
 	if (sig == 0)
 		return status;
-	/* raise() skips stdio's exit-time flush: do it first. */
-	(void)fflush(stdout);
+	/* raise() skips stdio's exit-time flush: do it first, unless
+	 * stdout is what held us (then what it holds is lost). */
+	if (!stdout_failed && !stdout_blocked())
+		(void)fflush(stdout);
 	(void)fflush(stderr);
 	if (__lsan_do_leak_check != NULL)
 		__lsan_do_leak_check();

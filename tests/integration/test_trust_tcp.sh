@@ -348,7 +348,7 @@ except OSError as e:
 		track $cpid
 		# Until the pipe is full and the client waits on it.
 		i=0
-		while [ $i -lt 100 ] && ! grep -q pipe_wait \
+		while [ $i -lt 100 ] && ! grep -q pipe_w \
 		    "/proc/$cpid/wchan" 2>/dev/null; do
 			sleep 0.05
 			i=$((i + 1))
@@ -377,7 +377,7 @@ except OSError as e:
 	cpid=$!
 	track $cpid
 	i=0
-	while [ $i -lt 100 ] && ! grep -q pipe_wait "/proc/$SPID/wchan" \
+	while [ $i -lt 100 ] && ! grep -q pipe_w "/proc/$SPID/wchan" \
 	    2>/dev/null; do
 		sleep 0.05
 		i=$((i + 1))
@@ -542,4 +542,32 @@ t_trust_tcp_host_mistakes() {
 	    tcp-server -4 ::1 0
 	check "missing PORT" tcp-client 127.0.0.1
 	check "missing HOST and PORT" tcp-client
+}
+
+# tcp-client -z printing into a pipe nobody reads: SIGTERM ends it by
+# the signal, without "write to stdout: Interrupted system call" (the
+# blocked write the signal cut short is no error of its own), and the
+# exit does not wait on the full pipe to flush what stdio holds.
+t_trust_tcp_scan_signal_stdout_blocked() {
+	rm -f fifo
+	mkfifo fifo
+	sleep 30 <fifo &
+	hold=$!
+	track $hold
+	"$SK" tcp-client -z -w 1 127.0.0.1 1-65535 >fifo 2>err &
+	cpid=$!
+	track $cpid
+	i=0
+	while [ $i -lt 200 ] && ! grep -q pipe_w "/proc/$cpid/wchan" \
+	    2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	grep -q pipe_w "/proc/$cpid/wchan" || fail "never blocked on stdout"
+	kill -TERM $cpid
+	wait_exit $cpid || fail "tcp-client -z hung after SIGTERM"
+	[ "$RC" -eq 143 ] || fail "exit $RC"
+	[ ! -s err ] || fail "said: $(cat err)"
+	kill $hold 2>/dev/null
+	true
 }
