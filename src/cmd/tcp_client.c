@@ -773,7 +773,8 @@ expect_verdict(struct client *cl)
 	const struct matcher	*m = &cl->m;
 	char			 shown[4 * sizeof(m->tail) + 1];
 
-	if (m->seen || cl->status != 0)
+	/* A signal is no verdict: the server neither closed nor was late. */
+	if (m->seen || cl->status != 0 || cmd_signalled())
 		return;
 	/* The peer's bytes, safe for a terminal (a tail may cut UTF-8). */
 	(void)sk_text_escape(shown, sizeof(shown), (const uint8_t *)m->tail,

@@ -337,6 +337,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	/* Which long options were given, by number. */
 	int	given[OPT_LAST - OPT_FIRST_CMD] = { 0 };
 	int	ch, rc, nmodes = 0;
+	enum mode	mode;
 
 	memset(o, 0, sizeof(*o));
 	o->max_frame = SK_FRAME_MAX_DEFAULT;
@@ -390,10 +391,14 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		case OPT_UPPER:
 		case OPT_DISCARD:
 		case OPT_CHAT:
-			o->mode = ch == OPT_ECHO ? MODE_ECHO :
+			mode = ch == OPT_ECHO ? MODE_ECHO :
 			    ch == OPT_UPPER ? MODE_UPPER :
 			    ch == OPT_DISCARD ? MODE_DISCARD : MODE_CHAT;
-			nmodes++;
+			/* The same mode twice (an alias, a script's
+			 * default and its own) is still one mode. */
+			if (nmodes == 0 || mode != o->mode)
+				nmodes++;
+			o->mode = mode;
 			break;
 		case OPT_FRAME:
 			o->frame = 1;

@@ -571,3 +571,30 @@ t_trust_tcp_scan_signal_stdout_blocked() {
 	kill $hold 2>/dev/null
 	true
 }
+
+# Small things a demanding user meets: --expect stopped by SIGTERM is
+# no verdict (it said "not seen before the server closed", and the
+# server had not); the same mode given twice is one mode, not "choose
+# one of".
+t_trust_tcp_hunt_small() {
+	start_server s tcp-server --discard 127.0.0.1 0
+	"$SK" tcp-client --expect foo 127.0.0.1 "$PORT" </dev/null >out 2>err &
+	cpid=$!
+	track $cpid
+	# Until it is connected (the server has a client).
+	i=0
+	while [ $i -lt 100 ] && ! ss -tn 2>/dev/null |
+	    grep -q "ESTAB.*127.0.0.1:$PORT *$"; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -TERM $cpid
+	wait_exit $cpid || fail "--expect ignored SIGTERM"
+	[ "$RC" -eq 143 ] || fail "exit $RC"
+	[ ! -s err ] || fail "said: $(cat err)"
+	stop_server
+	start_server s tcp-server --echo --echo 127.0.0.1 0
+	stop_server
+	expect_exit 2 "$SK" tcp-server --echo --chat --echo 127.0.0.1 0 2>err
+	one_line err "sockkit: tcp-server: choose one of"
+}
