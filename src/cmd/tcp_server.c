@@ -1288,6 +1288,13 @@ on_readable(struct conn *c)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
+		/* A chat's last line without its newline ("printf hi |")
+		 * is said too, as ncat's chat would. */
+		if (n == 0 && srv->o->mode == MODE_CHAT && !srv->o->frame &&
+		    sk_buf_len(&c->line) > 0 && !c->doomed) {
+			chat_lines(c, (const uint8_t *)"\n", 1);
+			say_flush(srv);
+		}
 		/* End of stream: send what is still owed, then close. */
 		c->eof = 1;
 		if (n == -1 || (sk_buf_len(&c->out) == 0 && c->replylen == 0))

@@ -598,3 +598,24 @@ t_trust_tcp_hunt_small() {
 	expect_exit 2 "$SK" tcp-server --echo --chat --echo 127.0.0.1 0 2>err
 	one_line err "sockkit: tcp-server: choose one of"
 }
+
+# A chat's last line without a newline ("printf hi | ...") is said when
+# the stream ends, as ncat's chat relays it (it was dropped).
+t_trust_tcp_chat_last_line() {
+	start_server s tcp-server --chat 127.0.0.1 0
+	python3 - "$PORT" "$SK" <<'PY' || fail "last line"
+import socket, subprocess, sys
+port, sk = int(sys.argv[1]), sys.argv[2]
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = a.makefile("rb")
+f.readline()                                    # the welcome
+for data, want in ((b"hello", b"hello"), (b"/nick bo\nlast\r", b"last")):
+    subprocess.run([sk, "tcp-client", "-N", "127.0.0.1", str(port)],
+                   input=data, stdout=subprocess.DEVNULL, timeout=10,
+                   check=True)
+    lines = [f.readline() for _ in range(3 + data.count(b"\n"))]
+    said = [l for l in lines if l.startswith(b"<")]
+    assert len(said) == 1 and said[0].endswith(b"> " + want + b"\n"), lines
+PY
+	stop_server
+}
