@@ -344,7 +344,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			o->frame = 1;
 			break;
 		case OPT_MAX_FRAME:
-			if (cmd_number(CMD, "--max-frame", optarg, 0,
+			if (cmd_number(CMD, "--max-frame", optarg, 1,
 			    UINT32_MAX, &o->max_frame) == -1)
 				return -1;
 			o->max_frame_set = 1;

@@ -404,7 +404,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 			o->frame = 1;
 			break;
 		case OPT_MAX_FRAME:
-			if (cmd_number(CMD, "--max-frame", optarg, 0,
+			if (cmd_number(CMD, "--max-frame", optarg, 1,
 			    UINT32_MAX, &o->max_frame) == -1)
 				return -1;
 			break;
@@ -1173,6 +1173,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 		 */
 		if (nl == NULL) {
 			if (sk_buf_append(&c->line, p, n) == -1) {
+				c->cut = 1;	/* a reset: not all of it was taken */
 				doom(c, "line too long");
 			}
 			return;
@@ -1180,6 +1181,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 		len = (size_t)(nl - p);
 		if (sk_buf_len(&c->line) > 0) {
 			if (sk_buf_append(&c->line, p, len) == -1) {
+				c->cut = 1;	/* a reset: not all of it was taken */
 				doom(c, "line too long");
 				return;
 			}
@@ -1191,6 +1193,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 			len--;
 		/* --max-line holds for a line read whole, too. */
 		if (len > c->srv->linemax) {
+			c->cut = 1;	/* a reset: not all of it was taken */
 			doom(c, "line too long");
 			return;
 		}
@@ -1232,6 +1235,7 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 			    "--max-frame %lld: dropped", c->peer,
 			    sk_frame_dec_announced(&c->dec),
 			    c->srv->o->max_frame);
+		c->cut = 1;	/* a reset: not all of it was taken */
 		doom(c, "frame too big");
 	}
 	/* Between frames an idle client holds no buffer. */

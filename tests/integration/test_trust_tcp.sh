@@ -619,3 +619,26 @@ for data, want in ((b"hello", b"hello"), (b"/nick bo\nlast\r", b"last")):
 PY
 	stop_server
 }
+
+# A client the server drops for what it sent (a frame over --max-frame,
+# a chat line over --max-line) is reset, so a netcat-like client cannot
+# take the cut for a clean end (it exited 0, echo reply missing); and
+# --max-frame 0, which the client took for the default, is refused.
+t_trust_tcp_dropped_is_reset() {
+	start_server s tcp-server --echo --frame --max-frame 4 127.0.0.1 0
+	echo hello | timeout 10 "$SK" tcp-client --frame 127.0.0.1 "$PORT" \
+	    >out 2>err
+	RC=$?
+	[ "$RC" -eq 1 ] || fail "--frame: exit $RC"
+	grep -q 'reset' err || fail "$(cat err)"
+	stop_server
+	start_server s tcp-server --chat --max-line 4 127.0.0.1 0
+	echo hello | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" >out 2>err
+	RC=$?
+	[ "$RC" -eq 1 ] || fail "chat: exit $RC"
+	stop_server
+	for c in tcp-client tcp-server; do
+		expect_exit 2 "$SK" $c --frame --max-frame 0 127.0.0.1 1 2>err
+		one_line err "sockkit: $c: --max-frame: invalid number '0'"
+	done
+}
