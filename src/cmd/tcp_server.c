@@ -1081,6 +1081,14 @@ chat_nick(struct conn *c, const char *name, size_t n)
 		msg_send(srv, c, NULL);
 		return;
 	}
+	/* Members start named by their address (ip:port, unix:N): a nick
+	 * with a ':' could pass for another's, or a newcomer's. */
+	if (memchr(name, ':', n) != NULL) {
+		msg_addf(srv, "* a nick has no ':' (names with one are "
+		    "addresses)");
+		msg_send(srv, c, NULL);
+		return;
+	}
 	for (o = srv->conns; o != NULL; o = o->next)
 		if (o != c && strlen(o->nick) == n &&
 		    memcmp(o->nick, name, n) == 0) {

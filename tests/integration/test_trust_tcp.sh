@@ -642,3 +642,25 @@ t_trust_tcp_dropped_is_reset() {
 		one_line err "sockkit: $c: --max-frame: invalid number '0'"
 	done
 }
+
+# A chat member starts named by its address: no one may take a nick that
+# reads as one ("127.0.0.1:40001", a newcomer's name to be, or
+# "unix:7"), so names with ':' are refused.
+t_trust_tcp_chat_nick_no_address() {
+	start_server s tcp-server --chat 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "address nicks"
+import socket, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = a.makefile("rb")
+f.readline()
+for nick in (b"127.0.0.1:40001", b"unix:7", b"[::1]:80", b"a:b"):
+    a.sendall(b"/nick " + nick + b"\n")
+    line = f.readline()
+    assert line == b"* a nick has no ':' (names with one are addresses)\n", \
+        (nick, line)
+a.sendall(b"/nick ok.name\n")
+assert f.readline() == b"* you are now ok.name\n"
+PY
+	stop_server
+}
