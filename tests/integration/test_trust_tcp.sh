@@ -362,6 +362,63 @@ except OSError as e:
 		    fail "$b: no reset: $(cat pyport.txt)"
 		kill $hold 2>/dev/null
 	done
+	# Framed, the bytes go through write(2), not splice: the same.
+	py_server '
+for i in range(8000):
+    c.sendall(struct.pack(">I", 1000) + b"y" * 1000)
+time.sleep(5)'
+	rm -f fifo
+	mkfifo fifo
+	sleep 30 <fifo &
+	hold=$!
+	track $hold
+	"$SK" tcp-client --frame 127.0.0.1 "$PYPORT" </dev/null >fifo 2>err &
+	cpid=$!
+	track $cpid
+	i=0
+	while [ $i -lt 100 ] && ! grep -q pipe_w "/proc/$cpid/wchan" \
+	    2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -TERM $cpid
+	wait_exit $cpid || fail "--frame: tcp-client hung after SIGTERM"
+	[ "$RC" -eq 143 ] || fail "--frame: exit $RC ($(cat err))"
+	[ ! -s err ] || fail "--frame: said: $(cat err)"
+	kill $hold 2>/dev/null
+	# A terminal nobody reads (as one paused with ^S): its output
+	# buffer fills and the write waits; SIGTERM still ends it.
+	py_server '
+try:
+    c.sendall(open("big", "rb").read())
+except OSError:
+    pass
+time.sleep(5)'
+	python3 - "$SK" "$PYPORT" <<'PY' || fail "terminal not read"
+import os, pty, signal, subprocess, sys, time
+sk, port = sys.argv[1], sys.argv[2]
+master, slave = pty.openpty()
+p = subprocess.Popen([sk, "tcp-client", "127.0.0.1", port],
+                     stdin=subprocess.DEVNULL, stdout=slave,
+                     stderr=subprocess.PIPE)
+os.close(slave)
+wchan = ""
+for _ in range(100):
+    with open("/proc/%d/wchan" % p.pid) as f:
+        wchan = f.read()
+    if "tty" in wchan or "wait_woken" in wchan:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+try:
+    rc = p.wait(timeout=5)
+except subprocess.TimeoutExpired:
+    p.kill()
+    sys.exit("hung after SIGTERM, in %s" % wchan)
+err = p.stderr.read()
+assert rc == -signal.SIGTERM, (rc, err)
+assert err == b"", err
+PY
 	# A stdio tcp-server: the client pours, the server's stdout is full.
 	rm -f fifo
 	mkfifo fifo
