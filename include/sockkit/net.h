@@ -31,7 +31,19 @@
 int	sk_net_parse_port(char *err, const char *s, int allow_zero);
 
 /*
- * Resolve host and port with getaddrinfo.  host NULL means the wildcard
+ * 1 when host may go to the resolver; 0 when it looks like a number
+ * (digits, dots, 0x: what inet_aton() takes, "2130706433", "10.1",
+ * "0x7f.1", "0177.0.0.1", "1.2.3.4.5") but is not a strict dotted quad
+ * (four decimal parts 0-255, no leading zeros): getaddrinfo() would take
+ * those shorthands for an address nobody meant.  NULL, names and IPv6
+ * addresses (bracketed or not) are 1.
+ */
+int	sk_net_numeric_ok(const char *host);
+
+/*
+ * Resolve host and port with getaddrinfo.  "[V6]" is taken as V6, as
+ * curl and ssh take it; a host sk_net_numeric_ok() refuses fails with
+ * errno EINVAL ("HOST: not an address ...").  host NULL means the wildcard
  * address when passive, else loopback.  family is AF_UNSPEC, AF_INET or
  * AF_INET6; socktype SOCK_STREAM or SOCK_DGRAM.  The port is checked with
  * sk_net_parse_port() first, so a bad port never reaches the resolver.

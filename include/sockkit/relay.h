@@ -32,6 +32,7 @@
 #ifndef SOCKKIT_RELAY_H
 #define SOCKKIT_RELAY_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include <sockkit/net.h>
@@ -67,6 +68,15 @@ struct sk_relay_opts {
 	size_t			 max_frame;	/* framed; 0: the default */
 	sk_relay_data_cb	*on_data;	/* or NULL */
 	void			*data_arg;
+	/*
+	 * Or NULL.  `out` is written blocking: a reader that never reads
+	 * (a full pipe, a terminal paused with ^S) would hold the relay in
+	 * write(2) for ever.  When *stop is nonzero (a signal handler,
+	 * installed without SA_RESTART, set it and the write ended with
+	 * EINTR or short) the relay gives up writing and ends as failed,
+	 * sk_relay_out_errno() EINTR.
+	 */
+	volatile sig_atomic_t	*stop;
 };
 
 struct sk_relay_stats {
@@ -108,7 +118,8 @@ const char	*sk_relay_error(const struct sk_relay *r);
 
 /*
  * When it failed writing `out`: that errno (EPIPE: the reader of `out`
- * has gone, which a command may take quietly, as cat does); else 0.
+ * has gone, which a command may take quietly, as cat does; EINTR: *stop
+ * was set while a write waited); else 0.
  */
 int		 sk_relay_out_errno(const struct sk_relay *r);
 

@@ -3,9 +3,12 @@
  * into a log: names in a listing, datagrams, chat lines, request lines.
  *
  * A control is a C0 byte (0x00-0x1f), DEL (0x7f), a C1 control written as
- * UTF-8 (U+0080-U+009F: 0xc2 0x80-0x9f) or any byte that is not part of a
- * valid UTF-8 sequence (a lone 0x9b is CSI on an 8-bit terminal).  Valid
- * UTF-8 text other than those passes unchanged.
+ * UTF-8 (U+0080-U+009F: 0xc2 0x80-0x9f), a Unicode bidi embedding,
+ * override or isolate (U+202A-U+202E, U+2066-U+2069: they reorder what
+ * others see, "Trojan Source"), or any byte that is not part of a valid
+ * UTF-8 sequence (a lone 0x9b is CSI on an 8-bit terminal); each of its
+ * bytes is escaped or cleaned.  Valid UTF-8 text other than those passes
+ * unchanged.
  */
 #ifndef SOCKKIT_TEXT_H
 #define SOCKKIT_TEXT_H

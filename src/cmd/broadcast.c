@@ -309,6 +309,7 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 	o->interval_ms = 1000;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,109 @@ cmd_help(const char *usage)
 	return cmd_finish_stdout("help");
 }
 
+static const struct option	*longopts_seen;
+
+void
+cmd_longopts(const struct option *lo)
+{
+	longopts_seen = lo;
+}
+
+/*
+ * The option getopt_long() stopped at, when it was a long one: glibc
+ * leaves it in argv[optind-1] (musl may have moved optind past argv's
+ * end).  NULL for a short one (in optopt).
+ */
+static const char *
+long_arg(char **argv)
+{
+	const char	*a;
+
+	if (optind < 1 || (a = argv[optind - 1]) == NULL)
+		return NULL;
+	return a[0] == '-' && a[1] == '-' && a[2] != '\0' && a[2] != '=' ?
+	    a : NULL;
+}
+
+/* How many long options name (len bytes) is the start of; *full the
+ * last, or the one it names exactly. */
+static int
+long_matches(const char *name, size_t len, const char **full)
+{
+	const struct option	*lo;
+	int			 n = 0;
+
+	for (lo = longopts_seen; lo != NULL && lo->name != NULL; lo++)
+		if (strncmp(lo->name, name, len) == 0) {
+			*full = lo->name;
+			if (lo->name[len] == '\0')
+				return 1;
+			n++;
+		}
+	return n;
+}
+
+/*
+ * One line for each way an option can be wrong, in our own words (the
+ * command sets opterr = 0 and ':' first in its optstring, so getopt_long
+ * prints nothing itself): unknown, ambiguous, missing its value, or a
+ * value given to one that takes none ("--json=1").
+ */
+static void
+opt_error(const char *cmd, int ch, char **argv)
+{
+	const char	*a = long_arg(argv), *full = NULL;
+	size_t		 len;
+	int		 n;
+
+	/* A short option's error leaves optopt its letter; a long one's
+	 * 0 or its value, which for "--help=x" is 'h' too: an element
+	 * "--help=x" then decides it, not optopt. */
+	if (a != NULL && ch == '?' && optopt != 0 && optopt <= 0x7f &&
+	    (strchr(a, '=') == NULL || a[2] != optopt))
+		a = NULL;
+	if (a == NULL) {
+		if (optopt > ' ' && optopt < 0x7f)
+			cmd_usage_err(cmd, ch == ':' ? "option '-%c' needs a "
+			    "value" : "unknown option '-%c'", optopt);
+		else if (optind >= 1 && argv[optind - 1] != NULL)
+			cmd_usage_err(cmd, ch == ':' ? "option '%s' needs a "
+			    "value" : "unknown option '%s'", argv[optind - 1]);
+		else
+			cmd_usage_err(cmd, ch == ':' ? "an option needs a "
+			    "value" : "unknown option");
+		return;
+	}
+	len = strcspn(a + 2, "=");
+	n = long_matches(a + 2, len, &full);
+	if (n != 1)
+		full = NULL;
+	if (ch == ':')
+		cmd_usage_err(cmd, "option '--%s' needs a value",
+		    full != NULL ? full : a + 2);
+	else if (optopt != 0 && a[2 + len] == '=')
+		cmd_usage_err(cmd, "option '--%.*s' takes no value ('%s')",
+		    full != NULL ? (int)strlen(full) : (int)len,
+		    full != NULL ? full : a + 2, a);
+	else if (n > 1) {
+		const struct option	*lo;
+		char			 list[512];
+		size_t			 used = 0;
+
+		list[0] = '\0';
+		for (lo = longopts_seen; lo->name != NULL; lo++)
+			if (strncmp(lo->name, a + 2, len) == 0 &&
+			    used < sizeof(list))
+				used += (size_t)snprintf(list + used,
+				    sizeof(list) - used, "%s--%s",
+				    used > 0 ? ", " : "", lo->name);
+		cmd_usage_err(cmd, "ambiguous option '--%.*s' (%s)", (int)len,
+		    a + 2, list);
+	}
+	else
+		cmd_usage_err(cmd, "unknown option '--%.*s'", (int)len, a + 2);
+}
+
 int
 cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
 {
@@ -101,22 +205,8 @@ cmd_common(const char *cmd, struct common_opts *o, int ch, char **argv)
 		cmd_usage_err(cmd, "--backend: unknown backend '%s'", optarg);
 		return -1;
 	case ':':
-		/* A short option is in optopt; glibc leaves a long one in
-		 * argv[optind-1], musl may have moved optind past argv's end. */
-		if (optopt > ' ' && optopt < 0x7f)
-			cmd_usage_err(cmd, "option '-%c' needs a value",
-			    optopt);
-		else
-			cmd_usage_err(cmd, "option '%s' needs a value",
-			    argv[optind - 1] != NULL ? argv[optind - 1] :
-			    "(last)");
-		return -1;
 	case '?':
-		if (optopt != 0)
-			cmd_usage_err(cmd, "unknown option '-%c'", optopt);
-		else
-			cmd_usage_err(cmd, "unknown option '%s'",
-			    argv[optind - 1]);
+		opt_error(cmd, ch, argv);
 		return -1;
 	}
 	return 0;
@@ -185,19 +275,31 @@ host_colon_port(const char *s)
 }
 
 int
+cmd_colon_hint(const char *cmd, const char *s, int server)
+{
+	const char	*colon;
+	int		 br;
+
+	if (s == NULL || !host_colon_port(s))
+		return 0;
+	colon = strrchr(s, ':');
+	br = s[0] == '[';
+	cmd_usage_err(cmd, "'%s': the %s and the port are two operands: "
+	    "'%.*s %s'", s, server ? "address" : "host",
+	    (int)(colon - s) - 2 * br, s + br, colon + 1);
+	return -1;
+}
+
+int
 cmd_endpoint(const char *cmd, int argc, char **argv, int server,
     const char *unix_path, const char **host, const char **port)
 {
 	*host = *port = NULL;
-	if (unix_path == NULL && argc == 1 && host_colon_port(argv[0])) {
-		const char	*h = argv[0], *colon = strrchr(h, ':');
-		int		 br = h[0] == '[';
-
-		cmd_usage_err(cmd, "'%s': the %s and the port are two "
-		    "operands: '%.*s %s'", h, server ? "address" : "host",
-		    (int)(colon - h) - 2 * br, h + br, colon + 1);
+	/* No host has a ":PORT" in it (an IPv6 address is bare or in
+	 * brackets): "HOST:PORT", alone or not, meant two operands. */
+	if (unix_path == NULL && (argc == 1 || argc == 2) &&
+	    cmd_colon_hint(cmd, argv[0], server) == -1)
 		return -1;
-	}
 	if (unix_path != NULL) {
 		if (argc != 0) {
 			cmd_usage_err(cmd, "-U PATH takes no %s",
@@ -207,12 +309,14 @@ cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 		return 0;
 	}
 	if (argc < (server ? 1 : 2) || argc > 2) {
-		cmd_usage_err(cmd, argc > 2 ? "too many arguments" : server ?
-		    "missing PORT" : "missing HOST and PORT");
+		cmd_usage_err(cmd, argc > 2 ? "too many arguments" : server ||
+		    argc == 1 ? "missing PORT" : "missing HOST and PORT");
 		return -1;
 	}
 	*host = argc == 2 ? argv[0] : NULL;
 	*port = argv[argc - 1];
+	if (cmd_host_ok(cmd, NULL, *host) == -1)
+		return -1;
 	if (sk_net_parse_port(NULL, *port, server) == -1) {
 		cmd_usage_err(cmd, "invalid port '%s'", *port);
 		return -1;
@@ -401,6 +505,9 @@ cmd_signals_init(const char *cmd, struct sk_loop *loop)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a write blocked on a full stdout must end with
+	 * EINTR, so that it sees cmd_stop_flag(). */
+	sa.sa_flags = 0;
 	/*
 	 * A signal ignored when we started stays ignored: a script's
 	 * background job is not meant to die of the terminal's ^C (POSIX
@@ -439,6 +546,12 @@ cmd_signalled(void)
 	return (int)signalled;
 }
 
+volatile sig_atomic_t *
+cmd_stop_flag(void)
+{
+	return &signalled;
+}
+
 void
 cmd_note_signal(int sig)
 {
@@ -456,15 +569,37 @@ cmd_stdout_gone(void)
 	stdout_gone = 1;
 }
 
+/*
+ * Stopping on a signal, a write to a stdout nobody reads (a full pipe, a
+ * terminal paused with ^S) would hold us for ever: 1 when stdout has no
+ * room now.
+ */
+static int
+stdout_blocked(void)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = STDOUT_FILENO;
+	pfd.events = POLLOUT;
+	return poll(&pfd, 1, 0) == 0;
+}
+
 int
 cmd_flush_stdout(const char *cmd)
 {
 	if (stdout_gone || stdout_failed)
 		return -1;
+	if (signalled && stdout_blocked()) {
+		stdout_failed = 1;	/* the signal ends us: no news */
+		return -1;
+	}
 	if (fflush(stdout) != EOF && !ferror(stdout))
 		return 0;
 	if (errno == EPIPE)
 		stdout_gone = 1;
+	else if (errno == EINTR && signalled)
+		stdout_failed = 1;	/* a signal cut a blocked write: it
+					   ends us, no news */
 	else {
 		cmd_err(cmd, "write to stdout: %s", strerror(errno));
 		stdout_failed = 1;
@@ -487,8 +622,10 @@ cmd_exit(int status)
 		sig = SIGPIPE;
 	if (sig == 0)
 		return status;
-	/* raise() skips stdio's exit-time flush: do it first. */
-	(void)fflush(stdout);
+	/* raise() skips stdio's exit-time flush: do it first, unless
+	 * stdout is what held us (then what it holds is lost). */
+	if (!stdout_failed && !stdout_blocked())
+		(void)fflush(stdout);
 	(void)fflush(stderr);
 	if (__lsan_do_leak_check != NULL)
 		__lsan_do_leak_check();
@@ -640,7 +777,20 @@ int
 cmd_numeric_host(const char *host)
 {
 	struct addrinfo	hints, *res;
+	char		buf[256];	/* a name is at most 253 */
+	size_t		len = strlen(host);
 
+	/* "[::1]" is ::1, as sk_net_resolve() takes it. */
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		if (strchr(buf, ':') == NULL)
+			return 0;
+		host = buf;
+	}
+	if (!sk_net_numeric_ok(host))
+		return 0;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST;
 	hints.ai_socktype = SOCK_STREAM;
@@ -648,28 +798,6 @@ cmd_numeric_host(const char *host)
 		return 0;
 	freeaddrinfo(res);
 	return 1;
-}
-
-/*
- * -4 or -6 with a numeric address of the other family: a usage error
- * (exit 2), said the same way by every command, rather than getaddrinfo's
- * "Address family for hostname not supported" at run time.
- */
-int
-cmd_family_conflict(const char *cmd, int family, const char *host)
-{
-	unsigned char	a[sizeof(struct in6_addr)];
-
-	if (host == NULL || family == AF_UNSPEC)
-		return 0;
-	if (family == AF_INET6 && inet_pton(AF_INET, host, a) == 1)
-		return cmd_usage_err(cmd, "-6 and the IPv4 address '%s' do "
-		    "not go together", host);
-	/* A colon: IPv6, scoped or not (fe80::1%eth0). */
-	if (family == AF_INET && strchr(host, ':') != NULL)
-		return cmd_usage_err(cmd, "-4 and the IPv6 address '%s' do "
-		    "not go together", host);
-	return 0;
 }
 
 const char *
@@ -691,4 +819,70 @@ cmd_announce_name_bad(const char *s)
 	if (sk_text_has_ctl((const uint8_t *)s, n, 0))
 		return "holds a control byte, a newline or broken UTF-8";
 	return NULL;
+}
+
+int
+cmd_host_ok(const char *cmd, const char *what, const char *host)
+{
+	const char	*w = what ? what : "", *sep = what ? ": " : "";
+	size_t		 len;
+
+	if (host == NULL)
+		return 0;
+	len = strlen(host);
+	if (len == 0) {
+		cmd_usage_err(cmd, "%s%san empty host or address", w, sep);
+		return -1;
+	}
+	/* A URL pasted for a host: the resolver would look it up. */
+	if (strstr(host, "://") != NULL) {
+		cmd_usage_err(cmd, "%s%s'%s' is a URL: give the host alone",
+		    w, sep, host);
+		return -1;
+	}
+	/* Brackets only around a whole IPv6 address. */
+	if ((strchr(host, '[') != NULL || strchr(host, ']') != NULL) &&
+	    (host[0] != '[' || host[len - 1] != ']' || len < 3 ||
+	    memchr(host + 1, '[', len - 2) != NULL ||
+	    memchr(host + 1, ']', len - 2) != NULL ||
+	    memchr(host + 1, ':', len - 2) == NULL)) {
+		cmd_usage_err(cmd, "%s%s%s: not an address (brackets go around "
+		    "an IPv6 address: [::1])", w, sep, host);
+		return -1;
+	}
+	if (sk_net_numeric_ok(host))
+		return 0;
+	cmd_usage_err(cmd, "%s%s%s: not an address (an IPv4 address is four "
+	    "numbers 0-255 with dots)", what ? what : "", what ? ": " : "",
+	    host);
+	return -1;
+}
+
+int
+cmd_host_family(const char *cmd, const char *what, int family,
+    const char *host)
+{
+	unsigned char	 a[16];
+	char		 buf[64];
+	const char	*h = host;
+	size_t		 len;
+	int		 v4, v6;
+
+	if (host == NULL || family == AF_UNSPEC)
+		return 0;
+	if ((len = strlen(host)) > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		h = buf;
+	}
+	v4 = inet_pton(AF_INET, h, a) == 1;
+	v6 = strchr(h, ':') != NULL && (inet_pton(AF_INET6, h, a) == 1 ||
+	    strchr(h, '%') != NULL);
+	if ((family == AF_INET && !v6) || (family == AF_INET6 && !v4))
+		return 0;
+	cmd_usage_err(cmd, "-%c and the IPv%c address '%s'%s%s%s do not go "
+	    "together", family == AF_INET ? '4' : '6', v4 ? '4' : '6', host,
+	    what ? " (" : "", what ? what : "", what ? ")" : "");
+	return -1;
 }

@@ -9,6 +9,7 @@
 #define SOCKKIT_CMD_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -79,6 +80,13 @@ enum {
 int	cmd_common(const char *cmd, struct common_opts *o, int ch,
 	    char **argv);
 
+/*
+ * Optional: the command's long option table, so that cmd_common()'s
+ * messages can name a mistyped option in full and say when a prefix is
+ * ambiguous ("--max" for --max-line and --max-total).
+ */
+void	cmd_longopts(const struct option *lo);
+
 /* Print "sockkit: CMD: message" to stderr. */
 void	cmd_err(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -109,9 +117,15 @@ int	cmd_seconds(const char *cmd, const char *what, const char *s,
 /*
  * Take the operands after the options: "[ADDRESS] PORT" for a server
  * (port 0 allowed: any free port), "HOST PORT" for a client; none when
- * unix_path is set.  Sets *host (NULL: none given) and *port.  Returns 0,
- * or -1 after a usage error.
+ * unix_path is set.  Sets *host (NULL: none given) and *port; the host
+ * passes cmd_host_ok().  Returns 0, or -1 after a usage error.
  */
+/*
+ * "HOST:PORT" or "[V6]:PORT" typed where HOST PORT was meant: -1 after a
+ * usage error saying so ("... two operands: '127.0.0.1 9000'"), else 0.
+ */
+int	cmd_colon_hint(const char *cmd, const char *s, int server);
+
 int	cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	    const char *unix_path, const char **host, const char **port);
 
@@ -181,6 +195,14 @@ void	cmd_signals_fini(struct sk_loop *loop);
 int	cmd_signalled(void);
 
 /*
+ * The flag the handler sets (the signal's number), for code that blocks
+ * outside the loop (sk_relay_opts.stop: a write to a stdout nobody
+ * reads): the handlers are installed without SA_RESTART, so such a
+ * write ends with EINTR and can look at it.
+ */
+volatile sig_atomic_t	*cmd_stop_flag(void);
+
+/*
  * For a command with a signal handler of its own (a blocking client):
  * note sig (async-signal-safe) so that cmd_exit() dies by it once the
  * command has cleaned up and returned.
@@ -236,13 +258,6 @@ void	cmd_json_str(FILE *f, const char *s);
 void	cmd_json_strn(FILE *f, const char *s, size_t n);
 
 /*
- * -4 (family AF_INET) with an IPv6 address, or -6 with an IPv4 one: a
- * usage error, said once; returns EXIT_USAGE then, else 0 (a name, or no
- * host, or no -4/-6, is left to the resolver).
- */
-int	cmd_family_conflict(const char *cmd, int family, const char *host);
-
-/*
  * A command's part of the man page as text, for "sockkit help COMMAND";
  * generated from docs/sockkit.1 by tools/mkhelp.awk; the table ends with
  * a NULL name.
@@ -263,5 +278,22 @@ int	cmd_finish_stdout(const char *cmd);
  * takes without asking DNS; else 0.
  */
 int	cmd_numeric_host(const char *host);
+
+/*
+ * A HOST or ADDRESS operand or option: 0 when it may be resolved, -1
+ * after a usage error when it looks numeric but is not a dotted quad
+ * (sk_net_numeric_ok(): "10.1", "2130706433", "0x7f.1" are refused
+ * before anything is sent anywhere), is empty, is a URL, or has
+ * brackets anywhere but around an IPv6 address.  what names an option ("-s"), or
+ * NULL for an operand.
+ */
+int	cmd_host_ok(const char *cmd, const char *what, const char *host);
+
+/*
+ * -4 (family AF_INET) with a numeric IPv6 host, or -6 with an IPv4 one:
+ * -1 after a usage error saying so, else 0 (names, AF_UNSPEC, NULL).
+ */
+int	cmd_host_family(const char *cmd, const char *what, int family,
+	    const char *host);
 
 #endif /* SOCKKIT_CMD_H */

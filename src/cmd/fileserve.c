@@ -94,6 +94,7 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	o->idle_ms = 300000;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "d:o:w:",
 	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
@@ -191,6 +192,8 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	if (o->action == A_SERVE)
 		return cmd_endpoint(CMD, argc, argv, 1, NULL, &o->host,
 		    &o->port);
+	if (argc >= 1 && cmd_colon_hint(CMD, argv[0], 0) == -1)
+		return -1;
 	if (argc < 2 + (o->action != A_LS)) {
 		cmd_usage_err(CMD, o->action == A_GET ?
 		    "missing HOST PORT REMOTE_PATH" : o->action == A_PUT ?

@@ -225,6 +225,7 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	o->send_ms = 60000;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "b:d:q",
 	    longopts, NULL)) != -1) {
 		/* nc's and other servers' habit: say where the port goes. */
@@ -330,6 +331,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 		    "or ADDRESS PORT", o->host);
 		return -1;
 	}
+	if (cmd_host_ok(CMD, o->bind != NULL ? "-b" : NULL, o->host) == -1)
+		return -1;
 	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
 		cmd_usage_err(CMD, "invalid port '%s'", o->port);
 		return -1;

@@ -129,6 +129,7 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 	o->split = -1;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "bsrd",
 	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)

@@ -65,7 +65,8 @@ static const char usage_text[] =
 "                           'HOST PORT open|closed|filtered' per port, in\n"
 "                           the order given; PORTS: 22 80,443 8000-8100;\n"
 "                           exit 0 if any is open.  -w bounds each try\n"
-"                           (default 3 s); filtered: no answer within it\n"
+"                           (default 3 s); filtered: no answer within it,\n"
+"                           or the host or network is unreachable\n"
 "      --parallel N         -z: ports tried at once (default 100)\n"
 "      --json               -z: one JSON object per port instead\n"
 "      --backend NAME       event loop: select, poll or epoll\n"
@@ -294,6 +295,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	o->quit_ms = -1;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS
 	    "w:s:p:U:znNq:lku", longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
@@ -342,7 +344,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			o->frame = 1;
 			break;
 		case OPT_MAX_FRAME:
-			if (cmd_number(CMD, "--max-frame", optarg, 0,
+			if (cmd_number(CMD, "--max-frame", optarg, 1,
 			    UINT32_MAX, &o->max_frame) == -1)
 				return -1;
 			o->max_frame_set = 1;
@@ -360,16 +362,24 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	if (check_conflicts(o) != 0)
 		return -1;
 	if (o->zero) {
+		if (argc - optind >= 1 && cmd_colon_hint(CMD, argv[optind],
+		    0) == -1)
+			return -1;
 		if (argc - optind < 2) {
 			cmd_usage_err(CMD, argc - optind < 1 ?
 			    "missing HOST and PORT" : "missing PORT");
 			return -1;
 		}
 		o->host = argv[optind];
-		if (parse_ports(o, argc - optind - 1, argv + optind + 1) == -1)
+		if (cmd_host_ok(CMD, NULL, o->host) == -1 ||
+		    parse_ports(o, argc - optind - 1, argv + optind + 1) == -1)
 			return -1;
 	} else if (cmd_endpoint(CMD, argc - optind, argv + optind, 0,
 	    o->unix_path, &o->host, &o->port) == -1)
+		return -1;
+	if (cmd_host_ok(CMD, "-s", o->src_host) == -1 ||
+	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1 ||
+	    cmd_host_family(CMD, "-s", o->c.family, o->src_host) == -1)
 		return -1;
 	/* -n: nothing is looked up, neither HOST nor -s ADDRESS. */
 	if (o->numeric && (!cmd_numeric_host(o->host) ||
@@ -385,7 +395,8 @@ parse_args(int argc, char **argv, struct client_opts *o)
  * -z: try every port given, --parallel at a time, each bounded by -w;
  * print the results in the order given as soon as they are known.  A
  * port that refuses is closed; one where nothing answered within -w is
- * filtered (a firewall dropping the SYN, or a host that is not there).
+ * filtered (a firewall dropping the SYN, or a host that is not there),
+ * as is one that is unreachable (no route, ICMP host or net unreachable).
  */
 struct scan {
 	const struct client_opts *o;
@@ -446,6 +457,7 @@ scan_print(struct scan *sc)
 }
 
 static void	on_probe(struct sk_loop *, int, int, void *);
+static int	failed_state(int);
 
 /* Settle a probe's port and free its slot. */
 static void
@@ -506,13 +518,25 @@ scan_start(struct scan *sc)
 			sc->next--;
 			break;
 		}
-		probe_done(p, P_CLOSED, strerror(errno));
+		probe_done(p, failed_state(errno), strerror(errno));
 	}
 	scan_print(sc);
 	/* stdout gone: nobody to tell. */
 	if ((sc->inflight == 0 && sc->next >= sc->o->nports) ||
 	    cmd_flush_stdout(CMD) == -1)
 		sk_loop_stop(sc->loop);
+}
+
+/*
+ * A connect that failed: closed when the host said no (a reset), else
+ * filtered: no answer, or the way there is shut (ICMP host or network
+ * unreachable, or no route here), as a firewall dropping it would look.
+ */
+static int
+failed_state(int err)
+{
+	return err == ETIMEDOUT || err == EHOSTUNREACH ||
+	    err == ENETUNREACH ? P_FILTERED : P_CLOSED;
 }
 
 static void
@@ -525,8 +549,7 @@ on_probe(struct sk_loop *loop, int fd, int mask, void *arg)
 	if (sk_net_connect_finish(NULL, fd) == 0)
 		probe_done(p, P_OPEN, NULL);
 	else
-		probe_done(p, errno == ETIMEDOUT ? P_FILTERED : P_CLOSED,
-		    strerror(errno));
+		probe_done(p, failed_state(errno), strerror(errno));
 	scan_start(p->sc);
 }
 
@@ -690,6 +713,8 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 
 	if (failed && sk_relay_out_errno(r) == EPIPE)
 		cmd_stdout_gone();	/* stdout's reader left: quietly */
+	else if (failed && sk_relay_out_errno(r) == EINTR)
+		;			/* a signal, while stdout was full */
 	else if (failed) {
 		cmd_err(CMD, "%s", sk_relay_error(r));
 		cl->status = EXIT_RUNTIME;
@@ -748,7 +773,8 @@ expect_verdict(struct client *cl)
 	const struct matcher	*m = &cl->m;
 	char			 shown[4 * sizeof(m->tail) + 1];
 
-	if (m->seen || cl->status != 0)
+	/* A signal is no verdict: the server neither closed nor was late. */
+	if (m->seen || cl->status != 0 || cmd_signalled())
 		return;
 	/* The peer's bytes, safe for a terminal (a tail may cut UTF-8). */
 	(void)sk_text_escape(shown, sizeof(shown), (const uint8_t *)m->tail,
@@ -805,6 +831,7 @@ start(struct client *cl)
 		ro.data_arg = &cl->m;
 	} else if (in != -1 && isatty(in))
 		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
+	ro.stop = cmd_stop_flag();
 	cl->relay = sk_relay_new(err, cl->loop, in, cl->fd,
 	    o->p.expect != NULL ? -1 : STDOUT_FILENO, &ro, on_relay_done, cl);
 	if (cl->relay == NULL) {

@@ -246,7 +246,9 @@ parse_operands(struct server_opts *o, int argc, char **argv)
 	}
 	o->host = argc == 1 ? argv[0] : NULL;
 	o->port = o->opt_port;
-	return 0;
+	if (cmd_colon_hint(CMD, o->host, 1) == -1)
+		return -1;
+	return cmd_host_ok(CMD, NULL, o->host);
 }
 
 /*
@@ -335,6 +337,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	/* Which long options were given, by number. */
 	int	given[OPT_LAST - OPT_FIRST_CMD] = { 0 };
 	int	ch, rc, nmodes = 0;
+	enum mode	mode;
 
 	memset(o, 0, sizeof(*o));
 	o->max_frame = SK_FRAME_MAX_DEFAULT;
@@ -345,6 +348,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	o->quit_ms = -1;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "kU:lnNp:q:suz",
 	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
@@ -387,16 +391,20 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		case OPT_UPPER:
 		case OPT_DISCARD:
 		case OPT_CHAT:
-			o->mode = ch == OPT_ECHO ? MODE_ECHO :
+			mode = ch == OPT_ECHO ? MODE_ECHO :
 			    ch == OPT_UPPER ? MODE_UPPER :
 			    ch == OPT_DISCARD ? MODE_DISCARD : MODE_CHAT;
-			nmodes++;
+			/* The same mode twice (an alias, a script's
+			 * default and its own) is still one mode. */
+			if (nmodes == 0 || mode != o->mode)
+				nmodes++;
+			o->mode = mode;
 			break;
 		case OPT_FRAME:
 			o->frame = 1;
 			break;
 		case OPT_MAX_FRAME:
-			if (cmd_number(CMD, "--max-frame", optarg, 0,
+			if (cmd_number(CMD, "--max-frame", optarg, 1,
 			    UINT32_MAX, &o->max_frame) == -1)
 				return -1;
 			break;
@@ -441,6 +449,7 @@ parse_args(int argc, char **argv, struct server_opts *o)
 	}
 	if (check_conflicts(o, given) != 0 ||
 	    parse_operands(o, argc - optind, argv + optind) == -1 ||
+	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1 ||
 	    check_numeric(o) != 0)
 		return -1;
 	/*
@@ -585,6 +594,7 @@ start_stdio(struct server *srv, struct conn *c)
 	/* A person at a terminal expects the session to end with the peer. */
 	if (srv->stdin_fd != -1 && isatty(srv->stdin_fd))
 		ro.flags |= SK_RELAY_PEER_EOF_ENDS;
+	ro.stop = cmd_stop_flag();
 	c->relay = sk_relay_new(err, srv->loop, srv->stdin_fd, c->fd,
 	    STDOUT_FILENO, &ro, on_relay_done, c);
 	if (c->relay == NULL) {
@@ -929,18 +939,16 @@ msg_add(struct server *srv, const void *p, size_t n)
 }
 
 /*
- * Text from a client: in line mode, control characters become '?', so
- * no client can send escape sequences to the others' terminals.
+ * Text from a client: control characters (and bidi controls) become
+ * '?', so no client can send escape sequences to the others' terminals
+ * or reorder what they show; frames too, which a client prints as
+ * lines (a newline in one would forge a line from another member).
  */
 static void
 msg_add_text(struct server *srv, const uint8_t *p, size_t n)
 {
 	uint8_t	*dst;
 
-	if (srv->o->frame) {
-		msg_add(srv, p, n);
-		return;
-	}
 	if ((dst = sk_buf_reserve(&srv->msg, n)) == NULL)
 		return;
 	sk_chat_clean(p, n, dst);
@@ -1073,6 +1081,14 @@ chat_nick(struct conn *c, const char *name, size_t n)
 		msg_send(srv, c, NULL);
 		return;
 	}
+	/* Members start named by their address (ip:port, unix:N): a nick
+	 * with a ':' could pass for another's, or a newcomer's. */
+	if (memchr(name, ':', n) != NULL) {
+		msg_addf(srv, "* a nick has no ':' (names with one are "
+		    "addresses)");
+		msg_send(srv, c, NULL);
+		return;
+	}
 	for (o = srv->conns; o != NULL; o = o->next)
 		if (o != c && strlen(o->nick) == n &&
 		    memcmp(o->nick, name, n) == 0) {
@@ -1165,6 +1181,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 		 */
 		if (nl == NULL) {
 			if (sk_buf_append(&c->line, p, n) == -1) {
+				c->cut = 1;	/* a reset: not all of it was taken */
 				doom(c, "line too long");
 			}
 			return;
@@ -1172,6 +1189,7 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 		len = (size_t)(nl - p);
 		if (sk_buf_len(&c->line) > 0) {
 			if (sk_buf_append(&c->line, p, len) == -1) {
+				c->cut = 1;	/* a reset: not all of it was taken */
 				doom(c, "line too long");
 				return;
 			}
@@ -1181,6 +1199,12 @@ chat_lines(struct conn *c, const uint8_t *p, size_t n)
 			lp = p;
 		if (len > 0 && lp[len - 1] == '\r')
 			len--;
+		/* --max-line holds for a line read whole, too. */
+		if (len > c->srv->linemax) {
+			c->cut = 1;	/* a reset: not all of it was taken */
+			doom(c, "line too long");
+			return;
+		}
 		chat_message(c, lp, len);
 		sk_buf_release(&c->line);
 		n -= (size_t)(nl - p) + 1;
@@ -1219,6 +1243,7 @@ take_frames(struct conn *c, const uint8_t *p, size_t n)
 			    "--max-frame %lld: dropped", c->peer,
 			    sk_frame_dec_announced(&c->dec),
 			    c->srv->o->max_frame);
+		c->cut = 1;	/* a reset: not all of it was taken */
 		doom(c, "frame too big");
 	}
 	/* Between frames an idle client holds no buffer. */
@@ -1275,6 +1300,13 @@ on_readable(struct conn *c)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
+		/* A chat's last line without its newline ("printf hi |")
+		 * is said too, as ncat's chat would. */
+		if (n == 0 && srv->o->mode == MODE_CHAT && !srv->o->frame &&
+		    sk_buf_len(&c->line) > 0 && !c->doomed) {
+			chat_lines(c, (const uint8_t *)"\n", 1);
+			say_flush(srv);
+		}
 		/* End of stream: send what is still owed, then close. */
 		c->eof = 1;
 		if (n == -1 || (sk_buf_len(&c->out) == 0 && c->replylen == 0))
@@ -1375,9 +1407,12 @@ on_relay_done(struct sk_relay *r, int failed, void *arg)
 
 	c->bytes_in = sk_relay_stats(r)->received;
 	c->bytes_out = sk_relay_stats(r)->sent;
-	if (failed && sk_relay_out_errno(r) == EPIPE) {
-		/* stdout's reader left: no one to serve; end quietly. */
-		cmd_stdout_gone();
+	if (failed && (sk_relay_out_errno(r) == EPIPE ||
+	    sk_relay_out_errno(r) == EINTR)) {
+		/* stdout's reader left: no one to serve; end quietly.  Or a
+		 * signal came while stdout was full: it ends us (a reset). */
+		if (sk_relay_out_errno(r) == EPIPE)
+			cmd_stdout_gone();
 		conn_free(c);
 		sk_loop_stop(srv->loop);
 		return;

@@ -149,6 +149,7 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	o->wait_ms = 1000;
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS
 	    "w:q:s:p:nuNU:lkzb", longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == 0)
@@ -230,8 +231,8 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 	}
 	if (cmd_endpoint(CMD, argc - optind, argv + optind, 0,
 	    o->unix_path, &o->host, &o->port) == -1 ||
-	    cmd_family_conflict(CMD, o->c.family, o->host) != 0 ||
-	    cmd_family_conflict(CMD, o->c.family, o->src_host) != 0)
+	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1 ||
+	    cmd_host_family(CMD, "-s", o->c.family, o->src_host) == -1)
 		return -1;
 	if (o->numeric && !cmd_numeric_host(o->host)) {
 		cmd_usage_err(CMD, "-n: '%s' is not a numeric address",

@@ -229,6 +229,7 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
+	cmd_longopts(longopts);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORTOPTS "U:p:nulkecs:wq",
 	    longopts, NULL)) != -1) {
 		if ((rc = cmd_common(CMD, &o->c, ch, argv)) == -1)
@@ -302,7 +303,7 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 		return -1;
 	}
 	if (parse_operands(o, argc - optind, argv + optind) == -1 ||
-	    cmd_family_conflict(CMD, o->c.family, o->host) != 0)
+	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1)
 		return -1;
 	if (o->host != NULL && is_group(o->host)) {
 		/* Bound to a group, a socket that joins none hears nothing:

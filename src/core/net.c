@@ -74,14 +74,48 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 }
 
 int
+sk_net_numeric_ok(const char *host)
+{
+	struct in_addr	 a;
+	const char	*p;
+	int		 digits_dots = 1;
+
+	if (host == NULL || *host == '\0' || strchr(host, ':') != NULL)
+		return 1;
+	for (p = host; *p != '\0'; p++)
+		if (!(*p >= '0' && *p <= '9') && *p != '.')
+			digits_dots = 0;
+	/* A name's last label is never all digits; inet_aton() takes what
+	 * getaddrinfo() takes as a number (hex, octal, fewer parts). */
+	if (!digits_dots && inet_aton(host, &a) == 0)
+		return 1;
+	return inet_pton(AF_INET, host, &a) == 1;
+}
+
+int
 sk_net_resolve(char *err, const char *host, const char *port, int family,
     int socktype, int passive, struct addrinfo **res)
 {
 	struct addrinfo	hints;
-	char		pbuf[8];
+	char		pbuf[8], hbuf[NI_MAXHOST];
+	size_t		hlen;
 	int		p, rc;
 
 	if ((p = sk_net_parse_port(err, port, passive)) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* "[::1]", as curl and ssh users type it. */
+	if (host != NULL && host[0] == '[' && (hlen = strlen(host)) > 2 &&
+	    host[hlen - 1] == ']' && hlen - 2 < sizeof(hbuf) &&
+	    memchr(host + 1, ':', hlen - 2) != NULL) {
+		memcpy(hbuf, host + 1, hlen - 2);
+		hbuf[hlen - 2] = '\0';
+		host = hbuf;
+	}
+	if (!sk_net_numeric_ok(host)) {
+		core_err(err, "%s: not an address (an IPv4 address is four "
+		    "numbers 0-255 with dots)", host);
 		errno = EINVAL;
 		return -1;
 	}

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,13 +277,53 @@ on_in(struct sk_loop *loop, int fd, int mask, void *arg)
 		finish(r, 1);
 }
 
-/* Write all of p to out: send(2) to a socket, write(2) to the rest. */
+/* Told to stop (a signal) while a write to out waited: give up. */
+static int
+stopped(const struct sk_relay *r)
+{
+	if (r->o.stop == NULL || *r->o.stop == 0)
+		return 0;
+	errno = EINTR;
+	return 1;
+}
+
+/*
+ * Write all of p to out: send(2) to a socket, write(2) to the rest.
+ * Blocking, but a write that a signal cut short (EINTR, or short) looks
+ * at the stop flag before it goes on.
+ */
 static int
 write_out(struct sk_relay *r, const void *p, size_t n)
 {
-	if (r->out_sock)
-		return sk_net_send_all(NULL, r->out, p, n, -1) == -1 ? -1 : 0;
-	return sk_net_write_all(NULL, r->out, p, n) == -1 ? -1 : 0;
+	const char	*c = p;
+	struct pollfd	 pfd;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if (stopped(r))
+			return -1;
+		w = r->out_sock ? sk_net_write(r->out, c, n) :
+		    write(r->out, c, n);
+		if (w > 0) {
+			c += w;
+			n -= (size_t)w;
+		} else if (w == -1 && errno == EINTR)
+			continue;
+		else if (w == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK)) {
+			/* A nonblocking out (inherited so): wait, in
+			 * steps, so the stop flag is seen. */
+			pfd.fd = r->out;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+				return -1;
+		} else {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Write p and, if asked, a newline after it: one write when it can be. */
@@ -302,7 +343,7 @@ put_out(struct sk_relay *r, const uint8_t *p, size_t n, int newline)
 	iov[1].iov_len = 1;
 	do
 		w = writev(fd, iov, 2);
-	while (w == -1 && errno == EINTR);
+	while (w == -1 && errno == EINTR && !stopped(r));
 	if (w == (ssize_t)n + 1)
 		return 0;
 	if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -339,6 +380,8 @@ zc_drain(struct sk_relay *r, size_t left)
 	ssize_t	n;
 
 	while (left > 0) {
+		if (stopped(r))
+			return -1;
 		n = -1;
 #ifdef __linux__
 		if (r->zout != ZC_NONE)
@@ -376,8 +419,14 @@ zc_receive(struct sk_relay *r)
 		n = splice(r->sock, NULL, r->zout == ZC_SPLICE ? r->out :
 		    r->zpipe[1], NULL, SK_RELAY_BUFSZ, SPLICE_F_MOVE |
 		    (r->zout == ZC_VIA_PIPE ? SPLICE_F_NONBLOCK : 0));
-	while (n == -1 && errno == EINTR);
+	while (n == -1 && errno == EINTR && !stopped(r));
 #endif
+	/* Cut short by a signal while `out` was full. */
+	if (n == -1 && errno == EINTR) {
+		r->out_errno = errno;
+		core_err(r->err, "write output: interrupted");
+		return -2;
+	}
 	if (n > 0 && r->zout == ZC_VIA_PIPE && zc_drain(r, (size_t)n) == -1) {
 		r->out_errno = errno;
 		core_errno(r->err, "write output");
@@ -401,6 +450,13 @@ receive(struct sk_relay *r)
 	ssize_t		 n;
 	int		 rc, got;
 
+	/* A signal came: what is read now could only wait on `out`. */
+	if (stopped(r)) {
+		r->out_errno = EINTR;
+		core_err(r->err, "write output: interrupted");
+		finish(r, 1);
+		return -1;
+	}
 	if (r->zout != ZC_NONE) {
 		n = zc_receive(r);
 		if (n > 0) {

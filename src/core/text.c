@@ -41,7 +41,8 @@ utf8_len(const uint8_t *p, size_t n)
 
 /*
  * At p: the length of a printable character (> 0), or 0 for a control
- * byte.  A C1 control in UTF-8 counts as two control bytes.
+ * byte.  A C1 control in UTF-8 counts as two control bytes, a bidi
+ * control as three.
  */
 static size_t
 printable(const uint8_t *p, size_t n, int flags)
@@ -53,6 +54,11 @@ printable(const uint8_t *p, size_t n, int flags)
 	if (p[0] < 0x20 || p[0] == 0x7f)
 		return 0;
 	if ((len = utf8_len(p, n)) == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return 0;
+	/* Bidi embeddings, overrides and isolates (U+202A-U+202E,
+	 * U+2066-U+2069): they reorder what follows on the screen. */
+	if (len == 3 && p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa &&
+	    p[2] <= 0xae) || (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
 		return 0;
 	return len;
 }

@@ -104,6 +104,47 @@ test_resolve(void **state)
 	freeaddrinfo(res);
 }
 
+/* inet_aton's shorthands are refused; dotted quads, names, IPv6 pass. */
+static void
+test_numeric_ok(void **state)
+{
+	static const char *const bad[] = {
+		"2130706433", "3232235777", "10.1", "127.1", "127.0.1",
+		"0x7f.1", "0x7f.0.0.1", "0177.0.0.1", "010.0.0.1",
+		"127.000.0.1", "1.2.3.4.5", "256.0.0.1", "1.2.3.", "0",
+		"127.0.0.1 ", "0x7f000001",
+	};
+	static const char *const good[] = {
+		"127.0.0.1", "0.0.0.0", "255.255.255.255", "10.0.0.1",
+		"localhost", "example.com", "1e100.net", "::1", "fe80::1%lo",
+		"::ffff:127.0.0.1", "cafe", "a.b.c.d",
+	};
+	struct addrinfo	*res;
+	char		 err[SK_ERRLEN];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (sk_net_numeric_ok(bad[i]))
+			fail_msg("'%s' taken", bad[i]);
+		/* Not even the resolve path takes it. */
+		errno = 0;
+		assert_int_equal(sk_net_resolve(err, bad[i], "80", AF_UNSPEC,
+		    SOCK_STREAM, 0, &res), -1);
+		assert_int_equal(errno, EINVAL);
+		assert_non_null(strstr(err, "not an address"));
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!sk_net_numeric_ok(good[i]))
+			fail_msg("'%s' refused", good[i]);
+	assert_int_equal(sk_net_numeric_ok(NULL), 1);
+	/* "[::1]" is ::1, as curl and ssh take it. */
+	assert_int_equal(sk_net_resolve(err, "[::1]", "80", AF_UNSPEC,
+	    SOCK_STREAM, 0, &res), 0);
+	assert_int_equal(res->ai_family, AF_INET6);
+	freeaddrinfo(res);
+}
+
 static void
 test_addr_str(void **state)
 {
@@ -613,6 +654,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_port),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_numeric_ok),
 		cmocka_unit_test(test_addr_str),
 		cmocka_unit_test(test_listen_connect_v4),
 		cmocka_unit_test(test_listen_connect_v6),

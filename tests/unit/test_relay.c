@@ -372,6 +372,62 @@ test_queue_and_data_callback(void **state)
 	close(sv[1]);
 }
 
+static volatile sig_atomic_t	alarmed;
+
+static void
+on_alarm(int sig)
+{
+	alarmed = sig;
+}
+
+/*
+ * `out` a pipe nobody reads, already full: the relay's blocking write
+ * waits until a signal (no SA_RESTART) sets the stop flag, then ends as
+ * failed with sk_relay_out_errno() EINTR (it used to wait for ever).
+ */
+static void
+test_stop_while_out_blocked(void **state)
+{
+	struct sigaction	 sa, old;
+	struct sk_relay_opts	 ro = { .stop = &alarmed };
+	struct sk_relay		*r;
+	struct sk_loop		*loop;
+	struct done		 d = { 0 };
+	char			 err[SK_ERRLEN], buf[4096];
+	int			 sv[2], pfd[2];
+
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(sk_net_nonblock(NULL, pfd[1], 1), 0);
+	while (write(pfd[1], buf, sizeof(buf)) > 0)
+		;
+	assert_int_equal(sk_net_nonblock(NULL, pfd[1], 0), 0);
+	assert_int_equal(write(sv[1], buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	alarmed = 0;
+	loop = sk_loop_new(err, backend_of(state));
+	r = sk_relay_new(err, loop, -1, sv[0], pfd[1], &ro, on_done, &d);
+	assert_non_null(r);
+	alarm(1);
+	assert_int_equal(sk_loop_run(err, loop), 0);
+	alarm(0);
+	assert_int_equal(d.called, 1);
+	assert_int_equal(d.failed, 1);
+	assert_int_equal(sk_relay_out_errno(r), EINTR);
+	assert_int_equal(alarmed, SIGALRM);
+	sk_relay_free(r);
+	sk_loop_free(loop);
+	(void)sigaction(SIGALRM, &old, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 int
 main(void)
 {
@@ -384,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_framed),
 		cmocka_unit_test(test_framed_oversized),
 		cmocka_unit_test(test_queue_and_data_callback),
+		cmocka_unit_test(test_stop_while_out_blocked),
 	};
 
 	return run_per_backend("relay", tests, sizeof(tests) /

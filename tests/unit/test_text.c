@@ -37,6 +37,15 @@ static const struct {
 	{ "\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80" },
 	{ "\xe2\x82", 2, 0, "\\xe2\\x82" },
 	{ "\xf4\x90\x80\x80", 4, 0, "\\xf4\\x90\\x80\\x80" },
+	/* Bidi controls (U+202E RLO, U+2066 LRI, U+2069 PDI, U+202A LRE)
+	 * reorder what follows; their neighbours U+2029, U+202F, U+2065,
+	 * U+206A are no bidi controls and stay. */
+	{ "\xe2\x80\xae" "x", 4, 0, "\\xe2\\x80\\xaex" },
+	{ "\xe2\x81\xa6\xe2\x81\xa9", 6, 0,
+	    "\\xe2\\x81\\xa6\\xe2\\x81\\xa9" },
+	{ "\xe2\x80\xaa", 3, 0, "\\xe2\\x80\\xaa" },
+	{ "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", 12, 0,
+	    "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
 	{ "a\\b", 3, 0, "a\\b" },
 	{ "a\\b", 3, SK_TEXT_BACKSLASH, "a\\\\b" },
 	{ "say \"hi\"", 8, SK_TEXT_QUOTE, "say \\\"hi\\\"" },
@@ -89,6 +98,9 @@ test_clean(void **state)
 	assert_memory_equal(out, "a\tb???", 6);
 	sk_text_clean(U("\xc2\x9b" "x\x9b" "\xc3\xa9"), 6, out);
 	assert_memory_equal(out, "??x?\xc3\xa9", 6);
+	/* A bidi override is three '?': the text keeps its length. */
+	sk_text_clean(U("a\xe2\x80\xae" "b\xe2\x81\xa8"), 8, out);
+	assert_memory_equal(out, "a???b???", 8);
 	assert_false(sk_text_has_ctl(U("caf\xc3\xa9"), 5, 0));
 	assert_true(sk_text_has_ctl(U("a\tb"), 3, 0));
 	assert_false(sk_text_has_ctl(U("a\tb"), 3, SK_TEXT_TAB));
