@@ -25,10 +25,15 @@
 #include "fileserve.h"
 
 static const char usage_text[] =
-"usage: sockkit fileserve serve [-d DIR] [--allow-upload] [ADDRESS] PORT\n"
-"       sockkit fileserve get HOST PORT REMOTE_PATH [-o LOCAL] [--no-resume]\n"
-"       sockkit fileserve put HOST PORT LOCAL [REMOTE_PATH]\n"
-"       sockkit fileserve ls HOST PORT [REMOTE_DIR] [--json]\n"
+"usage: sockkit fileserve serve [-46v] [-d DIR] [--allow-upload]\n"
+"           [--announce[=NAME]] [--iface NAME] [--idle-timeout SECONDS]\n"
+"           [--backend NAME] [ADDRESS] PORT\n"
+"       sockkit fileserve get [-46v] HOST PORT REMOTE_PATH [-o LOCAL]\n"
+"           [--no-resume] [-w SECONDS]\n"
+"       sockkit fileserve put [-46v] HOST PORT LOCAL [REMOTE_PATH]\n"
+"           [-w SECONDS]\n"
+"       sockkit fileserve ls [-46] HOST PORT [REMOTE_DIR] [-w SECONDS]\n"
+"           [--json]\n"
 "\n"
 "serve: share DIR (default .) read-only, or writable with --allow-upload;\n"
 "nothing outside DIR is ever served or written.\n"
@@ -85,7 +90,7 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	};
 	static const char *const actions[] = { "serve", "get", "put", "ls" };
 	const char	*serve_only = NULL, *get_only = NULL;
-	const char	*client_only = NULL, *what, *with;
+	const char	*client_only = NULL, *what, *with, *empty;
 	int		 ch, rc, i, max;
 
 	memset(o, 0, sizeof(*o));
@@ -188,9 +193,17 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		cmd_usage_err(CMD, "too many arguments: '%s'", argv[max]);
 		return -1;
 	}
-	if (o->action == A_SERVE)
+	if (o->action == A_SERVE) {
+		empty = o->dir == NULL || *o->dir == '\0' ? "-d DIR" :
+		    o->iface != NULL && *o->iface == '\0' ? "--iface NAME" :
+		    NULL;
+		if (empty != NULL) {
+			cmd_usage_err(CMD, "an empty %s", empty);
+			return -1;
+		}
 		return cmd_endpoint(CMD, argc, argv, 1, NULL, &o->host,
 		    &o->port);
+	}
 	if (argc < 2 + (o->action != A_LS)) {
 		cmd_usage_err(CMD, o->action == A_GET ?
 		    "missing HOST PORT REMOTE_PATH" : o->action == A_PUT ?

@@ -129,6 +129,7 @@ struct fconn {
 	off_t			 have;		/* put: the part, to resume */
 	char			 peer[SK_ADDRSTRLEN];
 	long long		 last_ms;	/* bytes last moved */
+	int			 abort;		/* close with a reset */
 	struct fconn		*next;
 };
 
@@ -231,16 +232,27 @@ conn_close(struct fconn *c)
 {
 	struct fsrv	*s = c->srv;
 	struct fconn	**pp;
+	char		 sp[SHOWMAX];
 
 	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
-	if (s->o->c.verbose)
+	/* An upload cut short: what came is in its part, for a resume. */
+	if (s->o->c.verbose && c->name != NULL && c->file != -1 &&
+	    (c->state == F_RECV || c->state == F_SUMWAIT))
+		cmd_err(CMD, "%s disconnected: PUT %s cut at %lld of %lld "
+		    "bytes, kept to resume", c->peer, fs_shown(sp, sizeof(sp),
+		    c->name, strlen(c->name)), (long long)c->off,
+		    (long long)c->end);
+	else if (s->o->c.verbose)
 		cmd_err(CMD, "%s disconnected", c->peer);
 	sk_loop_del(s->loop, c->fd);
-	close(c->fd);
+	if (c->abort)
+		(void)sk_net_abort(NULL, c->fd);
+	else
+		close(c->fd);
 	if (c->file != -1)
 		close(c->file);
 	if (c->dirfd != -1)
@@ -1187,6 +1199,7 @@ int
 fs_serve(const struct fs_opts *o)
 {
 	struct fsrv	s;
+	struct fconn	*c;
 	char		err[SK_ERRLEN], root[PATH_MAX];
 	long long	sweep = o->idle_ms / 4;
 	int		status = 0;
@@ -1234,6 +1247,16 @@ fs_serve(const struct fs_opts *o)
 		}
 		cmd_signals_fini(s.loop);
 	}
+	/*
+	 * Stopped by a signal: a transfer under way is cut with a reset,
+	 * never ended as if it were whole.  (What an upload has sent is in
+	 * its part, for the next put to resume.)
+	 */
+	if (cmd_signalled())
+		for (c = s.conns; c != NULL; c = c->next)
+			c->abort = c->state == F_SEND || c->state == F_PREP ||
+			    c->state == F_RECV || c->state == F_SUMWAIT ||
+			    sk_buf_len(&c->out) > 0;
 	/* conn_close() unlinks what it frees (the analyzer cannot tell). */
 	while (s.conns != NULL)
 		conn_close(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
