@@ -687,7 +687,8 @@ do_put(struct fconn *c, long long size, const char *p)
 static void
 do_sum(struct fconn *c, const char *hex)
 {
-	char	want[32], sp[SHOWMAX];
+	struct stat	fst, nst;
+	char		want[32], sp[SHOWMAX];
 
 	if (c->final == NULL || c->tmp == NULL || c->dirfd == -1) {
 		fail_req(c, 400, NULL, "SUM without an upload");
@@ -698,6 +699,18 @@ do_sum(struct fconn *c, const char *hex)
 		(void)unlinkat(c->dirfd, c->tmp, 0);
 		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
 		    "corrupt and is removed");
+		return;
+	}
+	/*
+	 * What is renamed into place must be the file verified: a local
+	 * user may have put another file (or a link) under the part's name
+	 * meanwhile.
+	 */
+	if (fstat(c->file, &fst) == -1 || fstatat(c->dirfd, c->tmp, &nst,
+	    AT_SYMLINK_NOFOLLOW) == -1 || fst.st_dev != nst.st_dev ||
+	    fst.st_ino != nst.st_ino) {
+		fail_req(c, 409, c->name, "its partial upload file was "
+		    "replaced or removed meanwhile: not renamed into place");
 		return;
 	}
 	if (fsync(c->file) == -1 || renameat(c->dirfd, c->tmp, c->dirfd,
@@ -1068,6 +1081,8 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
 	    c->state == F_SEND || c->state == F_PREP ? conn_write(c) :
 	    0) == -1) {
+		/* A download that cannot go on (the file shrank): reset. */
+		c->abort = c->state == F_SEND;
 		conn_close(c);
 		return;
 	}

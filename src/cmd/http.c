@@ -580,6 +580,7 @@ struct hconn {
 	int		 minor;		/* HTTP/1.<minor> of the request */
 	int		 rd_eof;	/* the client has half-closed */
 	int		 abort;		/* close with a reset */
+	int		 cut;		/* the body is short: reset once sent */
 	long long	 deadline;	/* ms; 0: none */
 	char		 peer[SK_ADDRSTRLEN];
 	char		 host[SK_ADDRSTRLEN];	/* for the log */
@@ -1259,7 +1260,10 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		n = pread(fd, p, len, first);
 		release(fd, cached);
 		if (n != (ssize_t)len) {
-			c->keep = 0;	/* the file shrank: cut it short */
+			/* The file shrank: what is here, then a reset, so
+			 * the short body is never taken for the whole. */
+			c->keep = 0;
+			c->cut = 1;
 			n = n < 0 ? 0 : n;
 		}
 		sk_buf_commit(&c->out, (size_t)n);
@@ -1744,13 +1748,20 @@ conn_write(struct hconn *c)
 #endif
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return 0;
-		if (n <= 0)
-			return -1;	/* the file shrank: the length lies */
+		if (n <= 0) {
+			/* The file shrank: the length lies; reset. */
+			c->abort = n == 0;
+			return -1;
+		}
 		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	}
 	if (c->file != -1) {
 		close(c->file);
 		c->file = -1;
+	}
+	if (c->cut) {
+		c->abort = 1;
+		return -1;
 	}
 	access_log(c);
 	sk_buf_consume(&c->in, c->used);

@@ -444,3 +444,52 @@ t_trust_fs_help_synopsis() {
 		grep -q "sockkit fileserve $a " msyn || fail "no $a in the page"
 	done
 }
+
+# A local user replaces an upload's partial file while it is under way:
+# the server renames into place only the file it verified, never what
+# now lies under the part's name.
+t_trust_fs_part_replaced_mid_upload() {
+	mkdir srv
+	echo planted >planted
+	head -c 1000 /dev/zero | tr '\0' y >srv/ref.bin
+	tfs_serve s -d srv --allow-upload
+	python3 - "$PORT" >py.out 2>&1 <<'PY' &
+import os, socket, struct, sys, time
+def frame(s):
+    return struct.pack(">I", len(s)) + s
+def recv_frame(c):
+    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
+    return c.recv(n, socket.MSG_WAITALL) if n else b""
+port = int(sys.argv[1])
+# The right SUM, learnt from a GET of the same bytes.
+g = socket.create_connection(("127.0.0.1", port), timeout=10)
+g.sendall(frame(b"HELLO 1") + frame(b"GET 0 ref.bin"))
+recv_frame(g); recv_frame(g)
+data = g.recv(1000, socket.MSG_WAITALL)
+sum_line = recv_frame(g)
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+c.sendall(frame(b"HELLO 1") + frame(b"PUT 1000 up.bin"))
+recv_frame(c)
+assert recv_frame(c) == b"OK 0"
+c.sendall(data[:500])
+open("half", "w").write("1\n")
+for i in range(200):
+    if os.path.exists("swapped"):
+        break
+    time.sleep(0.05)
+c.sendall(data[500:] + frame(sum_line))
+print(recv_frame(c).decode())
+PY
+	p=$!
+	track $p
+	wait_for half 1 || fail "no upload"
+	wait_size srv/.up.bin.sockkit-part 500 || fail "no part"
+	mv srv/.up.bin.sockkit-part moved
+	cp planted srv/.up.bin.sockkit-part
+	echo 1 >swapped
+	wait_exit $p || fail "the client hung"
+	[ ! -e srv/up.bin ] || fail "renamed into place: $(cat srv/up.bin)"
+	grep -q '^ERR 409 up.bin: its partial upload file was replaced' py.out ||
+	    fail "reply: $(cat py.out)"
+	stop_server
+}
