@@ -10,6 +10,9 @@
  * This file reads the command line and dispatches.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netdb.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +76,64 @@ enum {
 	OPT_IFACE,
 	OPT_IDLE_TIMEOUT
 };
+
+/*
+ * serve's operands as python's and http's habits give them: a number
+ * where the address goes ("serve 8000 www" would listen on 0.0.31.64,
+ * port 80), or the directory shared where the address or the port goes
+ * (it goes after -d).  1 after a usage error saying so, else 0.
+ */
+static int
+serve_operands(const struct fs_opts *o, int argc, char **argv)
+{
+	struct addrinfo	*res;
+	struct stat	 st;
+	const char	*a;
+	int		 i, port, dir;
+
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		port = i == argc - 1;
+		dir = stat(a, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!port && *a != '\0' && a[strspn(a, "0123456789")] ==
+		    '\0') {
+			cmd_usage_err(CMD, "'%s' is not an address: give one "
+			    "PORT, or ADDRESS PORT", a);
+			return 1;
+		}
+		if (!dir || (port && a[strspn(a, "0123456789")] == '\0'))
+			continue;
+		if (!port && strchr(a, '/') == NULL && sk_net_resolve(NULL, a,
+		    "0", o->c.family, SOCK_STREAM, 1, &res) == 0) {
+			freeaddrinfo(res);
+			continue;
+		}
+		cmd_usage_err(CMD, "'%s' is a directory, not %s: share it with "
+		    "'-d %s'", a, port ? "a port" : "an address", a);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A client's HOST written "HOST:PORT" or "[V6]:PORT", as scp and curl
+ * take it: 1 after a usage error with the form meant, else 0 (a bare
+ * IPv6 address has colons too).
+ */
+static int
+host_colon_port(const char *a)
+{
+	const char	*colon = strrchr(a, ':');
+	int		 br = a[0] == '[';
+
+	if (colon == NULL || colon == a || colon[1] == '\0' ||
+	    colon[strspn(colon + 1, "0123456789") + 1] != '\0' ||
+	    (strchr(a, ':') != colon && colon[-1] != ']'))
+		return 0;
+	cmd_usage_err(CMD, "'%s': the host and the port are two operands: "
+	    "'%.*s %s'", a, (int)(colon - a) - 2 * br, a + br, colon + 1);
+	return 1;
+}
 
 static int
 parse_args(int argc, char **argv, struct fs_opts *o)
@@ -201,9 +262,13 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 			cmd_usage_err(CMD, "an empty %s", empty);
 			return -1;
 		}
+		if (serve_operands(o, argc, argv))
+			return -1;
 		return cmd_endpoint(CMD, argc, argv, 1, NULL, &o->host,
 		    &o->port);
 	}
+	if (argc >= 1 && host_colon_port(argv[0]))
+		return -1;
 	if (argc < 2 + (o->action != A_LS)) {
 		cmd_usage_err(CMD, o->action == A_GET ?
 		    "missing HOST PORT REMOTE_PATH" : o->action == A_PUT ?

@@ -134,7 +134,9 @@ path_operand(const struct http_opts *o, const char *a, int port)
 	if (strchr(a, '/') == NULL) {
 		if (!dir)
 			return 0;
-		if (port && sk_net_parse_port(NULL, a, 1) != -1)
+		/* A directory named like a service ("www" is port 80)
+		 * was meant to be served, not taken for the port. */
+		if (port && a[strspn(a, "0123456789")] == '\0')
 			return 0;
 		if (!port && sk_net_resolve(NULL, a, "0", o->c.family,
 		    SOCK_STREAM, 1, &res) == 0) {

@@ -493,3 +493,26 @@ PY
 	    fail "reply: $(cat py.out)"
 	stop_server
 }
+
+# python's and scp's habits on the command line: "serve 8000 www" took
+# 8000 for an address and the directory for a port ("www" is 80); the
+# directory shared goes after -d; HOST:PORT is two operands.
+t_trust_fs_operand_mistakes() {
+	mkdir www
+	expect_exit 2 "$SK" fileserve serve 8000 www 2>err
+	one_line err "sockkit: fileserve: '8000' is not an address: give one PORT, or ADDRESS PORT"
+	expect_exit 2 "$SK" fileserve serve www 0 2>err
+	one_line err "sockkit: fileserve: 'www' is a directory, not an address: share it with '-d www'"
+	expect_exit 2 "$SK" fileserve serve 127.0.0.1 www 2>err
+	one_line err "sockkit: fileserve: 'www' is a directory, not a port: share it with '-d www'"
+	expect_exit 2 "$SK" fileserve serve www 2>err
+	one_line err "sockkit: fileserve: 'www' is a directory, not a port"
+	expect_exit 2 "$SK" fileserve get 127.0.0.1:9 f 2>err
+	one_line err "sockkit: fileserve: '127.0.0.1:9': the host and the port are two operands: '127.0.0.1 9'"
+	expect_exit 2 "$SK" fileserve ls '[::1]:9' 2>err
+	one_line err "sockkit: fileserve: '\[::1\]:9': the host and the port are two operands: '::1 9'"
+	# What is right still works.
+	tfs_serve s -d www
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
+	stop_server
+}

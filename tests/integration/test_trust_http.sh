@@ -432,3 +432,13 @@ t_trust_http_blocked_stderr_stops() {
 	stop_server
 	exec 3>&-
 }
+
+# "http 127.0.0.1 www": a directory where the port goes was taken for the
+# service "www", port 80, and the current directory served.
+t_trust_http_dir_as_service_port() {
+	mkdir www
+	expect_exit 2 "$SK" http 127.0.0.1 www 2>err
+	one_line err "sockkit: http: 'www' is a directory, not a port: serve it with '-d www'"
+	expect_exit 2 "$SK" http -b 127.0.0.1 www 2>err
+	one_line err "sockkit: http: 'www' is a directory, not a port"
+}
