@@ -15,6 +15,7 @@
 #define _GNU_SOURCE		/* realpath's PATH_MAX, MSG_MORE */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -84,7 +85,8 @@ static const char usage_text[] =
 "  -v                         log connections too\n"
 "  -h, --help                 this text\n"
 "\n"
-"SIGINT or SIGTERM stop it cleanly (exit 128+N); 1 when it cannot listen\n"
+"SIGINT or SIGTERM stop it cleanly (exit 128+N; a download under way is\n"
+"reset, never ended as if whole); 1 when it cannot listen\n"
 "or serve, 2 on a usage error.\n";
 
 #define CMD		"http"
@@ -566,7 +568,9 @@ struct hsrv {
 	struct fent		 fcache[FCACHE];
 };
 
-enum hstate { H_HEAD, H_SEND, H_LINGER };
+/* H_CUT: a body cut short (the file shrank): what went drains, then a
+ * reset. */
+enum hstate { H_HEAD, H_SEND, H_LINGER, H_CUT };
 
 struct hconn {
 	struct hsrv	*srv;
@@ -1750,11 +1754,12 @@ conn_write(struct hconn *c)
 #endif
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return 0;
-		if (n <= 0) {
-			/* The file shrank: the length lies; reset. */
-			c->abort = n == 0;
-			return -1;
+		if (n == 0) {
+			c->cut = 1;	/* the file shrank: the length lies */
+			break;
 		}
+		if (n == -1)
+			return -1;
 		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	}
 	if (c->file != -1) {
@@ -1762,8 +1767,13 @@ conn_write(struct hconn *c)
 		c->file = -1;
 	}
 	if (c->cut) {
-		c->abort = 1;
-		return -1;
+		/* What the length promised will not come: let what went
+		 * reach the client, then reset (see on_tick). */
+		access_log(c);
+		c->state = H_CUT;
+		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
+		(void)sk_loop_mod(NULL, c->srv->loop, c->fd, 0);
+		return 0;
 	}
 	access_log(c);
 	sk_buf_consume(&c->in, c->used);
@@ -1795,7 +1805,7 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 		conn_free(c);
 		return;
 	}
-	if (c->state == H_LINGER)
+	if (c->state == H_LINGER || c->state == H_CUT)
 		return;
 	want = c->state == H_SEND ? SK_WRITE : SK_READ;
 	/* Keep reading pipelined requests while replying, up to the cap;
@@ -1922,6 +1932,22 @@ check_root(struct hsrv *s)
 	}
 }
 
+/* Bytes the kernel still holds for the client (sent, not yet acked);
+ * where that cannot be asked, none. */
+static int
+unsent(int fd)
+{
+	int	n = 0;
+
+#if defined(__linux__) && defined(TIOCOUTQ)
+	if (ioctl(fd, TIOCOUTQ, &n) == -1)
+		n = 0;
+#else
+	(void)fd;
+#endif
+	return n;
+}
+
 /* Every tick: DIR still there?  Drop connections past their deadline. */
 static void
 on_tick(struct sk_loop *loop, long long id, void *arg)
@@ -1936,6 +1962,12 @@ on_tick(struct sk_loop *loop, long long id, void *arg)
 	check_root(s);
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
+		if (c->state == H_CUT && (now >= c->deadline ||
+		    unsent(c->fd) == 0)) {
+			c->abort = 1;
+			conn_free(c);
+			continue;
+		}
 		if (c->deadline == 0 || now < c->deadline)
 			continue;
 		if (c->state == H_HEAD && sk_buf_len(&c->in) > 0 &&
@@ -2095,7 +2127,7 @@ out:
 	 */
 	if (cmd_signalled())
 		for (c = s.conns; c != NULL; c = c->next)
-			c->abort = c->state == H_SEND;
+			c->abort = c->state == H_SEND || c->state == H_CUT;
 	/* conn_free() unlinks what it frees (the analyzer cannot tell). */
 	while (s.conns != NULL)
 		conn_free(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
