@@ -86,6 +86,7 @@ struct fsrv {
 	struct sk_loop		*loop;
 	int			 lfd;
 	int			 rootfd;	/* the served directory */
+	int			 root_gone;	/* DIR's name leads nowhere */
 	uint8_t			*buf;		/* CHUNK, shared */
 	int			 nconns;
 	struct fconn		*conns;
@@ -1160,6 +1161,46 @@ on_sweep(struct sk_loop *loop, long long id, void *arg)
 	}
 }
 
+/*
+ * DIR is shared by what its name leads to, as http serves it: checked
+ * every second, so a directory removed and made again (a build output) or
+ * a symbolic link pointed elsewhere (a deployment's "current") is shared
+ * at once, not the old one for ever (said on standard error).  While the
+ * name leads nowhere, that is said once.  Transfers under way go on where
+ * they are.
+ */
+static void
+on_check_root(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+	struct stat	 now, was;
+	char		 real[PATH_MAX], sp[SHOWMAX];
+	int		 fd;
+
+	(void)loop;
+	(void)id;
+	if (fstat(s->rootfd, &was) == -1)
+		return;
+	if (stat(s->o->dir, &now) == -1 || !S_ISDIR(now.st_mode)) {
+		if (!s->root_gone)
+			cmd_err(CMD, "%s: removed: nothing is shared until it "
+			    "is made again", fs_shown(sp, sizeof(sp), s->o->dir,
+			    strlen(s->o->dir)));
+		s->root_gone = 1;
+		return;
+	}
+	if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+		return;
+	if (realpath(s->o->dir, real) == NULL || (fd = open(real,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;		/* again next time */
+	close(s->rootfd);
+	s->rootfd = fd;
+	s->root_gone = 0;
+	cmd_err(CMD, "now sharing %s", fs_shown(sp, sizeof(sp), real,
+	    strlen(real)));
+}
+
 /* Out of descriptors a moment ago: accept again. */
 static void
 resume_accept(struct sk_loop *loop, long long id, void *arg)
@@ -1249,7 +1290,8 @@ fs_serve(const struct fs_opts *o)
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (o->announce != NULL && start_announce(&s, err) == -1) ||
 	    (o->idle_ms > 0 && sk_loop_timer_add(err, s.loop, sweep, sweep,
-	    on_sweep, &s) == -1)) {
+	    on_sweep, &s) == -1) || sk_loop_timer_add(err, s.loop, 1000,
+	    1000, on_check_root, &s) == -1) {
 		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
 		status = EXIT_RUNTIME;
 	} else if (cmd_signals_init(CMD, s.loop) == -1)

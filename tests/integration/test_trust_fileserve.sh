@@ -527,3 +527,40 @@ t_trust_fs_operand_mistakes() {
 	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
 	stop_server
 }
+
+# DIR is shared by what its name leads to, as http serves it: removed
+# (said once), made again, a symbolic link pointed elsewhere; the old
+# directory, gone, is not shared for ever.
+t_trust_fs_dir_replaced() {
+	mkdir v1 v2 www
+	echo one >v1/t.txt
+	echo two >v2/t.txt
+	echo zero >www/t.txt
+	tfs_serve s -d www
+	# until_got TEXT: get t.txt to stdout gives TEXT within 3 s.
+	until_got() {
+		i=0
+		while [ "$("$SK" fileserve get -o - 127.0.0.1 "$PORT" t.txt \
+		    2>/dev/null)" != "$1" ]; do
+			[ $i -lt 30 ] || fail "t.txt is not $1"
+			sleep 0.1
+			i=$((i + 1))
+		done
+	}
+	until_got zero
+	rm -rf www
+	wait_for s.err 'www: removed: nothing is shared until it is made again$' ||
+	    fail "not said"
+	mkdir www
+	echo again >www/t.txt
+	until_got again
+	wait_for s.err "now sharing $PWD/www\$" || fail "not said"
+	rm -rf www
+	ln -s v1 www
+	until_got one
+	ln -sfn v2 www.new
+	mv -T www.new www
+	until_got two
+	[ "$(grep -c 'removed' s.err)" = 1 ] || fail "said more than once"
+	stop_server
+}
