@@ -10,6 +10,9 @@
  * This file reads the command line and dispatches.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netdb.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,10 +28,15 @@
 #include "fileserve.h"
 
 static const char usage_text[] =
-"usage: sockkit fileserve serve [-d DIR] [--allow-upload] [ADDRESS] PORT\n"
-"       sockkit fileserve get HOST PORT REMOTE_PATH [-o LOCAL] [--no-resume]\n"
-"       sockkit fileserve put HOST PORT LOCAL [REMOTE_PATH]\n"
-"       sockkit fileserve ls HOST PORT [REMOTE_DIR] [--json]\n"
+"usage: sockkit fileserve serve [-46v] [-d DIR] [--allow-upload]\n"
+"           [--announce[=NAME]] [--iface NAME] [--idle-timeout SECONDS]\n"
+"           [--backend NAME] [ADDRESS] PORT\n"
+"       sockkit fileserve get [-46v] HOST PORT REMOTE_PATH [-o LOCAL]\n"
+"           [--no-resume] [-w SECONDS]\n"
+"       sockkit fileserve put [-46v] HOST PORT LOCAL [REMOTE_PATH]\n"
+"           [-w SECONDS]\n"
+"       sockkit fileserve ls [-46] HOST PORT [REMOTE_DIR] [-w SECONDS]\n"
+"           [--json]\n"
 "\n"
 "serve: share DIR (default .) read-only, or writable with --allow-upload;\n"
 "nothing outside DIR is ever served or written.\n"
@@ -69,6 +77,44 @@ enum {
 	OPT_IDLE_TIMEOUT
 };
 
+/*
+ * serve's operands as python's and http's habits give them: a number
+ * where the address goes ("serve 8000 www" would listen on 0.0.31.64,
+ * port 80), or the directory shared where the address or the port goes
+ * (it goes after -d).  1 after a usage error saying so, else 0.
+ */
+static int
+serve_operands(const struct fs_opts *o, int argc, char **argv)
+{
+	struct addrinfo	*res;
+	struct stat	 st;
+	const char	*a;
+	int		 i, port, dir;
+
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		port = i == argc - 1;
+		dir = stat(a, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!port && *a != '\0' && a[strspn(a, "0123456789")] ==
+		    '\0') {
+			cmd_usage_err(CMD, "'%s' is not an address: give one "
+			    "PORT, or ADDRESS PORT", a);
+			return 1;
+		}
+		if (!dir || (port && a[strspn(a, "0123456789")] == '\0'))
+			continue;
+		if (!port && strchr(a, '/') == NULL && sk_net_resolve(NULL, a,
+		    "0", o->c.family, SOCK_STREAM, 1, &res) == 0) {
+			freeaddrinfo(res);
+			continue;
+		}
+		cmd_usage_err(CMD, "'%s' is a directory, not %s: share it with "
+		    "'-d %s'", a, port ? "a port" : "an address", a);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct fs_opts *o)
 {
@@ -85,7 +131,7 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	};
 	static const char *const actions[] = { "serve", "get", "put", "ls" };
 	const char	*serve_only = NULL, *get_only = NULL;
-	const char	*client_only = NULL, *what, *with;
+	const char	*client_only = NULL, *what, *with, *empty, *why;
 	int		 ch, rc, i, max;
 
 	memset(o, 0, sizeof(*o));
@@ -131,10 +177,12 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		case OPT_ANNOUNCE:
 			serve_only = "--announce";
 			o->announce = optarg != NULL ? optarg : "fileserve";
-			if (*o->announce == '\0' || strlen(o->announce) > 64 ||
-			    strpbrk(o->announce, " \t\r\n") != NULL) {
+			if ((why = cmd_announce_name_bad(o->announce)) !=
+			    NULL) {
 				cmd_usage_err(CMD, "--announce: a NAME is 1-64 "
-				    "characters, no spaces");
+				    "bytes of text, no spaces or control bytes: "
+				    "'%.64s%s' %s", o->announce,
+				    strlen(o->announce) > 64 ? "..." : "", why);
 				return -1;
 			}
 			break;
@@ -189,9 +237,19 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		cmd_usage_err(CMD, "too many arguments: '%s'", argv[max]);
 		return -1;
 	}
-	if (o->action == A_SERVE)
+	if (o->action == A_SERVE) {
+		empty = o->dir == NULL || *o->dir == '\0' ? "-d DIR" :
+		    o->iface != NULL && *o->iface == '\0' ? "--iface NAME" :
+		    NULL;
+		if (empty != NULL) {
+			cmd_usage_err(CMD, "an empty %s", empty);
+			return -1;
+		}
+		if (serve_operands(o, argc, argv))
+			return -1;
 		return cmd_endpoint(CMD, argc, argv, 1, NULL, &o->host,
 		    &o->port);
+	}
 	if (argc >= 1 && cmd_colon_hint(CMD, argv[0], 0) == -1)
 		return -1;
 	if (argc < 2 + (o->action != A_LS)) {

@@ -137,6 +137,22 @@ cl_err(struct client *cl, const char *fmt, ...)
 	cmd_err(CMD, "%s", msg);
 }
 
+/*
+ * What errno e means here: a wait that ran out is the server not
+ * answering within -w, said so, not "Resource temporarily unavailable".
+ */
+static const char *
+why(const struct client *cl, int e)
+{
+	static char	msg[96];
+
+	if (e != ETIMEDOUT && e != EAGAIN && e != EWOULDBLOCK)
+		return strerror(e);
+	snprintf(msg, sizeof(msg), "no reply from the server within %g s "
+	    "(-w)", (double)cl->ms / 1000);
+	return msg;
+}
+
 static int
 send_line(struct client *cl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -162,7 +178,7 @@ send_line(struct client *cl, const char *fmt, ...)
 	    cl->ms) == -1 ? -1 : 0;
 	sk_buf_release(&b);
 	if (rc == -1)
-		cl_err(cl, "send: %s", strerror(errno));
+		cl_err(cl, "send: %s", why(cl, errno));
 	return rc;
 }
 
@@ -173,11 +189,16 @@ recv_line(struct client *cl)
 	uint8_t		hdr[SK_FRAME_HDRLEN];
 	uint32_t	n;
 
-	if (sk_net_recv_exact(NULL, cl->fd, hdr, sizeof(hdr), cl->ms) !=
-	    sizeof(hdr)) {
-		cl_err(cl, "the server closed the connection%s%s",
-		    errno == ETIMEDOUT ? ": " : "",
-		    errno == ETIMEDOUT ? strerror(errno) : "");
+	ssize_t		k;
+
+	if ((k = sk_net_recv_exact(NULL, cl->fd, hdr, sizeof(hdr),
+	    cl->ms)) != sizeof(hdr)) {
+		if (k == -1 && (errno == ETIMEDOUT || errno == EAGAIN))
+			cl_err(cl, "%s", why(cl, errno));
+		else if (k == -1 && errno == ECONNRESET)
+			cl_err(cl, "the server reset the connection");
+		else
+			cl_err(cl, "the server closed the connection");
 		return -1;
 	}
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
@@ -390,6 +411,44 @@ progress(struct client *cl, long long done, long long total, int last)
 }
 
 /*
+ * Up to want bytes into p, each wait bounded by -w: the count, less than
+ * want when the stream ended (errno 0) or failed or went quiet (errno,
+ * ETIMEDOUT), with what did come counted, never lost.
+ */
+static size_t
+recv_some(struct client *cl, uint8_t *p, size_t want)
+{
+	struct pollfd	pfd;
+	size_t		done = 0;
+	ssize_t		n;
+	int		rc;
+
+	while (done < want) {
+		if ((n = read(cl->fd, p + done, want - done)) > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			errno = 0;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		pfd.fd = cl->fd;
+		pfd.events = POLLIN;
+		if ((rc = poll(&pfd, 1, cl->ms)) == 0) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		if (rc == -1 && errno != EINTR)
+			break;
+	}
+	return done;
+}
+
+/*
  * Receive file bytes [*got, size) into w, hashing them; a second thread
  * writes them (sk_wb), so the copy into the page cache overlaps the next
  * receive.  0 once all have come; -1 when the connection ended first
@@ -401,26 +460,25 @@ recv_body(struct client *cl, struct sk_wb *w, long long *got,
     long long size, struct sk_hash *h)
 {
 	uint8_t	*p;
-	ssize_t	 n;
-	size_t	 want;
+	size_t	 n, want;
+	int	 e;
 
-	for (; *got < size; *got += n) {
+	for (; *got < size; *got += (long long)n) {
 		if ((p = sk_wb_buf(w)) == NULL)
 			return -1;
 		want = size - *got < CHUNK ? (size_t)(size - *got) : CHUNK;
-		n = sk_net_recv_exact(NULL, cl->fd, p, want, cl->ms);
+		n = recv_some(cl, p, want);
+		e = errno;
 		if (n > 0) {
-			sk_hash_update(h, p, (size_t)n);
-			sk_wb_push(w, (size_t)n);
+			sk_hash_update(h, p, n);
+			sk_wb_push(w, n);
 		}
-		if (n < (ssize_t)want) {
-			if (n >= 0) {
-				*got += n;
-				errno = 0;	/* the server closed */
-			}
+		if (n < want) {
+			*got += (long long)n;
+			errno = e;	/* 0: the server closed */
 			return -1;
 		}
-		progress(cl, *got + n, size, 0);
+		progress(cl, *got + (long long)n, size, 0);
 	}
 	return 0;
 }
@@ -645,13 +703,19 @@ client_get(struct client *cl)
 	}
 	if (rc == -1) {
 		cl_err(cl, "the transfer was cut at %lld of %lld bytes%s%s%s",
-		    got, size, e != 0 ? ": " : "", e != 0 ? strerror(e) : "",
+		    got, size, e != 0 ? ": " : "", e != 0 ? why(cl, e) : "",
 		    to_stdout ? "" : ": run again to resume");
 		goto out;
 	}
 	progress(cl, size, size, 1);
-	if (recv_line(cl) == -1)
+	if (recv_line(cl) == -1) {
+		/* On stdout, the bytes have gone and cannot be taken back. */
+		if (to_stdout)
+			cl_err(cl, "%s: not verified: what went to stdout may "
+			    "not be the server's file", fs_shown(sp,
+			    sizeof(sp), o->path, strlen(o->path)));
 		goto out;
+	}
 	if (strncmp(cl->line, "ERR ", 4) == 0) {
 		/* The file changed as it was sent: keep what came. */
 		server_err(cl, cl->line + 4);
@@ -660,8 +724,10 @@ client_get(struct client *cl)
 	snprintf(sum, sizeof(sum), "SUM %016" PRIx64, sk_hash_final(&h));
 	if (strcmp(cl->line, sum) != 0) {
 		cl_err(cl, "checksum mismatch for %s%s", fs_shown(sp, sizeof(sp),
-		    o->path, strlen(o->path)), resumed > 0 ? ": the partial "
-		    "file was corrupt; removed, run again" : ": removed");
+		    o->path, strlen(o->path)), to_stdout ? ": what went to "
+		    "stdout is not the server's file: do not use it" :
+		    resumed > 0 ? ": the partial file was corrupt; removed, run "
+		    "again" : ": removed");
 		if (!to_stdout)
 			(void)unlink(tmp);
 		goto out;
@@ -864,7 +930,7 @@ client_put(struct client *cl)
 			else
 				cl_err(cl, "the transfer was cut at %lld of "
 				    "%lld bytes: %s: run again to resume", at,
-				    (long long)st.st_size, strerror(errno));
+				    (long long)st.st_size, why(cl, errno));
 			goto out;
 		}
 		progress(cl, at + n, st.st_size, 0);

@@ -86,6 +86,7 @@ struct fsrv {
 	struct sk_loop		*loop;
 	int			 lfd;
 	int			 rootfd;	/* the served directory */
+	int			 root_gone;	/* DIR's name leads nowhere */
 	uint8_t			*buf;		/* CHUNK, shared */
 	int			 nconns;
 	struct fconn		*conns;
@@ -129,6 +130,7 @@ struct fconn {
 	off_t			 have;		/* put: the part, to resume */
 	char			 peer[SK_ADDRSTRLEN];
 	long long		 last_ms;	/* bytes last moved */
+	int			 abort;		/* close with a reset */
 	struct fconn		*next;
 };
 
@@ -231,16 +233,27 @@ conn_close(struct fconn *c)
 {
 	struct fsrv	*s = c->srv;
 	struct fconn	**pp;
+	char		 sp[SHOWMAX];
 
 	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
-	if (s->o->c.verbose)
+	/* An upload cut short: what came is in its part, for a resume. */
+	if (s->o->c.verbose && c->name != NULL && c->file != -1 &&
+	    (c->state == F_RECV || c->state == F_SUMWAIT))
+		cmd_err(CMD, "%s disconnected: PUT %s cut at %lld of %lld "
+		    "bytes, kept to resume", c->peer, fs_shown(sp, sizeof(sp),
+		    c->name, strlen(c->name)), (long long)c->off,
+		    (long long)c->end);
+	else if (s->o->c.verbose)
 		cmd_err(CMD, "%s disconnected", c->peer);
 	sk_loop_del(s->loop, c->fd);
-	close(c->fd);
+	if (c->abort)
+		(void)sk_net_abort(NULL, c->fd);
+	else
+		close(c->fd);
 	if (c->file != -1)
 		close(c->file);
 	if (c->dirfd != -1)
@@ -675,7 +688,8 @@ do_put(struct fconn *c, long long size, const char *p)
 static void
 do_sum(struct fconn *c, const char *hex)
 {
-	char	want[32], sp[SHOWMAX];
+	struct stat	fst, nst;
+	char		want[32], sp[SHOWMAX];
 
 	if (c->final == NULL || c->tmp == NULL || c->dirfd == -1) {
 		fail_req(c, 400, NULL, "SUM without an upload");
@@ -686,6 +700,18 @@ do_sum(struct fconn *c, const char *hex)
 		(void)unlinkat(c->dirfd, c->tmp, 0);
 		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
 		    "corrupt and is removed");
+		return;
+	}
+	/*
+	 * What is renamed into place must be the file verified: a local
+	 * user may have put another file (or a link) under the part's name
+	 * meanwhile.
+	 */
+	if (fstat(c->file, &fst) == -1 || fstatat(c->dirfd, c->tmp, &nst,
+	    AT_SYMLINK_NOFOLLOW) == -1 || fst.st_dev != nst.st_dev ||
+	    fst.st_ino != nst.st_ino) {
+		fail_req(c, 409, c->name, "its partial upload file was "
+		    "replaced or removed meanwhile: not renamed into place");
 		return;
 	}
 	if (fsync(c->file) == -1 || renameat(c->dirfd, c->tmp, c->dirfd,
@@ -1056,6 +1082,8 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
 	    c->state == F_SEND || c->state == F_PREP ? conn_write(c) :
 	    0) == -1) {
+		/* A download that cannot go on (the file shrank): reset. */
+		c->abort = c->state == F_SEND;
 		conn_close(c);
 		return;
 	}
@@ -1133,6 +1161,46 @@ on_sweep(struct sk_loop *loop, long long id, void *arg)
 	}
 }
 
+/*
+ * DIR is shared by what its name leads to, as http serves it: checked
+ * every second, so a directory removed and made again (a build output) or
+ * a symbolic link pointed elsewhere (a deployment's "current") is shared
+ * at once, not the old one for ever (said on standard error).  While the
+ * name leads nowhere, that is said once.  Transfers under way go on where
+ * they are.
+ */
+static void
+on_check_root(struct sk_loop *loop, long long id, void *arg)
+{
+	struct fsrv	*s = arg;
+	struct stat	 now, was;
+	char		 real[PATH_MAX], sp[SHOWMAX];
+	int		 fd;
+
+	(void)loop;
+	(void)id;
+	if (fstat(s->rootfd, &was) == -1)
+		return;
+	if (stat(s->o->dir, &now) == -1 || !S_ISDIR(now.st_mode)) {
+		if (!s->root_gone)
+			cmd_err(CMD, "%s: removed: nothing is shared until it "
+			    "is made again", fs_shown(sp, sizeof(sp), s->o->dir,
+			    strlen(s->o->dir)));
+		s->root_gone = 1;
+		return;
+	}
+	if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+		return;
+	if (realpath(s->o->dir, real) == NULL || (fd = open(real,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;		/* again next time */
+	close(s->rootfd);
+	s->rootfd = fd;
+	s->root_gone = 0;
+	cmd_err(CMD, "now sharing %s", fs_shown(sp, sizeof(sp), real,
+	    strlen(real)));
+}
+
 /* Out of descriptors a moment ago: accept again. */
 static void
 resume_accept(struct sk_loop *loop, long long id, void *arg)
@@ -1187,6 +1255,7 @@ int
 fs_serve(const struct fs_opts *o)
 {
 	struct fsrv	s;
+	struct fconn	*c;
 	char		err[SK_ERRLEN], root[PATH_MAX];
 	long long	sweep = o->idle_ms / 4;
 	int		status = 0;
@@ -1221,7 +1290,8 @@ fs_serve(const struct fs_opts *o)
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, on_accept, &s) == -1 ||
 	    (o->announce != NULL && start_announce(&s, err) == -1) ||
 	    (o->idle_ms > 0 && sk_loop_timer_add(err, s.loop, sweep, sweep,
-	    on_sweep, &s) == -1)) {
+	    on_sweep, &s) == -1) || sk_loop_timer_add(err, s.loop, 1000,
+	    1000, on_check_root, &s) == -1) {
 		cmd_err(CMD, "%s", s.buf ? err : "out of memory");
 		status = EXIT_RUNTIME;
 	} else if (cmd_signals_init(CMD, s.loop) == -1)
@@ -1234,6 +1304,16 @@ fs_serve(const struct fs_opts *o)
 		}
 		cmd_signals_fini(s.loop);
 	}
+	/*
+	 * Stopped by a signal: a transfer under way is cut with a reset,
+	 * never ended as if it were whole.  (What an upload has sent is in
+	 * its part, for the next put to resume.)
+	 */
+	if (cmd_signalled())
+		for (c = s.conns; c != NULL; c = c->next)
+			c->abort = c->state == F_SEND || c->state == F_PREP ||
+			    c->state == F_RECV || c->state == F_SUMWAIT ||
+			    sk_buf_len(&c->out) > 0;
 	/* conn_close() unlinks what it frees (the analyzer cannot tell). */
 	while (s.conns != NULL)
 		conn_close(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */

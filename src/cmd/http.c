@@ -15,6 +15,7 @@
 #define _GNU_SOURCE		/* realpath's PATH_MAX, MSG_MORE */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -31,6 +32,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +50,10 @@
 #include "cmd.h"
 
 static const char usage_text[] =
-"usage: sockkit http [-d DIR] [ADDRESS] [PORT]\n"
+"usage: sockkit http [-46qv] [-d DIR] [-b ADDRESS] [--log FILE]\n"
+"           [--follow-symlinks] [--max-clients N] [--head-timeout SECONDS]\n"
+"           [--keepalive-timeout SECONDS] [--send-timeout SECONDS]\n"
+"           [--backend NAME] [ADDRESS] [PORT]\n"
 "\n"
 "Serve DIR (default .) over HTTP/1.1 on PORT (default 8000): GET and HEAD,\n"
 "keep-alive, Range, ETag and If-Modified-Since (304), index.html or a\n"
@@ -64,8 +69,10 @@ static const char usage_text[] =
 "                             FILE instead of stderr\n"
 "  -q, --quiet                no access log and no URL line\n"
 "      --follow-symlinks      serve symbolic links that lead out of DIR\n"
-"      --max-clients N        connections at once (default 10000); more\n"
-"                             wait in the listen queue\n"
+"      --max-clients N        connections at once, at most (default\n"
+"                             10000); more wait in the listen queue while\n"
+"                             it has room, or get 503 when descriptors\n"
+"                             (ulimit -n) run out first\n"
 "      --head-timeout SECONDS a request head must arrive within this\n"
 "                             (default 20; decimals allowed)\n"
 "      --keepalive-timeout SECONDS\n"
@@ -78,7 +85,8 @@ static const char usage_text[] =
 "  -v                         log connections too\n"
 "  -h, --help                 this text\n"
 "\n"
-"SIGINT or SIGTERM stop it cleanly (exit 128+N); 1 when it cannot listen\n"
+"SIGINT or SIGTERM stop it cleanly (exit 128+N; a download under way is\n"
+"reset, never ended as if whole); 1 when it cannot listen\n"
 "or serve, 2 on a usage error.\n";
 
 #define CMD		"http"
@@ -128,7 +136,9 @@ path_operand(const struct http_opts *o, const char *a, int port)
 	if (strchr(a, '/') == NULL) {
 		if (!dir)
 			return 0;
-		if (port && sk_net_parse_port(NULL, a, 1) != -1)
+		/* A directory named like a service ("www" is port 80)
+		 * was meant to be served, not taken for the port. */
+		if (port && a[strspn(a, "0123456789")] == '\0')
 			return 0;
 		if (!port && sk_net_resolve(NULL, a, "0", o->c.family,
 		    SOCK_STREAM, 1, &res) == 0) {
@@ -367,6 +377,182 @@ struct fent {
 };
 
 
+/*
+ * A log that never stalls the server: lines are queued, and a thread of
+ * its own writes them, blocking as long as it must (a terminal paused
+ * with ^S, a pipe nobody reads, a slow disk) while the loop goes on
+ * serving.  The queue holds LOGQ_MAX bytes; what comes while it is full
+ * is dropped and counted, and the count said once there is room again.
+ */
+#define LOGQ_MAX	(256 * 1024)
+
+struct alog {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* work queued, or the writer done */
+	pthread_t	 th;
+	int		 fd;
+	char		*q;		/* LOGQ_MAX */
+	size_t		 len;
+	long long	 dropped;	/* lines since the queue was full */
+	int		 err;		/* a write's errno; 0 */
+	int		 said;		/* err reported */
+	int		 stop, done;
+};
+
+static void *
+alog_main(void *arg)
+{
+	struct alog	*a = arg;
+	char		*buf;
+	size_t		 n, off;
+	ssize_t		 k;
+	int		 e;
+
+	if ((buf = malloc(LOGQ_MAX)) == NULL) {
+		pthread_mutex_lock(&a->mu);
+		a->err = ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		while (a->len == 0 && !a->stop)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->len == 0)
+			break;
+		n = a->len;
+		memcpy(buf, a->q, n);
+		a->len = 0;
+		pthread_mutex_unlock(&a->mu);
+		for (off = 0, e = 0; off < n; off += (size_t)k)
+			if ((k = write(a->fd, buf + off, n - off)) <= 0) {
+				if (k == -1 && errno == EINTR) {
+					k = 0;
+					continue;
+				}
+				e = k == 0 ? EIO : errno;
+				break;
+			}
+		pthread_mutex_lock(&a->mu);
+		if (e != 0 && a->err == 0)
+			a->err = e;
+	}
+out:
+	a->done = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	free(buf);
+	return NULL;
+}
+
+/* A log written by a thread to fd (not closed here): NULL, errno set. */
+static struct alog *
+alog_new(int fd)
+{
+	struct alog	*a;
+	int		 e;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->q = malloc(LOGQ_MAX)) == NULL) {
+		free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->fd = fd;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	if ((e = pthread_create(&a->th, NULL, alog_main, a)) != 0) {
+		pthread_mutex_destroy(&a->mu);
+		pthread_cond_destroy(&a->cv);
+		free(a->q);
+		free(a);
+		errno = e;
+		return NULL;
+	}
+	return a;
+}
+
+/*
+ * Queue n bytes (whole lines) of p.  When the queue is full they are
+ * dropped and counted; the count of lines dropped before, now that there
+ * is room again, is said first when note is set (the log is stderr), or
+ * returned for the caller to say elsewhere.
+ */
+static long long
+alog_put(struct alog *a, const char *p, size_t n, int note)
+{
+	char		msg[128];
+	long long	d;
+	int		k = 0;
+
+	pthread_mutex_lock(&a->mu);
+	if (note && a->dropped > 0)
+		k = snprintf(msg, sizeof(msg), "sockkit: %s: %lld log line%s "
+		    "dropped: stderr was not being read\n", CMD, a->dropped,
+		    a->dropped == 1 ? "" : "s");
+	if (a->len + (size_t)k + n > LOGQ_MAX) {
+		a->dropped++;
+		pthread_mutex_unlock(&a->mu);
+		return 0;
+	}
+	memcpy(a->q + a->len, msg, (size_t)k);
+	a->len += (size_t)k;
+	memcpy(a->q + a->len, p, n);
+	a->len += n;
+	d = a->dropped;
+	a->dropped = 0;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	return note ? 0 : d;
+}
+
+/* A write error not said yet, once: its errno, else 0. */
+static int
+alog_error(struct alog *a)
+{
+	int	e = 0;
+
+	pthread_mutex_lock(&a->mu);
+	if (a->err != 0 && !a->said) {
+		e = a->err;
+		a->said = 1;
+	}
+	pthread_mutex_unlock(&a->mu);
+	return e;
+}
+
+/*
+ * Write what is queued and stop the thread, waiting a second at most: a
+ * log still blocked then is left to the process's exit (its thread and
+ * memory with it).
+ */
+static void
+alog_free(struct alog *a)
+{
+	struct timespec	ts;
+	int		done;
+
+	if (a == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cv);
+	while (!a->done && pthread_cond_timedwait(&a->cv, &a->mu, &ts) == 0)
+		;
+	done = a->done;
+	pthread_mutex_unlock(&a->mu);
+	if (!done) {
+		(void)pthread_detach(a->th);
+		return;
+	}
+	(void)pthread_join(a->th, NULL);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a->q);
+	free(a);
+}
+
 struct hsrv {
 	const struct http_opts	*o;
 	struct sk_loop		*loop;
@@ -375,8 +561,8 @@ struct hsrv {
 	char			 root[PATH_MAX];
 	int			 rootfd;
 	int			 root_gone;	/* DIR removed; said so */
-	FILE			*log;		/* NULL: -q */
-	int			 log_failed;	/* a write error was said */
+	struct alog		*log;		/* NULL: -q */
+	struct alog		*elog;		/* stderr: -v, notes */
 	struct hconn		*conns;
 	long			 nconns;
 	long long		 timer;
@@ -385,7 +571,9 @@ struct hsrv {
 	struct fent		 fcache[FCACHE];
 };
 
-enum hstate { H_HEAD, H_SEND, H_LINGER };
+/* H_CUT: a body cut short (the file shrank): what went drains, then a
+ * reset. */
+enum hstate { H_HEAD, H_SEND, H_LINGER, H_CUT };
 
 struct hconn {
 	struct hsrv	*srv;
@@ -400,6 +588,8 @@ struct hconn {
 	int		 keep;		/* keep-alive after this response */
 	int		 minor;		/* HTTP/1.<minor> of the request */
 	int		 rd_eof;	/* the client has half-closed */
+	int		 abort;		/* close with a reset */
+	int		 cut;		/* the body is short: reset once sent */
 	long long	 deadline;	/* ms; 0: none */
 	char		 peer[SK_ADDRSTRLEN];
 	char		 host[SK_ADDRSTRLEN];	/* for the log */
@@ -1079,7 +1269,10 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		n = pread(fd, p, len, first);
 		release(fd, cached);
 		if (n != (ssize_t)len) {
-			c->keep = 0;	/* the file shrank: cut it short */
+			/* The file shrank: what is here, then a reset, so
+			 * the short body is never taken for the whole. */
+			c->keep = 0;
+			c->cut = 1;
 			n = n < 0 ? 0 : n;
 		}
 		sk_buf_commit(&c->out, (size_t)n);
@@ -1116,6 +1309,41 @@ body_sent(const struct hconn *c)
 	    (long long)(c->off - c->fstart);
 }
 
+/* A message on stderr through its queue: "sockkit: http: ...". */
+static void
+vlog(struct hsrv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+vlog(struct hsrv *s, const char *fmt, ...)
+{
+	char	line[1024];
+	va_list	ap;
+	int	n, k;
+
+	n = snprintf(line, sizeof(line), "sockkit: %s: ", CMD);
+	va_start(ap, fmt);
+	k = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	n += k;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)alog_put(s->elog, line, (size_t)n, 1);
+}
+
+/* A write to the log failed: said once; the server goes on serving. */
+static void
+log_failed(struct hsrv *s)
+{
+	int	e;
+
+	if (s->log != NULL && (e = alog_error(s->log)) != 0)
+		say_errno(s->o->log != NULL ? "access log " : "access log",
+		    s->o->log != NULL ? s->o->log : "", e);
+}
+
 /*
  * One line per response, once: when it has all gone, or when the
  * connection ends before (the client left, reset or stopped reading, the
@@ -1126,11 +1354,11 @@ static void
 access_log(struct hconn *c)
 {
 	struct hsrv	*s = c->srv;
-	char		 when[64];
+	char		 when[64], line[1024];
 	struct tm	 tm;
 	time_t		 t = time(NULL);
-	long long	 sent = body_sent(c);
-	int		 status = c->status;
+	long long	 sent = body_sent(c), d;
+	int		 status = c->status, n;
 
 	c->status = 0;
 	if (s->log == NULL || status == 0)
@@ -1138,18 +1366,21 @@ access_log(struct hconn *c)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
 	if (sent > 0)
-		fprintf(s->log, "%s - - [%s] \"%s\" %d %lld\n", c->host, when,
-		    c->line, status, sent);
+		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %lld\n",
+		    c->host, when, c->line, status, sent);
 	else
-		fprintf(s->log, "%s - - [%s] \"%s\" %d -\n", c->host, when,
-		    c->line, status);
-	if ((fflush(s->log) == EOF || ferror(s->log)) && !s->log_failed) {
-		/* Said once; the server goes on serving. */
-		say_errno(s->o->log != NULL ? "access log " : "access log",
-		    s->o->log != NULL ? s->o->log : "", errno);
-		s->log_failed = 1;
+		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d -\n",
+		    c->host, when, c->line, status);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
 	}
-	clearerr(s->log);
+	if ((d = alog_put(s->log, line, (size_t)n, s->log == s->elog)) > 0)
+		vlog(s, "%lld log line%s dropped: the --log file was not "
+		    "being written fast enough", d, d == 1 ? "" : "s");
+	log_failed(s);
 }
 
 /*
@@ -1255,7 +1486,7 @@ static void
 respond(struct hconn *c, const struct sk_http_req *req)
 {
 	struct hsrv	*s = c->srv;
-	char		 path[PATH_MAX], idx[PATH_MAX + 16];
+	char		 path[HEAD_MAX], idx[PATH_MAX + 16];
 	const char	*rel;
 	struct stat	 st, ist;
 	ssize_t		 n;
@@ -1287,6 +1518,10 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		if (path[i] != '/' || o == 0 || path[o - 1] != '/')
 			path[o++] = path[i];
 	path[o] = '\0';
+	if (o >= PATH_MAX) {
+		error_page(c, 404, head_only, NULL);	/* ENAMETOOLONG */
+		return;
+	}
 	rel = path + 1;
 	if (sk_path_check(rel, strlen(rel)) != NULL) {
 		error_page(c, 403, head_only, NULL);
@@ -1298,8 +1533,9 @@ respond(struct hconn *c, const struct sk_http_req *req)
 		return;
 	}
 	if ((fd = open_served(s, rel, &st)) == -1) {
-		error_page(c, errno == ENOENT || errno == ENOTDIR ? 404 : 403,
-		    head_only, NULL);
+		/* A name too long names nothing here: 404, as nginx. */
+		error_page(c, errno == ENOENT || errno == ENOTDIR ||
+		    errno == ENAMETOOLONG ? 404 : 403, head_only, NULL);
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -1338,12 +1574,15 @@ conn_free(struct hconn *c)
 
 	access_log(c);		/* a response cut short */
 	if (s->o->c.verbose)
-		cmd_err(CMD, "%s disconnected", c->peer);
+		vlog(s, "%s disconnected", c->peer);
 	*c->pprev = c->next;
 	if (c->next != NULL)
 		c->next->pprev = c->pprev;
 	sk_loop_del(s->loop, c->fd);
-	close(c->fd);
+	if (c->abort)
+		(void)sk_net_abort(NULL, c->fd);
+	else
+		close(c->fd);
 	if (c->file != -1)
 		close(c->file);
 	sk_buf_release(&c->in);
@@ -1518,13 +1757,26 @@ conn_write(struct hconn *c)
 #endif
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return 0;
-		if (n <= 0)
-			return -1;	/* the file shrank: the length lies */
+		if (n == 0) {
+			c->cut = 1;	/* the file shrank: the length lies */
+			break;
+		}
+		if (n == -1)
+			return -1;
 		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	}
 	if (c->file != -1) {
 		close(c->file);
 		c->file = -1;
+	}
+	if (c->cut) {
+		/* What the length promised will not come: let what went
+		 * reach the client, then reset (see on_tick). */
+		access_log(c);
+		c->state = H_CUT;
+		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
+		(void)sk_loop_mod(NULL, c->srv->loop, c->fd, 0);
+		return 0;
 	}
 	access_log(c);
 	sk_buf_consume(&c->in, c->used);
@@ -1556,7 +1808,7 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 		conn_free(c);
 		return;
 	}
-	if (c->state == H_LINGER)
+	if (c->state == H_LINGER || c->state == H_CUT)
 		return;
 	want = c->state == H_SEND ? SK_WRITE : SK_READ;
 	/* Keep reading pipelined requests while replying, up to the cap;
@@ -1625,7 +1877,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		s->conns = c;
 		s->nconns++;
 		if (s->o->c.verbose)
-			cmd_err(CMD, "%s connected", c->peer);
+			vlog(s, "%s connected", c->peer);
 	}
 	/* At --max-clients: the rest wait in the listen queue. */
 	(void)sk_loop_mod(NULL, loop, lfd, 0);
@@ -1683,6 +1935,22 @@ check_root(struct hsrv *s)
 	}
 }
 
+/* Bytes the kernel still holds for the client (sent, not yet acked);
+ * where that cannot be asked, none. */
+static int
+unsent(int fd)
+{
+	int	n = 0;
+
+#if defined(__linux__) && defined(TIOCOUTQ)
+	if (ioctl(fd, TIOCOUTQ, &n) == -1)
+		n = 0;
+#else
+	(void)fd;
+#endif
+	return n;
+}
+
 /* Every tick: DIR still there?  Drop connections past their deadline. */
 static void
 on_tick(struct sk_loop *loop, long long id, void *arg)
@@ -1693,9 +1961,16 @@ on_tick(struct sk_loop *loop, long long id, void *arg)
 
 	(void)loop;
 	(void)id;
+	log_failed(s);
 	check_root(s);
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
+		if (c->state == H_CUT && (now >= c->deadline ||
+		    unsent(c->fd) == 0)) {
+			c->abort = 1;
+			conn_free(c);
+			continue;
+		}
 		if (c->deadline == 0 || now < c->deadline)
 			continue;
 		if (c->state == H_HEAD && sk_buf_len(&c->in) > 0 &&
@@ -1766,35 +2041,34 @@ print_url(const struct hsrv *s)
 /*
  * --log FILE, appended to.  Opened nonblocking, so a FIFO without a
  * reader fails (ENXIO) instead of stopping the server before it listens;
- * writes block as stderr's do.
+ * then blocking, for the log's thread to write (alog).  The fd, or -1.
  */
-static FILE *
+static int
 open_log(const char *path)
 {
-	FILE	*f;
 	int	 fd, flags;
 
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK |
 	    O_CLOEXEC, 0666)) == -1)
-		return NULL;
+		return -1;
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
-	    (f = fdopen(fd, "a")) == NULL) {
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
 		flags = errno;
 		close(fd);
 		errno = flags;
-		return NULL;
+		return -1;
 	}
-	return f;
+	return fd;
 }
 
 static int
 serve(const struct http_opts *o)
 {
 	struct hsrv	s;
+	struct hconn	*c;
 	char		err[SK_ERRLEN];
 	long long	tick;
-	int		status = 0, i;
+	int		status = 0, i, lfd = -1;
 
 	/* Deadlines are checked every tick: a second, or often enough that
 	 * a timeout under two seconds is kept within half its length. */
@@ -1804,17 +2078,27 @@ serve(const struct http_opts *o)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
-	s.log = o->quiet ? NULL : stderr;
 	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		say_errno("", o->dir, errno);
 		return EXIT_RUNTIME;
 	}
-	if (o->log != NULL && (s.log = open_log(o->log)) == NULL) {
+	if (o->log != NULL && (lfd = open_log(o->log)) == -1) {
 		say_errno("access log ", o->log, errno);
 		close(s.rootfd);
 		return EXIT_RUNTIME;
 	}
+	if ((s.elog = alog_new(STDERR_FILENO)) == NULL || (lfd != -1 &&
+	    (s.log = alog_new(lfd)) == NULL)) {
+		cmd_err(CMD, "log: %s", strerror(errno));
+		alog_free(s.elog);
+		if (lfd != -1)
+			close(lfd);
+		close(s.rootfd);
+		return EXIT_RUNTIME;
+	}
+	if (lfd == -1 && !o->quiet)
+		s.log = s.elog;
 	if ((s.lfd = cmd_server_socket(CMD, &o->c, NULL, o->host, o->port,
 	    SOCK_STREAM)) == -1) {
 		status = EXIT_RUNTIME;
@@ -1839,14 +2123,25 @@ serve(const struct http_opts *o)
 	}
 	cmd_signals_fini(s.loop);
 out:
+	/*
+	 * Stopped by a signal: a response still under way is cut with a
+	 * reset, so that its client sees the download fail rather than an
+	 * end that a client without a length check takes for the whole.
+	 */
+	if (cmd_signalled())
+		for (c = s.conns; c != NULL; c = c->next)
+			c->abort = c->state == H_SEND || c->state == H_CUT;
 	/* conn_free() unlinks what it frees (the analyzer cannot tell). */
 	while (s.conns != NULL)
 		conn_free(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
 	if (s.lfd != -1)
 		close(s.lfd);
 	sk_loop_free(s.loop);
-	if (s.log != NULL && s.log != stderr)
-		fclose(s.log);
+	if (s.log != s.elog)
+		alog_free(s.log);
+	alog_free(s.elog);
+	if (lfd != -1)
+		close(lfd);
 	for (i = 0; i < FCACHE; i++)
 		cache_drop(&s.fcache[i]);
 	close(s.rootfd);

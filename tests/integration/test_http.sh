@@ -391,7 +391,7 @@ t_http_big_file_and_cli() {
 	cmp -s got www/big.bin || fail "big file differs"
 	stop_server
 	expect_exit 0 "$SK" http --help >help
-	grep -q '^usage: sockkit http \[-d DIR\] \[ADDRESS\] \[PORT\]' help ||
+	grep -q '^usage: sockkit http \[-46qv\] \[-d DIR\] ' help ||
 	    fail "help"
 	expect_exit 2 "$SK" http 99999 2>err
 	one_line err "sockkit: http: invalid port '99999'"

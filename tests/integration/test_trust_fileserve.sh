@@ -271,3 +271,310 @@ t_trust_fs_options_of_another_action() {
 	one_line err "sockkit: fileserve: -o: an empty name"
 	[ ! -e .sockkit-part ] || fail "made .sockkit-part"
 }
+
+# SIGTERM to the server while a client is mid-download: the stream is
+# cut with a reset, never ended as if whole; the server dies by the
+# signal; fileserve get exits 1 and keeps its part for the resume.
+t_trust_fs_signal_resets_download() {
+	mkdir srv
+	random_file srv/big.bin 30000000
+	tfs_serve s -d srv
+	python3 - "$PORT" >py.out 2>&1 <<'PY' &
+import os, socket, struct, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.settimeout(10)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(struct.pack(">I", 7) + b"HELLO 1" + struct.pack(">I", 13) +
+    b"GET 0 big.bin")
+s.recv(65536)
+open("started", "w").write("1\n")
+for i in range(200):
+    if os.path.exists("stopped"):
+        break
+    time.sleep(0.05)
+try:
+    while s.recv(1 << 20):
+        pass
+    print("clean end")
+except ConnectionResetError:
+    print("reset")
+PY
+	p=$!
+	track $p
+	wait_for started 1 || fail "no download"
+	stop_server
+	echo 1 >stopped
+	wait_exit $p || fail "the client hung"
+	[ "$(cat py.out)" = reset ] || fail "not reset: $(cat py.out)"
+	# fileserve get, held still mid-transfer while the server stops
+	# (caught as soon as its part has bytes: a fast machine may finish
+	# first, and then there is nothing to test).
+	head -c 300000000 /dev/zero >srv/zero.bin
+	tfs_serve s2 -d srv
+	"$SK" fileserve get 127.0.0.1 "$PORT" zero.bin 2>err &
+	p=$!
+	track $p
+	i=0
+	while [ ! -s zero.bin.sockkit-part ] && [ ! -e zero.bin ] &&
+	    [ $i -lt 2000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -STOP $p
+	[ ! -e zero.bin ] || skip "the get ended before it could be stopped"
+	[ -s zero.bin.sockkit-part ] || fail "no part"
+	stop_server
+	kill -CONT $p
+	wait_exit $p || fail "get hung"
+	[ "$RC" -eq 1 ] || fail "get exited $RC: $(cat err)"
+	one_line err "sockkit: fileserve: the transfer was cut at [0-9]* of 300000000 bytes: .*run again to resume"
+	[ -e zero.bin.sockkit-part ] && [ ! -e zero.bin ] ||
+	    fail "part not kept: $(ls)"
+	tfs_serve s3 -d srv
+	expect_exit 0 "$SK" fileserve get -v 127.0.0.1 "$PORT" zero.bin 2>err
+	grep -Eq '\(([1-9][0-9]*) resumed\)' err || fail "not resumed: $(cat err)"
+	cmp -s zero.bin srv/zero.bin || fail "resumed file differs"
+	stop_server
+}
+
+# A server that says nothing: the client says so, and names -w, instead
+# of a bare "Connection timed out" or "Resource temporarily unavailable".
+t_trust_fs_no_reply_message() {
+	cat >mute.py <<'PY'
+for c in conns():
+    time.sleep(4)
+    break
+PY
+	tfs_fake mute.py
+	expect_exit 1 "$SK" fileserve ls -w 1 127.0.0.1 "$FAKE_PORT" 2>err
+	one_line err "sockkit: fileserve: no reply from the server within 1 s (-w)$"
+	cat >stall.py <<'PY'
+for c in conns():
+    recv_frame(c)
+    c.sendall(frame(b"OK f 100 0"))
+    recv_frame(c)
+    c.sendall(frame(b"OK 100 0") + b"x" * 10)
+    time.sleep(4)
+    break
+PY
+	tfs_fake stall.py
+	expect_exit 1 "$SK" fileserve get -w 1 127.0.0.1 "$FAKE_PORT" f 2>err
+	one_line err "sockkit: fileserve: the transfer was cut at 10 of 100 bytes: no reply from the server within 1 s (-w): run again to resume$"
+}
+
+# get -o -: the bytes alone on stdout, the outcome on stderr; a checksum
+# that does not match exits 1 and says what went to stdout is bad.
+t_trust_fs_stdout_checksum() {
+	mkdir srv
+	printf 'hello\n' >srv/f.txt
+	tfs_serve s -d srv
+	expect_exit 0 "$SK" fileserve get -v -o - 127.0.0.1 "$PORT" f.txt \
+	    >out 2>err
+	[ "$(cat out)" = hello ] || fail "stdout: $(cat -v out)"
+	one_line err "sockkit: fileserve: stdout: 6 bytes (0 resumed) in .* s, verified"
+	stop_server
+	cat >badsum.py <<'PY'
+for c in conns():
+    recv_frame(c)
+    c.sendall(frame(b"OK f 6 0"))
+    recv_frame(c)
+    c.sendall(frame(b"OK 6 0") + b"hellO\n" + frame(b"SUM 0123456789abcdef"))
+    recv_frame(c)
+    break
+PY
+	tfs_fake badsum.py
+	expect_exit 1 "$SK" fileserve get -o - 127.0.0.1 "$FAKE_PORT" f.txt \
+	    >out 2>err
+	[ "$(cat out)" = hellO ] || fail "stdout: $(cat -v out)"
+	one_line err "sockkit: fileserve: checksum mismatch for f.txt: what went to stdout is not the server's file: do not use it"
+}
+
+# serve -v: an upload cut short is logged as such, with how far it got
+# and that the part is kept; the name escaped as elsewhere.
+t_trust_fs_cut_upload_logged() {
+	mkdir srv
+	tfs_serve s -v -d srv --allow-upload
+	python3 - "$PORT" <<'PY' || fail "python"
+import socket, struct, sys
+def frame(s):
+    return struct.pack(">I", len(s)) + s
+def recv_frame(c):
+    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
+    return c.recv(n, socket.MSG_WAITALL) if n else b""
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+c.sendall(frame(b"HELLO 1") + frame(b"PUT 1000 back\\slash.bin"))
+recv_frame(c)
+assert recv_frame(c) == b"OK 0"
+c.sendall(b"x" * 500)
+c.close()
+PY
+	wait_for s.err 'disconnected: PUT back\\\\slash\.bin cut at 500 of 1000 bytes, kept to resume$' ||
+	    fail "not logged"
+	[ "$(stat -c %s 'srv/.back\slash.bin.sockkit-part')" = 500 ] ||
+	    fail "part: $(ls -la srv)"
+	stop_server
+}
+
+# Empty arguments are usage errors (2), not a runtime "No such file".
+t_trust_fs_empty_arguments() {
+	expect_exit 2 "$SK" fileserve serve -d '' 127.0.0.1 0 2>err
+	one_line err "sockkit: fileserve: an empty -d DIR"
+	expect_exit 2 "$SK" fileserve serve --iface= 127.0.0.1 0 2>err
+	one_line err "sockkit: fileserve: an empty --iface NAME"
+}
+
+# --help's synopsis names every option its option list names (an
+# option's short form if it has one), and so does the man page's
+# ("sockkit help fileserve").
+tfs_in_synopsis() {
+	case $2 in
+	--*) grep -qE -- "\\[$2([] =[]|$)" "$1" ;;
+	*) grep -qE -- "\\[-[a-zA-Z0-9]*${2#-}[a-zA-Z0-9]*([] ]|$)" "$1" ;;
+	esac
+}
+
+t_trust_fs_help_synopsis() {
+	expect_exit 0 "$SK" fileserve --help >help
+	expect_exit 0 "$SK" help fileserve >page
+	awk '/^usage:/ { p = 1 } /^$/ { p = 0 } p' help >syn
+	awk '/^SYNOPSIS/ { p = 1; next } /^$/ { p = 0 } p' page >msyn
+	sed -nE 's/^ {1,6}(-[a-zA-Z0-9])[, ].*/\1/p
+	    s/^ {1,6}(--[a-z][a-z-]*).*/\1/p' help | grep -v -- '^-h$' >opts
+	[ "$(wc -l <opts)" -gt 8 ] || fail "options: $(cat opts)"
+	while read -r o; do
+		tfs_in_synopsis syn "$o" ||
+		    fail "--help synopsis lacks $o: $(cat syn)"
+		tfs_in_synopsis msyn "$o" ||
+		    fail "man synopsis lacks $o: $(cat msyn)"
+	done <opts
+	grep -q -- '--idle-timeout' syn && grep -q -- '--announce' syn &&
+	    grep -q -- '--iface' syn || fail "serve's options: $(cat syn)"
+	for a in serve get put ls; do
+		grep -q "sockkit fileserve $a " syn || fail "no $a: $(cat syn)"
+		grep -q "sockkit fileserve $a " msyn || fail "no $a in the page"
+	done
+}
+
+# A local user replaces an upload's partial file while it is under way:
+# the server renames into place only the file it verified, never what
+# now lies under the part's name.
+t_trust_fs_part_replaced_mid_upload() {
+	mkdir srv
+	echo planted >planted
+	head -c 1000 /dev/zero | tr '\0' y >srv/ref.bin
+	tfs_serve s -d srv --allow-upload
+	python3 - "$PORT" >py.out 2>&1 <<'PY' &
+import os, socket, struct, sys, time
+def frame(s):
+    return struct.pack(">I", len(s)) + s
+def recv_frame(c):
+    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
+    return c.recv(n, socket.MSG_WAITALL) if n else b""
+port = int(sys.argv[1])
+# The right SUM, learnt from a GET of the same bytes.
+g = socket.create_connection(("127.0.0.1", port), timeout=10)
+g.sendall(frame(b"HELLO 1") + frame(b"GET 0 ref.bin"))
+recv_frame(g); recv_frame(g)
+data = g.recv(1000, socket.MSG_WAITALL)
+sum_line = recv_frame(g)
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+c.sendall(frame(b"HELLO 1") + frame(b"PUT 1000 up.bin"))
+recv_frame(c)
+assert recv_frame(c) == b"OK 0"
+c.sendall(data[:500])
+open("half", "w").write("1\n")
+for i in range(200):
+    if os.path.exists("swapped"):
+        break
+    time.sleep(0.05)
+c.sendall(data[500:] + frame(sum_line))
+print(recv_frame(c).decode())
+PY
+	p=$!
+	track $p
+	wait_for half 1 || fail "no upload"
+	wait_size srv/.up.bin.sockkit-part 500 || fail "no part"
+	mv srv/.up.bin.sockkit-part moved
+	cp planted srv/.up.bin.sockkit-part
+	echo 1 >swapped
+	wait_exit $p || fail "the client hung"
+	[ ! -e srv/up.bin ] || fail "renamed into place: $(cat srv/up.bin)"
+	grep -q '^ERR 409 up.bin: its partial upload file was replaced' py.out ||
+	    fail "reply: $(cat py.out)"
+	stop_server
+}
+
+# python's and scp's habits on the command line: "serve 8000 www" took
+# 8000 for an address and the directory for a port ("www" is 80); the
+# directory shared goes after -d; HOST:PORT is two operands.
+t_trust_fs_operand_mistakes() {
+	mkdir www
+	expect_exit 2 "$SK" fileserve serve 8000 www 2>err
+	one_line err "sockkit: fileserve: '8000' is not an address: give one PORT, or ADDRESS PORT"
+	expect_exit 2 "$SK" fileserve serve www 0 2>err
+	one_line err "sockkit: fileserve: 'www' is a directory, not an address: share it with '-d www'"
+	expect_exit 2 "$SK" fileserve serve 127.0.0.1 www 2>err
+	one_line err "sockkit: fileserve: 'www' is a directory, not a port: share it with '-d www'"
+	expect_exit 2 "$SK" fileserve serve www 2>err
+	one_line err "sockkit: fileserve: 'www' is a directory, not a port"
+	expect_exit 2 "$SK" fileserve get 127.0.0.1:9 f 2>err
+	one_line err "sockkit: fileserve: '127.0.0.1:9': the host and the port are two operands: '127.0.0.1 9'"
+	expect_exit 2 "$SK" fileserve ls '[::1]:9' 2>err
+	one_line err "sockkit: fileserve: '\[::1\]:9': the host and the port are two operands: '::1 9'"
+	# What is right still works.
+	tfs_serve s -d www
+	expect_exit 0 "$SK" fileserve ls 127.0.0.1 "$PORT" >/dev/null
+	stop_server
+}
+
+# DIR is shared by what its name leads to, as http serves it: removed
+# (said once), made again, a symbolic link pointed elsewhere; the old
+# directory, gone, is not shared for ever.
+t_trust_fs_dir_replaced() {
+	mkdir v1 v2 www
+	echo one >v1/t.txt
+	echo two >v2/t.txt
+	echo zero >www/t.txt
+	tfs_serve s -d www
+	# until_got TEXT: get t.txt to stdout gives TEXT within 3 s.
+	until_got() {
+		i=0
+		while [ "$("$SK" fileserve get -o - 127.0.0.1 "$PORT" t.txt \
+		    2>/dev/null)" != "$1" ]; do
+			[ $i -lt 30 ] || fail "t.txt is not $1"
+			sleep 0.1
+			i=$((i + 1))
+		done
+	}
+	until_got zero
+	rm -rf www
+	wait_for s.err 'www: removed: nothing is shared until it is made again$' ||
+	    fail "not said"
+	mkdir www
+	echo again >www/t.txt
+	until_got again
+	wait_for s.err "now sharing $PWD/www\$" || fail "not said"
+	rm -rf www
+	ln -s v1 www
+	until_got one
+	ln -sfn v2 www.new
+	mv -T www.new www
+	until_got two
+	[ "$(grep -c 'removed' s.err)" = 1 ] || fail "said more than once"
+	stop_server
+}
+
+# An announced NAME is checked as broadcast announce checks it: a control
+# byte in it used to be accepted, and discover then dropped the
+# announcement without a word.
+t_trust_fs_announce_name_checked() {
+	for name in "$(printf 'a\033b')" "$(printf 'a\nb')" 'a b' \
+	    "$(printf 'caf\351')"; do
+		timeout 5 "$SK" fileserve serve --announce="$name" 127.0.0.1 0 \
+		    >out 2>err
+		RC=$?
+		[ $RC -eq 2 ] || fail "'$name': exit $RC"
+		one_line err "sockkit: fileserve: --announce: a NAME is 1-64"
+	done
+}

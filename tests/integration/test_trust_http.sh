@@ -226,3 +226,219 @@ t_trust_http_cli_habits() {
 	expect_exit 2 "$SK" http '' 0 2>err
 	one_line err "sockkit: http: an empty ADDRESS"
 }
+
+# SIGTERM while a client is mid-download: the download is cut with a
+# reset, never ended cleanly (a client without a length check would take
+# a clean end for the whole file); the server dies by the signal.
+t_trust_http_signal_resets_download() {
+	mkdir www
+	head -c 30000000 /dev/zero >www/big.bin
+	start_server h http -d www 127.0.0.1 0
+	python3 - "$PORT" >py.out 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.settimeout(10)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(65536)
+open("started", "w").write("1\n")
+for i in range(200):
+    if os.path.exists("stopped"):
+        break
+    time.sleep(0.05)
+try:
+    while s.recv(1 << 20):
+        pass
+    print("clean end")
+except ConnectionResetError:
+    print("reset")
+PY
+	p=$!
+	track $p
+	wait_for started 1 || fail "no download"
+	stop_server
+	echo 1 >stopped
+	wait_exit $p || fail "the client hung"
+	[ "$(cat py.out)" = reset ] || fail "not reset: $(cat py.out)"
+	grep -q '"GET /big.bin HTTP/1.1" 200 ' h.err || fail "$(cat h.err)"
+	# curl sees the transfer fail: 18 (partial) or 56 (reset), not 0.
+	start_server h2 http -d www 127.0.0.1 0
+	curl -s --limit-rate 2M -o got "http://127.0.0.1:$PORT/big.bin" &
+	p=$!
+	track $p
+	wait_size got 500000 || fail "curl got nothing"
+	stop_server
+	wait_exit $p || fail "curl hung"
+	case $RC in
+	18|56) ;;
+	*) fail "curl exited $RC after the server was stopped" ;;
+	esac
+}
+
+# A path component longer than NAME_MAX (or a path longer than PATH_MAX)
+# names nothing: 404 as nginx answers, logged, and the connection lives.
+t_trust_http_name_too_long() {
+	mkdir www
+	echo hi >www/a.txt
+	start_server h http -d www 127.0.0.1 0
+	U=http://127.0.0.1:$PORT
+	long=$(python3 -c 'print("n" * 300)')
+	deep=$(python3 -c 'print("/".join(["d" * 200] * 25))')
+	[ "$(code "$U/$long")" = 404 ] || fail "$long: $(code "$U/$long")"
+	[ "$(code "$U/$long/x")" = 404 ] || fail "$long/x"
+	[ "$(code "$U/$deep")" = 404 ] || fail "deep: $(code "$U/$deep")"
+	# Asked twice on one connection: both answered.
+	[ "$(curl -s -w "%{http_code}" -o /dev/null -o /dev/null "$U/$long" "$U/a.txt")" = \
+	    404200 ] || fail "the connection did not go on"
+	wait_for h.err "\"GET /$long HTTP/1.1\" 404 " || fail "not logged"
+	stop_server
+}
+
+# stderr that nobody reads (a terminal paused with ^S, "2>" a pipe no one
+# reads): the access log is written by a thread of its own, so every
+# client is still served; lines beyond its queue are dropped and counted.
+t_trust_http_blocked_stderr() {
+	mkdir www
+	echo hi >www/a.txt
+	mkfifo err.fifo
+	exec 3<>err.fifo
+	"$SK" http -d www 127.0.0.1 0 2>err.fifo &
+	SPID=$!
+	track $SPID
+	timeout 5 head -n 1 <&3 >first || fail "no listening line"
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' first)
+	[ -n "$PORT" ] || fail "no port: $(cat first)"
+	# Far more log lines than the pipe holds (64 KiB): all answered.
+	timeout 30 python3 - "$PORT" <<'PY' || fail "clients stalled"
+import socket, sys, time
+t = time.time()
+for c in range(4):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    for i in range(1500):
+        s.sendall(b"GET /a.txt?%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+        data = b""
+        while not data.endswith(b"\r\n\r\nhi\n"):
+            d = s.recv(4096)
+            assert d, "closed"
+            data += d
+    s.close()
+assert time.time() - t < 25, "slow"
+PY
+	# Read again: the rest comes, and how many lines were dropped.
+	timeout 10 cat <&3 >rest &
+	cp=$!
+	track $cp
+	# The count comes with the first line there is room for again.
+	i=0
+	until grep -q 'log lines dropped: stderr was not being read' rest; do
+		[ $i -lt 50 ] || fail "no count of what was dropped: $(tail -3 rest)"
+		curl -s "http://127.0.0.1:$PORT/a.txt" >/dev/null
+		sleep 0.1
+		i=$((i + 1))
+	done
+	stop_server
+	kill $cp 2>/dev/null
+	exec 3>&-
+}
+
+# -d '' is a usage error, not "serve nothing" nor a runtime error.
+t_trust_http_empty_dir() {
+	expect_exit 2 "$SK" http -d '' 127.0.0.1 0 2>err
+	one_line err "sockkit: http: an empty -d DIR"
+	expect_exit 2 "$SK" http --directory= 127.0.0.1 0 2>err
+	one_line err "sockkit: http: an empty -d DIR"
+}
+
+# --help's synopsis names every option its option list names (an
+# option's short form if it has one), and so does the man page's
+# ("sockkit help http").
+th_in_synopsis() {
+	case $2 in
+	--*) grep -qE -- "\\[$2([] =[]|$)" "$1" ;;
+	*) grep -qE -- "\\[-[a-zA-Z0-9]*${2#-}[a-zA-Z0-9]*([] ]|$)" "$1" ;;
+	esac
+}
+
+t_trust_http_help_synopsis() {
+	expect_exit 0 "$SK" http --help >help
+	expect_exit 0 "$SK" help http >page
+	awk '/^usage:/ { p = 1 } /^$/ { p = 0 } p' help >syn
+	awk '/^SYNOPSIS/ { p = 1; next } /^$/ { p = 0 } p' page >msyn
+	sed -nE 's/^ {1,6}(-[a-zA-Z0-9])[, ].*/\1/p
+	    s/^ {1,6}(--[a-z][a-z-]*).*/\1/p' help | grep -v -- '^-h$' >opts
+	[ "$(wc -l <opts)" -gt 8 ] || fail "options: $(cat opts)"
+	while read -r o; do
+		th_in_synopsis syn "$o" ||
+		    fail "--help synopsis lacks $o: $(cat syn)"
+		th_in_synopsis msyn "$o" ||
+		    fail "man synopsis lacks $o: $(cat msyn)"
+	done <opts
+}
+
+# A file that shrinks while it is sent: the body cannot be what the
+# length said, so the connection is reset, never ended cleanly (a client
+# without a length check would keep the short file as the whole).
+t_trust_http_shrunk_file_resets() {
+	mkdir www
+	head -c 30000000 /dev/zero >www/big.bin
+	start_server h http -d www 127.0.0.1 0
+	python3 - "$PORT" >py.out 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.settimeout(10)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(65536)
+open("started", "w").write("1\n")
+for i in range(200):
+    if os.path.exists("shrunk"):
+        break
+    time.sleep(0.05)
+try:
+    while s.recv(1 << 20):
+        pass
+    print("clean end")
+except ConnectionResetError:
+    print("reset")
+PY
+	p=$!
+	track $p
+	wait_for started 1 || fail "no download"
+	truncate -s 1000000 www/big.bin
+	echo 1 >shrunk
+	wait_exit $p || fail "the client hung"
+	[ "$(cat py.out)" = reset ] || fail "not reset: $(cat py.out)"
+	wait_for h.err '"GET /big.bin HTTP/1.1" 200 ' || fail "not logged"
+	stop_server
+}
+
+# stderr blocked for good: SIGTERM still stops the server at once (the
+# log's last lines are given up after a second), by the signal.
+t_trust_http_blocked_stderr_stops() {
+	mkdir www
+	echo hi >www/a.txt
+	mkfifo err.fifo
+	exec 3<>err.fifo
+	"$SK" http -d www 127.0.0.1 0 2>err.fifo &
+	SPID=$!
+	track $SPID
+	timeout 5 head -n 1 <&3 >first || fail "no listening line"
+	PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' first)
+	[ -n "$PORT" ] || fail "no port: $(cat first)"
+	timeout 20 curl -s "http://127.0.0.1:$PORT/a.txt?[1-1500]" >/dev/null ||
+	    fail "clients stalled"
+	stop_server
+	exec 3>&-
+}
+
+# "http 127.0.0.1 www": a directory where the port goes was taken for the
+# service "www", port 80, and the current directory served.
+t_trust_http_dir_as_service_port() {
+	mkdir www
+	expect_exit 2 "$SK" http 127.0.0.1 www 2>err
+	one_line err "sockkit: http: 'www' is a directory, not a port: serve it with '-d www'"
+	expect_exit 2 "$SK" http -b 127.0.0.1 www 2>err
+	one_line err "sockkit: http: 'www' is a directory, not a port"
+}
