@@ -189,11 +189,21 @@ t_fs_20_concurrent_gets() {
 t_fs_fake_server_is_not_trusted() {
 	python3 - >fake.port 2>fake.err <<'PY' &
 import socket, struct
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    n = struct.unpack(">I", recvall(c, 4))[0]
+    return recvall(c, n) if n else b""
 l = socket.socket()
 l.bind(("127.0.0.1", 0))
 l.listen(4)
@@ -490,12 +500,22 @@ t_fs_one_writer_per_name() {
 	# rest and a SUM (learnt from a GET of a copy), or it dies at "die".
 	cat >w1.py <<'PY'
 import socket, struct, sys
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 port = int(sys.argv[1])
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    n = struct.unpack(">I", recvall(c, 4))[0]
+    return recvall(c, n) if n else b""
 data = open("a.bin", "rb").read()
 g = socket.create_connection(("127.0.0.1", port), timeout=20)
 g.sendall(frame(b"HELLO 1") + frame(b"GET 0 a-copy"))
@@ -534,12 +554,22 @@ PY
 	rm srv/up.bin
 	cat >w2.py <<'PY'
 import socket, struct, sys
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 port = int(sys.argv[1])
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    n = struct.unpack(">I", recvall(c, 4))[0]
+    return recvall(c, n) if n else b""
 data = open("a.bin", "rb").read()
 c = socket.create_connection(("127.0.0.1", port), timeout=20)
 c.sendall(frame(b"HELLO 1") + frame(b"PUT %d up.bin" % len(data)))
@@ -638,14 +668,24 @@ fake_server() {
 	{
 		cat <<'PY'
 import socket, struct, sys, time
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    h = c.recv(4, socket.MSG_WAITALL)
+    h = recvall(c, 4)
     if len(h) < 4:
         return None
     n = struct.unpack(">I", h)[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    return recvall(c, n) if n else b""
 l = socket.socket()
 l.bind(("127.0.0.1", 0))
 l.listen(4)
@@ -1008,11 +1048,21 @@ fs_py() {
 	shift
 	python3 -c '
 import socket, struct, sys, time
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 def frame(b):
     return struct.pack(">I", len(b)) + b
 def recv_frame(c):
-    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    n = struct.unpack(">I", recvall(c, 4))[0]
+    return recvall(c, n) if n else b""
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
 s.sendall(frame(b"HELLO 1"))
 assert recv_frame(s) == b"OK 1"

@@ -16,14 +16,24 @@ tfs_fake() {
 	{
 		cat <<'PY'
 import os, socket, struct, sys, time
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    h = c.recv(4, socket.MSG_WAITALL)
+    h = recvall(c, 4)
     if len(h) < 4:
         return None
     n = struct.unpack(">I", h)[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    return recvall(c, n) if n else b""
 l = socket.socket()
 l.bind(("127.0.0.1", 0))
 l.listen(4)
@@ -121,11 +131,21 @@ err" ] || fail "left: $(ls -A)"
 # verified as a mixture of two versions (the server never gets a SUM).
 t_trust_fs_put_of_a_changing_file() {
 	cat >slowread.py <<'PY'
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 for c in conns():
     req = recv_frame(c)
     size = int(req.split()[1])
     c.sendall(frame(b"OK 0"))
-    got = len(c.recv(65536, socket.MSG_WAITALL))
+    got = len(recvall(c, 65536))
     open("started", "w").write("1")
     while not os.path.exists("changed"):
         time.sleep(0.05)
@@ -397,11 +417,21 @@ t_trust_fs_cut_upload_logged() {
 	tfs_serve s -v -d srv --allow-upload
 	python3 - "$PORT" <<'PY' || fail "python"
 import socket, struct, sys
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    n = struct.unpack(">I", recvall(c, 4))[0]
+    return recvall(c, n) if n else b""
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 c.sendall(frame(b"HELLO 1") + frame(b"PUT 1000 back\\slash.bin"))
 recv_frame(c)
@@ -466,17 +496,27 @@ t_trust_fs_part_replaced_mid_upload() {
 	tfs_serve s -d srv --allow-upload
 	python3 - "$PORT" >py.out 2>&1 <<'PY' &
 import os, socket, struct, sys, time
+def recvall(c, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (nonblocking
+    # underneath in Python).
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            break
+        b += d
+    return b
 def frame(s):
     return struct.pack(">I", len(s)) + s
 def recv_frame(c):
-    n = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))[0]
-    return c.recv(n, socket.MSG_WAITALL) if n else b""
+    n = struct.unpack(">I", recvall(c, 4))[0]
+    return recvall(c, n) if n else b""
 port = int(sys.argv[1])
 # The right SUM, learnt from a GET of the same bytes.
 g = socket.create_connection(("127.0.0.1", port), timeout=10)
 g.sendall(frame(b"HELLO 1") + frame(b"GET 0 ref.bin"))
 recv_frame(g); recv_frame(g)
-data = g.recv(1000, socket.MSG_WAITALL)
+data = recvall(g, 1000)
 sum_line = recv_frame(g)
 c = socket.create_connection(("127.0.0.1", port), timeout=10)
 c.sendall(frame(b"HELLO 1") + frame(b"PUT 1000 up.bin"))
