@@ -8,7 +8,7 @@ for t in "$@"; do
 	if [ "${VALGRIND:-0}" = 1 ]; then
 		# Children forked by the tests are traced too; a leak anywhere
 		# or an invalid access fails the run (exit 99).
-		timeout 600 valgrind -q --error-exitcode=99 --leak-check=full \
+		SK_UNDER_VALGRIND=1 timeout 600 valgrind -q --error-exitcode=99 --leak-check=full \
 		    --show-leak-kinds=definite,indirect,possible \
 		    --errors-for-leak-kinds=definite,indirect,possible \
 		    --child-silent-after-fork=yes "$t" 2>&1
