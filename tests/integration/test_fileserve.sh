@@ -701,6 +701,9 @@ def conns():
 PY
 		cat "$1"
 	} >fake.py
+	# Emptied first: the child's own redirection may come after our
+	# wait_for has read the previous fake's port.
+	: >fake.port
 	python3 fake.py >fake.port 2>fake.err &
 	track $!
 	wait_for fake.port '^[0-9]+$' || fail "fake server: $(cat fake.err)"

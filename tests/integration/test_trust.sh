@@ -1580,6 +1580,9 @@ def conns():
 PY
 		cat "$1"
 	} >fake.py
+	# Emptied first: the child's own redirection may come after our
+	# wait_for has read the previous fake's port.
+	: >fake.port
 	python3 fake.py >fake.port 2>fake.err &
 	track $!
 	wait_for fake.port '^[0-9]+$' || fail "fake server: $(cat fake.err)"
@@ -1734,7 +1737,11 @@ l.settimeout(20)
 c, _ = l.accept()
 recv_frame(c)
 c.sendall(frame(b"OK 2"))
-c.recv(1)
+# Read until the client leaves: closing on its unread request would be a
+# reset, which can take "OK 2" with it before the client has read it.
+c.settimeout(20)
+while c.recv(4096):
+    pass
 PY
 	tfs_fake v2.py
 	expect_exit 1 "$SK" fileserve ls 127.0.0.1 "$FAKE_PORT" 2>err
@@ -1906,12 +1913,14 @@ for c in conns():
     c.sendall(frame(b"OK f 100 0"))
     recv_frame(c)
     c.sendall(frame(b"OK 100 0") + b"x" * 10)
-    time.sleep(4)
+    time.sleep(8)
     break
 PY
 	tfs_fake stall.py
-	expect_exit 1 "$SK" fileserve get -w 1 127.0.0.1 "$FAKE_PORT" f 2>err
-	one_line err "sockkit: fileserve: the transfer was cut at 10 of 100 bytes: no reply from the server within 1 s (-w): run again to resume$"
+	# -w 3: a loaded machine's python may take over a second to answer
+	# the requests before the stall.
+	expect_exit 1 "$SK" fileserve get -w 3 127.0.0.1 "$FAKE_PORT" f 2>err
+	one_line err "sockkit: fileserve: the transfer was cut at 10 of 100 bytes: no reply from the server within 3 s (-w): run again to resume$"
 }
 
 # get -o -: the bytes alone on stdout, the outcome on stderr; a checksum
