@@ -265,6 +265,12 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		o->path = argc > 3 ? argv[3] : NULL;
 	} else
 		o->path = argc > 2 ? argv[2] : ".";
+	/* "" is no path: the server would take it for its root, or "/". */
+	if (o->path != NULL && *o->path == '\0') {
+		cmd_usage_err(CMD, "an empty %s", o->action == A_LS ?
+		    "REMOTE_DIR" : "REMOTE_PATH");
+		return -1;
+	}
 	if (o->c.json && o->action != A_LS) {
 		cmd_usage_err(CMD, "--json goes with ls");
 		return -1;
