@@ -694,7 +694,7 @@ client_get(struct client *cl)
 	uint8_t			*buf = NULL;
 	struct sk_hash		 h;
 	struct sk_wb		*w;
-	struct stat		 st;
+	struct stat		 st, lst;
 	long long		 size, gsize, mtime, got, resumed = 0;
 	int			 fd = -1, to_stdout, made = 0, none, rc, e;
 	int			 stream;
@@ -849,6 +849,13 @@ client_get(struct client *cl)
 	if (!stream && lstat(local, &st) == 0 && !S_ISREG(st.st_mode)) {
 		cl_err(cl, "%s: not a regular file any more: not replaced; "
 		    "what came is in %s", local, tmp);
+		goto out;
+	}
+	/* And what is renamed is the part verified, not a name put there. */
+	if (!stream && (fstat(fd, &st) == -1 || lstat(tmp, &lst) == -1 ||
+	    st.st_dev != lst.st_dev || st.st_ino != lst.st_ino)) {
+		cl_err(cl, "%s: %s was replaced or removed meanwhile: not "
+		    "renamed into place", local, tmp);
 		goto out;
 	}
 	if (!stream && (fsync(fd) == -1 || rename(tmp, local) == -1)) {
