@@ -1003,20 +1003,20 @@ client_put(struct client *cl)
 	struct sk_hash		 h;
 	struct stat		 st;
 	long long		 off, at, n;
-	int			 fd, status = EXIT_RUNTIME;
+	int			 fd, reg, status = EXIT_RUNTIME;
 
 	/*
 	 * Nonblocking, so that a FIFO cannot hold the open for ever (nor a
 	 * device take a terminal): only a regular file is sent, and it is
 	 * read blocking.
 	 */
+	reg = -1;	/* unknown until fstat */
 	if ((fd = open(o->local, O_RDONLY | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
-	    (!S_ISREG(st.st_mode) && (errno = 0) == 0) ||
+	    !(reg = S_ISREG(st.st_mode)) ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
-		/* (errno 0: not a regular file) */
-		cmd_err(CMD, "%s: %s", o->local, errno != 0 ? strerror(errno) :
-		    "not a regular file");
+		cmd_err(CMD, "%s: %s", o->local, reg == 0 ?
+		    "not a regular file" : strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return EXIT_RUNTIME;
