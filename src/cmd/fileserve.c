@@ -42,7 +42,8 @@ static const char usage_text[] =
 "nothing outside DIR is ever served or written.\n"
 "get: download REMOTE_PATH to LOCAL (default: its basename; - for stdout;\n"
 "a directory: the basename inside it) through LOCAL.sockkit-part, resuming\n"
-"a partial one, verified end to end.\n"
+"a partial one, verified end to end; a device or FIFO is written into as\n"
+"stdout is, and a symbolic link through, onto the file it leads to.\n"
 "put: upload LOCAL (to a remote directory: inside it), resuming a partial\n"
 "upload, verified; the server renames it into place only once the checksum\n"
 "matches.\n"
@@ -265,6 +266,12 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		o->path = argc > 3 ? argv[3] : NULL;
 	} else
 		o->path = argc > 2 ? argv[2] : ".";
+	/* "" is no path: the server would take it for its root, or "/". */
+	if (o->path != NULL && *o->path == '\0') {
+		cmd_usage_err(CMD, "an empty %s", o->action == A_LS ?
+		    "REMOTE_DIR" : "REMOTE_PATH");
+		return -1;
+	}
 	if (o->c.json && o->action != A_LS) {
 		cmd_usage_err(CMD, "--json goes with ls");
 		return -1;

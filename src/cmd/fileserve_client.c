@@ -544,6 +544,88 @@ local_name(struct client *cl, int *status)
 }
 
 /*
+ * Where a symbolic link LOCAL leads, followed link by link (a relative
+ * target from the link's own directory), so that get writes through it as
+ * curl does: the real file's directory made absolute (realpath) and its
+ * name, malloc'd; the part goes beside the real file and is renamed onto
+ * it, and the link stays a link.  The real file need not exist yet.
+ * NULL after a message.
+ */
+static char *
+link_target(const char *local)
+{
+	char		 path[PATH_MAX], lk[PATH_MAX], dir[PATH_MAX];
+	char		 rdir[PATH_MAX], *out, *slash;
+	const char	*base;
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 keep;
+	int		 hops, e = 0;
+
+	if (strlen(local) >= sizeof(path)) {
+		e = ENAMETOOLONG;
+		goto fail;
+	}
+	strcpy(path, local);
+	for (hops = 0; ; hops++) {
+		if (lstat(path, &st) == -1) {
+			if (errno == ENOENT)
+				break;
+			e = errno;
+			goto fail;
+		}
+		if (!S_ISLNK(st.st_mode))
+			break;
+		if (hops == 40) {
+			e = ELOOP;
+			goto fail;
+		}
+		if ((n = readlink(path, lk, sizeof(lk) - 1)) == -1) {
+			e = errno;
+			goto fail;
+		}
+		lk[n] = '\0';
+		slash = strrchr(path, '/');
+		keep = lk[0] == '/' || slash == NULL ? 0 :
+		    (size_t)(slash - path) + 1;
+		if (keep + (size_t)n >= sizeof(path)) {
+			e = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(path + keep, lk, (size_t)n + 1);
+	}
+	/* path: the real file, or the name it is to have. */
+	if ((slash = strrchr(path, '/')) == NULL) {
+		strcpy(dir, ".");
+		base = path;
+	} else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (*dir == '\0')
+			strcpy(dir, "/");
+		base = slash + 1;
+	}
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		e = EISDIR;
+		goto fail;
+	}
+	if (realpath(dir, rdir) == NULL) {
+		e = errno;
+		goto fail;
+	}
+	if (asprintf(&out, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ? "" : "/",
+	    base) == -1) {
+		cmd_err(CMD, "out of memory");
+		return NULL;
+	}
+	return out;
+fail:
+	cmd_err(CMD, "%s: %s", local, strerror(e));
+	return NULL;
+}
+
+/*
  * One get per local name at a time: a lock on the partial file, which
  * the system drops when the process ends however it ends.  0, or -1.
  */
@@ -607,26 +689,46 @@ client_get(struct client *cl)
 {
 	const struct fs_opts	*o = cl->o;
 	const char		*rest, *where;
-	char			*local = NULL, *tmp = NULL, sum[32];
-	char			 sp[SHOWMAX];
+	char			*local = NULL, *tmp = NULL, *real, sum[32];
+	char			 sp[SHOWMAX], sw[SHOWMAX];
 	uint8_t			*buf = NULL;
 	struct sk_hash		 h;
 	struct sk_wb		*w;
-	struct stat		 st;
+	struct stat		 st, lst;
 	long long		 size, gsize, mtime, got, resumed = 0;
 	int			 fd = -1, to_stdout, made = 0, none, rc, e;
+	int			 stream;
 	int			 status = EXIT_RUNTIME;
 	char			 type, err[SK_ERRLEN];
 
 	to_stdout = o->output != NULL && strcmp(o->output, "-") == 0;
 	if (!to_stdout && (local = local_name(cl, &status)) == NULL)
 		return status;
+	/*
+	 * A device, a FIFO or a socket (links followed) is written straight
+	 * into, as standard output is: no part, no resume, no rename, which
+	 * would put a regular file in its place.  A symbolic link to a
+	 * regular file, or to a name not there yet, is written through.
+	 */
+	stream = to_stdout;
+	if (!to_stdout) {
+		if (stat(local, &st) == 0 && !S_ISREG(st.st_mode))
+			stream = 1;
+		else if (lstat(local, &st) == 0 && S_ISLNK(st.st_mode)) {
+			if ((real = link_target(local)) == NULL) {
+				free(local);
+				return EXIT_RUNTIME;
+			}
+			free(local);
+			local = real;
+		}
+	}
 	where = to_stdout ? "stdout" : local;
 	cl->what = to_stdout ? base_name(o->path) : base_name(local);
 	sk_hash_init(&h);
 	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0)
 		buf = NULL;
-	if (buf == NULL || (!to_stdout && asprintf(&tmp, "%s" PART,
+	if (buf == NULL || (!stream && asprintf(&tmp, "%s" PART,
 	    local) == -1)) {
 		cl_err(cl, "out of memory");
 		tmp = NULL;
@@ -650,7 +752,7 @@ client_get(struct client *cl)
 	 * earlier get is resumed, and the part already here is verified too:
 	 * hash it now.
 	 */
-	if (!to_stdout) {
+	if (!stream) {
 		fd = open_part(cl, local, tmp, 0, &none);
 		if (fd == -1 && !none)
 			goto out;
@@ -674,7 +776,13 @@ client_get(struct client *cl)
 	}
 	if (to_stdout)
 		fd = STDOUT_FILENO;
-	else {
+	else if (stream) {
+		/* As it is: no O_CREAT, no O_TRUNC, never a new tty. */
+		if ((fd = open(local, O_WRONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
+			cl_err(cl, "%s: %s", local, strerror(errno));
+			goto out;
+		}
+	} else {
 		if (fd == -1) {
 			made = 1;
 			if ((fd = open_part(cl, local, tmp, 1, &none)) == -1)
@@ -704,16 +812,17 @@ client_get(struct client *cl)
 	if (rc == -1) {
 		cl_err(cl, "the transfer was cut at %lld of %lld bytes%s%s%s",
 		    got, size, e != 0 ? ": " : "", e != 0 ? why(cl, e) : "",
-		    to_stdout ? "" : ": run again to resume");
+		    stream ? "" : ": run again to resume");
 		goto out;
 	}
 	progress(cl, size, size, 1);
 	if (recv_line(cl) == -1) {
 		/* On stdout, the bytes have gone and cannot be taken back. */
-		if (to_stdout)
-			cl_err(cl, "%s: not verified: what went to stdout may "
+		if (stream)
+			cl_err(cl, "%s: not verified: what went to %s may "
 			    "not be the server's file", fs_shown(sp,
-			    sizeof(sp), o->path, strlen(o->path)));
+			    sizeof(sp), o->path, strlen(o->path)),
+			    fs_shown(sw, sizeof(sw), where, strlen(where)));
 		goto out;
 	}
 	if (strncmp(cl->line, "ERR ", 4) == 0) {
@@ -723,16 +832,33 @@ client_get(struct client *cl)
 	}
 	snprintf(sum, sizeof(sum), "SUM %016" PRIx64, sk_hash_final(&h));
 	if (strcmp(cl->line, sum) != 0) {
-		cl_err(cl, "checksum mismatch for %s%s", fs_shown(sp, sizeof(sp),
-		    o->path, strlen(o->path)), to_stdout ? ": what went to "
-		    "stdout is not the server's file: do not use it" :
-		    resumed > 0 ? ": the partial file was corrupt; removed, run "
-		    "again" : ": removed");
-		if (!to_stdout)
+		cl_err(cl, "checksum mismatch for %s%s%s%s", fs_shown(sp,
+		    sizeof(sp), o->path, strlen(o->path)), stream ?
+		    ": what went to " : "", stream ? fs_shown(sw, sizeof(sw),
+		    where, strlen(where)) : "", stream ? " is not the server's "
+		    "file: do not use it" : resumed > 0 ? ": the partial file "
+		    "was corrupt; removed, run again" : ": removed");
+		if (!stream)
 			(void)unlink(tmp);
 		goto out;
 	}
-	if (!to_stdout && (fsync(fd) == -1 || rename(tmp, local) == -1)) {
+	/*
+	 * Never renamed over anything but a regular file: a device, FIFO or
+	 * link put there meanwhile stays, and so does what came.
+	 */
+	if (!stream && lstat(local, &st) == 0 && !S_ISREG(st.st_mode)) {
+		cl_err(cl, "%s: not a regular file any more: not replaced; "
+		    "what came is in %s", local, tmp);
+		goto out;
+	}
+	/* And what is renamed is the part verified, not a name put there. */
+	if (!stream && (fstat(fd, &st) == -1 || lstat(tmp, &lst) == -1 ||
+	    st.st_dev != lst.st_dev || st.st_ino != lst.st_ino)) {
+		cl_err(cl, "%s: %s was replaced or removed meanwhile: not "
+		    "renamed into place", local, tmp);
+		goto out;
+	}
+	if (!stream && (fsync(fd) == -1 || rename(tmp, local) == -1)) {
 		cl_err(cl, "%s: %s", local, strerror(errno));
 		goto out;
 	}
@@ -745,6 +871,7 @@ client_get(struct client *cl)
 out:
 	end_progress(cl);
 	if (fd != -1 && !to_stdout) {
+		/* (made is never set when stream: no part.) */
 		/* Made by this get, and nothing came: not worth keeping. */
 		if (status != 0 && made && fstat(fd, &st) == 0 &&
 		    st.st_size == 0)
@@ -876,12 +1003,20 @@ client_put(struct client *cl)
 	struct sk_hash		 h;
 	struct stat		 st;
 	long long		 off, at, n;
-	int			 fd, status = EXIT_RUNTIME;
+	int			 fd, reg, status = EXIT_RUNTIME;
 
-	if ((fd = open(o->local, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		cmd_err(CMD, "%s: %s", o->local, fd == -1 ? strerror(errno) :
-		    "not a regular file");
+	/*
+	 * Nonblocking, so that a FIFO cannot hold the open for ever (nor a
+	 * device take a terminal): only a regular file is sent, and it is
+	 * read blocking.
+	 */
+	reg = -1;	/* unknown until fstat */
+	if ((fd = open(o->local, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
+	    !(reg = S_ISREG(st.st_mode)) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		cmd_err(CMD, "%s: %s", o->local, reg == 0 ?
+		    "not a regular file" : strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return EXIT_RUNTIME;

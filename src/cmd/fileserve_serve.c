@@ -714,6 +714,13 @@ do_sum(struct fconn *c, const char *hex)
 		    "replaced or removed meanwhile: not renamed into place");
 		return;
 	}
+	/* Nor over a link, FIFO or device put at the name meanwhile. */
+	if (fstatat(c->dirfd, c->final, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(nst.st_mode)) {
+		fail_req(c, 409, c->name, "the target is no longer a regular "
+		    "file: not renamed into place");
+		return;
+	}
 	if (fsync(c->file) == -1 || renameat(c->dirfd, c->tmp, c->dirfd,
 	    c->final) == -1) {
 		fail_req(c, 500, c->name, strerror(errno));

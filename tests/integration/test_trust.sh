@@ -2159,6 +2159,80 @@ t_trust_fs_announce_name_checked() {
 	done
 }
 
+# get -o TARGET where TARGET is not a regular file: it wrote a part and
+# renamed it over TARGET, so -o /dev/null made /dev/null a regular file.
+# A device or FIFO (links followed) is written into as stdout is; a link
+# to a regular file (or to a name not there yet) is written through, and
+# stays a link.  Our own char device 1,3 stands in for /dev/null.
+t_trust_fs_get_into_devices_and_links() {
+	mkdir -p srv cli/d
+	random_file srv/f.bin 300000
+	tfs_serve s -d srv
+	cd cli
+	mknod null c 1 3 || skip "mknod: no char devices here"
+	mknod d/f.bin c 1 3
+	for args in "-o null" "-o null --no-resume" "-o d" "-o d/"; do
+		: >null.sockkit-part
+		expect_exit 0 "$SK" fileserve get $args 127.0.0.1 "$PORT" f.bin
+		[ -c null ] && [ -c d/f.bin ] || fail "$args: replaced: $(ls -l)"
+		[ ! -s null.sockkit-part ] && [ ! -e d/f.bin.sockkit-part ] ||
+		    fail "$args: a part was written"
+	done
+	rm null.sockkit-part
+	ln -s null lnull
+	expect_exit 0 "$SK" fileserve get -o lnull 127.0.0.1 "$PORT" f.bin
+	[ -L lnull ] && [ -c null ] || fail "lnull: $(ls -l)"
+	# A FIFO, with a reader: it gets the file, the FIFO stays.
+	mkfifo ff
+	timeout 10 cat ff >fifo.out &
+	r=$!
+	track $r
+	expect_exit 0 "$SK" fileserve get -o ff 127.0.0.1 "$PORT" f.bin
+	wait $r || fail "the FIFO's reader: exit $?"
+	[ -p ff ] || fail "ff: $(ls -l ff)"
+	cmp -s fifo.out ../srv/f.bin || fail "the FIFO's reader got other bytes"
+	# Links to a regular file, to none yet, and through a chain of two.
+	echo old >real.bin
+	ln -s real.bin lnk
+	ln -s new.bin dang
+	mkdir sub
+	ln -s ../sub/t.bin sub/l1
+	ln -s sub/l1 chain
+	for l in lnk dang chain; do
+		expect_exit 0 "$SK" fileserve get -o $l 127.0.0.1 "$PORT" f.bin
+		[ -L $l ] || fail "$l: no longer a link: $(ls -l $l)"
+		cmp -s $l ../srv/f.bin || fail "$l: not written through"
+	done
+	[ -z "$(find . -name '*.sockkit-part')" ] ||
+	    fail "parts left: $(find . -name '*.sockkit-part')"
+	cd ..
+	stop_server
+}
+
+# put of a FIFO hung for ever in open(), before connecting: refused like
+# any file that is not a regular one.
+t_trust_fs_put_fifo_refused() {
+	tfs_serve s -d . --allow-upload
+	mkfifo ff
+	expect_exit 1 "$SK" fileserve put 127.0.0.1 "$PORT" ff 2>err
+	one_line err "sockkit: fileserve: ff: not a regular file"
+	stop_server
+}
+
+# An empty REMOTE_PATH: put said "server: 403 /n.txt: an absolute path",
+# get ": not a regular file" (exit 1).  A usage error now.
+t_trust_fs_empty_remote_path() {
+	echo n >n.txt
+	expect_exit 2 "$SK" fileserve put 127.0.0.1 9 n.txt "" 2>err
+	one_line err "sockkit: fileserve: an empty REMOTE_PATH"
+	expect_exit 2 "$SK" fileserve get 127.0.0.1 9 "" 2>err
+	one_line err "sockkit: fileserve: an empty REMOTE_PATH"
+	expect_exit 2 "$SK" fileserve get -o x 127.0.0.1 9 "" 2>err
+	one_line err "sockkit: fileserve: an empty REMOTE_PATH"
+	expect_exit 2 "$SK" fileserve ls 127.0.0.1 9 "" 2>err
+	one_line err "sockkit: fileserve: an empty REMOTE_DIR"
+}
+
 # =====================================================================
 # http off the happy path, as a demanding
 # user meets it: hostile names in listings and in the log, HTTP/1.0
