@@ -985,6 +985,73 @@ PY
 	stop_server
 }
 
+# --backend select cannot watch fd 1024 and up: a client past it is told
+# "server full" (a 503 from http) and reset, like one past
+# --max-clients; the log says so once a second with a count, not once a
+# client (it was a clean close, tcp-client exited 0, 85 log lines).
+t_trust_tcp_select_past_fd_setsize() {
+	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2048 ] ||
+	    skip "needs ulimit -n 2048 (hard limit $(ulimit -Hn))"
+	printf '#!/bin/sh\nulimit -n 2048\nexec "%s" "$@"\n' "$SK" >lim.sh
+	chmod +x lim.sh
+	for args in "tcp-server --echo" "tcp-server --echo --frame" "http -q"; do
+		real=$SK
+		SK=$PWD/lim.sh
+		# shellcheck disable=SC2086
+		start_server s $args --backend select 127.0.0.1 0
+		SK=$real
+		python3 - "$PORT" <<'PY' >held.out &
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (2048, 2048))
+held = []
+deadline = time.time() + 30
+while len(held) < 1040 and time.time() < deadline:
+    try:
+        held.append(socket.create_connection(("127.0.0.1",
+                                               int(sys.argv[1])), timeout=5))
+    except OSError:
+        pass
+print("held", len(held), flush=True)
+time.sleep(30)
+PY
+		hpid=$!
+		track $hpid
+		wait_for held.out '^held' || fail "$args: no idle clients"
+		wait_for s.err 'cannot watch fd' ||
+		    fail "$args: never past fd 1023: $(cat held.out s.err)"
+		case $args in
+		*--frame*)
+			echo x | timeout 10 "$SK" tcp-client --frame 127.0.0.1 \
+			    "$PORT" >got 2>err
+			rc=$?
+			grep -q "server full (select's fd limit)" got ||
+			    fail "$args: $(cat got err)"
+			[ $rc -eq 1 ] || fail "$args: the client exited $rc"
+			;;
+		tcp-server*)
+			echo x | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" \
+			    >got 2>err
+			rc=$?
+			grep -q "server full (select's fd limit)" got ||
+			    fail "$args: $(cat got err)"
+			[ $rc -eq 1 ] || fail "$args: the client exited $rc"
+			;;
+		http*)
+			code=$(timeout 10 curl -s -o /dev/null -w '%{http_code}' \
+			    "http://127.0.0.1:$PORT/")
+			[ "$code" = 503 ] || fail "$args: curl got $code"
+			;;
+		esac
+		n=$(grep -c 'cannot watch fd' s.err)
+		[ "$n" -le 3 ] || fail "$args: $n log lines: $(head -n 5 s.err)"
+		grep -q 'cannot watch fd.*: 1 client turned away$' s.err ||
+		    fail "$args: $(cat s.err)"
+		kill $hpid
+		wait $hpid 2>/dev/null
+		stop_server
+	done
+}
+
 # =====================================================================
 # udp-server, udp-client and broadcast off the happy
 # path: what a demanding user meets when they interrupt them, close their
