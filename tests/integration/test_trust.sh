@@ -1258,6 +1258,37 @@ PY
 	[ "$(wc -l <found)" -eq 4096 ] || fail "$(wc -l <found) listed"
 }
 
+# Only exact announcements count: "0081" was heard as port 81; a CR with
+# no newline after it, a padded version or a doubled space are not the
+# format either.
+t_trust_udp_discover_strict() {
+	lan_setup a
+	ip netns exec "$NS_a" "$SK" broadcast discover --timeout 30 >found \
+	    2>derr &
+	dpid=$!
+	track $dpid
+	wait_for derr 'listening on ' || fail "discover did not listen"
+	on_host a python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for d in (b"sockkit-announce 1 pad 0081\n", b"sockkit-announce 1 zero 0\n",
+          b"sockkit-announce 1 plus +81\n", b"sockkit-announce 1 big 65536\n",
+          b"sockkit-announce 1 cr 81\r", b"sockkit-announce 1 two  81\n",
+          b"sockkit-announce 1 tail 81 \n", b"sockkit-announce 1 nl 81\n\n",
+          b"sockkit-announce 01 ver 81\n", b"sockkit-announce 1  sp 81\n",
+          b"sockkit-announce  1 sp2 81\n", b"Sockkit-announce 1 case 81\n",
+          b"sockkit-announce 1 nul 81\x00", b"sockkit-announce 1 \xff 81\n",
+          b"sockkit-announce 1 tab\t 81\n", b"sockkit-announce 1 lead 081\n",
+          b"sockkit-announce 1 crlf 82\r\n", b"sockkit-announce 1 good 83\n"):
+    s.sendto(d, ("127.0.0.1", 47474))
+PY
+	wait_for found '^good ' || fail "the good one unheard: $(cat found derr)"
+	kill -TERM $dpid
+	wait_exit $dpid || fail "discover ignored SIGTERM"
+	[ "$(cut -d' ' -f1,3 found | tr '\n' ,)" = "crlf 82,good 83," ] ||
+	    fail "heard: $(cat found)"
+}
+
 # A free UDP port on 127.0.0.1, for commands that take no port 0.
 free_udp_port() {
 	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
