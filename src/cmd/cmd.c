@@ -720,10 +720,13 @@ cmd_put_text(FILE *f, const void *p, size_t n, int flags)
 void
 cmd_print_line(FILE *f, const uint8_t *p, size_t n)
 {
-	if (n > 0 && p[n - 1] == '\n')
+	/* One line end, "\n" or "\r\n"; a CR with no newline after it is
+	 * shown (\x0d), or "cr\r" and "cr" would print alike. */
+	if (n > 0 && p[n - 1] == '\n') {
 		n--;
-	if (n > 0 && p[n - 1] == '\r')
-		n--;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+	}
 	/* '\\' as "\\\\": else the four bytes \x1b print as ESC does. */
 	cmd_put_text(f, p, n, SK_TEXT_TAB | SK_TEXT_BACKSLASH);
 	fputc('\n', f);

@@ -1289,6 +1289,24 @@ PY
 	    fail "heard: $(cat found)"
 }
 
+# udp-server removes one line end, "\n" or "\r\n": a CR with no newline
+# after it is shown (\x0d), as "cr\r" and "cr" printed alike.
+t_trust_udp_trailing_cr_shown() {
+	start_server u udp-server 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "send"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for d in (b"a cr\r", b"b plain", b"c crlf\r\n", b"d nl\n", b"e two\r\r\n",
+          b"f mid\rx", b"g end"):
+    s.sendto(d, ("127.0.0.1", int(sys.argv[1])))
+PY
+	wait_for u.out '^g end$' || fail "not all printed: $(cat -A u.out)"
+	printf '%s\n' 'a cr\x0d' 'b plain' 'c crlf' 'd nl' 'e two\x0d' \
+	    'f mid\x0dx' 'g end' >want
+	cmp -s want u.out || fail "printed: $(cat -A u.out)"
+	stop_server
+}
+
 # A free UDP port on 127.0.0.1, for commands that take no port 0.
 free_udp_port() {
 	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
