@@ -1087,8 +1087,9 @@ chat_nick(struct conn *c, const char *name, size_t n)
 
 	msg_begin(srv);
 	if (!sk_chat_nick_ok((const uint8_t *)name, n, NICKUSER)) {
-		msg_addf(srv, "* a nick is 1-%d characters, no spaces, no < or "
-		    ">", NICKUSER);
+		msg_addf(srv, "* a nick is 1-%d bytes of printable UTF-8: no "
+		    "spaces, '<', '>' or ':', no control, bidi or invisible "
+		    "characters", NICKUSER);
 		msg_send(srv, c, NULL);
 		return;
 	}
@@ -1101,8 +1102,8 @@ chat_nick(struct conn *c, const char *name, size_t n)
 		return;
 	}
 	for (o = srv->conns; o != NULL; o = o->next)
-		if (o != c && strlen(o->nick) == n &&
-		    memcmp(o->nick, name, n) == 0) {
+		if (o != c && sk_chat_nick_same((const uint8_t *)o->nick,
+		    strlen(o->nick), (const uint8_t *)name, n)) {
 			msg_addf(srv, "* %.*s is taken", (int)n, name);
 			msg_send(srv, c, NULL);
 			return;

@@ -985,6 +985,49 @@ PY
 	stop_server
 }
 
+# A nick with a character that shows nothing (a zero-width space, a BOM,
+# a soft hyphen, a Hangul filler, a tag...) or a Unicode space could look
+# just like another member's: refused, with a message that says bytes and
+# what is refused.  "ann" is taken when "Ann" is, as on IRC.
+t_trust_tcp_chat_nick_invisible() {
+	start_server s tcp-server --chat 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "invisible nicks"
+import socket, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+fa = a.makefile("rb")
+fa.readline()
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+fb = b.makefile("rb")
+fb.readline()
+a.sendall(b"/nick Ann\n")
+while fa.readline() != b"* you are now Ann\n":
+    pass
+while not fb.readline().endswith(b" is now Ann\n"):
+    pass
+bad = (b"* a nick is 1-32 bytes of printable UTF-8: no spaces, '<', '>' "
+       b"or ':', no control, bidi or invisible characters\n")
+for cp in (0xad, 0x34f, 0x61c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b,
+           0x180e, 0x180f, 0x200b, 0x200d, 0x200f, 0x202a, 0x202e, 0x2060,
+           0x2066, 0x206f, 0x3164, 0xfe00, 0xfe0f, 0xfeff, 0xffa0, 0xe0001,
+           0xe0020, 0xe0fff, 0xa0, 0x2003, 0x3000, 0x2028):
+    for nick in ("Ann" + chr(cp), chr(cp) + "bom", "a" + chr(cp) + "b"):
+        b.sendall(b"/nick " + nick.encode() + b"\n")
+        line = fb.readline()
+        assert line == bad, (hex(cp), line)
+for nick in (b"ann", b"ANN", b"aNn"):
+    b.sendall(b"/nick " + nick + b"\n")
+    line = fb.readline()
+    assert line == b"* " + nick + b" is taken\n", (nick, line)
+b.sendall(b"/nick \xc3\xa9l\xc3\xa8ve\n")
+assert fb.readline() == "* you are now \u00e9l\u00e8ve\n".encode()
+a.sendall(b"/nick ann\n")
+while fa.readline() != b"* you are now ann\n":
+    pass
+PY
+	stop_server
+}
+
 # --backend select cannot watch fd 1024 and up: a client past it is told
 # "server full" (a 503 from http) and reset, like one past
 # --max-clients; the log says so once a second with a count, not once a
