@@ -49,6 +49,12 @@ const char *const *sk_loop_backends(void);
 int	sk_loop_add(char *err, struct sk_loop *loop, int fd, int mask,
 	    sk_io_cb *cb, void *arg);
 
+/*
+ * 0 when sk_loop_add() could watch fd as far as the backend goes, else -1
+ * with err set and errno EINVAL (the select backend past FD_SETSIZE).
+ */
+int	sk_loop_watchable(char *err, const struct sk_loop *loop, int fd);
+
 /* Change what fd is watched for; mask 0 pauses it but keeps its callback. */
 int	sk_loop_mod(char *err, struct sk_loop *loop, int fd, int mask);
 

@@ -752,10 +752,12 @@ parse_announce(const uint8_t *p, size_t n, char *name, int *port)
 		return -1;
 	p += ml;
 	n -= ml;
-	if (n > 0 && p[n - 1] == '\n')
+	/* One newline, a CR before it too; a CR alone is no line end. */
+	if (n > 0 && p[n - 1] == '\n') {
 		n--;
-	if (n > 0 && p[n - 1] == '\r')
-		n--;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+	}
 	if (n >= sizeof(line) || memchr(p, '\0', n) != NULL)
 		return -1;
 	memcpy(line, p, n);
@@ -764,8 +766,9 @@ parse_announce(const uint8_t *p, size_t n, char *name, int *port)
 		return -1;
 	*sp++ = '\0';
 	digits = strspn(sp, "0123456789");
+	/* Decimal with no sign or padding: "0081" is not port 81. */
 	if (!valid_name(line) || digits == 0 || digits > 5 ||
-	    sp[digits] != '\0')
+	    sp[0] == '0' || sp[digits] != '\0')
 		return -1;
 	/* Five digits at most: strtol() cannot overflow. */
 	*port = (int)strtol(sp, NULL, 10);

@@ -446,6 +446,34 @@ cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 	return 1;
 }
 
+void
+cmd_accept_turn_away(const char *cmd, int fd, const void *full, size_t len,
+    int reset, const char *why)
+{
+	static long long	said_ms = -1000;
+	static long long	since;
+	long long		now;
+	char			drop[4096];
+
+	if (full != NULL)
+		(void)sk_net_write(fd, full, len);
+	if (reset)
+		(void)sk_net_abort(NULL, fd);
+	else {
+		/* As cmd_accept_pause() does: read, so the close is an end. */
+		(void)read(fd, drop, sizeof(drop));
+		(void)shutdown(fd, SHUT_WR);
+		close(fd);
+	}
+	since++;
+	if ((now = sk_loop_now_ms()) - said_ms >= 1000) {
+		cmd_err(cmd, "%s: %lld client%s turned away", why, since,
+		    since == 1 ? "" : "s");
+		said_ms = now;
+		since = 0;
+	}
+}
+
 /*
  * Signals: the handler only writes a byte to a pipe the loop watches, so
  * the loop stops at a safe point between callbacks.  The command cleans
@@ -692,10 +720,13 @@ cmd_put_text(FILE *f, const void *p, size_t n, int flags)
 void
 cmd_print_line(FILE *f, const uint8_t *p, size_t n)
 {
-	if (n > 0 && p[n - 1] == '\n')
+	/* One line end, "\n" or "\r\n"; a CR with no newline after it is
+	 * shown (\x0d), or "cr\r" and "cr" would print alike. */
+	if (n > 0 && p[n - 1] == '\n') {
 		n--;
-	if (n > 0 && p[n - 1] == '\r')
-		n--;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+	}
 	/* '\\' as "\\\\": else the four bytes \x1b print as ESC does. */
 	cmd_put_text(f, p, n, SK_TEXT_TAB | SK_TEXT_BACKSLASH);
 	fputc('\n', f);

@@ -184,6 +184,15 @@ int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
 	    int reset);
 
 /*
+ * A client accepted that cannot be served (the select backend cannot
+ * watch its fd): send it `full` (len bytes; NULL: none), close it as
+ * cmd_accept_pause() does (a reset when `reset`), and log why, at most
+ * once a second, with the count of clients turned away since.
+ */
+void	cmd_accept_turn_away(const char *cmd, int fd, const void *full,
+	    size_t len, int reset, const char *why);
+
+/*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so
  * the loop wakes at once).  cmd_signals_fini() restores the defaults.
  * cmd_signalled() returns the signal that arrived, or 0.  A signal is

@@ -1828,7 +1828,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct sockaddr_storage	 ss;
 	struct hconn		*c;
 	socklen_t		 sslen;
-	char			*colon;
+	char			*colon, err[SK_ERRLEN];
 	int			 fd, one = 1;
 
 	(void)mask;
@@ -1839,6 +1839,11 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			    FULL_503, sizeof(FULL_503) - 1, 0))
 				s->paused = 1;
 			return;
+		}
+		if (sk_loop_watchable(err, loop, fd) == -1) {
+			cmd_accept_turn_away(CMD, fd, FULL_503,
+			    sizeof(FULL_503) - 1, 0, err);
+			continue;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);

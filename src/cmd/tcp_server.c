@@ -178,6 +178,8 @@ struct server {
 	size_t			 linemax;	/* chat: a line taken */
 	uint8_t			 full[256];	/* out of descriptors: said */
 	size_t			 fulllen;
+	uint8_t			 wfull[256];	/* past select's limit: said */
+	size_t			 wfulllen;
 	int			 stdin_fd;	/* -1 once it has ended */
 	struct sk_net_unix_file	 unix_file;	/* the socket file we made */
 	int			 status;	/* the exit status */
@@ -488,6 +490,8 @@ setup(struct server *srv)
 	/* Out of descriptors, a client is told, not left to wait. */
 	srv->fulllen = full_message(srv, "out of descriptors", srv->full,
 	    sizeof(srv->full));
+	srv->wfulllen = full_message(srv, "select's fd limit", srv->wfull,
+	    sizeof(srv->wfull));
 	(void)cmd_accept_reserve();
 	if (o->mode != MODE_STDIO && (srv->rbuf = malloc(ARENASZ)) == NULL) {
 		cmd_err(CMD, "out of memory");
@@ -697,6 +701,13 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 				cmd_err(CMD, "refused a client: %d clients "
 				    "already (--max-clients)", srv->nclients);
 			refuse(srv, fd);
+			continue;
+		}
+		/* The select backend cannot watch fd 1024 and up: the client
+		 * is told so and reset, as when out of descriptors. */
+		if (sk_loop_watchable(err, loop, fd) == -1) {
+			cmd_accept_turn_away(CMD, fd, srv->wfull, srv->wfulllen,
+			    1, err);
 			continue;
 		}
 		if (ss.ss_family != AF_UNIX)
@@ -1076,8 +1087,9 @@ chat_nick(struct conn *c, const char *name, size_t n)
 
 	msg_begin(srv);
 	if (!sk_chat_nick_ok((const uint8_t *)name, n, NICKUSER)) {
-		msg_addf(srv, "* a nick is 1-%d characters, no spaces, no < or "
-		    ">", NICKUSER);
+		msg_addf(srv, "* a nick is 1-%d bytes of printable UTF-8: no "
+		    "spaces, '<', '>' or ':', no control, bidi or invisible "
+		    "characters", NICKUSER);
 		msg_send(srv, c, NULL);
 		return;
 	}
@@ -1090,8 +1102,8 @@ chat_nick(struct conn *c, const char *name, size_t n)
 		return;
 	}
 	for (o = srv->conns; o != NULL; o = o->next)
-		if (o != c && strlen(o->nick) == n &&
-		    memcmp(o->nick, name, n) == 0) {
+		if (o != c && sk_chat_nick_same((const uint8_t *)o->nick,
+		    strlen(o->nick), (const uint8_t *)name, n)) {
 			msg_addf(srv, "* %.*s is taken", (int)n, name);
 			msg_send(srv, c, NULL);
 			return;

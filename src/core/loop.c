@@ -155,12 +155,8 @@ change(char *err, struct sk_loop *loop, int fd, int mask)
 }
 
 int
-sk_loop_add(char *err, struct sk_loop *loop, int fd, int mask, sk_io_cb *cb,
-    void *arg)
+sk_loop_watchable(char *err, const struct sk_loop *loop, int fd)
 {
-	struct fdent	*e;
-
-	mask &= SK_READ | SK_WRITE;
 	if (fd < 0 || (loop->ops->maxfd > 0 && fd >= loop->ops->maxfd)) {
 		errno = EINVAL;
 		core_err(err, "%s: cannot watch fd %d (the limit is %d; use the "
@@ -168,6 +164,18 @@ sk_loop_add(char *err, struct sk_loop *loop, int fd, int mask, sk_io_cb *cb,
 		    loop->ops->maxfd);
 		return -1;
 	}
+	return 0;
+}
+
+int
+sk_loop_add(char *err, struct sk_loop *loop, int fd, int mask, sk_io_cb *cb,
+    void *arg)
+{
+	struct fdent	*e;
+
+	mask &= SK_READ | SK_WRITE;
+	if (sk_loop_watchable(err, loop, fd) == -1)
+		return -1;
 	if (grow(loop, fd) == -1) {
 		core_errno(err, "event loop: fd table");
 		return -1;

@@ -985,6 +985,116 @@ PY
 	stop_server
 }
 
+# A nick with a character that shows nothing (a zero-width space, a BOM,
+# a soft hyphen, a Hangul filler, a tag...) or a Unicode space could look
+# just like another member's: refused, with a message that says bytes and
+# what is refused.  "ann" is taken when "Ann" is, as on IRC.
+t_trust_tcp_chat_nick_invisible() {
+	start_server s tcp-server --chat 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "invisible nicks"
+import socket, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=10)
+fa = a.makefile("rb")
+fa.readline()
+b = socket.create_connection(("127.0.0.1", port), timeout=10)
+fb = b.makefile("rb")
+fb.readline()
+a.sendall(b"/nick Ann\n")
+while fa.readline() != b"* you are now Ann\n":
+    pass
+while not fb.readline().endswith(b" is now Ann\n"):
+    pass
+bad = (b"* a nick is 1-32 bytes of printable UTF-8: no spaces, '<', '>' "
+       b"or ':', no control, bidi or invisible characters\n")
+for cp in (0xad, 0x34f, 0x61c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b,
+           0x180e, 0x180f, 0x200b, 0x200d, 0x200f, 0x202a, 0x202e, 0x2060,
+           0x2066, 0x206f, 0x3164, 0xfe00, 0xfe0f, 0xfeff, 0xffa0, 0xe0001,
+           0xe0020, 0xe0fff, 0xa0, 0x2003, 0x3000, 0x2028):
+    for nick in ("Ann" + chr(cp), chr(cp) + "bom", "a" + chr(cp) + "b"):
+        b.sendall(b"/nick " + nick.encode() + b"\n")
+        line = fb.readline()
+        assert line == bad, (hex(cp), line)
+for nick in (b"ann", b"ANN", b"aNn"):
+    b.sendall(b"/nick " + nick + b"\n")
+    line = fb.readline()
+    assert line == b"* " + nick + b" is taken\n", (nick, line)
+b.sendall(b"/nick \xc3\xa9l\xc3\xa8ve\n")
+assert fb.readline() == "* you are now \u00e9l\u00e8ve\n".encode()
+a.sendall(b"/nick ann\n")
+while fa.readline() != b"* you are now ann\n":
+    pass
+PY
+	stop_server
+}
+
+# --backend select cannot watch fd 1024 and up: a client past it is told
+# "server full" (a 503 from http) and reset, like one past
+# --max-clients; the log says so once a second with a count, not once a
+# client (it was a clean close, tcp-client exited 0, 85 log lines).
+t_trust_tcp_select_past_fd_setsize() {
+	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2048 ] ||
+	    skip "needs ulimit -n 2048 (hard limit $(ulimit -Hn))"
+	printf '#!/bin/sh\nulimit -n 2048\nexec "%s" "$@"\n' "$SK" >lim.sh
+	chmod +x lim.sh
+	for args in "tcp-server --echo" "tcp-server --echo --frame" "http -q"; do
+		real=$SK
+		SK=$PWD/lim.sh
+		# shellcheck disable=SC2086
+		start_server s $args --backend select 127.0.0.1 0
+		SK=$real
+		python3 - "$PORT" <<'PY' >held.out &
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (2048, 2048))
+held = []
+deadline = time.time() + 30
+while len(held) < 1040 and time.time() < deadline:
+    try:
+        held.append(socket.create_connection(("127.0.0.1",
+                                               int(sys.argv[1])), timeout=5))
+    except OSError:
+        pass
+print("held", len(held), flush=True)
+time.sleep(30)
+PY
+		hpid=$!
+		track $hpid
+		wait_for held.out '^held' || fail "$args: no idle clients"
+		wait_for s.err 'cannot watch fd' ||
+		    fail "$args: never past fd 1023: $(cat held.out s.err)"
+		case $args in
+		*--frame*)
+			echo x | timeout 10 "$SK" tcp-client --frame 127.0.0.1 \
+			    "$PORT" >got 2>err
+			rc=$?
+			grep -q "server full (select's fd limit)" got ||
+			    fail "$args: $(cat got err)"
+			[ $rc -eq 1 ] || fail "$args: the client exited $rc"
+			;;
+		tcp-server*)
+			echo x | timeout 10 "$SK" tcp-client 127.0.0.1 "$PORT" \
+			    >got 2>err
+			rc=$?
+			grep -q "server full (select's fd limit)" got ||
+			    fail "$args: $(cat got err)"
+			[ $rc -eq 1 ] || fail "$args: the client exited $rc"
+			;;
+		http*)
+			code=$(timeout 10 curl -s -o /dev/null -w '%{http_code}' \
+			    "http://127.0.0.1:$PORT/")
+			[ "$code" = 503 ] || fail "$args: curl got $code"
+			;;
+		esac
+		n=$(grep -c 'cannot watch fd' s.err)
+		[ "$n" -le 3 ] || fail "$args: $n log lines: $(head -n 5 s.err)"
+		grep -q 'cannot watch fd.*: 1 client turned away$' s.err ||
+		    fail "$args: $(cat s.err)"
+		kill $hpid
+		wait $hpid 2>/dev/null
+		stop_server
+	done
+}
+
 # =====================================================================
 # udp-server, udp-client and broadcast off the happy
 # path: what a demanding user meets when they interrupt them, close their
@@ -1189,6 +1299,55 @@ PY
 	    derr || fail "no word of the limit: $(tail -n 2 derr)"
 	[ "$(grep -c 'over 4096' derr)" -eq 1 ] || fail "said more than once"
 	[ "$(wc -l <found)" -eq 4096 ] || fail "$(wc -l <found) listed"
+}
+
+# Only exact announcements count: "0081" was heard as port 81; a CR with
+# no newline after it, a padded version or a doubled space are not the
+# format either.
+t_trust_udp_discover_strict() {
+	lan_setup a
+	ip netns exec "$NS_a" "$SK" broadcast discover --timeout 30 >found \
+	    2>derr &
+	dpid=$!
+	track $dpid
+	wait_for derr 'listening on ' || fail "discover did not listen"
+	on_host a python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for d in (b"sockkit-announce 1 pad 0081\n", b"sockkit-announce 1 zero 0\n",
+          b"sockkit-announce 1 plus +81\n", b"sockkit-announce 1 big 65536\n",
+          b"sockkit-announce 1 cr 81\r", b"sockkit-announce 1 two  81\n",
+          b"sockkit-announce 1 tail 81 \n", b"sockkit-announce 1 nl 81\n\n",
+          b"sockkit-announce 01 ver 81\n", b"sockkit-announce 1  sp 81\n",
+          b"sockkit-announce  1 sp2 81\n", b"Sockkit-announce 1 case 81\n",
+          b"sockkit-announce 1 nul 81\x00", b"sockkit-announce 1 \xff 81\n",
+          b"sockkit-announce 1 tab\t 81\n", b"sockkit-announce 1 lead 081\n",
+          b"sockkit-announce 1 crlf 82\r\n", b"sockkit-announce 1 good 83\n"):
+    s.sendto(d, ("127.0.0.1", 47474))
+PY
+	wait_for found '^good ' || fail "the good one unheard: $(cat found derr)"
+	kill -TERM $dpid
+	wait_exit $dpid || fail "discover ignored SIGTERM"
+	[ "$(cut -d' ' -f1,3 found | tr '\n' ,)" = "crlf 82,good 83," ] ||
+	    fail "heard: $(cat found)"
+}
+
+# udp-server removes one line end, "\n" or "\r\n": a CR with no newline
+# after it is shown (\x0d), as "cr\r" and "cr" printed alike.
+t_trust_udp_trailing_cr_shown() {
+	start_server u udp-server 127.0.0.1 0
+	python3 - "$PORT" <<'PY' || fail "send"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for d in (b"a cr\r", b"b plain", b"c crlf\r\n", b"d nl\n", b"e two\r\r\n",
+          b"f mid\rx", b"g end"):
+    s.sendto(d, ("127.0.0.1", int(sys.argv[1])))
+PY
+	wait_for u.out '^g end$' || fail "not all printed: $(cat -A u.out)"
+	printf '%s\n' 'a cr\x0d' 'b plain' 'c crlf' 'd nl' 'e two\x0d' \
+	    'f mid\x0dx' 'g end' >want
+	cmp -s want u.out || fail "printed: $(cat -A u.out)"
+	stop_server
 }
 
 # A free UDP port on 127.0.0.1, for commands that take no port 0.

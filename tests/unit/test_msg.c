@@ -33,6 +33,14 @@ test_chat(void **state)
 	assert_true(sk_chat_nick_ok(U("bob"), 3, 32));
 	assert_false(sk_chat_nick_ok(U(""), 0, 32));
 	assert_false(sk_chat_nick_ok(U("a b"), 3, 32));
+	assert_false(sk_chat_nick_ok(U("Ann\xe2\x80\x8b"), 6, 32));
+	assert_false(sk_chat_nick_ok(U("\xef\xbb\xbf" "bom"), 6, 32));
+	assert_false(sk_chat_nick_ok(U("a\xf3\xa0\x80\x81"), 5, 32));
+	assert_false(sk_chat_nick_ok(U("a\xc2\xad"), 3, 32));
+	assert_true(sk_chat_nick_ok(U("\xc3\xa9t\xc3\xa9"), 5, 32));
+	assert_true(sk_chat_nick_same(U("Ann"), 3, U("aNN"), 3));
+	assert_false(sk_chat_nick_same(U("Ann"), 3, U("Anna"), 4));
+	assert_false(sk_chat_nick_same(U("\xc3\xa9"), 2, U("\xc3\x89"), 2));
 	assert_false(sk_chat_nick_ok(U("<x>"), 3, 32));
 	assert_false(sk_chat_nick_ok(U("a\x7f"), 2, 32));
 	assert_false(sk_chat_nick_ok(U("abcd"), 4, 3));
