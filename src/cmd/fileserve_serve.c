@@ -1104,6 +1104,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct sockaddr_storage	 ss;
 	struct fconn		*c;
 	socklen_t		 sslen;
+	char			 err[SK_ERRLEN];
 	int			 fd;
 
 	(void)mask;
@@ -1113,6 +1114,13 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			(void)cmd_accept_pause(CMD, loop, lfd, resume_accept,
 			    s, FULL_ERR, sizeof(FULL_ERR) - 1, 0);
 			return;
+		}
+		/* The select backend cannot watch fd 1024 and up: the client
+		 * is told so, as when out of descriptors. */
+		if (sk_loop_watchable(err, loop, fd) == -1) {
+			cmd_accept_turn_away(CMD, fd, FULL_ERR,
+			    sizeof(FULL_ERR) - 1, 0, err);
+			continue;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);

@@ -1037,7 +1037,10 @@ t_trust_tcp_select_past_fd_setsize() {
 	    skip "needs ulimit -n 2048 (hard limit $(ulimit -Hn))"
 	printf '#!/bin/sh\nulimit -n 2048\nexec "%s" "$@"\n' "$SK" >lim.sh
 	chmod +x lim.sh
-	for args in "tcp-server --echo" "tcp-server --echo --frame" "http -q"; do
+	mkdir -p pub
+	echo hi >pub/f
+	for args in "tcp-server --echo" "tcp-server --echo --frame" "http -q" \
+	    "fileserve serve -d pub"; do
 		real=$SK
 		SK=$PWD/lim.sh
 		# shellcheck disable=SC2086
@@ -1083,6 +1086,12 @@ PY
 			code=$(timeout 10 curl -s -o /dev/null -w '%{http_code}' \
 			    "http://127.0.0.1:$PORT/")
 			[ "$code" = 503 ] || fail "$args: curl got $code"
+			;;
+		fileserve*)
+			timeout 10 "$SK" fileserve get -o - 127.0.0.1 "$PORT" f \
+			    >got 2>err
+			grep -q "server: 503 server full" err ||
+			    fail "$args: $(cat err)"
 			;;
 		esac
 		n=$(grep -c 'cannot watch fd' s.err)
