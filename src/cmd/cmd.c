@@ -325,6 +325,33 @@ cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 }
 
 int
+cmd_server_operands(const char *cmd, int argc, char **argv,
+    const char *opt_port, const char *unix_path, const char **host,
+    const char **port)
+{
+	if (opt_port == NULL || unix_path != NULL)
+		return cmd_endpoint(cmd, argc, argv, 1, unix_path, host, port);
+	if (argc > 1) {
+		cmd_usage_err(cmd, argc == 2 && sk_net_parse_port(NULL,
+		    argv[1], 1) != -1 ? "the port is given twice (-p %s and "
+		    "'%s')" : "too many arguments (-p %s takes [ADDRESS] "
+		    "only)", opt_port, argv[1]);
+		return -1;
+	}
+	if (argc == 1 && strspn(argv[0], "0123456789") == strlen(argv[0]) &&
+	    sk_net_parse_port(NULL, argv[0], 1) != -1) {
+		cmd_usage_err(cmd, "the port is given twice (-p %s and '%s')",
+		    opt_port, argv[0]);
+		return -1;
+	}
+	*host = argc == 1 ? argv[0] : NULL;
+	*port = opt_port;
+	if (cmd_colon_hint(cmd, *host, 1) == -1)
+		return -1;
+	return cmd_host_ok(cmd, NULL, *host);
+}
+
+int
 cmd_server_socket(const char *cmd, const struct common_opts *c,
     const char *unix_path, const char *host, const char *port, int socktype)
 {

@@ -115,19 +115,28 @@ int	cmd_seconds(const char *cmd, const char *what, const char *s,
 	    long long min_ms, long long max_ms, long long *ms);
 
 /*
- * Take the operands after the options: "[ADDRESS] PORT" for a server
- * (port 0 allowed: any free port), "HOST PORT" for a client; none when
- * unix_path is set.  Sets *host (NULL: none given) and *port; the host
- * passes cmd_host_ok().  Returns 0, or -1 after a usage error.
- */
-/*
  * "HOST:PORT" or "[V6]:PORT" typed where HOST PORT was meant: -1 after a
  * usage error saying so ("... two operands: '127.0.0.1 9000'"), else 0.
  */
 int	cmd_colon_hint(const char *cmd, const char *s, int server);
 
+/*
+ * Take the operands after the options: "[ADDRESS] PORT" for a server
+ * (port 0 allowed: any free port), "HOST PORT" for a client; none when
+ * unix_path is set.  Sets *host (NULL: none given) and *port; the host
+ * passes cmd_host_ok().  Returns 0, or -1 after a usage error.
+ */
 int	cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	    const char *unix_path, const char **host, const char **port);
+
+/*
+ * A server's operands as cmd_endpoint() takes them, or, after nc's
+ * "-p PORT" (opt_port), "[ADDRESS]" alone: a second port there is a
+ * usage error ("-p 5000 5001" is no address 0.0.19.137).
+ */
+int	cmd_server_operands(const char *cmd, int argc, char **argv,
+	    const char *opt_port, const char *unix_path, const char **host,
+	    const char **port);
 
 /*
  * A server's socket: a Unix-domain one at unix_path when it is set, else

@@ -232,27 +232,6 @@ nc_hint(int ch)
 	return 0;
 }
 
-/* The operands: "[ADDRESS] PORT", or "[ADDRESS]" after -p. */
-static int
-parse_operands(struct server_opts *o, int argc, char **argv)
-{
-	if (o->opt_port == NULL || o->unix_path != NULL)
-		return cmd_endpoint(CMD, argc, argv, 1, o->unix_path, &o->host,
-		    &o->port);
-	if (argc > 1) {
-		cmd_usage_err(CMD, argc == 2 && sk_net_parse_port(NULL,
-		    argv[1], 1) != -1 ? "the port is given twice (-p %s and "
-		    "'%s')" : "too many arguments (-p %s takes [ADDRESS] "
-		    "only)", o->opt_port, argv[1]);
-		return -1;
-	}
-	o->host = argc == 1 ? argv[0] : NULL;
-	o->port = o->opt_port;
-	if (cmd_colon_hint(CMD, o->host, 1) == -1)
-		return -1;
-	return cmd_host_ok(CMD, NULL, o->host);
-}
-
 /*
  * Every option conflict in one place: an option that would do nothing
  * where it is given is an error, not silently ignored.
@@ -450,7 +429,8 @@ parse_args(int argc, char **argv, struct server_opts *o)
 		return -1;
 	}
 	if (check_conflicts(o, given) != 0 ||
-	    parse_operands(o, argc - optind, argv + optind) == -1 ||
+	    cmd_server_operands(CMD, argc - optind, argv + optind,
+	    o->opt_port, o->unix_path, &o->host, &o->port) == -1 ||
 	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1 ||
 	    check_numeric(o) != 0)
 		return -1;

@@ -183,31 +183,6 @@ is_group(const char *host)
 	    IN6_IS_ADDR_MULTICAST(&a6);
 }
 
-/* The operands: "[ADDRESS] PORT", or "[ADDRESS]" after -p. */
-static int
-parse_operands(struct udp_opts *o, int argc, char **argv)
-{
-	if (o->opt_port == NULL || o->unix_path != NULL)
-		return cmd_endpoint(CMD, argc, argv, 1, o->unix_path, &o->host,
-		    &o->port);
-	if (argc > 1) {
-		cmd_usage_err(CMD, argc == 2 && sk_net_parse_port(NULL,
-		    argv[1], 1) != -1 ? "the port is given twice (-p %s and "
-		    "'%s')" : "too many arguments (-p %s takes [ADDRESS] "
-		    "only)", o->opt_port, argv[1]);
-		return -1;
-	}
-	/* "-p 5000 5001": a port, not the address 0.0.19.137. */
-	if (argc == 1 && strspn(argv[0], "0123456789") == strlen(argv[0])) {
-		cmd_usage_err(CMD, "the port is given twice (-p %s and '%s')",
-		    o->opt_port, argv[0]);
-		return -1;
-	}
-	o->host = argc == 1 ? argv[0] : NULL;
-	o->port = o->opt_port;
-	return 0;
-}
-
 static int
 parse_args(int argc, char **argv, struct udp_opts *o)
 {
@@ -302,7 +277,8 @@ parse_args(int argc, char **argv, struct udp_opts *o)
 		    "-p" : "-n");
 		return -1;
 	}
-	if (parse_operands(o, argc - optind, argv + optind) == -1 ||
+	if (cmd_server_operands(CMD, argc - optind, argv + optind,
+	    o->opt_port, o->unix_path, &o->host, &o->port) == -1 ||
 	    cmd_host_family(CMD, NULL, o->c.family, o->host) == -1)
 		return -1;
 	if (o->host != NULL && is_group(o->host)) {
