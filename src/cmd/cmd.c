@@ -858,25 +858,28 @@ cmd_numeric_host(const char *host)
 	return 1;
 }
 
+int
+cmd_announce_name(const char *cmd, const char *what, const char *name)
+{
+	const char	*why;
+	char		 buf[SK_ANN_WHYLEN];
+	size_t		 n = strlen(name);
+
+	if ((why = sk_ann_name_bad(name, n, buf, sizeof(buf))) == NULL)
+		return 0;
+	cmd_usage_err(cmd, "%s%sa NAME is 1-%d bytes of text, no spaces or "
+	    "control bytes: '%.*s%s' %s", what != NULL ? what : "",
+	    what != NULL ? ": " : "", SK_ANN_NAMEMAX, SK_ANN_NAMEMAX, name,
+	    n > SK_ANN_NAMEMAX ? "..." : "", why);
+	return -1;
+}
+
 const char *
 cmd_announce_name_bad(const char *s)
 {
-	static char	why[80];
-	size_t		i, n = strlen(s);
+	static char	why[SK_ANN_WHYLEN];
 
-	if (n == 0)
-		return "is empty";
-	if (n > ANNOUNCE_NAMEMAX) {
-		snprintf(why, sizeof(why), "is %zu bytes, over %d", n,
-		    ANNOUNCE_NAMEMAX);
-		return why;
-	}
-	for (i = 0; i < n; i++)
-		if (s[i] == ' ')
-			return "holds a space";
-	if (sk_text_has_ctl((const uint8_t *)s, n, 0))
-		return "holds a control byte, a newline or broken UTF-8";
-	return NULL;
+	return sk_ann_name_bad(s, strlen(s), why, sizeof(why));
 }
 
 int

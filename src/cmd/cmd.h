@@ -8,29 +8,41 @@
 #ifndef SOCKKIT_CMD_H
 #define SOCKKIT_CMD_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sockkit/announce.h>
 #include <sockkit/loop.h>
 
 struct sk_loop;
 
 /*
  * LAN service discovery (broadcast announce/discover, fileserve serve
- * --announce): "sockkit-announce 1 NAME PORT\n" to this UDP port.
+ * --announce): the datagram, its NAME rule and its socket are the core's
+ * (sockkit/announce.h).  These names stay until every command uses the
+ * SK_ANN_ ones.
  */
-#define ANNOUNCE_MAGIC	"sockkit-announce 1 "
-#define ANNOUNCE_PORT	"47474"
-#define ANNOUNCE_NAMEMAX	64
+#define ANNOUNCE_MAGIC		SK_ANN_MAGIC
+#define ANNOUNCE_PORT		SK_ANN_PORT
+#define ANNOUNCE_NAMEMAX	SK_ANN_NAMEMAX
 
 /*
- * Is s a NAME to announce?  NULL when it is: 1-ANNOUNCE_NAMEMAX bytes of
- * printable UTF-8 with no space, control byte or newline (discover drops
- * any other, so it must be refused where it is typed); else why not, as
- * words to follow "NAME '...' " (static storage).
+ * A NAME to announce, typed by the user (operand or option what; NULL
+ * for an operand): 0 when sk_ann_name_bad() takes it, else -1 after a
+ * usage error saying what is wrong ("[what: ]a NAME is 1-64 bytes of
+ * text, no spaces or control bytes: 'NAME' holds a space"): discover
+ * would drop it, so it is refused where it is typed.
  */
+int		 cmd_announce_name(const char *cmd, const char *what,
+		    const char *name);
+
+/* The same test, for fileserve.c until it calls cmd_announce_name():
+ * NULL or why not (static storage). */
 const char	*cmd_announce_name_bad(const char *s);
 
 #define EXIT_RUNTIME	1
