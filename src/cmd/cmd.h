@@ -214,6 +214,61 @@ void	cmd_accept_turn_away(const char *cmd, int fd, const void *full,
 	    size_t len, int reset, const char *why);
 
 /*
+ * One server's accept loop, the part every server writes alike: accept
+ * until nothing waits, turn clients away when out of descriptors
+ * (cmd_accept_pause()) or past what the loop can watch (select's fd
+ * limit: cmd_accept_turn_away()).  A server fills one struct cmd_accept
+ * when it is set up, after cmd_accept_reserve() (designated initializers;
+ * what is not named is 0):
+ *
+ *	s->acc = (struct cmd_accept){ .cmd = CMD, .resume = resume_accept,
+ *	    .arg = s, .full = FULL, .fulllen = sizeof(FULL) - 1,
+ *	    .nodelay = 1 };
+ *
+ * and its on_accept is then
+ *
+ *	while (s->nconns < s->max &&
+ *	    (fd = cmd_accept_next(&s->acc, loop, lfd, &ss, &sslen)) != -1) {
+ *		if ((c = calloc(1, sizeof(*c))) == NULL) {
+ *			close(fd);
+ *			continue;
+ *		}
+ *		...c->fd = fd, the peer from ss and sslen, sk_loop_add()...
+ *	}
+ *	if (fd == -1 && s->acc.paused)
+ *		...accepting stopped until acc.resume runs...
+ *
+ * cmd_accept_next() returns the next client's fd (nonblocking,
+ * close-on-exec, one the loop can watch), its address in *ss (it sets
+ * *sslen itself), or -1 when the loop should stop for now: no client
+ * waits (EAGAIN), one gave up first (ECONNABORTED), out of descriptors
+ * (then paused is 1: cmd_accept_pause() turned the waiting clients away
+ * or stopped watching lfd until resume), or another error (said when
+ * say_errors is set).  errno is then the accept's.
+ */
+struct cmd_accept {
+	const char	*cmd;		/* for messages */
+	sk_timer_cb	*resume;	/* watches lfd again (required) */
+	void		*arg;		/* resume's and refuse's */
+	const void	*full;		/* out of descriptors: told this */
+	size_t		 fulllen;	/* (NULL: nothing, closed) */
+	const void	*wfull;		/* past the loop's fd limit; NULL: */
+	size_t		 wfulllen;	/* full is said */
+	int		 reset;		/* those turned away get a reset */
+	int		 nodelay;	/* TCP_NODELAY on each TCP client */
+	int		 say_errors;	/* report other accept errors */
+	/*
+	 * Optional: called with each client first; returns 1 when it has
+	 * dealt with fd (told it no and closed it), 0 to go on.
+	 */
+	int		(*refuse)(void *arg, int fd);
+	int		 paused;	/* out, see above */
+};
+
+int	cmd_accept_next(struct cmd_accept *a, struct sk_loop *loop, int lfd,
+	    struct sockaddr_storage *ss, socklen_t *sslen);
+
+/*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so
  * the loop wakes at once).  cmd_signals_fini() restores the defaults.
  * cmd_signalled() returns the signal that arrived, or 0.  A signal is
