@@ -4,6 +4,10 @@
  *
  * src/cmd owns stdout, stderr and exit codes: 0 success, 1 runtime
  * failure, 2 usage error.  Messages are one line, "sockkit: CMD: what".
+ *
+ * Written in cmd.c (messages, options, text for a terminal or JSON),
+ * cmd_addr.c (operands and hosts), cmd_server.c (a server's socket and
+ * accept loop) and cmd_signal.c (signals, stdout's end, the exit).
  */
 #ifndef SOCKKIT_CMD_H
 #define SOCKKIT_CMD_H
