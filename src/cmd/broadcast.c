@@ -5,19 +5,16 @@
  * the group if asked, and prints "<sender-ip>:<sender-port> <message>".
  * Several listeners on one host share the port.  On top of that, a tiny
  * service discovery: `announce NAME PORT` repeats a small datagram, and
- * `discover` listens for a while and lists the services it heard.
+ * `discover` listens for a while and lists the services it heard
+ * (broadcast_discover.c; the datagram itself is sockkit/announce.h's).
  */
-#define _DEFAULT_SOURCE		/* IFF_LOOPBACK, getifaddrs */
-
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,9 +25,8 @@
 #include <sockkit/announce.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
-#include <sockkit/text.h>
 
-#include "cmd.h"
+#include "broadcast.h"
 
 static const char usage_text[] =
 "usage: sockkit broadcast send [--port PORT] [--to ADDR | --group GROUP]\n"
@@ -77,61 +73,6 @@ static const char usage_text[] =
 "  -4, -6, -v, --backend NAME, -h/--help as everywhere\n"
 "\n"
 "A message or line over 65,507 bytes is not sent (exit 1).\n";
-
-#define CMD		"broadcast"
-#define SEND_PORT	"9999"
-#define DISCOVERY_PORT	SK_ANN_PORT
-/* discover remembers this many services at most: a LAN peer sending
- * endless new names must not take all memory (nor time: each is
- * compared with those before). */
-#define FOUNDMAX	4096
-#define RBUFSZ		65536
-/* The largest UDP payload over IPv4. */
-#define DGRAMMAX	65507
-
-enum action { A_SEND, A_LISTEN, A_ANNOUNCE, A_DISCOVER };
-
-struct bc_opts {
-	struct common_opts	 c;
-	enum action		 action;
-	unsigned		 given;		/* GIVEN() bits: options seen */
-	const char		*port;
-	const char		*to;
-	const char		*group;
-	const char		*iface;
-	long long		 ttl;
-	long long		 count;
-	long long		 interval_ms;
-	long long		 timeout_ms;
-	const char		*message;	/* or NULL: stdin */
-	const char		*name;		/* announce */
-	const char		*svc_port;	/* announce */
-};
-
-struct found {
-	char	name[SK_ANN_NAMEMAX + 1];
-	char	host[SK_ADDRSTRLEN];	/* "" when unreachable: skipped */
-	int	port;
-};
-
-struct bc {
-	const struct bc_opts	*o;
-	struct sk_loop		*loop;
-	int			 fd;
-	int			 status;
-	int			 unsent;	/* a line not sent: exit 1 */
-	long long		 pause;		/* the pause timer, or 0 */
-	struct sockaddr_storage	 dst;
-	socklen_t		 dstlen;
-	long long		 sent;
-	long long		 received;
-	struct found		*found;		/* heard, and skipped */
-	size_t			 nfound;
-	size_t			 nprinted;
-	int			 full;		/* FOUNDMAX reached */
-	int			 timed_out;	/* --timeout passed */
-	uint8_t			*buf;
-};
 
 enum {
 	OPT_PORT = OPT_FIRST_CMD,
@@ -277,6 +218,103 @@ check_action_opts(const struct bc_opts *o)
 	return 0;
 }
 
+/* An action's operands, checked, and its defaults. */
+static int
+action_operands(struct bc_opts *o, int argc, char **argv)
+{
+	switch (o->action) {
+	case A_SEND:
+		o->message = argc == 1 ? argv[0] : NULL;
+		if (o->message != NULL && strlen(o->message) > DGRAMMAX) {
+			cmd_usage_err(CMD, "a MESSAGE of %zu bytes is over the "
+			    "%d a datagram can hold", strlen(o->message),
+			    DGRAMMAX);
+			return -1;
+		}
+		if (o->port == NULL)
+			o->port = SEND_PORT;
+		if (o->count < 0)
+			o->count = 1;
+		break;
+	case A_LISTEN:
+		o->port = argv[0];
+		if (strchr(o->port, ':') != NULL) {
+			/* "239.1.2.3:5000": nc's habit; say how here. */
+			cmd_usage_err(CMD, "invalid port '%s': listen takes "
+			    "PORT alone, and a group as --group GROUP",
+			    o->port);
+			return -1;
+		}
+		if (sk_net_parse_port(NULL, o->port, 0) == -1) {
+			cmd_usage_err(CMD, "invalid port '%s'", o->port);
+			return -1;
+		}
+		break;
+	case A_ANNOUNCE:
+		o->name = argv[0];
+		o->svc_port = argv[1];
+		if (cmd_announce_name(CMD, NULL, o->name) == -1)
+			return -1;
+		if (sk_net_parse_port(NULL, o->svc_port, 0) == -1) {
+			cmd_usage_err(CMD, "invalid port '%s'", o->svc_port);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case A_DISCOVER:
+		if (o->port == NULL)
+			o->port = DISCOVERY_PORT;
+		if (o->action == A_DISCOVER && o->timeout_ms == 0)
+			o->timeout_ms = 3000;
+		if (o->count < 0)
+			o->count = 0;
+		break;
+	}
+	return 0;
+}
+
+/* The operands: the action first, then what it takes. */
+static int
+take_action(struct bc_opts *o, int argc, char **argv)
+{
+	int	i, n;
+
+	if (argc < 1) {
+		cmd_usage_err(CMD, "missing send, listen, announce or "
+		    "discover");
+		return -1;
+	}
+	for (i = 0; i < 4 && strcmp(argv[0], actions[i]) != 0; i++)
+		;
+	if (i == 4) {
+		cmd_usage_err(CMD, "unknown action '%s' (send, listen, "
+		    "announce, discover)", argv[0]);
+		return -1;
+	}
+	o->action = (enum action)i;
+	argc--;
+	argv++;
+	if (o->to != NULL && o->group != NULL) {
+		cmd_usage_err(CMD, "--to and --group do not go together");
+		return -1;
+	}
+	if (check_action_opts(o) == -1 || check_addrs(o) == -1)
+		return -1;
+	n = o->action == A_SEND ? 1 : o->action == A_LISTEN ? 1 :
+	    o->action == A_ANNOUNCE ? 2 : 0;
+	if (o->action == A_SEND && argc > 1) {
+		cmd_usage_err(CMD, "too many arguments (a MESSAGE is one: "
+		    "quote it, as in 'hello world')");
+		return -1;
+	}
+	if (argc > n || (o->action != A_SEND && argc < n)) {
+		cmd_usage_err(CMD, argc > n ? "too many arguments" :
+		    o->action == A_LISTEN ? "missing PORT" :
+		    "missing NAME and SERVICE_PORT");
+		return -1;
+	}
+	return action_operands(o, argc, argv);
+}
+
 static int
 parse_args(int argc, char **argv, struct bc_opts *o)
 {
@@ -292,7 +330,7 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 		{ NULL,		0,			NULL,	0 }
 	};
-	int	ch, rc, i, n;
+	int	ch, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->ttl = 1;
@@ -353,90 +391,7 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		return 0;
 	if (o->c.json)
 		o->given |= GIVEN_JSON;
-	argc -= optind;
-	argv += optind;
-	if (argc < 1) {
-		cmd_usage_err(CMD, "missing send, listen, announce or "
-		    "discover");
-		return -1;
-	}
-	for (i = 0; i < 4 && strcmp(argv[0], actions[i]) != 0; i++)
-		;
-	if (i == 4) {
-		cmd_usage_err(CMD, "unknown action '%s' (send, listen, "
-		    "announce, discover)", argv[0]);
-		return -1;
-	}
-	o->action = (enum action)i;
-	argc--;
-	argv++;
-	if (o->to != NULL && o->group != NULL) {
-		cmd_usage_err(CMD, "--to and --group do not go together");
-		return -1;
-	}
-	if (check_action_opts(o) == -1 || check_addrs(o) == -1)
-		return -1;
-	n = o->action == A_SEND ? 1 : o->action == A_LISTEN ? 1 :
-	    o->action == A_ANNOUNCE ? 2 : 0;
-	if (o->action == A_SEND && argc > 1) {
-		cmd_usage_err(CMD, "too many arguments (a MESSAGE is one: "
-		    "quote it, as in 'hello world')");
-		return -1;
-	}
-	if (argc > n || (o->action != A_SEND && argc < n)) {
-		cmd_usage_err(CMD, argc > n ? "too many arguments" :
-		    o->action == A_LISTEN ? "missing PORT" :
-		    "missing NAME and SERVICE_PORT");
-		return -1;
-	}
-	switch (o->action) {
-	case A_SEND:
-		o->message = argc == 1 ? argv[0] : NULL;
-		if (o->message != NULL && strlen(o->message) > DGRAMMAX) {
-			cmd_usage_err(CMD, "a MESSAGE of %zu bytes is over the "
-			    "%d a datagram can hold", strlen(o->message),
-			    DGRAMMAX);
-			return -1;
-		}
-		if (o->port == NULL)
-			o->port = SEND_PORT;
-		if (o->count < 0)
-			o->count = 1;
-		break;
-	case A_LISTEN:
-		o->port = argv[0];
-		if (strchr(o->port, ':') != NULL) {
-			/* "239.1.2.3:5000": nc's habit; say how here. */
-			cmd_usage_err(CMD, "invalid port '%s': listen takes "
-			    "PORT alone, and a group as --group GROUP",
-			    o->port);
-			return -1;
-		}
-		if (sk_net_parse_port(NULL, o->port, 0) == -1) {
-			cmd_usage_err(CMD, "invalid port '%s'", o->port);
-			return -1;
-		}
-		break;
-	case A_ANNOUNCE:
-		o->name = argv[0];
-		o->svc_port = argv[1];
-		if (cmd_announce_name(CMD, NULL, o->name) == -1)
-			return -1;
-		if (sk_net_parse_port(NULL, o->svc_port, 0) == -1) {
-			cmd_usage_err(CMD, "invalid port '%s'", o->svc_port);
-			return -1;
-		}
-		/* FALLTHROUGH */
-	case A_DISCOVER:
-		if (o->port == NULL)
-			o->port = DISCOVERY_PORT;
-		if (o->action == A_DISCOVER && o->timeout_ms == 0)
-			o->timeout_ms = 3000;
-		if (o->count < 0)
-			o->count = 0;
-		break;
-	}
-	return 0;
+	return take_action(o, argc - optind, argv + optind);
 }
 
 /* Set-up: a sending socket, or a listening one. */
@@ -654,131 +609,6 @@ run_announce(struct bc *b)
 		send_repeated(b, payload, (size_t)n);
 }
 
-/*
- * Where a discovered service is reached: the sender's address, with the
- * interface for an IPv6 link-local one (fe80::1%eth0).  A sender with no
- * address (0.0.0.0 or ::, as a broadcast on lo has) is this host when it
- * came in on a loopback interface: that interface's address, then.
- * Elsewhere nobody can connect to it: -1, skip it.
- */
-static int
-host_of(const struct sockaddr_storage *ss, unsigned ifindex, char *host,
-    size_t len)
-{
-	const struct sockaddr_in	*sin = (const void *)ss;
-	const struct sockaddr_in6	*sin6 = (const void *)ss;
-	struct ifaddrs			*ifa, *i;
-	struct in_addr			 a4;
-	char				 ifname[IF_NAMESIZE], ip[INET6_ADDRSTRLEN];
-	int				 family = ss->ss_family;
-	unsigned			 scope;
-	const void			*a;
-
-	if (family == AF_INET)
-		a4 = sin->sin_addr;
-	else if (family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		memcpy(&a4, sin6->sin6_addr.s6_addr + 12, 4);
-		family = AF_INET;
-	} else if (family != AF_INET6)
-		return -1;
-	if (family == AF_INET ? (ntohl(a4.s_addr) >> 24) != 0 :
-	    !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
-		a = family == AF_INET ? (const void *)&a4 :
-		    (const void *)&sin6->sin6_addr;
-		inet_ntop(family, a, ip, sizeof(ip));
-		snprintf(host, len, "%s", ip);
-		if (family == AF_INET6 &&
-		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) {
-			scope = sin6->sin6_scope_id ? sin6->sin6_scope_id :
-			    ifindex;
-			if (if_indextoname(scope, ifname) != NULL)
-				snprintf(host, len, "%s%%%s", ip, ifname);
-		}
-		return 0;
-	}
-	/* No address: usable only from this host, by a loopback. */
-	if (ifindex == 0 || if_indextoname(ifindex, ifname) == NULL ||
-	    getifaddrs(&ifa) == -1)
-		return -1;
-	for (i = ifa; i != NULL; i = i->ifa_next)
-		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == family &&
-		    (i->ifa_flags & IFF_LOOPBACK) &&
-		    strcmp(i->ifa_name, ifname) == 0)
-			break;
-	if (i != NULL)
-		inet_ntop(family, family == AF_INET ?
-		    (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr :
-		    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
-		    ->sin6_addr, host, (socklen_t)len);
-	freeifaddrs(ifa);
-	return i != NULL ? 0 : -1;
-}
-
-/* discover: remember each service once, print it when first heard. */
-static int
-discovered(struct bc *b, const uint8_t *p, size_t n,
-    const struct sockaddr_storage *ss, socklen_t sslen, unsigned ifindex)
-{
-	struct found	 f, *nf;
-	const uint8_t	*name;
-	char		 from[SK_ADDRSTRLEN];
-	size_t		 i, namelen;
-
-	memset(&f, 0, sizeof(f));
-	if (sk_ann_parse(p, n, &name, &namelen, &f.port) == -1)
-		return 0;
-	memcpy(f.name, name, namelen);
-	if (host_of(ss, ifindex, f.host, sizeof(f.host)) == -1)
-		f.host[0] = '\0';
-	for (i = 0; i < b->nfound; i++)
-		if (strcmp(b->found[i].name, f.name) == 0 &&
-		    strcmp(b->found[i].host, f.host) == 0 &&
-		    b->found[i].port == f.port)
-			return 0;
-	if (b->nfound == FOUNDMAX) {
-		if (!b->full)
-			cmd_err(CMD, "over %d services heard: the rest are not "
-			    "listed", FOUNDMAX);
-		b->full = 1;
-		return 0;
-	}
-	if ((nf = realloc(b->found, (b->nfound + 1) * sizeof(*nf))) == NULL)
-		return 0;
-	b->found = nf;
-	b->found[b->nfound++] = f;
-	if (f.host[0] == '\0') {
-		if (b->o->c.verbose) {
-			sk_net_addr_str((const struct sockaddr *)ss, sslen,
-			    from, sizeof(from));
-			cmd_err(CMD, "'%s' from %s: no address to reach it "
-			    "by, skipped", f.name, from);
-		}
-		return 0;
-	}
-	b->nprinted++;
-	/*
-	 * The name has no control bytes (sk_ann_name_bad), so no escapes: it
-	 * prints as it is, to be typed back (@NAME).  The host may end in
-	 * an interface's name (fe80::1%eth0), which may hold any byte but
-	 * '/', ':' and spaces: escaped, '\\' too, so "\x1b" is not ESC.
-	 */
-	if (b->o->c.json) {
-		printf("{\"name\":\"");
-		cmd_json_strn(stdout, f.name, strlen(f.name));
-		printf("\",\"host\":\"");
-		cmd_json_strn(stdout, f.host, strlen(f.host));
-		printf("\",\"port\":%d}\n", f.port);
-	} else {
-		cmd_put_text(stdout, f.name, strlen(f.name), 0);
-		fputc(' ', stdout);
-		cmd_put_text(stdout, f.host, strlen(f.host),
-		    SK_TEXT_BACKSLASH);
-		printf(" %d\n", f.port);
-	}
-	return cmd_flush_stdout(CMD);
-}
-
 static void
 on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 {
@@ -802,7 +632,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 			return;
 		}
 		if (b->o->action == A_DISCOVER)
-			rc = discovered(b, b->buf, (size_t)n, &ss, sslen,
+			rc = bc_discovered(b, b->buf, (size_t)n, &ss, sslen,
 			    ifindex);
 		else {
 			sk_net_addr_str((struct sockaddr *)&ss, sslen, from,

@@ -278,24 +278,13 @@ cmd_probe_opt(const char *cmd, struct probe_opts *p, int ch)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long
 cmd_unescape(char *s)
 {
 	static const char	 from[] = "rnt0\\", to[] = "\r\n\t\0\\";
 	const char		*e;
 	char			*d = s, *p = s;
+	int			 hi, lo;
 
 	while (*p != '\0') {
 		if (*p != '\\') {
@@ -303,9 +292,10 @@ cmd_unescape(char *s)
 			continue;
 		}
 		if (p[1] == 'x') {
-			if (hexval(p[2]) < 0 || hexval(p[3]) < 0)
+			if ((hi = sk_text_hexval(p[2])) < 0 ||
+			    (lo = sk_text_hexval(p[3])) < 0)
 				return -1;
-			*d++ = (char)(hexval(p[2]) << 4 | hexval(p[3]));
+			*d++ = (char)(hi << 4 | lo);
 			p += 4;
 		} else if (p[1] != '\0' && (e = strchr(from, p[1])) != NULL) {
 			*d++ = to[e - from];

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,8 +15,6 @@
 #include <sockkit/announce.h>
 #include <sockkit/net.h>
 #include <sockkit/text.h>
-
-#include "err.h"
 
 const char *
 sk_ann_name_bad(const char *name, size_t n, char *why, size_t whylen)
@@ -97,10 +94,8 @@ sk_ann_socket(char *err, int family, int mcast, int ttl, const char *iface)
 {
 	int	fd, saved;
 
-	if ((fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		core_errno(err, "socket");
+	if ((fd = sk_net_socket(err, family, SOCK_DGRAM, 0)) == -1)
 		return -1;
-	}
 	if ((family == AF_INET && sk_net_broadcast(err, fd) == -1) ||
 	    (mcast && sk_net_mcast_send_opts(err, fd, family, ttl, iface,
 	    1) == -1) ||
