@@ -245,20 +245,16 @@ action_operands(struct bc_opts *o, int argc, char **argv)
 			    o->port);
 			return -1;
 		}
-		if (sk_net_parse_port(NULL, o->port, 0) == -1) {
-			cmd_usage_err(CMD, "invalid port '%s'", o->port);
+		if (cmd_port(CMD, NULL, o->port, 0) == -1)
 			return -1;
-		}
 		break;
 	case A_ANNOUNCE:
 		o->name = argv[0];
 		o->svc_port = argv[1];
 		if (cmd_announce_name(CMD, NULL, o->name) == -1)
 			return -1;
-		if (sk_net_parse_port(NULL, o->svc_port, 0) == -1) {
-			cmd_usage_err(CMD, "invalid port '%s'", o->svc_port);
+		if (cmd_port(CMD, NULL, o->svc_port, 0) == -1)
 			return -1;
-		}
 		/* FALLTHROUGH */
 	case A_DISCOVER:
 		if (o->port == NULL)
@@ -349,11 +345,8 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 			o->given |= GIVEN(ch);
 		switch (ch) {
 		case OPT_PORT:
-			if (sk_net_parse_port(NULL, optarg, 0) == -1) {
-				cmd_usage_err(CMD, "--port: invalid port '%s'",
-				    optarg);
+			if (cmd_port(CMD, "--port", optarg, 0) == -1)
 				return -1;
-			}
 			o->port = optarg;
 			break;
 		case OPT_TO:

@@ -15,6 +15,7 @@
 
 #include <sockkit/announce.h>
 #include <sockkit/loop.h>
+#include <sockkit/net.h>
 #include <sockkit/text.h>
 
 #include "cmd.h"
@@ -222,6 +223,18 @@ cmd_number(const char *cmd, const char *what, const char *s, long long min,
 	}
 	*out = v;
 	return 0;
+}
+
+int
+cmd_port(const char *cmd, const char *what, const char *s, int zero_ok)
+{
+	int	port;
+
+	if ((port = sk_net_parse_port(NULL, s, zero_ok)) != -1)
+		return port;
+	cmd_usage_err(cmd, "%s%sinvalid port '%s'", what != NULL ? what : "",
+	    what != NULL ? ": " : "", s);
+	return -1;
 }
 
 int

@@ -122,6 +122,14 @@ int	cmd_number(const char *cmd, const char *what, const char *s,
 	    long long min, long long max, long long *out);
 
 /*
+ * A port (a number, or a service name as sk_net_parse_port() takes it;
+ * 0 only when zero_ok) for the option what ("-p"; NULL: an operand).
+ * Returns it, or -1 after the usage error "[what: ]invalid port 'S'".
+ */
+int	cmd_port(const char *cmd, const char *what, const char *s,
+	    int zero_ok);
+
+/*
  * Parse decimal seconds ("2", "0.5", "1.25"; at most millisecond
  * precision) into *ms, within [min_ms, max_ms].  Returns 0, or -1 after
  * a usage error naming the option ("-w: invalid seconds 'x' (0.001-86400)").

@@ -76,10 +76,8 @@ cmd_endpoint(const char *cmd, int argc, char **argv, int server,
 	*port = argv[argc - 1];
 	if (cmd_host_ok(cmd, NULL, *host) == -1)
 		return -1;
-	if (sk_net_parse_port(NULL, *port, server) == -1) {
-		cmd_usage_err(cmd, "invalid port '%s'", *port);
+	if (cmd_port(cmd, NULL, *port, server) == -1)
 		return -1;
-	}
 	return 0;
 }
 
