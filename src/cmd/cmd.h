@@ -79,7 +79,7 @@ struct common_opts {
 enum {
 	OPT_BACKEND = 0x100,
 	OPT_JSON,
-	OPT_FIRST_CMD		/* commands number their own long options here */
+	OPT_FIRST_CMD		/* commands number their own from here */
 };
 
 #define COMMON_SHORTOPTS	":46hv"
@@ -205,8 +205,8 @@ void	cmd_listening(const char *cmd, int fd);
  * ENFILE, gives it up to accept the clients waiting, sends each `full`
  * (len bytes: a line, a frame, an HTTP 503; NULL: none), closes it (with
  * a reset when `reset`, so a netcat-like client cannot take the close for
- * a clean end) and takes the descriptor back.  If it cannot, it stops watching lfd and
- * calls resume (which watches it again) in 100 ms, rather than spin on a
+ * a clean end) and takes the descriptor back.  If it cannot, it stops
+ * watching lfd and calls resume (which watches it again) in 100 ms, rather than spin on a
  * socket that stays readable.  Says so at most once a second.  Returns 1
  * when it handled that (turned away or paused), 0 for other errors
  * (EAGAIN: nothing more to accept).
@@ -381,8 +381,8 @@ int	cmd_numeric_host(const char *host);
  * after a usage error when it looks numeric but is not a dotted quad
  * (sk_net_numeric_ok(): "10.1", "2130706433", "0x7f.1" are refused
  * before anything is sent anywhere), is empty, is a URL, or has
- * brackets anywhere but around an IPv6 address.  what names an option ("-s"), or
- * NULL for an operand.
+ * brackets anywhere but around an IPv6 address.  what names an option
+ * ("-s"), or NULL for an operand.
  */
 int	cmd_host_ok(const char *cmd, const char *what, const char *host);
 

@@ -188,7 +188,8 @@ cmd_host_family(const char *cmd, const char *what, int family,
 
 	if (host == NULL || family == AF_UNSPEC)
 		return 0;
-	if ((len = strlen(host)) > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	if ((len = strlen(host)) > 2 && host[0] == '[' &&
+	    host[len - 1] == ']' &&
 	    len - 2 < sizeof(buf)) {
 		memcpy(buf, host + 1, len - 2);
 		buf[len - 2] = '\0';

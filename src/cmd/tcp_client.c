@@ -98,7 +98,8 @@ struct client {
 	int			 timed_out;
 	long long		 start_ms;
 	long long		 eof_ms;	/* -q: stdin all sent then */
-	uint64_t		 seen;		/* bytes at the last idle check */
+	uint64_t		 seen;		/* bytes at the last idle
+						   check */
 };
 
 enum {
@@ -455,7 +456,8 @@ expect_verdict(struct client *cl)
 	else
 		cmd_err(CMD, "'%s' not seen before the server closed (received "
 		    "%" PRIu64 " bytes%s%s%s)", m->text, m->total,
-		    m->taillen ? ", ending '" : "", shown, m->taillen ? "'" : "");
+		    m->taillen ? ", ending '" : "", shown,
+		    m->taillen ? "'" : "");
 	cl->status = EXIT_RUNTIME;
 }
 
@@ -508,7 +510,8 @@ start(struct client *cl)
 	}
 	if (o->p.send != NULL) {
 		sk_buf_init(&framed, 0);
-		rc = o->frame ? sk_frame_encode(&framed, o->p.send, o->p.sendlen) :
+		rc = o->frame ?
+		    sk_frame_encode(&framed, o->p.send, o->p.sendlen) :
 		    sk_buf_append(&framed, o->p.send, o->p.sendlen);
 		if (rc == 0)
 			rc = sk_relay_queue(cl->relay, sk_buf_data(&framed),

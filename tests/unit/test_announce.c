@@ -39,8 +39,10 @@ test_name(void **state)
 		{ long65, 65, "is 65 bytes, over 64" },
 		{ "bad name", 8, "holds a space" },
 		{ " lead", 5, "holds a space" },
-		{ "tab\tx", 5, "holds a control byte, a newline or broken UTF-8" },
-		{ "nl\n", 3, "holds a control byte, a newline or broken UTF-8" },
+		{ "tab\tx", 5, "holds a control byte, a newline or broken "
+		    "UTF-8" },
+		{ "nl\n", 3, "holds a control byte, a newline or broken "
+		    "UTF-8" },
 		{ "e\x1b[2J", 5, "holds a control byte, a newline or broken "
 		    "UTF-8" },
 		{ "csi\x9b", 4, "holds a control byte, a newline or broken "
