@@ -27,8 +27,6 @@
 #include "cmd.h"
 #include "tcp_server.h"
 
-static void	on_client(struct sk_loop *, int, int, void *);
-
 static struct conn *
 conn_new(struct server *srv, int fd, const struct sockaddr_storage *ss,
     socklen_t sslen)
@@ -161,19 +159,6 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			conn_free(c);
 	}
 	reap(srv);
-}
-
-int
-conn_watch(struct conn *c)
-{
-	char	err[SK_ERRLEN];
-
-	if (sk_loop_add(err, c->srv->loop, c->fd, SK_READ, on_client,
-	    c) == -1) {
-		cmd_err(CMD, "%s", err);
-		return -1;
-	}
-	return 0;
 }
 
 void
@@ -395,6 +380,19 @@ on_client(struct sk_loop *loop, int fd, int mask, void *arg)
 	if (srv->held > (size_t)srv->o->max_total)
 		check_total(srv);
 	reap(srv);
+}
+
+int
+conn_watch(struct conn *c)
+{
+	char	err[SK_ERRLEN];
+
+	if (sk_loop_add(err, c->srv->loop, c->fd, SK_READ, on_client,
+	    c) == -1) {
+		cmd_err(CMD, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Unlink c and release all it holds but its memory, quietly. */

@@ -178,35 +178,24 @@ echo_release(struct conn *c)
 	sk_frame_dec_release(&ec->dec);
 }
 
-const struct mode_ops mode_echo = {
-	.name = "echo",
-	.conn_size = sizeof(struct echo_conn),
-	.flags = MODE_FRAMES | MODE_IDLE,
-	.init = echo_init,
-	.fini = echo_fini,
-	.join = echo_join,
-	.read_buf = echo_read_buf,
-	.data = echo_data,
-	.owes = echo_owes,
-	.prewait = send_pending,
-	.held = echo_held,
-	.release = echo_release,
-};
+/* --echo and --upper differ only in what they do with the bytes. */
+#define ECHO_MODE(modename, datafn) {					\
+	.name = (modename),						\
+	.conn_size = sizeof(struct echo_conn),				\
+	.flags = MODE_FRAMES | MODE_IDLE,				\
+	.init = echo_init,						\
+	.fini = echo_fini,						\
+	.join = echo_join,						\
+	.read_buf = echo_read_buf,					\
+	.data = (datafn),						\
+	.owes = echo_owes,						\
+	.prewait = send_pending,					\
+	.held = echo_held,						\
+	.release = echo_release,					\
+}
 
-const struct mode_ops mode_upper = {
-	.name = "upper",
-	.conn_size = sizeof(struct echo_conn),
-	.flags = MODE_FRAMES | MODE_IDLE,
-	.init = echo_init,
-	.fini = echo_fini,
-	.join = echo_join,
-	.read_buf = echo_read_buf,
-	.data = upper_data,
-	.owes = echo_owes,
-	.prewait = send_pending,
-	.held = echo_held,
-	.release = echo_release,
-};
+const struct mode_ops mode_echo = ECHO_MODE("echo", echo_data);
+const struct mode_ops mode_upper = ECHO_MODE("upper", upper_data);
 
 const struct mode_ops mode_discard = {
 	.name = "discard",
