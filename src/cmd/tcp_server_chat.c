@@ -21,6 +21,7 @@
 #include <sockkit/frame.h>
 #include <sockkit/loop.h>
 #include <sockkit/msg.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 #include "tcp_server.h"
@@ -200,27 +201,8 @@ msg_add_text(struct chat_server *cs, const uint8_t *p, size_t n)
 
 	if ((dst = sk_buf_reserve(&cs->msg, n)) == NULL)
 		return;
-	sk_chat_clean(p, n, dst);
+	sk_text_clean(p, n, dst);
 	sk_buf_commit(&cs->msg, n);
-}
-
-static void
-msg_addf(struct chat_server *cs, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-msg_addf(struct chat_server *cs, const char *fmt, ...)
-{
-	char	line[512];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		(void)sk_buf_append(&cs->msg, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
 }
 
 /* Finish the message: its frame header, or its newline. */
@@ -296,7 +278,7 @@ notice_all(struct server *srv, const struct conn *except, const char *fmt,
 	struct chat_server	*cs = srv->mode;
 
 	msg_begin(cs, srv);
-	msg_addf(cs, fmt, a, b);
+	(void)sk_buf_printf(&cs->msg, fmt, a, b);
 	msg_send(srv, NULL, except);
 }
 
@@ -310,14 +292,12 @@ tell(struct chat_conn *cc, const char *fmt, ...)
 {
 	struct server		*srv = cc->c.srv;
 	struct chat_server	*cs = srv->mode;
-	char			 line[512];
 	va_list			 ap;
 
-	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	msg_begin(cs, srv);
-	msg_addf(cs, "%s", line);
+	va_start(ap, fmt);
+	(void)sk_buf_vprintf(&cs->msg, fmt, ap);
+	va_end(ap);
 	msg_send(srv, cc, NULL);
 }
 
@@ -383,9 +363,9 @@ chat_who(struct chat_conn *cc)
 	const char		*sep = "";
 
 	msg_begin(cs, srv);
-	msg_addf(cs, "* %d here:", srv->nclients);
+	(void)sk_buf_printf(&cs->msg, "* %d here:", srv->nclients);
 	for (o = srv->conns; o != NULL; o = o->next) {
-		msg_addf(cs, "%s %s%s", sep, CC(o)->nick, o == &cc->c ?
+		(void)sk_buf_printf(&cs->msg, "%s %s%s", sep, CC(o)->nick, o == &cc->c ?
 		    " (you)" : "");
 		sep = ",";
 	}
@@ -434,7 +414,7 @@ chat_message(struct chat_conn *cc, const uint8_t *p, size_t n)
 		break;
 	}
 	msg_begin(cs, srv);
-	msg_addf(cs, "<%s> ", cc->nick);
+	(void)sk_buf_printf(&cs->msg, "<%s> ", cc->nick);
 	msg_add_text(cs, p, n);
 	say(cc);
 }
@@ -458,21 +438,20 @@ static void
 chat_lines(struct chat_conn *cc, const uint8_t *p, size_t n)
 {
 	struct chat_server	*cs = cc->c.srv->mode;
-	const uint8_t		*nl, *lp;
+	const uint8_t		*lp;
 	size_t			 len;
+	ssize_t			 used;
 
 	while (n > 0 && !cc->c.doomed && !cc->c.eof) {
-		nl = memchr(p, '\n', n);
 		/*
 		 * A line in one read goes straight from the shared buffer;
 		 * only a line torn across reads is copied.
 		 */
-		if (nl == NULL) {
+		if ((used = sk_text_line(p, n, &len)) == -2) {
 			if (sk_buf_append(&cc->line, p, n) == -1)
 				too_long(&cc->c);
 			return;
 		}
-		len = (size_t)(nl - p);
 		if (sk_buf_len(&cc->line) > 0) {
 			if (sk_buf_append(&cc->line, p, len) == -1) {
 				too_long(&cc->c);
@@ -491,8 +470,8 @@ chat_lines(struct chat_conn *cc, const uint8_t *p, size_t n)
 		}
 		chat_message(cc, lp, len);
 		sk_buf_release(&cc->line);
-		n -= (size_t)(nl - p) + 1;
-		p = nl + 1;
+		n -= (size_t)used;
+		p += used;
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include <sockkit/buf.h>
 #include <sockkit/frame.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 #include "tcp_server.h"
@@ -100,16 +101,6 @@ echo_keep(struct conn *c, uint8_t *p, size_t n)
 	es->pending = ec;
 }
 
-static void
-upper(uint8_t *p, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] >= 'a' && p[i] <= 'z')
-			p[i] = (uint8_t)(p[i] - 'a' + 'A');
-}
-
 /* --echo --frame: each frame back as one frame. */
 static void
 echo_frame(struct conn *c, uint8_t *payload, uint32_t plen)
@@ -124,7 +115,7 @@ echo_frame(struct conn *c, uint8_t *payload, uint32_t plen)
 static void
 upper_frame(struct conn *c, uint8_t *payload, uint32_t plen)
 {
-	upper(payload, plen);
+	sk_text_upper(payload, plen);
 	echo_frame(c, payload, plen);
 }
 
@@ -145,7 +136,7 @@ upper_data(struct conn *c, uint8_t *p, size_t n)
 		take_frames(c, &((struct echo_conn *)c)->dec, p, n,
 		    upper_frame);
 	else {
-		upper(p, n);
+		sk_text_upper(p, n);
 		echo_keep(c, p, n);
 	}
 }
