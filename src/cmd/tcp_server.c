@@ -358,12 +358,8 @@ setup(struct server *srv)
 		cmd_err(CMD, "%s", err);
 		return -1;
 	}
-	/* Out of descriptors, a client is told, not left to wait. */
-	srv->fulllen = full_message(srv, "out of descriptors", srv->full,
-	    sizeof(srv->full));
-	srv->wfulllen = full_message(srv, "select's fd limit", srv->wfull,
-	    sizeof(srv->wfull));
 	(void)cmd_accept_reserve();
+	accept_init(srv);
 	if (!(srv->ops->flags & MODE_ONE) &&
 	    (srv->rbuf = malloc(ARENASZ)) == NULL) {
 		cmd_err(CMD, "out of memory");

@@ -99,6 +99,7 @@ struct server {
 	size_t			 fulllen;
 	uint8_t			 wfull[256];	/* past select's limit: said */
 	size_t			 wfulllen;
+	struct cmd_accept	 acc;		/* the accept loop's set-up */
 	struct sk_net_unix_file	 unix_file;	/* the socket file we made */
 	int			 status;	/* the exit status */
 };
@@ -152,9 +153,8 @@ extern const struct mode_ops	mode_discard;
 extern const struct mode_ops	mode_chat;
 
 /* tcp_server_conn.c: the client's life, the same in every mode. */
-/* "server full (why)" as a line, or a frame with --frame: its length. */
-size_t	full_message(const struct server *srv, const char *why, uint8_t *msg,
-	    size_t cap);
+/* Fill srv->acc and the "server full" messages (after set-up). */
+void	accept_init(struct server *srv);
 void	on_accept(struct sk_loop *loop, int lfd, int mask, void *arg);
 void	on_sweep(struct sk_loop *loop, long long id, void *arg);
 void	on_prewait(struct sk_loop *loop, void *arg);

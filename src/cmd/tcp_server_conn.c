@@ -73,8 +73,9 @@ on_resume(struct sk_loop *loop, long long id, void *arg)
  * and then an error, never a clean end it could take for success.  The
  * line goes out before the reset on a fresh connection, whose send
  * buffer is empty; if it does not, the client still sees the reset.
+ * This makes "server full (why)" as a line, or a frame with --frame.
  */
-size_t
+static size_t
 full_message(const struct server *srv, const char *why, uint8_t *msg,
     size_t cap)
 {
@@ -110,6 +111,35 @@ refuse(struct server *srv, int fd)
 	(void)sk_net_abort(NULL, fd);
 }
 
+/* --max-clients: a client past N is told so and reset (cmd_accept). */
+static int
+over_max(void *arg, int fd)
+{
+	struct server	*srv = arg;
+
+	if (srv->o->max_clients == 0 || srv->nclients < srv->o->max_clients)
+		return 0;
+	if (srv->o->c.verbose)
+		cmd_err(CMD, "refused a client: %d clients already "
+		    "(--max-clients)", srv->nclients);
+	refuse(srv, fd);
+	return 1;
+}
+
+void
+accept_init(struct server *srv)
+{
+	/* Out of descriptors, a client is told, not left to wait. */
+	srv->fulllen = full_message(srv, "out of descriptors", srv->full,
+	    sizeof(srv->full));
+	srv->wfulllen = full_message(srv, "select's fd limit", srv->wfull,
+	    sizeof(srv->wfull));
+	srv->acc = (struct cmd_accept){ .cmd = CMD, .resume = on_resume,
+	    .arg = srv, .full = srv->full, .fulllen = srv->fulllen,
+	    .wfull = srv->wfull, .wfulllen = srv->wfulllen, .reset = 1,
+	    .nodelay = 1, .say_errors = 1, .refuse = over_max };
+}
+
 void
 on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 {
@@ -117,39 +147,13 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct sockaddr_storage	 ss;
 	struct conn		*c;
 	socklen_t		 sslen;
-	char			 err[SK_ERRLEN];
 	int			 fd;
 
 	(void)mask;
 	/* Take every pending client, so a burst costs one wakeup (a
 	 * one-client mode pauses the listener in join()). */
-	while (srv->lfd != -1 && sk_loop_mask(loop, lfd) == SK_READ) {
-		sslen = sizeof(ss);
-		if ((fd = sk_net_accept(err, lfd, &ss, &sslen)) == -1) {
-			if (!cmd_accept_pause(CMD, loop, lfd, on_resume,
-			    srv, srv->full, srv->fulllen, 1) && errno != EAGAIN &&
-			    errno != EWOULDBLOCK &&
-			    errno != ECONNABORTED)
-				cmd_err(CMD, "%s", err);
-			break;
-		}
-		if (srv->o->max_clients > 0 &&
-		    srv->nclients >= srv->o->max_clients) {
-			if (srv->o->c.verbose)
-				cmd_err(CMD, "refused a client: %d clients "
-				    "already (--max-clients)", srv->nclients);
-			refuse(srv, fd);
-			continue;
-		}
-		/* The select backend cannot watch fd 1024 and up: the client
-		 * is told so and reset, as when out of descriptors. */
-		if (sk_loop_watchable(err, loop, fd) == -1) {
-			cmd_accept_turn_away(CMD, fd, srv->wfull, srv->wfulllen,
-			    1, err);
-			continue;
-		}
-		if (ss.ss_family != AF_UNIX)
-			(void)sk_net_nodelay(NULL, fd);
+	while (srv->lfd != -1 && sk_loop_mask(loop, lfd) == SK_READ &&
+	    (fd = cmd_accept_next(&srv->acc, loop, lfd, &ss, &sslen)) != -1) {
 		if ((c = conn_new(srv, fd, &ss, sslen)) == NULL) {
 			cmd_err(CMD, "out of memory: dropped a client");
 			close(fd);
