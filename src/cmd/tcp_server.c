@@ -10,6 +10,10 @@
  * replies waiting is not read from until they drain (backpressure); a chat
  * client whose queue overflows is dropped, so a slow reader never stalls
  * the room.  Idle clients hold no buffers: reads go into one shared buffer.
+ *
+ * This file holds the options, the set-up and the run; each mode is one
+ * table of handlers (struct mode_ops in tcp_server.h), and a new mode is
+ * one more table and one more option here.
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -115,7 +115,10 @@ struct server {
  * these and never asks which mode it runs; a NULL hook does nothing.  A
  * mode that serves the client's fd itself (stdio's relay) watches it in
  * join(); one that uses the shared read and write path calls conn_watch()
- * there and gets the bytes read in data().
+ * there and gets the bytes read in data().  A mode with a second fd per
+ * client (an upstream, a child's pipes) opens it in join(), watches it
+ * with callbacks of its own, counts its buffers in held() and closes it
+ * in release().
  */
 struct mode_ops {
 	const char	*name;
