@@ -49,10 +49,20 @@ struct http_opts {
 	long long		 send_ms;	/* --send-timeout */
 };
 
+/*
+ * An open file a response is read from.  Whoever keeps the pointer holds
+ * a reference: an open-file cache slot one, a connection sending from it
+ * another.  hfile_unref() drops one; the last closes the fd.
+ */
+struct hfile {
+	int		 fd;
+	unsigned	 refs;
+};
+
 /* The open-file cache's slot (http_file.c). */
 struct fent {
 	char		*rel;		/* NULL: empty */
-	int		 fd;
+	struct hfile	*file;
 	time_t		 checked;	/* the second it was opened in */
 };
 
@@ -84,7 +94,7 @@ struct hconn {
 	enum hstate	 state;
 	struct sk_buf	 in;
 	struct sk_buf	 out;
-	int		 file;		/* a body to sendfile, or -1 */
+	struct hfile	*file;		/* a body to sendfile, or NULL */
 	off_t		 off, end;
 	size_t		 used;		/* bytes of in the request took */
 	long long	 skip;		/* request body bytes still to drop */
@@ -134,6 +144,8 @@ void		 http_error_page(struct hconn *c, int status, int head_only,
 		    const char *extra);
 /* Close every file the open-file cache holds (DIR changed, or the end). */
 void		 http_cache_clear(struct hsrv *s);
+/* Drop one reference to f (NULL: none); the last closes its fd. */
+void		 hfile_unref(struct hfile *f);
 
 /* http_log.c: the access log and stderr's notes. */
 

@@ -85,7 +85,6 @@ http_on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		    sizeof(one));
 		c->srv = s;
 		c->fd = fd;
-		c->file = -1;
 		c->state = H_HEAD;
 		sk_buf_init(&c->in, HEAD_MAX);
 		sk_buf_init(&c->out, 0);
@@ -265,7 +264,7 @@ conn_write(struct hconn *c)
 	if (c->state != H_SEND)
 		return 0;
 	if (sk_buf_len(&c->out) > 0) {
-		if (c->file != -1) {
+		if (c->file != NULL) {
 			/* Headers first, held back to go with the body. */
 			n = send(c->fd, sk_buf_data(&c->out),
 			    sk_buf_len(&c->out), MSG_NOSIGNAL | MSG_MORE);
@@ -281,18 +280,18 @@ conn_write(struct hconn *c)
 		if (sk_buf_len(&c->out) > 0)
 			return 0;
 	}
-	while (c->file != -1 && c->off < c->end) {
+	while (c->file != NULL && c->off < c->end) {
 #ifdef __linux__
-		n = sendfile(c->fd, c->file, &c->off, (size_t)(c->end -
+		n = sendfile(c->fd, c->file->fd, &c->off, (size_t)(c->end -
 		    c->off));
 #else
 		{
 			char	chunk[65536];
 			ssize_t	r;
 
-			r = pread(c->file, chunk, (size_t)(c->end - c->off) <
-			    sizeof(chunk) ? (size_t)(c->end - c->off) :
-			    sizeof(chunk), c->off);
+			r = pread(c->file->fd, chunk, (size_t)(c->end -
+			    c->off) < sizeof(chunk) ? (size_t)(c->end -
+			    c->off) : sizeof(chunk), c->off);
 			n = r <= 0 ? 0 : sk_net_write(c->fd, chunk, (size_t)r);
 			if (n > 0)
 				c->off += n;
@@ -308,10 +307,8 @@ conn_write(struct hconn *c)
 			return -1;
 		c->deadline = sk_loop_now_ms() + c->srv->o->send_ms;
 	}
-	if (c->file != -1) {
-		close(c->file);
-		c->file = -1;
-	}
+	hfile_unref(c->file);
+	c->file = NULL;
 	if (c->cut) {
 		/* What the length promised will not come: let what went
 		 * reach the client, then reset (see on_tick). */
@@ -382,8 +379,7 @@ http_conn_free(struct hconn *c)
 		(void)sk_net_abort(NULL, c->fd);
 	else
 		close(c->fd);
-	if (c->file != -1)
-		close(c->file);
+	hfile_unref(c->file);
 	sk_buf_release(&c->in);
 	sk_buf_release(&c->out);
 	free(c);

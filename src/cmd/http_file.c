@@ -300,18 +300,49 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 	}
 }
 
-/* Close an fd unless the open-file cache owns it. */
-static void
-release(int fd, int cached)
+/* The open files responses are read from, shared by reference. */
+
+/* fd (taken over: closed when NULL comes back) with one reference. */
+static struct hfile *
+hfile_new(int fd)
 {
-	if (!cached)
+	struct hfile	*f;
+
+	if ((f = malloc(sizeof(*f))) == NULL) {
 		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->fd = fd;
+	f->refs = 1;
+	return f;
 }
 
-/* A regular file: conditionals, Range, then the body. */
+/* Another reference to f, for a second holder. */
+static struct hfile *
+hfile_ref(struct hfile *f)
+{
+	f->refs++;
+	return f;
+}
+
+void
+hfile_unref(struct hfile *f)
+{
+	if (f == NULL || --f->refs > 0)
+		return;
+	close(f->fd);
+	free(f);
+}
+
+/*
+ * A regular file: conditionals, Range, then the body.  The reference f
+ * is handed over: dropped once the reply is queued, or kept in c->file
+ * for conn_write() to send from.  NULL (hfile_new() failed): 500.
+ */
 static void
-send_file(struct hconn *c, const struct sk_http_req *req, int fd,
-    const struct stat *st, const char *path, int head_only, int cached)
+send_file(struct hconn *c, const struct sk_http_req *req, struct hfile *f,
+    const struct stat *st, const char *path, int head_only)
 {
 	const struct sk_http_field	*inm, *ims, *rng, *ifr;
 	char				 etag[64], lm[SK_HTTP_DATELEN];
@@ -322,6 +353,10 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 	uint8_t				*p;
 	int				 r = 0, status = 200;
 
+	if (f == NULL) {
+		http_error_page(c, 500, head_only, NULL);
+		return;
+	}
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
 	    (long long)st->st_mtime, (long long)st->st_size);
 	sk_http_date(st->st_mtime, lm);
@@ -333,7 +368,7 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 	if ((inm != NULL && sk_http_etag_match(inm->value, inm->value_len,
 	    etag)) || (inm == NULL && ims != NULL && sk_http_parse_date(
 	    ims->value, ims->value_len, &t) == 0 && st->st_mtime <= t)) {
-		release(fd, cached);
+		hfile_unref(f);
 		head_start(c, 304);
 		put(c, "ETag: %s\r\nLast-Modified: %s\r\n\r\n", etag, lm);
 		return;
@@ -347,7 +382,7 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		r = sk_http_range(rng->value, rng->value_len, st->st_size,
 		    &first, &last);
 	if (r == -1) {
-		release(fd, cached);
+		hfile_unref(f);
 		head_start(c, 416);
 		put(c, "Content-Range: bytes */%lld\r\nContent-Length: 0\r\n"
 		    "\r\n", (long long)st->st_size);
@@ -366,13 +401,13 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		    (long long)st->st_size);
 	put(c, "\r\n");
 	if (head_only || len == 0) {
-		release(fd, cached);
+		hfile_unref(f);
 		return;
 	}
 	/* Small bodies ride with the headers: one write for it all. */
 	if (len <= SMALL_BODY && (p = sk_buf_reserve(&c->out, len)) != NULL) {
-		n = pread(fd, p, len, first);
-		release(fd, cached);
+		n = pread(f->fd, p, len, first);
+		hfile_unref(f);
 		if (n != (ssize_t)len) {
 			/* The file shrank: what is here, then a reset, so
 			 * the short body is never taken for the whole. */
@@ -384,7 +419,7 @@ send_file(struct hconn *c, const struct sk_http_req *req, int fd,
 		c->obody = n;
 		return;
 	}
-	c->file = fd;
+	c->file = f;
 	c->off = c->fstart = first;
 	c->end = first + (off_t)len;
 }
@@ -430,7 +465,9 @@ open_served(struct hsrv *s, const char *rel, struct stat *st)
  * fstat and a pread, and no path walk, open or close.  The fstat shows a
  * change in place at once; the name is trusted for the second it was
  * opened in, then opened again (a file replaced or removed is seen within
- * a second).  Directories and big files are not kept.
+ * a second).  Directories and big files are not kept.  A slot holds a
+ * reference to its file and each response sending from it another, so a
+ * file dropped from the cache mid-download stays open until that ends.
  */
 static unsigned
 hash_str(const char *p)
@@ -446,32 +483,40 @@ static void
 cache_drop(struct fent *e)
 {
 	if (e->rel != NULL) {
-		close(e->fd);
+		hfile_unref(e->file);
 		free(e->rel);
 		e->rel = NULL;
+		e->file = NULL;
 	}
 }
 
-/* A cached fd for rel, checked this second, with its stat; or -1. */
-static int
+/*
+ * The cached file for rel, checked this second, with its stat: a new
+ * reference for the caller; or NULL.
+ */
+static struct hfile *
 cache_get(struct hsrv *s, const char *rel, struct stat *st)
 {
 	struct fent	*e = &s->fcache[hash_str(rel) % FCACHE];
 
 	if (e->rel == NULL || e->checked != s->date_at ||
 	    strcmp(e->rel, rel) != 0)
-		return -1;
+		return NULL;
 	/* A change in place shows at once: the length never lies. */
-	if (fstat(e->fd, st) == -1 || st->st_size > SMALL_BODY) {
+	if (fstat(e->file->fd, st) == -1 || st->st_size > SMALL_BODY) {
 		cache_drop(e);
-		return -1;
+		return NULL;
 	}
-	return e->fd;
+	return hfile_ref(e->file);
 }
 
-/* Keep fd (a small regular file just opened) for rel: 0, or -1. */
+/*
+ * Keep f (a small regular file just opened) for rel, with a reference of
+ * the cache's own: 0, or -1 (the caller's reference is untouched).
+ */
 static int
-cache_put(struct hsrv *s, const char *rel, int fd, const struct stat *st)
+cache_put(struct hsrv *s, const char *rel, struct hfile *f,
+    const struct stat *st)
 {
 	struct fent	*e = &s->fcache[hash_str(rel) % FCACHE];
 	char		*copy;
@@ -480,7 +525,7 @@ cache_put(struct hsrv *s, const char *rel, int fd, const struct stat *st)
 		return -1;
 	cache_drop(e);
 	e->rel = copy;
-	e->fd = fd;
+	e->file = hfile_ref(f);
 	e->checked = s->date_at;
 	return 0;
 }
@@ -503,6 +548,7 @@ http_respond(struct hconn *c, const struct sk_http_req *req)
 	struct stat	 st, ist;
 	ssize_t		 n;
 	size_t		 i, o;
+	struct hfile	*f;
 	int		 head_only, fd, ifd;
 
 	head_only = req->method_len == 4 && memcmp(req->method, "HEAD",
@@ -541,8 +587,8 @@ http_respond(struct hconn *c, const struct sk_http_req *req)
 		return;
 	}
 	(void)now_date(s);	/* the cache's clock */
-	if ((fd = cache_get(s, rel, &st)) != -1) {
-		send_file(c, req, fd, &st, rel, head_only, 1);
+	if ((f = cache_get(s, rel, &st)) != NULL) {
+		send_file(c, req, f, &st, rel, head_only);
 		return;
 	}
 	if ((fd = open_served(s, rel, &st)) == -1) {
@@ -563,7 +609,7 @@ http_respond(struct hconn *c, const struct sk_http_req *req)
 		if ((ifd = open_served(s, idx, &ist)) != -1 &&
 		    S_ISREG(ist.st_mode)) {
 			close(fd);
-			send_file(c, req, ifd, &ist, idx, head_only, 0);
+			send_file(c, req, hfile_new(ifd), &ist, idx, head_only);
 			return;
 		}
 		if (ifd != -1)
@@ -571,9 +617,7 @@ http_respond(struct hconn *c, const struct sk_http_req *req)
 		listing(c, fd, path, head_only);
 		return;
 	}
-	if (st.st_size <= SMALL_BODY && cache_put(s, rel, fd, &st) == 0) {
-		send_file(c, req, fd, &st, rel, head_only, 1);
-		return;
-	}
-	send_file(c, req, fd, &st, rel, head_only, 0);
+	if ((f = hfile_new(fd)) != NULL && st.st_size <= SMALL_BODY)
+		(void)cache_put(s, rel, f, &st);
+	send_file(c, req, f, &st, rel, head_only);
 }
