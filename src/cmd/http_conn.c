@@ -12,8 +12,6 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
 #endif
@@ -61,7 +59,7 @@ http_on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct hconn		*c;
 	socklen_t		 sslen;
 	char			*colon, err[SK_ERRLEN];
-	int			 fd, one = 1;
+	int			 fd;
 
 	(void)mask;
 	while (s->nconns < s->o->max_clients) {
@@ -81,8 +79,7 @@ http_on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 			close(fd);
 			continue;
 		}
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		(void)sk_net_nodelay(NULL, fd);
 		c->srv = s;
 		c->fd = fd;
 		c->state = H_HEAD;
