@@ -58,7 +58,7 @@ http_on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct sockaddr_storage	 ss;
 	struct hconn		*c;
 	socklen_t		 sslen;
-	char			*colon, err[SK_ERRLEN];
+	char			 err[SK_ERRLEN];
 	int			 fd;
 
 	(void)mask;
@@ -87,15 +87,10 @@ http_on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		sk_buf_init(&c->out, 0);
 		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
 		    sizeof(c->peer));
-		memcpy(c->host, c->peer, sizeof(c->host));
-		/* The log wants the address alone. */
-		if ((colon = strrchr(c->host, ':')) != NULL)
-			*colon = '\0';
-		if (c->host[0] == '[' && (colon = strchr(c->host, ']')) !=
-		    NULL) {
-			*colon = '\0';
-			memmove(c->host, c->host + 1, strlen(c->host));
-		}
+		/* The log wants the address alone, IPv6 without brackets. */
+		if (sk_net_host_str((struct sockaddr *)&ss, sslen, c->host,
+		    sizeof(c->host), 0) == -1)
+			snprintf(c->host, sizeof(c->host), "?");
 		c->deadline = sk_loop_now_ms() + s->o->head_ms;
 		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
 			sk_buf_release(&c->in);

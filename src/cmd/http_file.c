@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include <sockkit/buf.h>
+#include <sockkit/dir.h>
 #include <sockkit/http.h>
 #include <sockkit/path.h>
 #include <sockkit/text.h>
@@ -64,7 +64,10 @@ now_date(struct hsrv *s)
 	return s->date;
 }
 
-/* Append printf-style text to the reply. */
+/*
+ * Append printf-style text to the reply.  Out of memory, the text is
+ * left out: mid-reply there is nothing better to do.
+ */
 static void
 put(struct hconn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -72,26 +75,11 @@ put(struct hconn *c, const char *fmt, ...)
 static void
 put(struct hconn *c, const char *fmt, ...)
 {
-	char	 small[1024], *big = NULL;
-	va_list	 ap;
-	int	 n;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	(void)sk_buf_vprintf(&c->out, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		(void)sk_buf_append(&c->out, small, (size_t)n);
-		return;
-	}
-	if ((big = malloc((size_t)n + 1)) == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	(void)sk_buf_append(&c->out, big, (size_t)n);
-	free(big);
 }
 
 /* The status line and the headers every response has. */
@@ -180,12 +168,6 @@ put_url(struct hconn *c, const char *text)
 			put(c, "%%%02X", *p);
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * A listing entry's stat: a symbolic link shows what it leads to only if
  * that is inside DIR (resolved beneath it, as a request would be), else
@@ -221,32 +203,16 @@ static void
 listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 {
 	struct sk_buf	 body;
-	char		 **names = NULL, **nn, when[32];
-	struct dirent	*de;
+	struct sk_dir	 d;
+	char		 when[32];
 	struct stat	 st;
 	struct tm	 tm;
-	size_t		 n = 0, i, hlen;
-	DIR		*d;
-	int		 dfd;
+	size_t		 i, hlen;
 
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
+	if (sk_dir_read(NULL, fd, &d) == -1) {
 		http_error_page(c, 403, head_only, NULL);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
-			break;
-		names = nn;
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), by_name);
 	/* The body goes after the headers: build it in out, then move it. */
 	body = c->out;
 	sk_buf_init(&c->out, 0);
@@ -262,15 +228,14 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 	if (strcmp(urlpath, "/") != 0)
 		put(c, "<tr><td><a href=\"../\">../</a></td><td></td>"
 		    "<td></td></tr>\n");
-	dfd = dirfd(d);
-	for (i = 0; i < n; i++) {
-		entry_stat(c, dfd, urlpath, names[i], &st);
+	for (i = 0; i < d.n; i++) {
+		entry_stat(c, d.fd, urlpath, d.names[i], &st);
 		gmtime_r(&st.st_mtime, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		put(c, "<tr><td><a href=\"");
-		put_url(c, names[i]);
+		put_url(c, d.names[i]);
 		put(c, "%s\">", S_ISDIR(st.st_mode) ? "/" : "");
-		put_name(c, names[i]);
+		put_name(c, d.names[i]);
 		put(c, "%s</a></td><td>%s</td><td class=\"s\">", S_ISDIR(
 		    st.st_mode) ? "/" : "", when);
 		if (S_ISDIR(st.st_mode))
@@ -278,10 +243,8 @@ listing(struct hconn *c, int fd, const char *urlpath, int head_only)
 		else
 			put(c, "%lld", (long long)st.st_size);
 		put(c, "</td></tr>\n");
-		free(names[i]);
 	}
-	free(names);
-	closedir(d);
+	sk_dir_close(&d);
 	put(c, "</table>\n</body></html>\n");
 	hlen = sk_buf_len(&c->out);
 	/* Swap back: headers into out, then the body. */

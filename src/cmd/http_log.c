@@ -108,8 +108,12 @@ alog_new(int fd, const char *cmd)
 	return a;
 }
 
-long long
-alog_put(struct alog *a, const char *p, size_t n, int note)
+/*
+ * alog_put()'s work, with a newline after p when nl is set: the line and
+ * its end go into the queue together or not at all.
+ */
+static long long
+enqueue(struct alog *a, const void *p, size_t n, int nl, int note)
 {
 	char		msg[128];
 	long long	d;
@@ -120,15 +124,18 @@ alog_put(struct alog *a, const char *p, size_t n, int note)
 		k = snprintf(msg, sizeof(msg), "sockkit: %s: %lld log line%s "
 		    "dropped: stderr was not being read\n", a->cmd, a->dropped,
 		    a->dropped == 1 ? "" : "s");
-	if (a->len + (size_t)k + n > ALOG_MAX) {
+	if (a->len + (size_t)k + n + (nl != 0) > ALOG_MAX) {
 		a->dropped++;
 		pthread_mutex_unlock(&a->mu);
 		return 0;
 	}
 	memcpy(a->q + a->len, msg, (size_t)k);
 	a->len += (size_t)k;
-	memcpy(a->q + a->len, p, n);
+	if (n > 0)
+		memcpy(a->q + a->len, p, n);
 	a->len += n;
+	if (nl)
+		a->q[a->len++] = '\n';
 	d = a->dropped;
 	a->dropped = 0;
 	pthread_cond_signal(&a->cv);
@@ -136,24 +143,30 @@ alog_put(struct alog *a, const char *p, size_t n, int note)
 	return note ? 0 : d;
 }
 
+long long
+alog_put(struct alog *a, const char *p, size_t n, int note)
+{
+	return enqueue(a, p, n, 0, note);
+}
+
 void
 alog_say(struct alog *a, const char *fmt, ...)
 {
-	char	line[ALOG_LINEMAX];
-	va_list	ap;
-	int	n, k;
+	struct sk_buf	line;
+	va_list		ap;
+	size_t		n;
+	int		k;
 
-	n = snprintf(line, sizeof(line), "sockkit: %s: ", a->cmd);
+	sk_buf_init(&line, 0);
 	va_start(ap, fmt);
-	k = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	k = sk_buf_printf(&line, "sockkit: %s: ", a->cmd) == -1 ? -1 :
+	    sk_buf_vprintf(&line, fmt, ap);
 	va_end(ap);
-	if (k < 0)
-		return;
-	n += k;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)alog_put(a, line, (size_t)n, 1);
+	/* Cut to fit ALOG_LINEMAX with its newline, as it always was. */
+	if (k != -1 && (n = sk_buf_len(&line)) > 0)
+		(void)enqueue(a, sk_buf_data(&line), n < ALOG_LINEMAX - 2 ? n :
+		    ALOG_LINEMAX - 2, 1, 1);
+	sk_buf_release(&line);
 }
 
 int

@@ -43,7 +43,7 @@ long long	 alog_put(struct alog *a, const char *p, size_t n, int note);
 
 /*
  * "sockkit: CMD: " and the printf-formatted text as one line, cut to
- * ALOG_LINEMAX bytes with its newline, queued with note set.
+ * ALOG_LINEMAX - 1 bytes with its newline, queued with note set.
  */
 void		 alog_say(struct alog *a, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
