@@ -76,6 +76,7 @@ struct hsrv {
 	int			 root_gone;	/* DIR removed; said so */
 	struct alog		*log;		/* NULL: -q */
 	struct alog		*elog;		/* stderr: -v, notes */
+	struct cmd_accept	 acc;		/* http_accept_init() */
 	struct hconn		*conns;
 	long			 nconns;
 	long long		 timer;
@@ -129,7 +130,11 @@ void		 http_say_errno(const char *what, const char *name, int err);
 /* DIR's name still leads to the directory served?  Follows it if not. */
 void		 http_check_root(struct hsrv *s);
 
-/* http_conn.c: the loop's callbacks, and the one way a connection ends. */
+/*
+ * http_conn.c: the accept loop's set-up (after cmd_accept_reserve()), the
+ * loop's callbacks, and the one way a connection ends.
+ */
+void		 http_accept_init(struct hsrv *s);
 void		 http_on_accept(struct sk_loop *loop, int lfd, int mask,
 		    void *arg);
 void		 http_on_tick(struct sk_loop *loop, long long id, void *arg);

@@ -52,60 +52,69 @@ resume_accept(struct sk_loop *loop, long long id, void *arg)
 }
 
 void
+http_accept_init(struct hsrv *s)
+{
+	s->acc = (struct cmd_accept){ .cmd = CMD, .resume = resume_accept,
+	    .arg = s, .full = FULL_503, .fulllen = sizeof(FULL_503) - 1,
+	    .nodelay = 1 };
+}
+
+/* A connection for the client fd (taken over), waiting for its head. */
+static void
+conn_new(struct hsrv *s, int fd, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	struct hconn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->state = H_HEAD;
+	sk_buf_init(&c->in, HEAD_MAX);
+	sk_buf_init(&c->out, 0);
+	sk_net_addr_str((const struct sockaddr *)ss, sslen, c->peer,
+	    sizeof(c->peer));
+	/* The log wants the address alone, IPv6 without brackets. */
+	if (sk_net_host_str((const struct sockaddr *)ss, sslen, c->host,
+	    sizeof(c->host), 0) == -1)
+		snprintf(c->host, sizeof(c->host), "?");
+	c->deadline = sk_loop_now_ms() + s->o->head_ms;
+	if (sk_loop_add(NULL, s->loop, fd, SK_READ, on_conn, c) == -1) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = s->conns;
+	if (c->next != NULL)
+		c->next->pprev = &c->next;
+	c->pprev = &s->conns;
+	s->conns = c;
+	s->nconns++;
+	if (s->o->c.verbose)
+		alog_say(s->elog, "%s connected", c->peer);
+}
+
+void
 http_on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 {
 	struct hsrv		*s = arg;
 	struct sockaddr_storage	 ss;
-	struct hconn		*c;
 	socklen_t		 sslen;
-	char			 err[SK_ERRLEN];
 	int			 fd;
 
 	(void)mask;
 	while (s->nconns < s->o->max_clients) {
-		sslen = sizeof(ss);
-		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
-			if (cmd_accept_pause(CMD, loop, lfd, resume_accept, s,
-			    FULL_503, sizeof(FULL_503) - 1, 0))
+		if ((fd = cmd_accept_next(&s->acc, loop, lfd, &ss,
+		    &sslen)) == -1) {
+			/* Out of descriptors: accepting waits for resume. */
+			if (s->acc.paused)
 				s->paused = 1;
 			return;
 		}
-		if (sk_loop_watchable(err, loop, fd) == -1) {
-			cmd_accept_turn_away(CMD, fd, FULL_503,
-			    sizeof(FULL_503) - 1, 0, err);
-			continue;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			close(fd);
-			continue;
-		}
-		(void)sk_net_nodelay(NULL, fd);
-		c->srv = s;
-		c->fd = fd;
-		c->state = H_HEAD;
-		sk_buf_init(&c->in, HEAD_MAX);
-		sk_buf_init(&c->out, 0);
-		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
-		    sizeof(c->peer));
-		/* The log wants the address alone, IPv6 without brackets. */
-		if (sk_net_host_str((struct sockaddr *)&ss, sslen, c->host,
-		    sizeof(c->host), 0) == -1)
-			snprintf(c->host, sizeof(c->host), "?");
-		c->deadline = sk_loop_now_ms() + s->o->head_ms;
-		if (sk_loop_add(NULL, loop, fd, SK_READ, on_conn, c) == -1) {
-			sk_buf_release(&c->in);
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->next = s->conns;
-		if (c->next != NULL)
-			c->next->pprev = &c->next;
-		c->pprev = &s->conns;
-		s->conns = c;
-		s->nconns++;
-		if (s->o->c.verbose)
-			alog_say(s->elog, "%s connected", c->peer);
+		conn_new(s, fd, &ss, sslen);
 	}
 	/* At --max-clients: the rest wait in the listen queue. */
 	(void)sk_loop_mod(NULL, loop, lfd, 0);

@@ -200,6 +200,7 @@ http_serve(const struct http_opts *o)
 	}
 	/* Out of descriptors, a client is told, not left to wait. */
 	(void)cmd_accept_reserve();
+	http_accept_init(&s);
 	if ((s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
 	    sk_loop_add(err, s.loop, s.lfd, SK_READ, http_on_accept,
 	    &s) == -1 || (s.timer = sk_loop_timer_add(err, s.loop, tick, tick,
