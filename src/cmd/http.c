@@ -161,6 +161,25 @@ family_conflict(const struct http_opts *o)
 	return 1;
 }
 
+/* --head-timeout, --keepalive-timeout or --send-timeout (ch) SECONDS. */
+static int
+timeout_arg(struct http_opts *o, int ch, const char *arg)
+{
+	static const struct {
+		const char	*name;
+		long long	 max_ms;
+	} t[] = {				/* OPT_HEAD_TIMEOUT on */
+		{ "--head-timeout",		3600 * 1000 },
+		{ "--keepalive-timeout",	86400 * 1000 },
+		{ "--send-timeout",		86400 * 1000 },
+	};
+	long long	*to[] = { &o->head_ms, &o->keepalive_ms, &o->send_ms };
+	size_t		 i = (size_t)(ch - OPT_HEAD_TIMEOUT);
+
+	return cmd_seconds(CMD, t[i].name, arg, TIMEOUT_MIN_MS, t[i].max_ms,
+	    to[i]);
+}
+
 static int
 parse_args(int argc, char **argv, struct http_opts *o)
 {
@@ -233,19 +252,9 @@ parse_args(int argc, char **argv, struct http_opts *o)
 				return -1;
 			break;
 		case OPT_HEAD_TIMEOUT:
-			if (cmd_seconds(CMD, "--head-timeout", optarg,
-			    TIMEOUT_MIN_MS, 3600 * 1000, &o->head_ms) == -1)
-				return -1;
-			break;
 		case OPT_KEEPALIVE:
-			if (cmd_seconds(CMD, "--keepalive-timeout", optarg,
-			    TIMEOUT_MIN_MS, 86400 * 1000, &o->keepalive_ms) ==
-			    -1)
-				return -1;
-			break;
 		case OPT_SEND_TIMEOUT:
-			if (cmd_seconds(CMD, "--send-timeout", optarg,
-			    TIMEOUT_MIN_MS, 86400 * 1000, &o->send_ms) == -1)
+			if (timeout_arg(o, ch, optarg) == -1)
 				return -1;
 			break;
 		}
