@@ -27,6 +27,7 @@
 
 #include "http.h"
 
+/* The reason phrase of a status line. */
 static const char *
 reason(int status)
 {
