@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <sockkit/http.h>
+#include <sockkit/text.h>
 
 /* tchar of RFC 9110 section 5.6.2. */
 static int
@@ -298,15 +299,6 @@ sk_http_has_token(const char *v, size_t n, const char *token)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 ssize_t
 sk_http_unescape(const char *in, size_t n, char *out, size_t outsize)
 {
@@ -316,8 +308,9 @@ sk_http_unescape(const char *in, size_t n, char *out, size_t outsize)
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)in[i];
 		if (c == '%') {
-			if (i + 2 >= n || (hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0)
+			if (i + 2 >= n || (hi = sk_text_hexval((unsigned
+			    char)in[i + 1])) < 0 || (lo = sk_text_hexval(
+			    (unsigned char)in[i + 2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			i += 2;
