@@ -11,13 +11,12 @@
 
 #include <stddef.h>
 
+#include <sockkit/fsproto.h>
 #include <sockkit/hash.h>
 
 #include "cmd.h"
 
 #define CMD		"fileserve"
-#define VERSION		1
-#define CTLMAX		65536
 #define CHUNK		(256 * 1024)
 /*
  * Buffers the kernel copies received bytes into are page-aligned: into a
@@ -27,7 +26,6 @@
 #define WBUFS		8		/* get: CHUNKs queued for writing */
 #define PART		".sockkit-part"
 #define SHOWMAX		512		/* peer bytes shown in a message */
-#define ERRPATH		1024		/* a path quoted in an ERR reply */
 #define DRAIN_MAX	64		/* reads taken from a gone writer */
 #define UPCHUNK		(1024 * 1024)	/* put: spliced at a time */
 

@@ -39,6 +39,34 @@
 
 #include "fileserve.h"
 
+/* One connection to the server, and what is shown of it. */
+struct client {
+	const struct fs_opts	*o;
+	int			 fd;
+	int			 ms;		/* -w */
+	uint8_t			 line[SK_FS_CTLMAX];
+	size_t			 len;		/* of line */
+	long long		 start_ms;
+	long long		 shown_ms;
+	const char		*what;		/* the file, for progress */
+	int			 onscreen;	/* a progress line, not ended */
+	int			 no_sendfile;	/* put: read and send instead */
+};
+
+/* One get, from start to end: what its steps share. */
+struct get {
+	char		*local;		/* the name written; NULL: stdout */
+	char		*tmp;		/* its part; NULL when stream */
+	const char	*where;		/* local, or "stdout" */
+	int		 to_stdout;	/* -o - */
+	int		 stream;	/* written into as it is: no part */
+	int		 fd;		/* where the bytes go, or -1 */
+	int		 made;		/* the part made by this get */
+	uint8_t		*buf;		/* CHUNK, page-aligned */
+	struct sk_hash	 h;		/* of [0, size) */
+	long long	 size;		/* the server's file */
+	long long	 resumed;	/* bytes of the part kept */
+};
 
 /* The last component of a path (for default local and remote names). */
 static const char *
@@ -48,19 +76,6 @@ base_name(const char *p)
 
 	return s != NULL && s[1] != '\0' ? s + 1 : p;
 }
-
-struct client {
-	const struct fs_opts	*o;
-	int			 fd;
-	int			 ms;		/* -w */
-	char			 line[CTLMAX + 1];
-	size_t			 len;		/* of line */
-	long long		 start_ms;
-	long long		 shown_ms;
-	const char		*what;		/* the file, for progress */
-	int			 onscreen;	/* a progress line, not ended */
-	int			 no_sendfile;	/* put: read and send instead */
-};
 
 /*
  * A signal (^C, SIGTERM) during a transfer: the handler notes it and
@@ -153,28 +168,31 @@ why(const struct client *cl, int e)
 	return msg;
 }
 
+/* Send one request (fsproto.h formats it): 0, or -1 after a message. */
 static int
-send_line(struct client *cl, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-send_line(struct client *cl, const char *fmt, ...)
+send_req(struct client *cl, enum sk_fs_verb verb, long long num,
+    const char *arg)
 {
-	struct sk_buf	b;
-	char		line[PATH_MAX + 64];
-	va_list		ap;
-	int		n, rc;
+	struct sk_fs_req	req;
+	struct sk_buf		b;
+	int			rc;
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
+	memset(&req, 0, sizeof(req));
+	req.verb = verb;
+	req.num = num;
+	req.arg = arg != NULL ? arg : "";
+	req.arg_len = strlen(req.arg);
+	if (req.arg_len >= PATH_MAX) {
 		cl_err(cl, "request too long");
 		return -1;
 	}
 	sk_buf_init(&b, 0);
-	rc = sk_frame_encode(&b, line, (size_t)n) == -1 ||
-	    sk_net_send_all(NULL, cl->fd, sk_buf_data(&b), sk_buf_len(&b),
+	if (sk_fs_req_format(&b, &req) == -1) {
+		sk_buf_release(&b);
+		cl_err(cl, "request too long");
+		return -1;
+	}
+	rc = sk_net_send_all(NULL, cl->fd, sk_buf_data(&b), sk_buf_len(&b),
 	    cl->ms) == -1 ? -1 : 0;
 	sk_buf_release(&b);
 	if (rc == -1)
@@ -186,117 +204,76 @@ send_line(struct client *cl, const char *fmt, ...)
 static int
 recv_line(struct client *cl)
 {
-	uint8_t		hdr[SK_FRAME_HDRLEN];
 	uint32_t	n;
 
-	ssize_t		k;
-
-	if ((k = sk_net_recv_exact(NULL, cl->fd, hdr, sizeof(hdr),
-	    cl->ms)) != sizeof(hdr)) {
-		if (k == -1 && (errno == ETIMEDOUT || errno == EAGAIN))
+	if (sk_frame_recv(NULL, cl->fd, cl->line, sizeof(cl->line),
+	    SK_FS_CTLMAX, cl->ms, &n) == -1) {
+		if (errno == ETIMEDOUT || errno == EAGAIN)
 			cl_err(cl, "%s", why(cl, errno));
-		else if (k == -1 && errno == ECONNRESET)
+		else if (errno == ECONNRESET)
 			cl_err(cl, "the server reset the connection");
+		else if (errno == EMSGSIZE || errno == EPROTO)
+			cl_err(cl, "a malformed reply from the server");
 		else
 			cl_err(cl, "the server closed the connection");
 		return -1;
 	}
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n > CTLMAX || sk_net_recv_exact(NULL, cl->fd, cl->line, n,
-	    cl->ms) != (ssize_t)n) {
-		cl_err(cl, "a malformed reply from the server");
-		return -1;
-	}
-	cl->line[n] = '\0';
 	cl->len = n;
 	return 0;
 }
 
+/* What a reply that sk_fs_parse_reply() refused is called. */
+static void
+bad_reply(struct client *cl, const struct sk_fs_reply *r)
+{
+	cl_err(cl, r->err == -1 ? "an unexpected reply from the server" :
+	    "a malformed reply from the server");
+}
+
 /*
- * The next reply: 1 for "OK ..." (*rest: what follows), 0 for "ERR ..."
- * (*rest: its code and text, the server's bytes), -1 after a message for
- * anything else.
+ * The next reply, of kind: 1 for its OK form, 0 for an ERR, -1 after a
+ * message for anything else.  r's views are into cl->line.
  */
 static int
-recv_reply(struct client *cl, const char **rest)
+recv_reply(struct client *cl, enum sk_fs_kind kind, struct sk_fs_reply *r)
 {
 	if (recv_line(cl) == -1)
 		return -1;
-	if (strncmp(cl->line, "OK", 2) == 0 &&
-	    (cl->line[2] == '\0' || cl->line[2] == ' ')) {
-		*rest = cl->line + (cl->line[2] ? 3 : 2);
-		return 1;
+	if (sk_fs_parse_reply(cl->line, cl->len, kind, r) == -1) {
+		bad_reply(cl, r);
+		return -1;
 	}
-	if (strncmp(cl->line, "ERR ", 4) == 0) {
-		*rest = cl->line + 4;
-		return 0;
-	}
-	cl_err(cl, "an unexpected reply from the server");
-	return -1;
+	return r->err == 0;
 }
 
-/* The server's error text, escaped: it is bytes from the network. */
+/* The server's error: its code and text, escaped (bytes from the net). */
 static void
-server_err(struct client *cl, const char *text)
+server_err(struct client *cl, const struct sk_fs_reply *r)
 {
 	char	sp[SHOWMAX * 2];
 
-	cl_err(cl, "server: %s", fs_shown(sp, sizeof(sp), text, strlen(text)));
+	cl_err(cl, "server: %d%s%s", r->err, r->text_len > 0 ? " " : "",
+	    fs_shown(sp, sizeof(sp) - 4, r->text, r->text_len));
 }
 
-/* Expect "OK ..."; an ERR is reported as it came.  Returns the rest. */
-static const char *
-expect_ok(struct client *cl)
+/* Expect the OK form of kind into r; an ERR is reported as it came. */
+static int
+expect_ok(struct client *cl, enum sk_fs_kind kind, struct sk_fs_reply *r)
 {
-	const char	*rest;
-	int		 rc;
+	int	rc;
 
-	if ((rc = recv_reply(cl, &rest)) == 1)
-		return rest;
+	if ((rc = recv_reply(cl, kind, r)) == 1)
+		return 0;
 	if (rc == 0)
-		server_err(cl, rest);
-	return NULL;
-}
-
-/*
- * Take a whole decimal number from *p (negative only if neg), followed by
- * a space or the end: 0 with *p past it, or -1.  Replies are parsed this
- * strictly: the client trusts no size it cannot read exactly.
- */
-static int
-take_num(const char **p, int neg, long long *v)
-{
-	const char	*d = *p + (neg && **p == '-');
-	char		*end;
-
-	if (*d < '0' || *d > '9')
-		return -1;
-	errno = 0;
-	*v = strtoll(*p, &end, 10);
-	if (errno != 0 || (*end != ' ' && *end != '\0'))
-		return -1;
-	*p = *end == ' ' ? end + 1 : end;
-	return 0;
-}
-
-/* "<type> <size> <mtime>" (STAT) into its parts: 0, or -1. */
-static int
-parse_stat(const char *p, char *type, long long *size, long long *mtime)
-{
-	if (strchr("fdlo", p[0]) == NULL || p[0] == '\0' || p[1] != ' ')
-		return -1;
-	*type = p[0];
-	p += 2;
-	return take_num(&p, 0, size) == -1 || take_num(&p, 1, mtime) == -1 ||
-	    *p != '\0' ? -1 : 0;
+		server_err(cl, r);
+	return -1;
 }
 
 static int
 connect_hello(struct client *cl)
 {
 	struct sk_net_dial	dial;
-	const char		*rest;
+	struct sk_fs_reply	r;
 	char			err[SK_ERRLEN];
 
 	memset(&dial, 0, sizeof(dial));
@@ -316,10 +293,10 @@ connect_hello(struct client *cl)
 		cl_err(cl, "%s", err);
 		return -1;
 	}
-	if (send_line(cl, "HELLO %d", VERSION) == -1 ||
-	    (rest = expect_ok(cl)) == NULL)
+	if (send_req(cl, SK_FS_HELLO, SK_FS_VERSION, NULL) == -1 ||
+	    expect_ok(cl, SK_FS_R_HELLO, &r) == -1)
 		return -1;
-	if (strcmp(rest, "1") != 0) {
+	if (r.num != SK_FS_VERSION) {
 		cl_err(cl, "a malformed reply from the server");
 		return -1;
 	}
@@ -684,25 +661,21 @@ open_part(struct client *cl, const char *local, const char *tmp, int create,
 	return fd;
 }
 
+/*
+ * get's local side: the name written (-o, a directory's entry, where a
+ * link leads), or standard output, or a device or FIFO written straight
+ * into.  0, or the exit status after a message.
+ */
 static int
-client_get(struct client *cl)
+get_local(struct client *cl, struct get *g)
 {
 	const struct fs_opts	*o = cl->o;
-	const char		*rest, *where;
-	char			*local = NULL, *tmp = NULL, *real, sum[32];
-	char			 sp[SHOWMAX], sw[SHOWMAX];
-	uint8_t			*buf = NULL;
-	struct sk_hash		 h;
-	struct sk_wb		*w;
-	struct stat		 st, lst;
-	long long		 size, gsize, mtime, got, resumed = 0;
-	int			 fd = -1, to_stdout, made = 0, none, rc, e;
-	int			 stream;
-	int			 status = EXIT_RUNTIME;
-	char			 type, err[SK_ERRLEN];
+	struct stat		 st;
+	char			*real;
+	int			 status;
 
-	to_stdout = o->output != NULL && strcmp(o->output, "-") == 0;
-	if (!to_stdout && (local = local_name(cl, &status)) == NULL)
+	g->to_stdout = o->output != NULL && strcmp(o->output, "-") == 0;
+	if (!g->to_stdout && (g->local = local_name(cl, &status)) == NULL)
 		return status;
 	/*
 	 * A device, a FIFO or a socket (links followed) is written straight
@@ -710,177 +683,259 @@ client_get(struct client *cl)
 	 * would put a regular file in its place.  A symbolic link to a
 	 * regular file, or to a name not there yet, is written through.
 	 */
-	stream = to_stdout;
-	if (!to_stdout) {
-		if (stat(local, &st) == 0 && !S_ISREG(st.st_mode))
-			stream = 1;
-		else if (lstat(local, &st) == 0 && S_ISLNK(st.st_mode)) {
-			if ((real = link_target(local)) == NULL) {
-				free(local);
+	g->stream = g->to_stdout;
+	if (!g->to_stdout) {
+		if (stat(g->local, &st) == 0 && !S_ISREG(st.st_mode))
+			g->stream = 1;
+		else if (lstat(g->local, &st) == 0 && S_ISLNK(st.st_mode)) {
+			if ((real = link_target(g->local)) == NULL)
 				return EXIT_RUNTIME;
-			}
-			free(local);
-			local = real;
+			free(g->local);
+			g->local = real;
 		}
 	}
-	where = to_stdout ? "stdout" : local;
-	cl->what = to_stdout ? base_name(o->path) : base_name(local);
-	sk_hash_init(&h);
-	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0)
-		buf = NULL;
-	if (buf == NULL || (!stream && asprintf(&tmp, "%s" PART,
-	    local) == -1)) {
+	g->where = g->to_stdout ? "stdout" : g->local;
+	cl->what = g->to_stdout ? base_name(o->path) : base_name(g->local);
+	return 0;
+}
+
+/*
+ * Ask for the file: STAT it, resume the part of an earlier get (hashed
+ * now: it is verified too), GET the rest.  0, or -1 after a message.
+ */
+static int
+get_start(struct client *cl, struct get *g)
+{
+	const struct fs_opts	*o = cl->o;
+	struct sk_fs_reply	 r;
+	struct stat		 st;
+	char			 sp[SHOWMAX];
+	int			 none;
+
+	sk_hash_init(&g->h);
+	if (posix_memalign((void **)&g->buf, PAGE_ALIGN, CHUNK) != 0)
+		g->buf = NULL;
+	if (g->buf == NULL || (!g->stream && asprintf(&g->tmp, "%s" PART,
+	    g->local) == -1)) {
 		cl_err(cl, "out of memory");
-		tmp = NULL;
-		goto out;
+		g->tmp = NULL;
+		return -1;
 	}
-	if (connect_hello(cl) == -1 || send_line(cl, "STAT %s",
-	    o->path) == -1 || (rest = expect_ok(cl)) == NULL)
-		goto out;
-	if (parse_stat(rest, &type, &size, &mtime) == -1) {
-		cl_err(cl, "a malformed reply from the server");
-		goto out;
-	}
-	if (type != 'f') {
+	if (connect_hello(cl) == -1 || send_req(cl, SK_FS_STAT, 0,
+	    o->path) == -1 || expect_ok(cl, SK_FS_R_STAT, &r) == -1)
+		return -1;
+	if (r.type != 'f') {
 		cl_err(cl, "%s: not a regular file", fs_shown(sp, sizeof(sp),
 		    o->path, strlen(o->path)));
-		goto out;
+		return -1;
 	}
+	g->size = r.size;
 	/*
 	 * Only now, the server having the file, is there anything to write:
-	 * a failed get leaves no empty partial file behind.  One from an
-	 * earlier get is resumed, and the part already here is verified too:
-	 * hash it now.
+	 * a failed get leaves no empty partial file behind.
 	 */
-	if (!stream) {
-		fd = open_part(cl, local, tmp, 0, &none);
-		if (fd == -1 && !none)
-			goto out;
-		if (fd != -1 && fstat(fd, &st) == 0 && !o->no_resume &&
-		    st.st_size <= size)
-			resumed = st.st_size;
+	if (!g->stream) {
+		g->fd = open_part(cl, g->local, g->tmp, 0, &none);
+		if (g->fd == -1 && !none)
+			return -1;
+		if (g->fd != -1 && fstat(g->fd, &st) == 0 && !o->no_resume &&
+		    st.st_size <= g->size)
+			g->resumed = st.st_size;
 		/* (Longer than the file: not a part of it.  Start over.) */
-		if (resumed > 0 && hash_local(&h, fd, resumed, buf) == -1) {
-			cl_err(cl, "%s: %s", local, strerror(errno));
-			goto out;
+		if (g->resumed > 0 && hash_local(&g->h, g->fd, g->resumed,
+		    g->buf) == -1) {
+			cl_err(cl, "%s: %s", g->local, strerror(errno));
+			return -1;
 		}
 	}
-	if (send_line(cl, "GET %lld %s", resumed, o->path) == -1 ||
-	    (rest = expect_ok(cl)) == NULL)
-		goto out;
+	if (send_req(cl, SK_FS_GET, g->resumed, o->path) == -1 ||
+	    expect_ok(cl, SK_FS_R_GET, &r) == -1)
+		return -1;
 	/* The size must be the one STAT gave: no more is written. */
-	if (take_num(&rest, 0, &gsize) == -1 || take_num(&rest, 1,
-	    &mtime) == -1 || *rest != '\0' || gsize != size) {
+	if (r.size != g->size) {
 		cl_err(cl, "a malformed reply from the server");
-		goto out;
+		return -1;
 	}
-	if (to_stdout)
-		fd = STDOUT_FILENO;
-	else if (stream) {
+	return 0;
+}
+
+/* Where the bytes go: g->fd, positioned.  0, or -1 after a message. */
+static int
+get_open(struct client *cl, struct get *g)
+{
+	int	none;
+
+	if (g->to_stdout)
+		g->fd = STDOUT_FILENO;
+	else if (g->stream) {
 		/* As it is: no O_CREAT, no O_TRUNC, never a new tty. */
-		if ((fd = open(local, O_WRONLY | O_NOCTTY | O_CLOEXEC)) == -1) {
-			cl_err(cl, "%s: %s", local, strerror(errno));
-			goto out;
+		if ((g->fd = open(g->local, O_WRONLY | O_NOCTTY |
+		    O_CLOEXEC)) == -1) {
+			cl_err(cl, "%s: %s", g->local, strerror(errno));
+			return -1;
 		}
 	} else {
-		if (fd == -1) {
-			made = 1;
-			if ((fd = open_part(cl, local, tmp, 1, &none)) == -1)
-				goto out;
+		if (g->fd == -1) {
+			g->made = 1;
+			if ((g->fd = open_part(cl, g->local, g->tmp, 1,
+			    &none)) == -1)
+				return -1;
 		}
-		if ((resumed == 0 && ftruncate(fd, 0) == -1) ||
-		    lseek(fd, (off_t)resumed, SEEK_SET) == -1) {
-			cl_err(cl, "%s: %s", local, strerror(errno));
-			goto out;
+		if ((g->resumed == 0 && ftruncate(g->fd, 0) == -1) ||
+		    lseek(g->fd, (off_t)g->resumed, SEEK_SET) == -1) {
+			cl_err(cl, "%s: %s", g->local, strerror(errno));
+			return -1;
 		}
 	}
-	if ((w = sk_wb_new(err, fd, CHUNK, WBUFS)) == NULL) {
+	return 0;
+}
+
+/* The bytes, written by a second thread: 0, or -1 after a message. */
+static int
+get_body(struct client *cl, struct get *g)
+{
+	struct sk_wb	*w;
+	char		 err[SK_ERRLEN];
+	long long	 got;
+	int		 rc, e;
+
+	if (get_open(cl, g) == -1)
+		return -1;
+	if ((w = sk_wb_new(err, g->fd, CHUNK, WBUFS)) == NULL) {
 		cl_err(cl, "%s", err);
-		goto out;
+		return -1;
 	}
-	got = resumed;
-	rc = recv_body(cl, w, &got, size, &h);
+	got = g->resumed;
+	rc = recv_body(cl, w, &got, g->size, &g->h);
 	e = errno;
 	if (sk_wb_close(w) == -1) {
-		if (to_stdout && errno == EPIPE) {
+		if (g->to_stdout && errno == EPIPE) {
 			end_progress(cl);
 			cmd_stdout_gone();	/* quiet: cmd_exit() */
 		} else
-			cl_err(cl, "%s: %s", where, strerror(errno));
-		goto out;
+			cl_err(cl, "%s: %s", g->where, strerror(errno));
+		return -1;
 	}
 	if (rc == -1) {
 		cl_err(cl, "the transfer was cut at %lld of %lld bytes%s%s%s",
-		    got, size, e != 0 ? ": " : "", e != 0 ? why(cl, e) : "",
-		    stream ? "" : ": run again to resume");
-		goto out;
+		    got, g->size, e != 0 ? ": " : "", e != 0 ? why(cl, e) : "",
+		    g->stream ? "" : ": run again to resume");
+		return -1;
 	}
-	progress(cl, size, size, 1);
-	if (recv_line(cl) == -1) {
+	progress(cl, g->size, g->size, 1);
+	return 0;
+}
+
+/*
+ * The SUM trailer: 0 when it matches, or -1 after a message (a
+ * mismatched part is removed; one the server could not vouch for, an
+ * ERR or a trailer it garbled, is kept for a resume to check).
+ */
+static int
+get_check(struct client *cl, struct get *g)
+{
+	const char		*path = cl->o->path;
+	struct sk_fs_reply	 r;
+	char			 sp[SHOWMAX], sw[SHOWMAX];
+	int			 rc = -1;
+
+	if (recv_line(cl) == 0 && (rc = sk_fs_parse_reply(cl->line, cl->len,
+	    SK_FS_R_SUM, &r)) == -1 && !g->stream)
+		bad_reply(cl, &r);
+	if (rc == -1) {
 		/* On stdout, the bytes have gone and cannot be taken back. */
-		if (stream)
+		if (g->stream)
 			cl_err(cl, "%s: not verified: what went to %s may "
 			    "not be the server's file", fs_shown(sp,
-			    sizeof(sp), o->path, strlen(o->path)),
-			    fs_shown(sw, sizeof(sw), where, strlen(where)));
-		goto out;
+			    sizeof(sp), path, strlen(path)),
+			    fs_shown(sw, sizeof(sw), g->where,
+			    strlen(g->where)));
+		return -1;
 	}
-	if (strncmp(cl->line, "ERR ", 4) == 0) {
+	if (r.err != 0) {
 		/* The file changed as it was sent: keep what came. */
-		server_err(cl, cl->line + 4);
-		goto out;
+		server_err(cl, &r);
+		return -1;
 	}
-	snprintf(sum, sizeof(sum), "SUM %016" PRIx64, sk_hash_final(&h));
-	if (strcmp(cl->line, sum) != 0) {
-		cl_err(cl, "checksum mismatch for %s%s%s%s", fs_shown(sp,
-		    sizeof(sp), o->path, strlen(o->path)), stream ?
-		    ": what went to " : "", stream ? fs_shown(sw, sizeof(sw),
-		    where, strlen(where)) : "", stream ? " is not the server's "
-		    "file: do not use it" : resumed > 0 ? ": the partial file "
-		    "was corrupt; removed, run again" : ": removed");
-		if (!stream)
-			(void)unlink(tmp);
-		goto out;
-	}
+	if (r.sum == sk_hash_final(&g->h))
+		return 0;
+	cl_err(cl, "checksum mismatch for %s%s%s%s", fs_shown(sp, sizeof(sp),
+	    path, strlen(path)), g->stream ? ": what went to " : "",
+	    g->stream ? fs_shown(sw, sizeof(sw), g->where,
+	    strlen(g->where)) : "", g->stream ? " is not the server's "
+	    "file: do not use it" : g->resumed > 0 ? ": the partial file "
+	    "was corrupt; removed, run again" : ": removed");
+	if (!g->stream)
+		(void)unlink(g->tmp);
+	return -1;
+}
+
+/* Verified: the part renamed into place.  0, or -1 after a message. */
+static int
+get_finish(struct client *cl, struct get *g)
+{
+	struct stat	st, lst;
+	char		sp[SHOWMAX];
+
+	if (get_check(cl, g) == -1)
+		return -1;
 	/*
 	 * Never renamed over anything but a regular file: a device, FIFO or
 	 * link put there meanwhile stays, and so does what came.
 	 */
-	if (!stream && lstat(local, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (!g->stream && lstat(g->local, &st) == 0 && !S_ISREG(st.st_mode)) {
 		cl_err(cl, "%s: not a regular file any more: not replaced; "
-		    "what came is in %s", local, tmp);
-		goto out;
+		    "what came is in %s", g->local, g->tmp);
+		return -1;
 	}
 	/* And what is renamed is the part verified, not a name put there. */
-	if (!stream && (fstat(fd, &st) == -1 || lstat(tmp, &lst) == -1 ||
-	    st.st_dev != lst.st_dev || st.st_ino != lst.st_ino)) {
+	if (!g->stream && (fstat(g->fd, &st) == -1 || lstat(g->tmp,
+	    &lst) == -1 || st.st_dev != lst.st_dev ||
+	    st.st_ino != lst.st_ino)) {
 		cl_err(cl, "%s: %s was replaced or removed meanwhile: not "
-		    "renamed into place", local, tmp);
-		goto out;
+		    "renamed into place", g->local, g->tmp);
+		return -1;
 	}
-	if (!stream && (fsync(fd) == -1 || rename(tmp, local) == -1)) {
-		cl_err(cl, "%s: %s", local, strerror(errno));
-		goto out;
+	if (!g->stream && (fsync(g->fd) == -1 || rename(g->tmp,
+	    g->local) == -1)) {
+		cl_err(cl, "%s: %s", g->local, strerror(errno));
+		return -1;
 	}
-	if (o->c.verbose)
+	if (cl->o->c.verbose)
 		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
-		    "verified", fs_shown(sp, sizeof(sp), where, strlen(where)),
-		    size, resumed,
+		    "verified", fs_shown(sp, sizeof(sp), g->where,
+		    strlen(g->where)), g->size, g->resumed,
 		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
-	status = 0;
-out:
+	return 0;
+}
+
+static int
+client_get(struct client *cl)
+{
+	struct get	g;
+	struct stat	st;
+	int		status;
+
+	memset(&g, 0, sizeof(g));
+	g.fd = -1;
+	if ((status = get_local(cl, &g)) == 0) {
+		status = EXIT_RUNTIME;
+		if (get_start(cl, &g) == 0 && get_body(cl, &g) == 0 &&
+		    get_finish(cl, &g) == 0)
+			status = 0;
+	}
 	end_progress(cl);
-	if (fd != -1 && !to_stdout) {
+	if (g.fd != -1 && !g.to_stdout) {
 		/* (made is never set when stream: no part.) */
 		/* Made by this get, and nothing came: not worth keeping. */
-		if (status != 0 && made && fstat(fd, &st) == 0 &&
+		if (status != 0 && g.made && fstat(g.fd, &st) == 0 &&
 		    st.st_size == 0)
-			(void)unlink(tmp);
-		close(fd);
+			(void)unlink(g.tmp);
+		close(g.fd);
 	}
-	free(local);
-	free(tmp);
-	free(buf);
+	free(g.local);
+	free(g.tmp);
+	free(g.buf);
 	return status;
 }
 
@@ -968,76 +1023,116 @@ changed(int fd, const struct stat *was)
 static char *
 remote_name(struct client *cl)
 {
-	const char	*path = cl->o->path, *base = base_name(cl->o->local);
-	const char	*rest;
-	char		*remote, type;
-	long long	 size, mtime;
-	size_t		 n;
-	int		 into, rc;
+	const char		*path = cl->o->path, *base = base_name(cl->o->local);
+	struct sk_fs_reply	 r;
+	char			*remote = NULL;
+	size_t			 n;
+	int			 into, rc;
 
-	if (path == NULL)
-		return strdup(base);
-	n = strlen(path);
-	if (!(into = n > 0 && path[n - 1] == '/')) {
-		if (send_line(cl, "STAT %s", path) == -1 ||
-		    (rc = recv_reply(cl, &rest)) == -1)
+	n = path != NULL ? strlen(path) : 0;
+	if (path != NULL && !(into = n > 0 && path[n - 1] == '/')) {
+		if (send_req(cl, SK_FS_STAT, 0, path) == -1 ||
+		    (rc = recv_reply(cl, SK_FS_R_STAT, &r)) == -1)
 			return NULL;
-		into = rc == 1 && parse_stat(rest, &type, &size,
-		    &mtime) == 0 && type == 'd';
+		into = rc == 1 && r.type == 'd';
 	}
-	if (!into)
-		return strdup(path);
-	if (asprintf(&remote, "%s%s%s", path, n > 0 && path[n - 1] == '/' ?
-	    "" : "/", base) == -1)
-		return NULL;
+	if (path == NULL)
+		remote = strdup(base);
+	else if (!into)
+		remote = strdup(path);
+	else if (asprintf(&remote, "%s%s%s", path, n > 0 && path[n - 1] ==
+	    '/' ? "" : "/", base) == -1)
+		remote = NULL;
+	if (remote == NULL)
+		cl_err(cl, "out of memory");
 	return remote;
+}
+
+/*
+ * The local file put sends: a regular file, read blocking; its fd and
+ * stat, or -1 after a message.  Nonblocking to open, so that a FIFO
+ * cannot hold the open for ever (nor a device take a terminal).
+ */
+static int
+put_open(const char *local, struct stat *st)
+{
+	int	fd, reg = -1;	/* unknown until fstat */
+
+	if ((fd = open(local, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1 || fstat(fd, st) == -1 ||
+	    !(reg = S_ISREG(st->st_mode)) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		cmd_err(CMD, "%s: %s", local, reg == 0 ?
+		    "not a regular file" : strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Bytes [off, size) of fd, each piece hashed just before it goes, then
+ * sent with sendfile from the page cache: the file is read once, and the
+ * socket is given its pages, not a copy.  0, or -1 after a message.
+ */
+static int
+put_body(struct client *cl, int fd, long long off, long long size,
+    struct sk_hash *h, uint8_t *buf)
+{
+	const char	*local = cl->o->local;
+	long long	 at, n;
+
+	for (at = off; at < size; at += n) {
+		n = size - at < UPCHUNK ? size - at : UPCHUNK;
+		if (fs_hash_pread(h, fd, (off_t)at, (off_t)n, buf) == -1) {
+			cl_err(cl, "%s: %s", local, errno == EIO ?
+			    "it shrank while it was sent" : strerror(errno));
+			return -1;
+		}
+		if (send_range(cl, fd, at, n, buf) == -1) {
+			if (errno == EIO)
+				cl_err(cl, "%s: it shrank while it was sent",
+				    local);
+			else
+				cl_err(cl, "the transfer was cut at %lld of "
+				    "%lld bytes: %s: run again to resume", at,
+				    size, why(cl, errno));
+			return -1;
+		}
+		progress(cl, at + n, size, 0);
+	}
+	progress(cl, size, size, 1);
+	return 0;
 }
 
 static int
 client_put(struct client *cl)
 {
 	const struct fs_opts	*o = cl->o;
-	const char		*rest;
+	struct sk_fs_reply	 r;
 	char			*remote = NULL, sp[SHOWMAX];
+	char			 hex[SK_FS_SUMHEX + 1];
 	uint8_t			*buf = NULL;
 	struct sk_hash		 h;
 	struct stat		 st;
-	long long		 off, at, n;
-	int			 fd, reg, status = EXIT_RUNTIME;
+	long long		 off;
+	int			 fd, status = EXIT_RUNTIME;
 
-	/*
-	 * Nonblocking, so that a FIFO cannot hold the open for ever (nor a
-	 * device take a terminal): only a regular file is sent, and it is
-	 * read blocking.
-	 */
-	reg = -1;	/* unknown until fstat */
-	if ((fd = open(o->local, O_RDONLY | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
-	    !(reg = S_ISREG(st.st_mode)) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
-		cmd_err(CMD, "%s: %s", o->local, reg == 0 ?
-		    "not a regular file" : strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = put_open(o->local, &st)) == -1)
 		return EXIT_RUNTIME;
-	}
 	cl->what = base_name(o->local);
 	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0) {
 		cl_err(cl, "out of memory");
 		buf = NULL;
 		goto out;
 	}
-	if (connect_hello(cl) == -1)
+	if (connect_hello(cl) == -1 || (remote = remote_name(cl)) == NULL)
 		goto out;
-	if ((remote = remote_name(cl)) == NULL) {
-		cl_err(cl, "out of memory");
+	if (send_req(cl, SK_FS_PUT, (long long)st.st_size, remote) == -1 ||
+	    expect_ok(cl, SK_FS_R_PUT, &r) == -1)
 		goto out;
-	}
-	if (send_line(cl, "PUT %lld %s", (long long)st.st_size,
-	    remote) == -1 || (rest = expect_ok(cl)) == NULL)
-		goto out;
-	if (take_num(&rest, 0, &off) == -1 || *rest != '\0' ||
-	    off > st.st_size) {
+	if ((off = r.num) > st.st_size) {
 		cl_err(cl, "a malformed reply from the server");
 		goto out;
 	}
@@ -1046,31 +1141,8 @@ client_put(struct client *cl)
 		cl_err(cl, "%s: %s", o->local, strerror(errno));
 		goto out;
 	}
-	/*
-	 * Hash each piece just before it goes, then send it with sendfile
-	 * from the page cache: the file is read once, and the socket is given
-	 * its pages, not a copy.
-	 */
-	for (at = off; at < st.st_size; at += n) {
-		n = st.st_size - at < UPCHUNK ? st.st_size - at : UPCHUNK;
-		if (fs_hash_pread(&h, fd, (off_t)at, (off_t)n, buf) == -1) {
-			cl_err(cl, "%s: %s", o->local, errno == EIO ?
-			    "it shrank while it was sent" : strerror(errno));
-			goto out;
-		}
-		if (send_range(cl, fd, at, n, buf) == -1) {
-			if (errno == EIO)
-				cl_err(cl, "%s: it shrank while it was sent",
-				    o->local);
-			else
-				cl_err(cl, "the transfer was cut at %lld of "
-				    "%lld bytes: %s: run again to resume", at,
-				    (long long)st.st_size, why(cl, errno));
-			goto out;
-		}
-		progress(cl, at + n, st.st_size, 0);
-	}
-	progress(cl, st.st_size, st.st_size, 1);
+	if (put_body(cl, fd, off, (long long)st.st_size, &h, buf) == -1)
+		goto out;
 	/*
 	 * What went must be one version of the file: a file written to
 	 * meanwhile would be verified as a mixture of two.  No SUM then; the
@@ -1081,8 +1153,9 @@ client_put(struct client *cl)
 		    o->local);
 		goto out;
 	}
-	if (send_line(cl, "SUM %016" PRIx64, sk_hash_final(&h)) == -1 ||
-	    expect_ok(cl) == NULL)
+	sk_fs_sum_hex(hex, sk_hash_final(&h));
+	if (send_req(cl, SK_FS_SUM, 0, hex) == -1 ||
+	    expect_ok(cl, SK_FS_R_DONE, &r) == -1)
 		goto out;
 	if (o->c.verbose)
 		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
@@ -1098,65 +1171,57 @@ out:
 	return status;
 }
 
+/* One listing entry on stdout, as ls -l or as JSON. */
+static void
+ls_show(const struct client *cl, const struct sk_fs_reply *e)
+{
+	char		when[32];
+	time_t		t;
+	struct tm	tm;
+	char		type = e->type;
+
+	if (cl->o->c.json) {
+		/* JSON-escaped; the name's bytes are kept. */
+		printf("{\"name\":\"");
+		cmd_json_strn(stdout, e->text, e->text_len);
+		printf("\",\"type\":\"%s\",\"size\":%lld,\"mtime\":%lld}\n",
+		    type == 'f' ? "file" : type == 'd' ? "dir" : type == 'l' ?
+		    "link" : "other", e->size, e->mtime);
+		return;
+	}
+	t = (time_t)e->mtime;
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(when, sizeof(when), "%16s", "?");
+	/*
+	 * The server's bytes: escaped, '\' too, so that a name holding a
+	 * newline or an escape cannot forge a line or drive the terminal,
+	 * and the listing is unambiguous.
+	 */
+	printf("%c %12lld  %s  ", type == 'f' ? '-' : type, e->size, when);
+	cmd_put_text(stdout, e->text, e->text_len, SK_TEXT_BACKSLASH);
+	printf("%s\n", type == 'd' ? "/" : "");
+}
+
 static int
 client_ls(struct client *cl)
 {
-	const char	*ok, *p;
-	const char	*name;
-	char		 type, when[32];
-	long long	 n, i, size, mtime;
-	size_t		 namelen;
-	time_t		 t;
-	struct tm	 tm;
+	struct sk_fs_reply	r, e;
+	long long		i;
 
-	if (connect_hello(cl) == -1 || send_line(cl, "LS %s",
-	    cl->o->path) == -1 || (ok = expect_ok(cl)) == NULL)
+	if (connect_hello(cl) == -1 || send_req(cl, SK_FS_LS, 0,
+	    cl->o->path) == -1 || expect_ok(cl, SK_FS_R_LS, &r) == -1)
 		return EXIT_RUNTIME;
-	if (take_num(&ok, 0, &n) == -1 || *ok != '\0') {
-		cl_err(cl, "a malformed reply from the server");
-		return EXIT_RUNTIME;
-	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r.num; i++) {
 		/* "<type> <size> <mtime> <name>": a name has no NUL. */
 		if (recv_line(cl) == -1)
 			return EXIT_RUNTIME;
-		type = cl->line[0];
-		p = cl->line + 2;
-		if (type == '\0' || strchr("fdlo", type) == NULL ||
-		    cl->line[1] != ' ' || take_num(&p, 0, &size) == -1 ||
-		    take_num(&p, 1, &mtime) == -1 || p[-1] != ' ' ||
-		    (namelen = cl->len - (size_t)(p - cl->line)) == 0 ||
-		    memchr(p, '\0', namelen) != NULL) {
+		if (sk_fs_parse_reply(cl->line, cl->len, SK_FS_R_ENTRY,
+		    &e) == -1) {
 			cl_err(cl, "a malformed listing");
 			return EXIT_RUNTIME;
 		}
-		name = p;
-		if (cl->o->c.json) {
-			/* JSON-escaped; the name's bytes are kept. */
-			printf("{\"name\":\"");
-			cmd_json_str(stdout, name);
-			printf("\",\"type\":\"%s\",\"size\":%lld,"
-			    "\"mtime\":%lld}\n", type == 'f' ? "file" :
-			    type == 'd' ? "dir" : type == 'l' ? "link" :
-			    "other", size, mtime);
-		} else {
-			t = (time_t)mtime;
-			if (localtime_r(&t, &tm) == NULL ||
-			    strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
-			    &tm) == 0)
-				snprintf(when, sizeof(when), "%16s", "?");
-			/*
-			 * The server's bytes: escaped, '\' too, so that a name
-			 * holding a newline or an escape cannot forge a line
-			 * or drive the terminal, and the listing is
-			 * unambiguous.
-			 */
-			printf("%c %12lld  %s  ", type == 'f' ? '-' : type,
-			    size, when);
-			cmd_put_text(stdout, name, namelen,
-			    SK_TEXT_BACKSLASH);
-			printf("%s\n", type == 'd' ? "/" : "");
-		}
+		ls_show(cl, &e);
 		if (cmd_flush_stdout(CMD) == -1)
 			return EXIT_RUNTIME;
 	}

@@ -36,7 +36,7 @@
 #include <sockkit/frame.h>
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
-#include <sockkit/msg.h>
+#include <sockkit/fsproto.h>
 #include <sockkit/net.h>
 #include <sockkit/path.h>
 #include <sockkit/text.h>
@@ -144,30 +144,30 @@ static void	resume_accept(struct sk_loop *, long long, void *);
 static int	conn_read(struct fconn *);
 static int	conn_settle(struct fconn *);
 
-/* Queue one control frame, printf-style. */
+/*
+ * Queue one reply (fsproto.h formats it).  r: the OK form of kind, with
+ * num (HELLO, LS, PUT), st's type, size and mtime (STAT, GET, ENTRY) and
+ * name (ENTRY); the SUM trailer is queued by send_download().
+ */
 static void
-reply(struct fconn *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-reply(struct fconn *c, const char *fmt, ...)
+reply(struct fconn *c, enum sk_fs_kind kind, long long num,
+    const struct stat *st, const char *name)
 {
-	char	line[ERRPATH + 1024], sp[SHOWMAX * 2];
-	va_list	ap;
-	int	n;
+	struct sk_fs_reply	r;
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	(void)sk_frame_encode(&c->out, line, (size_t)n);
-	/* An error quotes the client's path: its bytes, escaped. */
-	if (c->srv->o->c.verbose && strncmp(line, "ERR", 3) == 0)
-		cmd_err(CMD, "%s: %s", c->peer, fs_shown(sp, sizeof(sp), line,
-		    (size_t)n));
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.num = num;
+	if (st != NULL) {
+		r.type = sk_fs_type(st->st_mode);
+		r.size = (long long)st->st_size;
+		r.mtime = (long long)st->st_mtime;
+	}
+	if (name != NULL) {
+		r.text = name;
+		r.text_len = strlen(name);
+	}
+	(void)sk_fs_reply_format(&c->out, &r);
 }
 
 /*
@@ -206,16 +206,15 @@ pipe_open(struct fconn *c)
 static void
 fail_req(struct fconn *c, int code, const char *path, const char *msg)
 {
-	size_t	len;
+	char	sp[SHOWMAX * 2];
+	size_t	at = sk_buf_len(&c->out);
 
-	if (path == NULL)
-		reply(c, "ERR %d %s", code, msg);
-	else {
-		len = strlen(path);
-		reply(c, "ERR %d %.*s%s: %s", code, len > ERRPATH ? ERRPATH :
-		    (int)len, *path != '\0' ? path : ".", len > ERRPATH ?
-		    "..." : "", msg);
-	}
+	/* An error quotes the client's path: its bytes, escaped. */
+	if (sk_fs_err_format(&c->out, code, path, msg) == 0 &&
+	    c->srv->o->c.verbose)
+		cmd_err(CMD, "%s: %s", c->peer, fs_shown(sp, sizeof(sp),
+		    sk_buf_data(&c->out) + at + SK_FRAME_HDRLEN,
+		    sk_buf_len(&c->out) - at - SK_FRAME_HDRLEN));
 	if (c->file != -1) {
 		close(c->file);
 		c->file = -1;
@@ -296,12 +295,6 @@ beneath(struct fconn *c, const char *p, struct stat *st, int open_it)
 	return fd;
 }
 
-static char
-type_of(mode_t m)
-{
-	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : 'o';
-}
-
 static int
 by_name(const void *a, const void *b)
 {
@@ -344,12 +337,11 @@ do_ls(struct fconn *c, const char *p)
 	}
 	if (n > 1)
 		qsort(names, n, sizeof(*names), by_name);
-	reply(c, "OK %zu", n);
+	reply(c, SK_FS_R_LS, (long long)n, NULL, NULL);
 	for (i = 0; i < n; i++) {
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
 			memset(&st, 0, sizeof(st));
-		reply(c, "%c %lld %lld %s", type_of(st.st_mode),
-		    (long long)st.st_size, (long long)st.st_mtime, names[i]);
+		reply(c, SK_FS_R_ENTRY, 0, &st, names[i]);
 		free(names[i]);
 	}
 	free(names);
@@ -363,8 +355,7 @@ do_stat(struct fconn *c, const char *p)
 
 	if (beneath(c, p, &st, 0) == -1)
 		return;
-	reply(c, "OK %c %lld %lld", type_of(st.st_mode),
-	    (long long)st.st_size, (long long)st.st_mtime);
+	reply(c, SK_FS_R_STAT, 0, &st, NULL);
 }
 
 static int
@@ -484,8 +475,7 @@ do_get(struct fconn *c, long long off, const char *p)
 	}
 	c->known = c->hashed == c->end;
 	c->sum = c->known ? sk_hash_final(&c->h) : 0;
-	reply(c, "OK %lld %lld", (long long)st.st_size,
-	    (long long)st.st_mtime);
+	reply(c, SK_FS_R_GET, 0, &st, NULL);
 	c->state = F_SEND;
 	if (c->srv->o->c.verbose)
 		cmd_err(CMD, "%s: GET %s from %lld", c->peer,
@@ -540,7 +530,7 @@ put_ready(struct fconn *c)
 	char	sp[SHOWMAX];
 
 	c->off = c->have;
-	reply(c, "OK %lld", (long long)c->have);
+	reply(c, SK_FS_R_PUT, (long long)c->have, NULL, NULL);
 	c->state = c->have < c->end ? F_RECV : F_SUMWAIT;
 	if (c->state == F_RECV)
 		pipe_open(c);
@@ -689,14 +679,16 @@ static void
 do_sum(struct fconn *c, const char *hex)
 {
 	struct stat	fst, nst;
-	char		want[32], sp[SHOWMAX];
+	char		sp[SHOWMAX];
+	uint64_t	sum;
 
 	if (c->final == NULL || c->tmp == NULL || c->dirfd == -1) {
 		fail_req(c, 400, NULL, "SUM without an upload");
 		return;
 	}
-	snprintf(want, sizeof(want), "%016" PRIx64, sk_hash_final(&c->h));
-	if (strcmp(want, hex) != 0) {
+	/* A malformed hex is a mismatch too, as any other wrong one. */
+	if (sk_fs_sum_parse(hex, strlen(hex), &sum) == -1 ||
+	    sum != sk_hash_final(&c->h)) {
 		(void)unlinkat(c->dirfd, c->tmp, 0);
 		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
 		    "corrupt and is removed");
@@ -733,7 +725,7 @@ do_sum(struct fconn *c, const char *hex)
 	close(c->file);
 	c->file = -1;
 	pipe_close(c);
-	reply(c, "OK");
+	reply(c, SK_FS_R_DONE, 0, NULL, NULL);
 	c->state = F_REQ;
 	if (c->srv->o->c.verbose)
 		cmd_err(CMD, "%s: PUT %s: %lld bytes, verified", c->peer,
@@ -746,7 +738,7 @@ static void
 request(struct fconn *c, const uint8_t *p, uint32_t n)
 {
 	struct sk_fs_req	 req;
-	char			 line[CTLMAX + 1], *arg;
+	char			 line[SK_FS_CTLMAX + 1], *arg;
 
 	if (sk_fs_parse(p, n, &req) == -1) {
 		fail_req(c, 400, NULL, memchr(p, '\0', n) != NULL ?
@@ -764,12 +756,12 @@ request(struct fconn *c, const uint8_t *p, uint32_t n)
 			fail_req(c, 400, NULL, "expected HELLO");
 			return;
 		}
-		if (req.num != VERSION) {
+		if (req.num != SK_FS_VERSION) {
 			fail_req(c, 505, NULL, "this server speaks version 1");
 			return;
 		}
 		c->hello = 1;
-		reply(c, "OK %d", VERSION);
+		reply(c, SK_FS_R_HELLO, SK_FS_VERSION, NULL, NULL);
 		return;
 	}
 	if (c->state == F_SUMWAIT) {
@@ -912,7 +904,7 @@ conn_read(struct fconn *c)
 			c->state = F_SUMWAIT;
 		return 0;
 	}
-	n = sk_frame_dec_read(&c->dec, c->fd, CTLMAX);
+	n = sk_frame_dec_read(&c->dec, c->fd, SK_FS_CTLMAX);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
@@ -976,9 +968,9 @@ send_file(struct fconn *c, off_t upto)
 static int
 send_download(struct fconn *c)
 {
-	struct stat	st;
-	char		sum[32];
-	int		rc;
+	struct sk_fs_reply	r;
+	struct stat		st;
+	int			rc;
 
 	if (!c->known && c->hashed < c->off) {
 		if (hash_step(c, c->off - c->hashed < HASH_STEP ?
@@ -1006,8 +998,10 @@ send_download(struct fconn *c)
 		    "try again");
 		return 0;
 	}
-	snprintf(sum, sizeof(sum), "%016" PRIx64, c->sum);
-	reply(c, "SUM %s", sum);
+	memset(&r, 0, sizeof(r));
+	r.kind = SK_FS_R_SUM;
+	r.sum = c->sum;
+	(void)sk_fs_reply_format(&c->out, &r);
 	close(c->file);
 	c->file = -1;
 	c->state = F_REQ;
@@ -1135,7 +1129,7 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 		c->dirfd = -1;
 		c->pipe[0] = c->pipe[1] = -1;
 		c->last_ms = sk_loop_now_ms();
-		sk_frame_dec_init(&c->dec, CTLMAX);
+		sk_frame_dec_init(&c->dec, SK_FS_CTLMAX);
 		sk_buf_init(&c->out, 0);
 		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
 		    sizeof(c->peer));
