@@ -34,6 +34,7 @@
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/path.h>
 #include <sockkit/text.h>
 #include <sockkit/wb.h>
 
@@ -866,7 +867,7 @@ get_check(struct client *cl, struct get *g)
 	    "file: do not use it" : g->resumed > 0 ? ": the partial file "
 	    "was corrupt; removed, run again" : ": removed");
 	if (!g->stream)
-		(void)unlink(g->tmp);
+		(void)sk_path_part_drop(AT_FDCWD, g->tmp, g->fd);
 	return -1;
 }
 
@@ -874,31 +875,25 @@ get_check(struct client *cl, struct get *g)
 static int
 get_finish(struct client *cl, struct get *g)
 {
-	struct stat	st, lst;
-	char		sp[SHOWMAX];
+	char	sp[SHOWMAX];
 
 	if (get_check(cl, g) == -1)
 		return -1;
 	/*
-	 * Never renamed over anything but a regular file: a device, FIFO or
-	 * link put there meanwhile stays, and so does what came.
+	 * Never renamed over anything but a regular file (a device, FIFO or
+	 * link put there meanwhile stays, and so does what came), and what
+	 * is renamed is the part verified, not a name put there.
 	 */
-	if (!g->stream && lstat(g->local, &st) == 0 && !S_ISREG(st.st_mode)) {
-		cl_err(cl, "%s: not a regular file any more: not replaced; "
-		    "what came is in %s", g->local, g->tmp);
-		return -1;
-	}
-	/* And what is renamed is the part verified, not a name put there. */
-	if (!g->stream && (fstat(g->fd, &st) == -1 || lstat(g->tmp,
-	    &lst) == -1 || st.st_dev != lst.st_dev ||
-	    st.st_ino != lst.st_ino)) {
-		cl_err(cl, "%s: %s was replaced or removed meanwhile: not "
-		    "renamed into place", g->local, g->tmp);
-		return -1;
-	}
-	if (!g->stream && (fsync(g->fd) == -1 || rename(g->tmp,
-	    g->local) == -1)) {
-		cl_err(cl, "%s: %s", g->local, strerror(errno));
+	if (!g->stream && sk_path_commit(AT_FDCWD, g->fd, g->tmp,
+	    g->local) == -1) {
+		if (errno == EEXIST)
+			cl_err(cl, "%s: not a regular file any more: not "
+			    "replaced; what came is in %s", g->local, g->tmp);
+		else if (errno == ESTALE)
+			cl_err(cl, "%s: %s was replaced or removed meanwhile: "
+			    "not renamed into place", g->local, g->tmp);
+		else
+			cl_err(cl, "%s: %s", g->local, strerror(errno));
 		return -1;
 	}
 	if (cl->o->c.verbose)
@@ -930,7 +925,7 @@ client_get(struct client *cl)
 		/* Made by this get, and nothing came: not worth keeping. */
 		if (status != 0 && g.made && fstat(g.fd, &st) == 0 &&
 		    st.st_size == 0)
-			(void)unlink(g.tmp);
+			(void)sk_path_part_drop(AT_FDCWD, g.tmp, g.fd);
 		close(g.fd);
 	}
 	free(g.local);

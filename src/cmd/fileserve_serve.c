@@ -267,6 +267,16 @@ conn_close(struct fconn *c)
 	free(c);
 }
 
+/* The error reply for errno from opening p beneath the root. */
+static void
+fail_errno(struct fconn *c, const char *p, int open_it)
+{
+	fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 :
+	    errno == ENAMETOOLONG ? 400 : 403, p, errno == EPERM ?
+	    "outside the served directory" : errno == EACCES && open_it ?
+	    "not a regular file or a directory" : strerror(errno));
+}
+
 /*
  * What a request names, beneath the root and never by name again: for
  * reading (a regular file or a directory, sk_path_open_served), or only
@@ -287,11 +297,7 @@ beneath(struct fconn *c, const char *p, struct stat *st, int open_it)
 	fd = open_it ? sk_path_open_served(c->srv->rootfd, p, 0, st) :
 	    sk_path_stat(c->srv->rootfd, p, 0, st);
 	if (fd == -1)
-		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 :
-		    errno == ENAMETOOLONG ? 400 : 403, p, errno == EPERM ?
-		    "outside the served directory" : errno == EACCES &&
-		    open_it ? "not a regular file or a directory" :
-		    strerror(errno));
+		fail_errno(c, p, open_it);
 	return fd;
 }
 
@@ -541,22 +547,62 @@ put_ready(struct fconn *c)
 }
 
 /*
+ * PUT's partial file, in c->dirfd (sk_path_part_open): read and written,
+ * a part from before hashed to resume it (when not longer than size),
+ * and refused at once when what is left clearly cannot fit.  0, or -1
+ * with an error reply sent.
+ */
+static int
+put_part(struct fconn *c, long long size, const char *p)
+{
+	struct stat	st;
+	struct statvfs	vfs;
+	char		msg[256];
+	int		fd;
+
+	if ((fd = sk_path_part_open(c->dirfd, c->tmp, &st)) == -1) {
+		fail_req(c, errno == EEXIST ? 409 : 500, p, errno == EEXIST ?
+		    "its partial upload file is not one this server made" :
+		    strerror(errno));
+		return -1;
+	}
+	/* A partial upload from before: resume it if it can be. */
+	c->have = st.st_size <= size ? st.st_size : 0;
+	if (c->have != st.st_size && ftruncate(fd, 0) == -1) {
+		close(fd);
+		fail_req(c, 500, p, strerror(errno));
+		return -1;
+	}
+	/* Refuse at once what clearly cannot fit, rather than fill the disk. */
+	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
+	    vfs.f_frsize < (unsigned long long)(size - c->have)) {
+		if (c->have == 0)	/* made just now */
+			(void)sk_path_part_drop(c->dirfd, c->tmp, fd);
+		close(fd);
+		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
+		    "needed, %llu free", size - (long long)c->have,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+		fail_req(c, 507, p, msg);
+		return -1;
+	}
+	c->file = fd;
+	return 0;
+}
+
+/*
  * PUT: into the target's directory, held open (c->dirfd) and used for
  * everything after: the partial file is made, checked, renamed and synced
- * relative to it, so a directory swapped for a link meanwhile changes
- * nothing.  O_NOFOLLOW guards the last component, the held fd the rest.
+ * relative to it (path.h), so a directory swapped for a link meanwhile
+ * changes nothing.  O_NOFOLLOW guards the last component, the held fd the
+ * rest.
  */
 static void
 do_put(struct fconn *c, long long size, const char *p)
 {
-	struct fsrv	*s = c->srv;
-	char		 dir[PATH_MAX], *slash, msg[256];
-	const char	*name = p, *why;
+	const char	*name, *why;
 	struct stat	 st;
-	struct statvfs	 vfs;
-	int		 fd;
 
-	if (!s->o->upload) {
+	if (!c->srv->o->upload) {
 		fail_req(c, 403, NULL, "uploads are not allowed "
 		    "(--allow-upload)");
 		return;
@@ -569,17 +615,7 @@ do_put(struct fconn *c, long long size, const char *p)
 		fail_req(c, 403, p, why);
 		return;
 	}
-	/* Never cut: what was left of a cut path kept its slashes. */
-	if (strlen(p) >= sizeof(dir)) {
-		fail_req(c, 400, p, strerror(ENAMETOOLONG));
-		return;
-	}
-	snprintf(dir, sizeof(dir), "%s", p);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		name = p + (slash - dir) + 1;
-	} else
-		dir[0] = '\0';
+	name = strrchr(p, '/') != NULL ? strrchr(p, '/') + 1 : p;
 	if (*name == '\0' || strcmp(name, ".") == 0) {
 		fail_req(c, 403, p, "no file name");
 		return;
@@ -592,10 +628,9 @@ do_put(struct fconn *c, long long size, const char *p)
 	}
 	if (c->dirfd != -1)
 		close(c->dirfd);
-	if ((c->dirfd = beneath(c, dir, &st, 1)) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		fail_req(c, 404, p, strerror(ENOTDIR));
+	if ((c->dirfd = sk_path_open_parent(c->srv->rootfd, p, 0, &name,
+	    &st)) == -1) {
+		fail_errno(c, p, 1);
 		return;
 	}
 	c->ddev = st.st_dev;
@@ -611,7 +646,7 @@ do_put(struct fconn *c, long long size, const char *p)
 		fail_req(c, 500, NULL, "out of memory");
 		return;
 	}
-	if (writer_of(s, c) != NULL) {
+	if (writer_of(c->srv, c) != NULL) {
 		fail_req(c, 409, p, "another connection is uploading it: "
 		    "try again once it has ended");
 		return;
@@ -623,47 +658,8 @@ do_put(struct fconn *c, long long size, const char *p)
 		    "symbolic link" : "the target is not a regular file");
 		return;
 	}
-	/*
-	 * Read and written: a part from before is hashed to resume it.
-	 * Nonblocking, so a FIFO planted there cannot stall the server; it
-	 * must be a plain file with no other name (a hard link planted
-	 * there would have a file elsewhere overwritten) that we own.
-	 */
-	fd = openat(c->dirfd, c->tmp, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		if (fd != -1)
-			close(fd);
-		fail_req(c, 500, p, strerror(errno));
+	if (put_part(c, size, p) == -1)
 		return;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    st.st_uid != geteuid()) {
-		close(fd);
-		fail_req(c, 409, p, "its partial upload file is not one this "
-		    "server made");
-		return;
-	}
-	/* A partial upload from before: resume it if it can be. */
-	c->have = st.st_size <= size ? st.st_size : 0;
-	if (c->have != st.st_size && ftruncate(fd, 0) == -1) {
-		close(fd);
-		fail_req(c, 500, p, strerror(errno));
-		return;
-	}
-	/* Refuse at once what clearly cannot fit, rather than fill the disk. */
-	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
-	    vfs.f_frsize < (unsigned long long)(size - c->have)) {
-		close(fd);
-		if (c->have == 0)
-			(void)unlinkat(c->dirfd, c->tmp, 0); /* made just now */
-		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
-		    "needed, %llu free", size - (long long)c->have,
-		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
-		fail_req(c, 507, p, msg);
-		return;
-	}
-	c->file = fd;
 	c->end = (off_t)size;
 	sk_hash_init(&c->h);
 	c->hashed = 0;
@@ -678,7 +674,6 @@ do_put(struct fconn *c, long long size, const char *p)
 static void
 do_sum(struct fconn *c, const char *hex)
 {
-	struct stat	fst, nst;
 	char		sp[SHOWMAX];
 	uint64_t	sum;
 
@@ -689,37 +684,24 @@ do_sum(struct fconn *c, const char *hex)
 	/* A malformed hex is a mismatch too, as any other wrong one. */
 	if (sk_fs_sum_parse(hex, strlen(hex), &sum) == -1 ||
 	    sum != sk_hash_final(&c->h)) {
-		(void)unlinkat(c->dirfd, c->tmp, 0);
+		(void)sk_path_part_drop(c->dirfd, c->tmp, c->file);
 		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
 		    "corrupt and is removed");
 		return;
 	}
 	/*
-	 * What is renamed into place must be the file verified: a local
-	 * user may have put another file (or a link) under the part's name
-	 * meanwhile.
+	 * What is renamed into place must be the file verified, and only
+	 * over a regular file: a local user may have put another file (or a
+	 * link) under either name meanwhile.
 	 */
-	if (fstat(c->file, &fst) == -1 || fstatat(c->dirfd, c->tmp, &nst,
-	    AT_SYMLINK_NOFOLLOW) == -1 || fst.st_dev != nst.st_dev ||
-	    fst.st_ino != nst.st_ino) {
-		fail_req(c, 409, c->name, "its partial upload file was "
-		    "replaced or removed meanwhile: not renamed into place");
+	if (sk_path_commit(c->dirfd, c->file, c->tmp, c->final) == -1) {
+		fail_req(c, errno == ESTALE || errno == EEXIST ? 409 : 500,
+		    c->name, errno == ESTALE ? "its partial upload file was "
+		    "replaced or removed meanwhile: not renamed into place" :
+		    errno == EEXIST ? "the target is no longer a regular "
+		    "file: not renamed into place" : strerror(errno));
 		return;
 	}
-	/* Nor over a link, FIFO or device put at the name meanwhile. */
-	if (fstatat(c->dirfd, c->final, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISREG(nst.st_mode)) {
-		fail_req(c, 409, c->name, "the target is no longer a regular "
-		    "file: not renamed into place");
-		return;
-	}
-	if (fsync(c->file) == -1 || renameat(c->dirfd, c->tmp, c->dirfd,
-	    c->final) == -1) {
-		fail_req(c, 500, c->name, strerror(errno));
-		return;
-	}
-	/* The rename itself survives a crash once the directory is synced. */
-	(void)fsync(c->dirfd);
 	close(c->dirfd);
 	c->dirfd = -1;
 	close(c->file);
@@ -1182,15 +1164,12 @@ static void
 on_check_root(struct sk_loop *loop, long long id, void *arg)
 {
 	struct fsrv	*s = arg;
-	struct stat	 now, was;
 	char		 real[PATH_MAX], sp[SHOWMAX];
-	int		 fd;
+	int		 fd, rc;
 
 	(void)loop;
 	(void)id;
-	if (fstat(s->rootfd, &was) == -1)
-		return;
-	if (stat(s->o->dir, &now) == -1 || !S_ISDIR(now.st_mode)) {
+	if ((rc = sk_path_root_moved(s->rootfd, s->o->dir, &fd, real)) == -1) {
 		if (!s->root_gone)
 			cmd_err(CMD, "%s: removed: nothing is shared until it "
 			    "is made again", fs_shown(sp, sizeof(sp), s->o->dir,
@@ -1198,11 +1177,8 @@ on_check_root(struct sk_loop *loop, long long id, void *arg)
 		s->root_gone = 1;
 		return;
 	}
-	if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
-		return;
-	if (realpath(s->o->dir, real) == NULL || (fd = open(real,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;		/* again next time */
+	if (rc == 0)
+		return;		/* the same, or again next time */
 	close(s->rootfd);
 	s->rootfd = fd;
 	s->root_gone = 0;
@@ -1265,7 +1241,7 @@ fs_serve(const struct fs_opts *o)
 {
 	struct fsrv	s;
 	struct fconn	*c;
-	char		err[SK_ERRLEN], root[PATH_MAX];
+	char		err[SK_ERRLEN];
 	long long	sweep = o->idle_ms / 4;
 	int		status = 0;
 
@@ -1278,8 +1254,7 @@ fs_serve(const struct fs_opts *o)
 	 * A directory that cannot be listed and entered would start and
 	 * then answer 404 or 403 to everything: refuse it now, as http does.
 	 */
-	if (realpath(o->dir, root) == NULL || (s.rootfd = open(root,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((s.rootfd = sk_path_root_open(NULL, o->dir, NULL)) == -1 ||
 	    faccessat(s.rootfd, ".", R_OK | X_OK, AT_EACCESS) == -1) {
 		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
 		if (s.rootfd != -1)
