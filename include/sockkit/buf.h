@@ -14,6 +14,7 @@
 #define SOCKKIT_BUF_H
 
 #include <sys/types.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,17 @@ void	 sk_buf_commit(struct sk_buf *b, size_t n);
 
 /* Append n bytes: 0, or -1 with errno ENOBUFS (limit) or ENOMEM. */
 int	sk_buf_append(struct sk_buf *b, const void *p, size_t n);
+
+/*
+ * Append printf-formatted text of any length (no NUL is stored).  Returns
+ * the count appended, or -1 with errno ENOBUFS (it would pass the limit),
+ * ENOMEM, or EOVERFLOW (vsnprintf refused the format); the held bytes are
+ * unchanged on failure.
+ */
+int	sk_buf_printf(struct sk_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	sk_buf_vprintf(struct sk_buf *b, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 
 /* Drop n bytes from the front (n <= len).  Empty buffers rewind. */
 void	sk_buf_consume(struct sk_buf *b, size_t n);

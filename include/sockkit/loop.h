@@ -110,7 +110,8 @@ void	sk_loop_set_spin(struct sk_loop *loop, int usec);
 /* Make sk_loop_run() return after the current iteration. */
 void	sk_loop_stop(struct sk_loop *loop);
 
-/* Milliseconds on the loop's monotonic clock, for deadlines. */
+/* Milliseconds on the loop's monotonic clock, for deadlines: the same
+ * clock as sk_clock_ms() (clock.h). */
 long long	sk_loop_now_ms(void);
 
 #endif /* SOCKKIT_LOOP_H */

@@ -16,12 +16,27 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netdb.h>
 #include <stddef.h>
 
 #define SK_ERRLEN	256
 /* Longest "addr:port" string sk_net_addr_str() writes, NUL included. */
 #define SK_ADDRSTRLEN	128
+
+/*
+ * socket(2), always close-on-exec: every fd the core makes is.  type may
+ * add SOCK_NONBLOCK.  Returns the fd, or -1 with err "socket: ...".
+ */
+int	sk_net_socket(char *err, int family, int type, int protocol);
+
+/*
+ * Fill *sun for a Unix socket at path and set *len to the address length
+ * to pass to bind(2) or connect(2).  0, or -1 with errno EINVAL (an empty
+ * path: it would bind an unnamed socket) or ENAMETOOLONG.
+ */
+int	sk_net_unix_addr(char *err, const char *path, struct sockaddr_un *sun,
+	    socklen_t *len);
 
 /*
  * Parse a port: a decimal number in 1..65535 (0 too when allow_zero), or
@@ -185,6 +200,19 @@ ssize_t	sk_net_recv_exact(char *err, int fd, void *p, size_t len,
  */
 int	sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
 	    size_t len);
+
+/* Flags for sk_net_host_str(). */
+#define SK_NET_BRACKETS	0x1	/* write IPv6 as "[::1]" */
+
+/*
+ * The numeric host of an IPv4 or IPv6 address alone, without the port:
+ * "1.2.3.4", "::1" (or "[::1]" with SK_NET_BRACKETS); IPv4-mapped IPv6
+ * prints as IPv4, as in sk_net_addr_str().  0, or -1 with errno
+ * EAFNOSUPPORT (another family) or ENOSPC (buf too small; it then holds
+ * "").
+ */
+int	sk_net_host_str(const struct sockaddr *sa, socklen_t salen, char *buf,
+	    size_t len, int flags);
 
 /* The local address of fd, formatted as by sk_net_addr_str(). */
 int	sk_net_local_str(char *err, int fd, char *buf, size_t len);

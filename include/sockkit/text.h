@@ -13,8 +13,12 @@
 #ifndef SOCKKIT_TEXT_H
 #define SOCKKIT_TEXT_H
 
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Lower-case hex digits, indexed by a nibble's value. */
+#define SK_TEXT_HEXDIGITS	"0123456789abcdef"
 
 /* Flags for sk_text_escape(). */
 #define SK_TEXT_TAB		0x1	/* keep tabs as they are */
@@ -38,5 +42,19 @@ void	sk_text_clean(const uint8_t *p, size_t n, uint8_t *out);
 
 /* Does p[0..n) hold any control byte (tab counts only without TAB)? */
 int	sk_text_has_ctl(const uint8_t *p, size_t n, int flags);
+
+/* ASCII a-z to A-Z in place; every other byte (UTF-8 too) is kept. */
+void	sk_text_upper(uint8_t *p, size_t n);
+
+/* The value of hex digit c (0-9, a-f, A-F): 0..15, or -1. */
+int	sk_text_hexval(int c);
+
+/*
+ * The first line of p[0..n), a byte parser: returns the bytes consumed
+ * through its '\n' and sets *len to the line's length without the '\n'
+ * (a '\r' before it is kept: strip it if you want); -2 when p holds no
+ * '\n' yet (feed more).  Never -1: every byte belongs to some line.
+ */
+ssize_t	sk_text_line(const uint8_t *p, size_t n, size_t *len);
 
 #endif /* SOCKKIT_TEXT_H */

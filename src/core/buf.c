@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,6 +119,70 @@ sk_buf_append(struct sk_buf *b, const void *p, size_t n)
 	memcpy(dst, p, n);
 	b->len += n;
 	return 0;
+}
+
+int
+sk_buf_vprintf(struct sk_buf *b, const char *fmt, va_list ap)
+{
+	char	 small[512], *tmp;
+	uint8_t	*dst;
+	va_list	 again;
+	size_t	 need;
+	int	 n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n < 0) {
+		va_end(again);
+		errno = EOVERFLOW;
+		return -1;
+	}
+	need = (size_t)n;
+	if (need < sizeof(small)) {
+		va_end(again);
+		return sk_buf_append(b, small, need) == -1 ? -1 : n;
+	}
+	if (need > sk_buf_room(b)) {
+		va_end(again);
+		errno = ENOBUFS;
+		return -1;
+	}
+	/*
+	 * Long text is formatted in place when the limit leaves room for
+	 * vsnprintf's NUL too, else through a copy (the NUL is not kept).
+	 */
+	if (need < sk_buf_room(b)) {
+		if ((dst = sk_buf_reserve(b, need + 1)) == NULL) {
+			va_end(again);
+			return -1;
+		}
+		(void)vsnprintf((char *)dst, need + 1, fmt, again);
+		va_end(again);
+		sk_buf_commit(b, need);
+		return n;
+	}
+	if ((tmp = malloc(need + 1)) == NULL) {
+		va_end(again);
+		errno = ENOMEM;
+		return -1;
+	}
+	(void)vsnprintf(tmp, need + 1, fmt, again);
+	va_end(again);
+	n = sk_buf_append(b, tmp, need) == -1 ? -1 : n;
+	free(tmp);
+	return n;
+}
+
+int
+sk_buf_printf(struct sk_buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = sk_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return n;
 }
 
 void

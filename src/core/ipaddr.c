@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <sockkit/ipaddr.h>
+#include <sockkit/text.h>
 
 static const struct sk_u128	zero128;
 
@@ -473,7 +474,6 @@ str4(uint32_t v, char *buf)
 size_t
 sk_ip_str(int family, struct sk_u128 a, char *buf)
 {
-	static const char	hex[] = "0123456789abcdef";
 	unsigned		g[8];
 	int			i, best = -1, bestlen = 0, run, k;
 	char			*p = buf;
@@ -512,7 +512,7 @@ sk_ip_str(int family, struct sk_u128 a, char *buf)
 		for (k = 12; k > 0 && (g[i] >> k) == 0; k -= 4)
 			;
 		for (; k >= 0; k -= 4)
-			*p++ = hex[g[i] >> k & 0xf];
+			*p++ = SK_TEXT_HEXDIGITS[g[i] >> k & 0xf];
 	}
 	*p = '\0';
 	return (size_t)(p - buf);
@@ -521,14 +521,13 @@ sk_ip_str(int family, struct sk_u128 a, char *buf)
 size_t
 sk_ip6_expanded(struct sk_u128 a, char *buf)
 {
-	static const char	hex[] = "0123456789abcdef";
 	int			i;
 	char			*p = buf;
 
 	for (i = 0; i < 32; i++) {
 		uint64_t	half = i < 16 ? a.hi : a.lo;
 
-		*p++ = hex[half >> (60 - 4 * (i % 16)) & 0xf];
+		*p++ = SK_TEXT_HEXDIGITS[half >> (60 - 4 * (i % 16)) & 0xf];
 		if (i % 4 == 3 && i < 31)
 			*p++ = ':';
 	}
@@ -539,7 +538,6 @@ sk_ip6_expanded(struct sk_u128 a, char *buf)
 size_t
 sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size)
 {
-	static const char	hex[] = "0123456789abcdef";
 	struct sk_u128		n = sk_ip_network(ip);
 	size_t			o = 0;
 	int			i, labels;
@@ -557,7 +555,7 @@ sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size)
 	for (i = labels - 1; i >= 0 && o + 2 < size; i--) {
 		uint64_t	half = i < 16 ? n.hi : n.lo;
 
-		buf[o++] = hex[half >> (60 - 4 * (i % 16)) & 0xf];
+		buf[o++] = SK_TEXT_HEXDIGITS[half >> (60 - 4 * (i % 16)) & 0xf];
 		buf[o++] = '.';
 	}
 	o += (size_t)snprintf(buf + o, size - o, "ip6.arpa");

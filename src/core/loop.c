@@ -7,8 +7,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <sockkit/clock.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 
@@ -42,10 +42,7 @@ sk_loop_backends(void)
 long long
 sk_loop_now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return sk_clock_ms();
 }
 
 struct sk_loop *
@@ -338,15 +335,6 @@ run_timers(struct sk_loop *loop)
 	return ran;
 }
 
-static long long
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int
 sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms)
 {
@@ -380,7 +368,7 @@ sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms)
 			/* Never past the caller's own timeout. */
 			if (timeout_ms > 0 && spin > timeout_ms * 1000LL)
 				spin = timeout_ms * 1000LL;
-			until = now_us() + spin;
+			until = sk_clock_us() + spin;
 
 			do {
 				if (loop->ops->wait(loop, 0) == -1) {
@@ -388,7 +376,7 @@ sk_loop_once(char *err, struct sk_loop *loop, int timeout_ms)
 					    loop->ops->name);
 					return -1;
 				}
-			} while (loop->nfired == 0 && now_us() < until);
+			} while (loop->nfired == 0 && sk_clock_us() < until);
 		}
 		if (loop->nfired == 0 &&
 		    loop->ops->wait(loop, timeout_ms) == -1) {

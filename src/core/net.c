@@ -27,9 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <sockkit/clock.h>
 #include <sockkit/net.h>
 
 #include "err.h"
@@ -138,21 +138,6 @@ sk_net_resolve(char *err, const char *host, const char *port, int family,
 	return 0;
 }
 
-/* socket(2), close-on-exec. */
-static int
-sock_open(int family, int socktype, int protocol)
-{
-	int	fd;
-
-#ifdef SOCK_CLOEXEC
-	fd = socket(family, socktype | SOCK_CLOEXEC, protocol);
-#else
-	if ((fd = socket(family, socktype, protocol)) != -1)
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-#endif
-	return fd;
-}
-
 static void
 close_keep_errno(int fd)
 {
@@ -160,6 +145,29 @@ close_keep_errno(int fd)
 
 	close(fd);
 	errno = saved;
+}
+
+int
+sk_net_socket(char *err, int family, int type, int protocol)
+{
+	int	fd;
+
+#ifdef SOCK_CLOEXEC
+	fd = socket(family, type | SOCK_CLOEXEC, protocol);
+#else
+	int	nonblock = (type & SOCK_NONBLOCK) != 0;
+
+	if ((fd = socket(family, type & ~SOCK_NONBLOCK, protocol)) != -1) {
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if (nonblock && sk_net_nonblock(NULL, fd, 1) == -1) {
+			close_keep_errno(fd);
+			fd = -1;
+		}
+	}
+#endif
+	if (fd == -1)
+		core_errno(err, "socket");
+	return fd;
 }
 
 /*
@@ -175,8 +183,8 @@ listen_one(char *err, const struct addrinfo *ai, int v6only, int flags)
 	int	fd, on = 1, off = 0;
 
 	sk_net_addr_str(ai->ai_addr, ai->ai_addrlen, as, sizeof(as));
-	if ((fd = sock_open(ai->ai_family, ai->ai_socktype,
-	    ai->ai_protocol)) == -1) {
+	if ((fd = sk_net_socket(NULL, ai->ai_family,
+	    ai->ai_socktype, ai->ai_protocol)) == -1) {
 		core_errno(err, "socket for %s", as);
 		return -1;
 	}
@@ -304,7 +312,7 @@ start(char *err, const struct sockaddr *sa, socklen_t salen, int socktype,
 	int	fd, on = 1;
 
 	sk_net_addr_str(sa, salen, as, sizeof(as));
-	if ((fd = sock_open(sa->sa_family, socktype, 0)) == -1) {
+	if ((fd = sk_net_socket(NULL, sa->sa_family, socktype, 0)) == -1) {
 		core_errno(err, "socket for %s", as);
 		return -1;
 	}
@@ -379,15 +387,6 @@ sk_net_connect_finish(char *err, int fd)
 	return 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for events on fd until the deadline (-1: none).  Returns 1 when
  * ready, 0 on timeout (errno ETIMEDOUT), -1 on error.
@@ -402,7 +401,7 @@ wait_fd(int fd, short events, long long deadline)
 	for (;;) {
 		ms = -1;
 		if (deadline >= 0) {
-			left = deadline - now_ms();
+			left = deadline - sk_clock_ms();
 			if (left <= 0) {
 				errno = ETIMEDOUT;
 				return 0;
@@ -423,7 +422,7 @@ wait_fd(int fd, short events, long long deadline)
 static long long
 deadline_of(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : sk_clock_ms() + timeout_ms;
 }
 
 /* Finish a started connect within timeout_ms and make fd blocking again. */
@@ -493,24 +492,28 @@ sk_net_connect(char *err, const char *host, const char *port,
 	return fd;
 }
 
-static int
-unix_addr(char *err, const char *path, struct sockaddr_un *sun)
+int
+sk_net_unix_addr(char *err, const char *path, struct sockaddr_un *sun,
+    socklen_t *len)
 {
+	size_t	n = strlen(path);
+
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
 	/* "" would bind an unnamed (Linux: autobound abstract) socket. */
-	if (*path == '\0') {
+	if (n == 0) {
 		errno = EINVAL;
 		core_err(err, "empty unix socket path");
 		return -1;
 	}
-	if (strlen(path) >= sizeof(sun->sun_path)) {
+	if (n >= sizeof(sun->sun_path)) {
 		errno = ENAMETOOLONG;
 		core_err(err, "unix socket path too long (%zu bytes at most): "
 		    "%s", sizeof(sun->sun_path) - 1, path);
 		return -1;
 	}
-	memcpy(sun->sun_path, path, strlen(path) + 1);
+	memcpy(sun->sun_path, path, n + 1);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 	return 0;
 }
 
@@ -535,11 +538,12 @@ sk_net_unix_connect(char *err, const char *path, int socktype,
     int timeout_ms)
 {
 	struct sockaddr_un	sun;
+	socklen_t		sunlen;
 	int			fd;
 
-	if (unix_addr(err, path, &sun) == -1)
+	if (sk_net_unix_addr(err, path, &sun, &sunlen) == -1)
 		return -1;
-	if ((fd = start(err, (struct sockaddr *)&sun, sizeof(sun), socktype,
+	if ((fd = start(err, (struct sockaddr *)&sun, sunlen, socktype,
 	    NULL)) == -1) {
 		not_a_socket(err, path);
 		return -1;
@@ -625,17 +629,16 @@ int
 sk_net_unix_listen(char *err, const char *path, int socktype)
 {
 	struct sockaddr_un	sun;
+	socklen_t		sunlen;
 	int			fd;
 
-	if (unix_addr(err, path, &sun) == -1)
+	if (sk_net_unix_addr(err, path, &sun, &sunlen) == -1)
 		return -1;
 	if (clear_stale(err, path, socktype) == -1)
 		return -1;
-	if ((fd = sock_open(AF_UNIX, socktype, 0)) == -1) {
-		core_errno(err, "socket");
+	if ((fd = sk_net_socket(err, AF_UNIX, socktype, 0)) == -1)
 		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (bind(fd, (struct sockaddr *)&sun, sunlen) == -1) {
 		core_errno(err, "bind %s", path);
 		close_keep_errno(fd);
 		return -1;
@@ -755,35 +758,65 @@ sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
 }
 
 int
-sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
-    size_t len)
+sk_net_host_str(const struct sockaddr *sa, socklen_t salen, char *buf,
+    size_t len, int flags)
 {
-	const struct sockaddr_in	*sin;
 	const struct sockaddr_in6	*sin6;
-	const struct sockaddr_un	*sun;
 	struct in_addr			 v4;
 	char				 host[INET6_ADDRSTRLEN];
-	int				 n;
+	int				 n, v6 = 0;
 
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		n = snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-		break;
-	case AF_INET6:
+	if (sa->sa_family == AF_INET &&
+	    salen >= (socklen_t)sizeof(struct sockaddr_in))
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    host, sizeof(host));
+	else if (sa->sa_family == AF_INET6 &&
+	    salen >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		sin6 = (const struct sockaddr_in6 *)sa;
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 			memcpy(&v4, sin6->sin6_addr.s6_addr + 12, 4);
 			inet_ntop(AF_INET, &v4, host, sizeof(host));
-			n = snprintf(buf, len, "%s:%u", host,
-			    ntohs(sin6->sin6_port));
 		} else {
 			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
 			    sizeof(host));
-			n = snprintf(buf, len, "[%s]:%u", host,
-			    ntohs(sin6->sin6_port));
+			v6 = 1;
 		}
+	} else {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	v6 = v6 && (flags & SK_NET_BRACKETS);
+	n = snprintf(buf, len, "%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "");
+	if (n < 0 || (size_t)n >= len) {
+		if (len > 0)
+			buf[0] = '\0';
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
+    size_t len)
+{
+	const struct sockaddr_un	*sun;
+	char				 host[INET6_ADDRSTRLEN + 2];
+	unsigned			 port;
+	int				 n;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+	case AF_INET6:
+		if (sk_net_host_str(sa, salen, host, sizeof(host),
+		    SK_NET_BRACKETS) == -1) {
+			n = snprintf(buf, len, "?");
+			break;
+		}
+		port = ntohs(sa->sa_family == AF_INET ?
+		    ((const struct sockaddr_in *)sa)->sin_port :
+		    ((const struct sockaddr_in6 *)sa)->sin6_port);
+		n = snprintf(buf, len, "%s:%u", host, port);
 		break;
 	case AF_UNIX:
 		sun = (const struct sockaddr_un *)sa;

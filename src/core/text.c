@@ -1,7 +1,6 @@
 /*
  * text.c - peer bytes made safe for terminals and logs (see text.h).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <sockkit/text.h>
@@ -81,8 +80,10 @@ sk_text_escape(char *out, size_t cap, const uint8_t *p, size_t n, int flags)
 		if (len == 0) {
 			if (o + 4 >= cap)
 				break;
-			snprintf(out + o, cap - o, "\\x%02x", p[i]);
-			o += 4;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = SK_TEXT_HEXDIGITS[p[i] >> 4];
+			out[o++] = SK_TEXT_HEXDIGITS[p[i] & 0xf];
 			i++;
 			continue;
 		}
@@ -122,4 +123,37 @@ sk_text_has_ctl(const uint8_t *p, size_t n, int flags)
 		i += len;
 	}
 	return 0;
+}
+
+void
+sk_text_upper(uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] >= 'a' && p[i] <= 'z')
+			p[i] = (uint8_t)(p[i] - ('a' - 'A'));
+}
+
+int
+sk_text_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t
+sk_text_line(const uint8_t *p, size_t n, size_t *len)
+{
+	const uint8_t	*nl;
+
+	if (n == 0 || (nl = memchr(p, '\n', n)) == NULL)
+		return -2;
+	*len = (size_t)(nl - p);
+	return (ssize_t)(*len + 1);
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -191,6 +192,69 @@ test_write_partial(void **state)
 	sk_buf_release(&b);
 }
 
+static void
+test_printf(void **state)
+{
+	static const struct {
+		size_t		 limit;		/* 0: none */
+		size_t		 pre;		/* bytes held before */
+		size_t		 width;		/* "%*d" width */
+		int		 want;		/* count, or -1 */
+		int		 err;
+	} pcases[] = {
+		{ 0, 0, 1, 1, 0 },
+		{ 0, 10, 100, 100, 0 },
+		{ 0, 0, 511, 511, 0 },		/* the stack copy's edge */
+		{ 0, 0, 512, 512, 0 },
+		{ 0, 7, 100000, 100000, 0 },	/* long: formatted in place */
+		{ 100, 0, 100, 100, 0 },	/* exactly to the limit */
+		{ 100, 0, 101, -1, ENOBUFS },
+		{ 1000, 0, 1000, 1000, 0 },	/* long, to the limit: a copy */
+		{ 1000, 0, 999, 999, 0 },
+		{ 1000, 1, 1000, -1, ENOBUFS },
+		{ 1000, 990, 10, 10, 0 },
+		{ 1000, 990, 11, -1, ENOBUFS },
+	};
+	struct sk_buf	 b;
+	char		*want;
+	size_t		 i;
+	int		 n;
+
+	(void)state;
+	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		sk_buf_init(&b, pcases[i].limit);
+		if ((want = malloc(pcases[i].pre + pcases[i].width + 1)) ==
+		    NULL)
+			fail();
+		memset(want, 'p', pcases[i].pre);
+		assert_int_equal(sk_buf_append(&b, want, pcases[i].pre), 0);
+		errno = 0;
+		n = sk_buf_printf(&b, "%*d", (int)pcases[i].width, 7);
+		assert_int_equal(n, pcases[i].want);
+		if (n == -1) {
+			assert_int_equal(errno, pcases[i].err);
+			assert_int_equal(sk_buf_len(&b), pcases[i].pre);
+		} else {
+			memset(want + pcases[i].pre, ' ', pcases[i].width - 1);
+			want[pcases[i].pre + pcases[i].width - 1] = '7';
+			assert_int_equal(sk_buf_len(&b), pcases[i].pre +
+			    pcases[i].width);
+			assert_memory_equal(sk_buf_data(&b), want,
+			    sk_buf_len(&b));
+		}
+		free(want);
+		sk_buf_release(&b);
+	}
+	/* Appends follow each other; no NUL is stored. */
+	sk_buf_init(&b, 0);
+	assert_int_equal(sk_buf_printf(&b, "%s=%d;", "a", 1), 4);
+	assert_int_equal(sk_buf_printf(&b, "%s", ""), 0);
+	assert_int_equal(sk_buf_printf(&b, "%c%c", 'x', 'y'), 2);
+	assert_int_equal(sk_buf_len(&b), 6);
+	assert_memory_equal(sk_buf_data(&b), "a=1;xy", 6);
+	sk_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -202,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_read_write_fds),
 		cmocka_unit_test(test_read_full),
 		cmocka_unit_test(test_write_partial),
+		cmocka_unit_test(test_printf),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);

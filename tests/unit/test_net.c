@@ -181,6 +181,118 @@ test_addr_str(void **state)
 	assert_string_equal(buf, "/tmp/x.sock");
 }
 
+static void
+test_host_str(void **state)
+{
+	static const struct {
+		int		 family;
+		const char	*addr;
+		int		 flags;
+		size_t		 len;
+		int		 want;
+		const char	*out;
+	} hcases[] = {
+		{ AF_INET, "10.1.2.3", 0, 64, 0, "10.1.2.3" },
+		{ AF_INET, "10.1.2.3", SK_NET_BRACKETS, 64, 0, "10.1.2.3" },
+		{ AF_INET6, "2001:db8::1", 0, 64, 0, "2001:db8::1" },
+		{ AF_INET6, "2001:db8::1", SK_NET_BRACKETS, 64, 0,
+		    "[2001:db8::1]" },
+		{ AF_INET6, "::1", SK_NET_BRACKETS, 6, 0, "[::1]" },
+		{ AF_INET6, "::1", SK_NET_BRACKETS, 5, -1, "" },
+		{ AF_INET6, "::1", 0, 4, 0, "::1" },
+		{ AF_INET6, "::1", 0, 3, -1, "" },
+		/* IPv4-mapped: IPv4, without brackets. */
+		{ AF_INET6, "::ffff:127.0.0.1", SK_NET_BRACKETS, 64, 0,
+		    "127.0.0.1" },
+		{ AF_INET, "255.255.255.255", 0, 16, 0, "255.255.255.255" },
+		{ AF_INET, "255.255.255.255", 0, 15, -1, "" },
+	};
+	struct sockaddr_storage	ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_un	sun;
+	char			buf[64];
+	socklen_t		len;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hcases) / sizeof(hcases[0]); i++) {
+		memset(&ss, 0, sizeof(ss));
+		ss.ss_family = (sa_family_t)hcases[i].family;
+		if (hcases[i].family == AF_INET) {
+			sin->sin_port = htons(80);
+			inet_pton(AF_INET, hcases[i].addr, &sin->sin_addr);
+			len = sizeof(*sin);
+		} else {
+			sin6->sin6_port = htons(80);
+			inet_pton(AF_INET6, hcases[i].addr, &sin6->sin6_addr);
+			len = sizeof(*sin6);
+		}
+		errno = 0;
+		assert_int_equal(sk_net_host_str((struct sockaddr *)&ss, len,
+		    buf, hcases[i].len, hcases[i].flags), hcases[i].want);
+		assert_string_equal(buf, hcases[i].out);
+		if (hcases[i].want == -1)
+			assert_int_equal(errno, ENOSPC);
+	}
+	/* Unix sockets have no host. */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_int_equal(sk_net_host_str((struct sockaddr *)&sun, sizeof(sun),
+	    buf, sizeof(buf), 0), -1);
+	assert_int_equal(errno, EAFNOSUPPORT);
+}
+
+static void
+test_socket_unix_addr(void **state)
+{
+	static const struct {
+		size_t	len;		/* path length */
+		int	want;
+		int	err;
+	} ucases[] = {
+		{ 0, -1, EINVAL },
+		{ 1, 0, 0 },
+		{ sizeof(((struct sockaddr_un *)0)->sun_path) - 1, 0, 0 },
+		{ sizeof(((struct sockaddr_un *)0)->sun_path), -1,
+		    ENAMETOOLONG },
+		{ 300, -1, ENAMETOOLONG },
+	};
+	struct sockaddr_un	sun;
+	char			err[SK_ERRLEN], path[301];
+	socklen_t		len;
+	size_t			i;
+	int			fd, types[] = { SOCK_STREAM, SOCK_DGRAM,
+				    SOCK_DGRAM | SOCK_NONBLOCK };
+
+	(void)state;
+	for (i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+		memset(path, 'p', ucases[i].len);
+		path[ucases[i].len] = '\0';
+		errno = 0;
+		assert_int_equal(sk_net_unix_addr(err, path, &sun, &len),
+		    ucases[i].want);
+		if (ucases[i].want == -1) {
+			assert_int_equal(errno, ucases[i].err);
+			continue;
+		}
+		assert_int_equal(sun.sun_family, AF_UNIX);
+		assert_string_equal(sun.sun_path, path);
+		assert_true(len > ucases[i].len && len <= sizeof(sun));
+	}
+	/* Every socket is close-on-exec; SOCK_NONBLOCK is honoured. */
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		fd = sk_net_socket(err, AF_INET, types[i], 0);
+		assert_true(fd >= 0);
+		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		assert_int_equal((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0,
+		    (types[i] & SOCK_NONBLOCK) != 0);
+		close(fd);
+	}
+	assert_int_equal(sk_net_socket(err, -1, SOCK_STREAM, 0), -1);
+	assert_non_null(strstr(err, "socket"));
+}
+
 /* Listen on port 0 at host, connect, accept; returns the port. */
 static int
 roundtrip(const char *host, const char *connect_to, int family)
@@ -656,6 +768,8 @@ main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_numeric_ok),
 		cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_host_str),
+		cmocka_unit_test(test_socket_unix_addr),
 		cmocka_unit_test(test_listen_connect_v4),
 		cmocka_unit_test(test_listen_connect_v6),
 		cmocka_unit_test(test_connect_refused),

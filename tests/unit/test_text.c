@@ -107,6 +107,106 @@ test_clean(void **state)
 	assert_true(sk_text_has_ctl(U("\xc2\x85"), 2, SK_TEXT_TAB));
 }
 
+static void
+test_upper(void **state)
+{
+	static const struct {
+		const char	*in, *want;
+		size_t		 n;
+	} ucases[] = {
+		{ "", "", 0 },
+		{ "hello", "HELLO", 5 },
+		{ "MiXeD 123 az{`", "MIXED 123 AZ{`", 14 },
+		/* UTF-8 and high bytes stay as they are. */
+		{ "caf\xc3\xa9", "CAF\xc3\xa9", 5 },
+		{ "a\0b", "A\0B", 3 },
+	};
+	uint8_t	buf[32];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ucases) / sizeof(ucases[0]); i++) {
+		memcpy(buf, ucases[i].in, ucases[i].n);
+		sk_text_upper(buf, ucases[i].n);
+		assert_memory_equal(buf, ucases[i].want, ucases[i].n);
+	}
+}
+
+static void
+test_hexval(void **state)
+{
+	static const struct {
+		int	c, want;
+	} hcases[] = {
+		{ '0', 0 }, { '9', 9 }, { 'a', 10 }, { 'f', 15 }, { 'A', 10 },
+		{ 'F', 15 }, { 'g', -1 }, { 'G', -1 }, { '/', -1 },
+		{ ':', -1 }, { '@', -1 }, { '`', -1 }, { ' ', -1 },
+		{ 0, -1 }, { 0xe9, -1 }, { -1, -1 },
+	};
+	size_t	i;
+	int	v;
+
+	(void)state;
+	for (i = 0; i < sizeof(hcases) / sizeof(hcases[0]); i++)
+		assert_int_equal(sk_text_hexval(hcases[i].c), hcases[i].want);
+	/* The digits and the values agree, both ways. */
+	assert_int_equal(strlen(SK_TEXT_HEXDIGITS), 16);
+	for (v = 0; v < 16; v++)
+		assert_int_equal(sk_text_hexval(SK_TEXT_HEXDIGITS[v]), v);
+}
+
+static void
+test_line(void **state)
+{
+	static const struct {
+		const char	*in;
+		size_t		 n;
+		ssize_t		 want;		/* consumed, or -2 */
+		size_t		 len;
+	} lcases[] = {
+		{ "", 0, -2, 0 },
+		{ "abc", 3, -2, 0 },
+		{ "\n", 1, 1, 0 },
+		{ "abc\n", 4, 4, 3 },
+		{ "abc\r\n", 5, 5, 4 },	/* the '\r' is kept */
+		{ "one\ntwo\n", 8, 4, 3 },
+		{ "a\0b\nc", 5, 4, 3 },	/* NUL is a byte like others */
+		{ "\r", 1, -2, 0 },
+	};
+	size_t	i, len, at, k;
+	ssize_t	n;
+
+	(void)state;
+	for (i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++) {
+		len = 99;
+		n = sk_text_line(U(lcases[i].in), lcases[i].n, &len);
+		assert_int_equal(n, lcases[i].want);
+		if (n > 0)
+			assert_int_equal(len, lcases[i].len);
+		/* Fed one byte more at a time, -2 until the '\n' is in. */
+		for (k = 0; k < lcases[i].n; k++) {
+			n = sk_text_line(U(lcases[i].in), k, &len);
+			if (lcases[i].want < 0 || (ssize_t)k < lcases[i].want)
+				assert_int_equal(n, -2);
+			else
+				assert_int_equal(n, lcases[i].want);
+		}
+	}
+	/* Lines one after the other cover the whole input. */
+	{
+		const char	*in = "a\nbb\n\nccc\n";
+		size_t		 want[] = { 1, 2, 0, 3 };
+
+		for (at = 0, i = 0; at < strlen(in); i++) {
+			n = sk_text_line(U(in + at), strlen(in) - at, &len);
+			assert_true(n > 0);
+			assert_int_equal(len, want[i]);
+			at += (size_t)n;
+		}
+		assert_int_equal(i, 4);
+	}
+}
+
 int
 main(void)
 {
@@ -114,6 +214,9 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_streamed),
 		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_upper),
+		cmocka_unit_test(test_hexval),
+		cmocka_unit_test(test_line),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
