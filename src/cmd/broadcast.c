@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sockkit/announce.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
 #include <sockkit/text.h>
@@ -79,9 +80,7 @@ static const char usage_text[] =
 
 #define CMD		"broadcast"
 #define SEND_PORT	"9999"
-#define DISCOVERY_PORT	ANNOUNCE_PORT
-#define MAGIC		ANNOUNCE_MAGIC
-#define NAMEMAX		ANNOUNCE_NAMEMAX
+#define DISCOVERY_PORT	SK_ANN_PORT
 /* discover remembers this many services at most: a LAN peer sending
  * endless new names must not take all memory (nor time: each is
  * compared with those before). */
@@ -110,7 +109,7 @@ struct bc_opts {
 };
 
 struct found {
-	char	name[NAMEMAX + 1];
+	char	name[SK_ANN_NAMEMAX + 1];
 	char	host[SK_ADDRSTRLEN];	/* "" when unreachable: skipped */
 	int	port;
 };
@@ -172,13 +171,6 @@ static const unsigned action_opts[] = {
 	GIVEN(OPT_PORT) | GIVEN(OPT_GROUP) | GIVEN(OPT_IFACE) |
 	    GIVEN(OPT_TIMEOUT) | GIVEN_JSON
 };
-
-/* A NAME: see cmd_announce_name_bad(). */
-static int
-valid_name(const char *s)
-{
-	return cmd_announce_name_bad(s) == NULL;
-}
 
 /*
  * A numeric address: 1 with *family set and *mcast saying whether it is
@@ -300,8 +292,7 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 		{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 		{ NULL,		0,			NULL,	0 }
 	};
-	const char	*why;
-	int		 ch, rc, i, n;
+	int	ch, rc, i, n;
 
 	memset(o, 0, sizeof(*o));
 	o->ttl = 1;
@@ -429,13 +420,8 @@ parse_args(int argc, char **argv, struct bc_opts *o)
 	case A_ANNOUNCE:
 		o->name = argv[0];
 		o->svc_port = argv[1];
-		if ((why = cmd_announce_name_bad(o->name)) != NULL) {
-			cmd_usage_err(CMD, "a NAME is 1-%d bytes of text, no "
-			    "spaces or control bytes: '%.*s%s' %s", NAMEMAX,
-			    NAMEMAX, o->name, strlen(o->name) > NAMEMAX ?
-			    "..." : "", why);
+		if (cmd_announce_name(CMD, NULL, o->name) == -1)
 			return -1;
-		}
 		if (sk_net_parse_port(NULL, o->svc_port, 0) == -1) {
 			cmd_usage_err(CMD, "invalid port '%s'", o->svc_port);
 			return -1;
@@ -492,23 +478,12 @@ setup_sender(struct bc *b)
 	if (o->group == NULL && is_mcast((struct sockaddr *)&b->dst))
 		return cmd_usage_err(CMD, "--to %s is a multicast group: use "
 		    "--group", o->to);
-	if ((b->fd = socket(family, SOCK_DGRAM, 0)) == -1) {
-		cmd_err(CMD, "socket: %s", strerror(errno));
+	if ((b->fd = sk_ann_socket(err, family, o->group != NULL, (int)o->ttl,
+	    o->iface)) == -1) {
+		cmd_err(CMD, "%s", err);
 		return EXIT_RUNTIME;
 	}
-	if (family == AF_INET && sk_net_broadcast(err, b->fd) == -1)
-		goto fail;
-	if (o->group != NULL) {
-		if (sk_net_mcast_send_opts(err, b->fd, family, (int)o->ttl,
-		    o->iface, 1) == -1)
-			goto fail;
-	} else if (o->iface != NULL &&
-	    sk_net_bind_iface(err, b->fd, o->iface) == -1)
-		goto fail;
 	return 0;
-fail:
-	cmd_err(CMD, "%s", err);
-	return EXIT_RUNTIME;
 }
 
 static int
@@ -669,12 +644,14 @@ run_send(struct bc *b)
 static void
 run_announce(struct bc *b)
 {
-	char	payload[sizeof(MAGIC) + NAMEMAX + 8];
+	char	payload[SK_ANN_DGRAMMAX + 1];
 	int	n;
 
-	n = snprintf(payload, sizeof(payload), MAGIC "%s %d\n", b->o->name,
+	/* parse_args() checked the NAME and the port: n is never -1. */
+	n = sk_ann_format(payload, sizeof(payload), b->o->name,
 	    sk_net_parse_port(NULL, b->o->svc_port, 0));
-	send_repeated(b, payload, (size_t)n);
+	if (n > 0)
+		send_repeated(b, payload, (size_t)n);
 }
 
 /*
@@ -738,58 +715,20 @@ host_of(const struct sockaddr_storage *ss, unsigned ifindex, char *host,
 	return i != NULL ? 0 : -1;
 }
 
-/*
- * An announcement, exactly: MAGIC NAME SP PORT, then an optional newline.
- * Sets name (NAMEMAX + 1 bytes) and *port; -1 for anything else.
- */
-static int
-parse_announce(const uint8_t *p, size_t n, char *name, int *port)
-{
-	char	line[NAMEMAX + 16], *sp;
-	size_t	ml = strlen(MAGIC), digits;
-
-	if (n <= ml || memcmp(p, MAGIC, ml) != 0)
-		return -1;
-	p += ml;
-	n -= ml;
-	/* One newline, a CR before it too; a CR alone is no line end. */
-	if (n > 0 && p[n - 1] == '\n') {
-		n--;
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-	}
-	if (n >= sizeof(line) || memchr(p, '\0', n) != NULL)
-		return -1;
-	memcpy(line, p, n);
-	line[n] = '\0';
-	if ((sp = strchr(line, ' ')) == NULL)
-		return -1;
-	*sp++ = '\0';
-	digits = strspn(sp, "0123456789");
-	/* Decimal with no sign or padding: "0081" is not port 81. */
-	if (!valid_name(line) || digits == 0 || digits > 5 ||
-	    sp[0] == '0' || sp[digits] != '\0')
-		return -1;
-	/* Five digits at most: strtol() cannot overflow. */
-	*port = (int)strtol(sp, NULL, 10);
-	if (*port < 1 || *port > 65535)
-		return -1;
-	memcpy(name, line, (size_t)(sp - line));
-	return 0;
-}
-
 /* discover: remember each service once, print it when first heard. */
 static int
 discovered(struct bc *b, const uint8_t *p, size_t n,
     const struct sockaddr_storage *ss, socklen_t sslen, unsigned ifindex)
 {
 	struct found	 f, *nf;
+	const uint8_t	*name;
 	char		 from[SK_ADDRSTRLEN];
-	size_t		 i;
+	size_t		 i, namelen;
 
 	memset(&f, 0, sizeof(f));
-	if (parse_announce(p, n, f.name, &f.port) == -1)
+	if (sk_ann_parse(p, n, &name, &namelen, &f.port) == -1)
 		return 0;
+	memcpy(f.name, name, namelen);
 	if (host_of(ss, ifindex, f.host, sizeof(f.host)) == -1)
 		f.host[0] = '\0';
 	for (i = 0; i < b->nfound; i++)
@@ -819,7 +758,7 @@ discovered(struct bc *b, const uint8_t *p, size_t n,
 	}
 	b->nprinted++;
 	/*
-	 * The name has no control bytes (valid_name), so no escapes: it
+	 * The name has no control bytes (sk_ann_name_bad), so no escapes: it
 	 * prints as it is, to be typed back (@NAME).  The host may end in
 	 * an interface's name (fe80::1%eth0), which may hold any byte but
 	 * '/', ':' and spaces: escaped, '\\' too, so "\x1b" is not ESC.

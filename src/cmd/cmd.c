@@ -501,6 +501,43 @@ cmd_accept_turn_away(const char *cmd, int fd, const void *full, size_t len,
 	}
 }
 
+int
+cmd_accept_next(struct cmd_accept *a, struct sk_loop *loop, int lfd,
+    struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	const void	*wfull = a->wfull != NULL ? a->wfull : a->full;
+	size_t		 wlen = a->wfull != NULL ? a->wfulllen : a->fulllen;
+	char		 err[SK_ERRLEN];
+	int		 fd, saved;
+
+	a->paused = 0;
+	for (;;) {
+		*sslen = sizeof(*ss);
+		if ((fd = sk_net_accept(err, lfd, ss, sslen)) == -1) {
+			saved = errno;
+			a->paused = cmd_accept_pause(a->cmd, loop, lfd,
+			    a->resume, a->arg, a->full, a->fulllen, a->reset);
+			if (!a->paused && a->say_errors && saved != EAGAIN &&
+			    saved != EWOULDBLOCK && saved != ECONNABORTED)
+				cmd_err(a->cmd, "%s", err);
+			errno = saved;
+			return -1;
+		}
+		if (a->refuse != NULL && a->refuse(a->arg, fd))
+			continue;
+		/* The select backend cannot watch fd 1024 and up: the client
+		 * is told so, as when out of descriptors. */
+		if (sk_loop_watchable(err, loop, fd) == -1) {
+			cmd_accept_turn_away(a->cmd, fd, wfull, wlen, a->reset,
+			    err);
+			continue;
+		}
+		if (a->nodelay && ss->ss_family != AF_UNIX)
+			(void)sk_net_nodelay(NULL, fd);
+		return fd;
+	}
+}
+
 /*
  * Signals: the handler only writes a byte to a pipe the loop watches, so
  * the loop stops at a safe point between callbacks.  The command cleans
@@ -858,25 +895,28 @@ cmd_numeric_host(const char *host)
 	return 1;
 }
 
+int
+cmd_announce_name(const char *cmd, const char *what, const char *name)
+{
+	const char	*why;
+	char		 buf[SK_ANN_WHYLEN];
+	size_t		 n = strlen(name);
+
+	if ((why = sk_ann_name_bad(name, n, buf, sizeof(buf))) == NULL)
+		return 0;
+	cmd_usage_err(cmd, "%s%sa NAME is 1-%d bytes of text, no spaces or "
+	    "control bytes: '%.*s%s' %s", what != NULL ? what : "",
+	    what != NULL ? ": " : "", SK_ANN_NAMEMAX, SK_ANN_NAMEMAX, name,
+	    n > SK_ANN_NAMEMAX ? "..." : "", why);
+	return -1;
+}
+
 const char *
 cmd_announce_name_bad(const char *s)
 {
-	static char	why[80];
-	size_t		i, n = strlen(s);
+	static char	why[SK_ANN_WHYLEN];
 
-	if (n == 0)
-		return "is empty";
-	if (n > ANNOUNCE_NAMEMAX) {
-		snprintf(why, sizeof(why), "is %zu bytes, over %d", n,
-		    ANNOUNCE_NAMEMAX);
-		return why;
-	}
-	for (i = 0; i < n; i++)
-		if (s[i] == ' ')
-			return "holds a space";
-	if (sk_text_has_ctl((const uint8_t *)s, n, 0))
-		return "holds a control byte, a newline or broken UTF-8";
-	return NULL;
+	return sk_ann_name_bad(s, strlen(s), why, sizeof(why));
 }
 
 int

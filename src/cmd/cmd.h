@@ -8,29 +8,41 @@
 #ifndef SOCKKIT_CMD_H
 #define SOCKKIT_CMD_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sockkit/announce.h>
 #include <sockkit/loop.h>
 
 struct sk_loop;
 
 /*
  * LAN service discovery (broadcast announce/discover, fileserve serve
- * --announce): "sockkit-announce 1 NAME PORT\n" to this UDP port.
+ * --announce): the datagram, its NAME rule and its socket are the core's
+ * (sockkit/announce.h).  These names stay until every command uses the
+ * SK_ANN_ ones.
  */
-#define ANNOUNCE_MAGIC	"sockkit-announce 1 "
-#define ANNOUNCE_PORT	"47474"
-#define ANNOUNCE_NAMEMAX	64
+#define ANNOUNCE_MAGIC		SK_ANN_MAGIC
+#define ANNOUNCE_PORT		SK_ANN_PORT
+#define ANNOUNCE_NAMEMAX	SK_ANN_NAMEMAX
 
 /*
- * Is s a NAME to announce?  NULL when it is: 1-ANNOUNCE_NAMEMAX bytes of
- * printable UTF-8 with no space, control byte or newline (discover drops
- * any other, so it must be refused where it is typed); else why not, as
- * words to follow "NAME '...' " (static storage).
+ * A NAME to announce, typed by the user (operand or option what; NULL
+ * for an operand): 0 when sk_ann_name_bad() takes it, else -1 after a
+ * usage error saying what is wrong ("[what: ]a NAME is 1-64 bytes of
+ * text, no spaces or control bytes: 'NAME' holds a space"): discover
+ * would drop it, so it is refused where it is typed.
  */
+int		 cmd_announce_name(const char *cmd, const char *what,
+		    const char *name);
+
+/* The same test, for fileserve.c until it calls cmd_announce_name():
+ * NULL or why not (static storage). */
 const char	*cmd_announce_name_bad(const char *s);
 
 #define EXIT_RUNTIME	1
@@ -200,6 +212,61 @@ int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
  */
 void	cmd_accept_turn_away(const char *cmd, int fd, const void *full,
 	    size_t len, int reset, const char *why);
+
+/*
+ * One server's accept loop, the part every server writes alike: accept
+ * until nothing waits, turn clients away when out of descriptors
+ * (cmd_accept_pause()) or past what the loop can watch (select's fd
+ * limit: cmd_accept_turn_away()).  A server fills one struct cmd_accept
+ * when it is set up, after cmd_accept_reserve() (designated initializers;
+ * what is not named is 0):
+ *
+ *	s->acc = (struct cmd_accept){ .cmd = CMD, .resume = resume_accept,
+ *	    .arg = s, .full = FULL, .fulllen = sizeof(FULL) - 1,
+ *	    .nodelay = 1 };
+ *
+ * and its on_accept is then
+ *
+ *	while (s->nconns < s->max &&
+ *	    (fd = cmd_accept_next(&s->acc, loop, lfd, &ss, &sslen)) != -1) {
+ *		if ((c = calloc(1, sizeof(*c))) == NULL) {
+ *			close(fd);
+ *			continue;
+ *		}
+ *		...c->fd = fd, the peer from ss and sslen, sk_loop_add()...
+ *	}
+ *	if (fd == -1 && s->acc.paused)
+ *		...accepting stopped until acc.resume runs...
+ *
+ * cmd_accept_next() returns the next client's fd (nonblocking,
+ * close-on-exec, one the loop can watch), its address in *ss (it sets
+ * *sslen itself), or -1 when the loop should stop for now: no client
+ * waits (EAGAIN), one gave up first (ECONNABORTED), out of descriptors
+ * (then paused is 1: cmd_accept_pause() turned the waiting clients away
+ * or stopped watching lfd until resume), or another error (said when
+ * say_errors is set).  errno is then the accept's.
+ */
+struct cmd_accept {
+	const char	*cmd;		/* for messages */
+	sk_timer_cb	*resume;	/* watches lfd again (required) */
+	void		*arg;		/* resume's and refuse's */
+	const void	*full;		/* out of descriptors: told this */
+	size_t		 fulllen;	/* (NULL: nothing, closed) */
+	const void	*wfull;		/* past the loop's fd limit; NULL: */
+	size_t		 wfulllen;	/* full is said */
+	int		 reset;		/* those turned away get a reset */
+	int		 nodelay;	/* TCP_NODELAY on each TCP client */
+	int		 say_errors;	/* report other accept errors */
+	/*
+	 * Optional: called with each client first; returns 1 when it has
+	 * dealt with fd (told it no and closed it), 0 to go on.
+	 */
+	int		(*refuse)(void *arg, int fd);
+	int		 paused;	/* out, see above */
+};
+
+int	cmd_accept_next(struct cmd_accept *a, struct sk_loop *loop, int lfd,
+	    struct sockaddr_storage *ss, socklen_t *sslen);
 
 /*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so
