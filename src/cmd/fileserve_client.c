@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <sockkit/buf.h>
+#include <sockkit/clock.h>
 #include <sockkit/frame.h>
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
@@ -288,7 +289,7 @@ connect_hello(struct client *cl)
 	client_fd = cl->fd;
 	/* Requests and data are separate writes: no delayed-ACK stalls. */
 	(void)sk_net_nodelay(NULL, cl->fd);
-	cl->start_ms = sk_loop_now_ms();
+	cl->start_ms = sk_clock_ms();
 	/* Nonblocking, so every wait below is bounded by -w. */
 	if (sk_net_nonblock(err, cl->fd, 1) == -1) {
 		cl_err(cl, "%s", err);
@@ -355,7 +356,7 @@ in_units(char *out, size_t cap, long long n, long long total)
 static void
 progress(struct client *cl, long long done, long long total, int last)
 {
-	long long	now = sk_loop_now_ms(), ms, eta;
+	long long	now = sk_clock_ms(), ms, eta;
 	const char	*u, *ru;
 	char		a[32], b[32], r[32], name[40], left[32];
 	double		rate;
@@ -900,7 +901,7 @@ get_finish(struct client *cl, struct get *g)
 		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
 		    "verified", fs_shown(sp, sizeof(sp), g->where,
 		    strlen(g->where)), g->size, g->resumed,
-		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
+		    (double)(sk_clock_ms() - cl->start_ms) / 1000);
 	return 0;
 }
 
@@ -1156,7 +1157,7 @@ client_put(struct client *cl)
 		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
 		    "verified", fs_shown(sp, sizeof(sp), remote, strlen(remote)),
 		    (long long)st.st_size, off,
-		    (double)(sk_loop_now_ms() - cl->start_ms) / 1000);
+		    (double)(sk_clock_ms() - cl->start_ms) / 1000);
 	status = 0;
 out:
 	end_progress(cl);

@@ -17,7 +17,6 @@
 #include <sys/sendfile.h>
 #endif
 
-#include <dirent.h>
 #include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sockkit/announce.h>
 #include <sockkit/buf.h>
+#include <sockkit/dir.h>
 #include <sockkit/frame.h>
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
@@ -91,11 +92,13 @@ struct fsrv {
 	int			 nconns;
 	struct fconn		*conns;
 	int			 afd;		/* --announce: UDP, or -1 */
-	char			 adgram[128];
+	char			 adgram[SK_ANN_DGRAMMAX + 1];
 	size_t			 alen;
 	struct sockaddr_in	 adst;
 	struct digest		 digests[DIGESTS];
 	int			 ndigests, nextdigest;
+	struct cmd_accept	 acc;		/* the accept loop's rules */
+	struct sk_buf		 full;		/* the frame "server full" */
 };
 
 /*
@@ -134,10 +137,6 @@ struct fconn {
 	struct fconn		*next;
 };
 
-/* Out of descriptors: the frame a client gets before it is turned away
- * (the reply to its HELLO, as far as it can tell). */
-#define FULL_ERR	"\0\0\0\x32" "ERR 503 server full: out of descriptors, " \
-			"try later"
 
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
@@ -301,20 +300,16 @@ beneath(struct fconn *c, const char *p, struct stat *st, int open_it)
 	return fd;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/*
+ * LS: the names sorted (sk_dir_read), each with its lstat; a partial
+ * upload's name is not listed.
+ */
 static void
 do_ls(struct fconn *c, const char *p)
 {
-	char		 **names = NULL, **nn;
-	struct dirent	*de;
+	struct sk_dir	 d;
 	struct stat	 st;
 	size_t		 n = 0, i;
-	DIR		*d;
 	int		 fd;
 
 	if ((fd = beneath(c, p, &st, 1)) == -1)
@@ -324,34 +319,21 @@ do_ls(struct fconn *c, const char *p)
 		fail_req(c, 404, p, strerror(ENOTDIR));
 		return;
 	}
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
+	if (sk_dir_read(NULL, fd, &d) == -1) {
 		fail_req(c, 403, p, strerror(errno));
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    bad_path(de->d_name, strlen(de->d_name)) != NULL)
-			continue;
-		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
-			break;
-		names = nn;
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < d.n; i++)
+		n += bad_path(d.names[i], strlen(d.names[i])) == NULL;
 	reply(c, SK_FS_R_LS, (long long)n, NULL, NULL);
-	for (i = 0; i < n; i++) {
-		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+	for (i = 0; i < d.n; i++) {
+		if (bad_path(d.names[i], strlen(d.names[i])) != NULL)
+			continue;
+		if (fstatat(d.fd, d.names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
 			memset(&st, 0, sizeof(st));
-		reply(c, SK_FS_R_ENTRY, 0, &st, names[i]);
-		free(names[i]);
+		reply(c, SK_FS_R_ENTRY, 0, &st, d.names[i]);
 	}
-	free(names);
-	closedir(d);
+	sk_dir_close(&d);
 }
 
 static void
@@ -1080,31 +1062,17 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct sockaddr_storage	 ss;
 	struct fconn		*c;
 	socklen_t		 sslen;
-	char			 err[SK_ERRLEN];
 	int			 fd;
 
 	(void)mask;
-	for (;;) {
-		sslen = sizeof(ss);
-		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
-			(void)cmd_accept_pause(CMD, loop, lfd, resume_accept,
-			    s, FULL_ERR, sizeof(FULL_ERR) - 1, 0);
-			return;
-		}
-		/* The select backend cannot watch fd 1024 and up: the client
-		 * is told so, as when out of descriptors. */
-		if (sk_loop_watchable(err, loop, fd) == -1) {
-			cmd_accept_turn_away(CMD, fd, FULL_ERR,
-			    sizeof(FULL_ERR) - 1, 0, err);
-			continue;
-		}
+	/* Out of descriptors, or past what select can watch, a client is
+	 * told so (s->full) and closed. */
+	while ((fd = cmd_accept_next(&s->acc, loop, lfd, &ss,
+	    &sslen)) != -1) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
 		}
-		/* Replies, data and SUM are separate writes: without this a
-		 * small GET waited 40 ms for a delayed ACK. */
-		(void)sk_net_nodelay(NULL, fd);
 		c->srv = s;
 		c->fd = fd;
 		c->file = -1;
@@ -1217,20 +1185,21 @@ on_announce(struct sk_loop *loop, long long id, void *arg)
 static int
 start_announce(struct fsrv *s, char *err)
 {
-	if ((s->afd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, SK_ERRLEN, "announce: %s", strerror(errno));
-		return -1;
-	}
-	if (sk_net_broadcast(err, s->afd) == -1 || (s->o->iface != NULL &&
-	    sk_net_bind_iface(err, s->afd, s->o->iface) == -1))
+	int	n;
+
+	if ((s->afd = sk_ann_socket(err, AF_INET, 0, -1, s->o->iface)) == -1)
 		return -1;
 	memset(&s->adst, 0, sizeof(s->adst));
 	s->adst.sin_family = AF_INET;
-	s->adst.sin_port = htons((uint16_t)strtol(ANNOUNCE_PORT, NULL, 10));
+	s->adst.sin_port = htons((uint16_t)strtol(SK_ANN_PORT, NULL, 10));
 	s->adst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
-	s->alen = (size_t)snprintf(s->adgram, sizeof(s->adgram),
-	    ANNOUNCE_MAGIC "%s %d\n", s->o->announce,
-	    sk_net_local_port(NULL, s->lfd));
+	if ((n = sk_ann_format(s->adgram, sizeof(s->adgram), s->o->announce,
+	    sk_net_local_port(NULL, s->lfd))) == -1) {
+		snprintf(err, SK_ERRLEN, "announce: no announcement of '%s'",
+		    s->o->announce);
+		return -1;
+	}
+	s->alen = (size_t)n;
 	on_announce(s->loop, 0, s);
 	return sk_loop_timer_add(err, s->loop, 1000, 1000, on_announce, s) ==
 	    -1 ? -1 : 0;
@@ -1268,6 +1237,16 @@ fs_serve(const struct fs_opts *o)
 	}
 	/* Out of descriptors, a client is told, not left to wait. */
 	(void)cmd_accept_reserve();
+	/* Out of descriptors: the frame a client gets before it is turned
+	 * away (the reply to its HELLO, as far as it can tell). */
+	sk_buf_init(&s.full, 0);
+	(void)sk_fs_err_format(&s.full, 503, NULL, "server full: out of "
+	    "descriptors, try later");
+	s.acc = (struct cmd_accept){ .cmd = CMD, .resume = resume_accept,
+	    .arg = &s, .full = sk_buf_data(&s.full),
+	    .fulllen = sk_buf_len(&s.full), .nodelay = 1 };
+	/* (nodelay: replies, data and SUM are separate writes; without it a
+	 * small GET waited 40 ms for a delayed ACK.) */
 	sweep = sweep < 10 ? 10 : sweep > 1000 ? 1000 : sweep;
 	if (posix_memalign((void **)&s.buf, PAGE_ALIGN, CHUNK) != 0 ||
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
@@ -1307,6 +1286,7 @@ fs_serve(const struct fs_opts *o)
 		close(s.afd);
 	close(s.rootfd);
 	sk_loop_free(s.loop);
+	sk_buf_release(&s.full);
 	free(s.buf);
 	return status;
 }

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sockkit/buf.h>
 #include <sockkit/frame.h>
 #include <sockkit/fsproto.h>
+#include <sockkit/text.h>
 
 /* Decimal digits at p (at least one, no sign): the count, or 0. */
 static size_t
@@ -333,7 +333,11 @@ sk_fs_type(mode_t m)
 void
 sk_fs_sum_hex(char out[SK_FS_SUMHEX + 1], uint64_t sum)
 {
-	snprintf(out, SK_FS_SUMHEX + 1, "%016" PRIx64, sum);
+	int	i;
+
+	for (i = SK_FS_SUMHEX - 1; i >= 0; i--, sum >>= 4)
+		out[i] = SK_TEXT_HEXDIGITS[sum & 0xf];
+	out[SK_FS_SUMHEX] = '\0';
 }
 
 int
@@ -345,10 +349,10 @@ sk_fs_sum_parse(const char *p, size_t n, uint64_t *sum)
 
 	if (n != SK_FS_SUMHEX)
 		return -1;
+	/* Lowercase only: one spelling of each digest. */
 	for (i = 0; i < n; i++) {
-		d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0' :
-		    p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10 : -1;
-		if (d == -1)
+		if ((d = sk_text_hexval((unsigned char)p[i])) == -1 ||
+		    (p[i] >= 'A' && p[i] <= 'F'))
 			return -1;
 		v = v << 4 | (uint64_t)d;
 	}
