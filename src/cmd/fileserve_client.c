@@ -1,8 +1,9 @@
 /*
  * fileserve_client.c - sockkit fileserve get, put and ls: one connection
- * each, blocking, every wait bounded by -w.  Downloads receive into
- * page-aligned buffers, hash each while it is in the cache, and leave the
- * writing to a second thread (core/wb); uploads go out with sendfile.
+ * each, blocking, every wait bounded by -w.  This part holds what the
+ * clients share (the connection, requests and replies through
+ * sockkit/fsproto.h, signals, progress), put (sent with sendfile) and ls;
+ * get is fileserve_client_get.c's.
  */
 #define _GNU_SOURCE		/* O_NOFOLLOW, realpath's PATH_MAX */
 
@@ -41,38 +42,9 @@
 
 #include "fileserve.h"
 
-/* One connection to the server, and what is shown of it. */
-struct client {
-	const struct fs_opts	*o;
-	int			 fd;
-	int			 ms;		/* -w */
-	uint8_t			 line[SK_FS_CTLMAX];
-	size_t			 len;		/* of line */
-	long long		 start_ms;
-	long long		 shown_ms;
-	const char		*what;		/* the file, for progress */
-	int			 onscreen;	/* a progress line, not ended */
-	int			 no_sendfile;	/* put: read and send instead */
-};
-
-/* One get, from start to end: what its steps share. */
-struct get {
-	char		*local;		/* the name written; NULL: stdout */
-	char		*tmp;		/* its part; NULL when stream */
-	const char	*where;		/* local, or "stdout" */
-	int		 to_stdout;	/* -o - */
-	int		 stream;	/* written into as it is: no part */
-	int		 fd;		/* where the bytes go, or -1 */
-	int		 made;		/* the part made by this get */
-	uint8_t		*buf;		/* CHUNK, page-aligned */
-	struct sk_hash	 h;		/* of [0, size) */
-	long long	 size;		/* the server's file */
-	long long	 resumed;	/* bytes of the part kept */
-};
-
 /* The last component of a path (for default local and remote names). */
-static const char *
-base_name(const char *p)
+const char *
+fs_base_name(const char *p)
 {
 	const char	*s = strrchr(p, '/');
 
@@ -125,8 +97,8 @@ client_signals(void)
 }
 
 /* End a progress line still open, so that what follows starts a line. */
-static void
-end_progress(struct client *cl)
+void
+fs_end_progress(struct client *cl)
 {
 	if (cl->onscreen) {
 		fputc('\n', stderr);
@@ -134,18 +106,13 @@ end_progress(struct client *cl)
 	}
 }
 
-/* An error, on a line of its own; nothing once a signal has come. */
-static void
-cl_err(struct client *cl, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-cl_err(struct client *cl, const char *fmt, ...)
+void
+fs_cl_err(struct client *cl, const char *fmt, ...)
 {
 	char	msg[1024];
 	va_list	ap;
 
-	end_progress(cl);
+	fs_end_progress(cl);
 	if (client_sig != 0)
 		return;
 	va_start(ap, fmt);
@@ -158,8 +125,8 @@ cl_err(struct client *cl, const char *fmt, ...)
  * What errno e means here: a wait that ran out is the server not
  * answering within -w, said so, not "Resource temporarily unavailable".
  */
-static const char *
-why(const struct client *cl, int e)
+const char *
+fs_why(const struct client *cl, int e)
 {
 	static char	msg[96];
 
@@ -171,8 +138,8 @@ why(const struct client *cl, int e)
 }
 
 /* Send one request (fsproto.h formats it): 0, or -1 after a message. */
-static int
-send_req(struct client *cl, enum sk_fs_verb verb, long long num,
+int
+fs_send_req(struct client *cl, enum sk_fs_verb verb, long long num,
     const char *arg)
 {
 	struct sk_fs_req	req;
@@ -185,39 +152,39 @@ send_req(struct client *cl, enum sk_fs_verb verb, long long num,
 	req.arg = arg != NULL ? arg : "";
 	req.arg_len = strlen(req.arg);
 	if (req.arg_len >= PATH_MAX) {
-		cl_err(cl, "request too long");
+		fs_cl_err(cl, "request too long");
 		return -1;
 	}
 	sk_buf_init(&b, 0);
 	if (sk_fs_req_format(&b, &req) == -1) {
 		sk_buf_release(&b);
-		cl_err(cl, "request too long");
+		fs_cl_err(cl, "request too long");
 		return -1;
 	}
 	rc = sk_net_send_all(NULL, cl->fd, sk_buf_data(&b), sk_buf_len(&b),
 	    cl->ms) == -1 ? -1 : 0;
 	sk_buf_release(&b);
 	if (rc == -1)
-		cl_err(cl, "send: %s", why(cl, errno));
+		fs_cl_err(cl, "send: %s", fs_why(cl, errno));
 	return rc;
 }
 
 /* Receive one control frame into cl->line; -1 after a message. */
-static int
-recv_line(struct client *cl)
+int
+fs_recv_line(struct client *cl)
 {
 	uint32_t	n;
 
 	if (sk_frame_recv(NULL, cl->fd, cl->line, sizeof(cl->line),
 	    SK_FS_CTLMAX, cl->ms, &n) == -1) {
 		if (errno == ETIMEDOUT || errno == EAGAIN)
-			cl_err(cl, "%s", why(cl, errno));
+			fs_cl_err(cl, "%s", fs_why(cl, errno));
 		else if (errno == ECONNRESET)
-			cl_err(cl, "the server reset the connection");
+			fs_cl_err(cl, "the server reset the connection");
 		else if (errno == EMSGSIZE || errno == EPROTO)
-			cl_err(cl, "a malformed reply from the server");
+			fs_cl_err(cl, "a malformed reply from the server");
 		else
-			cl_err(cl, "the server closed the connection");
+			fs_cl_err(cl, "the server closed the connection");
 		return -1;
 	}
 	cl->len = n;
@@ -225,10 +192,10 @@ recv_line(struct client *cl)
 }
 
 /* What a reply that sk_fs_parse_reply() refused is called. */
-static void
-bad_reply(struct client *cl, const struct sk_fs_reply *r)
+void
+fs_bad_reply(struct client *cl, const struct sk_fs_reply *r)
 {
-	cl_err(cl, r->err == -1 ? "an unexpected reply from the server" :
+	fs_cl_err(cl, r->err == -1 ? "an unexpected reply from the server" :
 	    "a malformed reply from the server");
 }
 
@@ -239,40 +206,40 @@ bad_reply(struct client *cl, const struct sk_fs_reply *r)
 static int
 recv_reply(struct client *cl, enum sk_fs_kind kind, struct sk_fs_reply *r)
 {
-	if (recv_line(cl) == -1)
+	if (fs_recv_line(cl) == -1)
 		return -1;
 	if (sk_fs_parse_reply(cl->line, cl->len, kind, r) == -1) {
-		bad_reply(cl, r);
+		fs_bad_reply(cl, r);
 		return -1;
 	}
 	return r->err == 0;
 }
 
 /* The server's error: its code and text, escaped (bytes from the net). */
-static void
-server_err(struct client *cl, const struct sk_fs_reply *r)
+void
+fs_server_err(struct client *cl, const struct sk_fs_reply *r)
 {
 	char	sp[SHOWMAX * 2];
 
-	cl_err(cl, "server: %d%s%s", r->err, r->text_len > 0 ? " " : "",
+	fs_cl_err(cl, "server: %d%s%s", r->err, r->text_len > 0 ? " " : "",
 	    fs_shown(sp, sizeof(sp) - 4, r->text, r->text_len));
 }
 
 /* Expect the OK form of kind into r; an ERR is reported as it came. */
-static int
-expect_ok(struct client *cl, enum sk_fs_kind kind, struct sk_fs_reply *r)
+int
+fs_expect_ok(struct client *cl, enum sk_fs_kind kind, struct sk_fs_reply *r)
 {
 	int	rc;
 
 	if ((rc = recv_reply(cl, kind, r)) == 1)
 		return 0;
 	if (rc == 0)
-		server_err(cl, r);
+		fs_server_err(cl, r);
 	return -1;
 }
 
-static int
-connect_hello(struct client *cl)
+int
+fs_connect(struct client *cl)
 {
 	struct sk_net_dial	dial;
 	struct sk_fs_reply	r;
@@ -283,7 +250,7 @@ connect_hello(struct client *cl)
 	dial.timeout_ms = cl->ms;
 	if ((cl->fd = sk_net_connect(err, cl->o->host, cl->o->port,
 	    &dial)) == -1) {
-		cl_err(cl, "%s", err);
+		fs_cl_err(cl, "%s", err);
 		return -1;
 	}
 	client_fd = cl->fd;
@@ -292,14 +259,14 @@ connect_hello(struct client *cl)
 	cl->start_ms = sk_clock_ms();
 	/* Nonblocking, so every wait below is bounded by -w. */
 	if (sk_net_nonblock(err, cl->fd, 1) == -1) {
-		cl_err(cl, "%s", err);
+		fs_cl_err(cl, "%s", err);
 		return -1;
 	}
-	if (send_req(cl, SK_FS_HELLO, SK_FS_VERSION, NULL) == -1 ||
-	    expect_ok(cl, SK_FS_R_HELLO, &r) == -1)
+	if (fs_send_req(cl, SK_FS_HELLO, SK_FS_VERSION, NULL) == -1 ||
+	    fs_expect_ok(cl, SK_FS_R_HELLO, &r) == -1)
 		return -1;
 	if (r.num != SK_FS_VERSION) {
-		cl_err(cl, "a malformed reply from the server");
+		fs_cl_err(cl, "a malformed reply from the server");
 		return -1;
 	}
 	return 0;
@@ -309,8 +276,8 @@ connect_hello(struct client *cl)
  * Hash bytes [0, len) of a local file, a piece at a time so that a signal
  * is not kept waiting behind gigabytes: 0, or -1 with errno.
  */
-static int
-hash_local(struct sk_hash *h, int fd, long long len, uint8_t *buf)
+int
+fs_hash_local(struct sk_hash *h, int fd, long long len, uint8_t *buf)
 {
 	const long long	step = 64LL << 20;
 	long long	at, n;
@@ -353,8 +320,8 @@ in_units(char *out, size_t cap, long long n, long long total)
  * Progress on a terminal, a few times a second; quiet in pipes: the
  * file's name, percent, done / total, the rate and the time left.
  */
-static void
-progress(struct client *cl, long long done, long long total, int last)
+void
+fs_progress(struct client *cl, long long done, long long total, int last)
 {
 	long long	now = sk_clock_ms(), ms, eta;
 	const char	*u, *ru;
@@ -386,553 +353,7 @@ progress(struct client *cl, long long done, long long total, int last)
 	    a, b, u, r, ru, left);
 	cl->onscreen = n > 0;
 	if (last)
-		end_progress(cl);
-}
-
-/*
- * Up to want bytes into p, each wait bounded by -w: the count, less than
- * want when the stream ended (errno 0) or failed or went quiet (errno,
- * ETIMEDOUT), with what did come counted, never lost.
- */
-static size_t
-recv_some(struct client *cl, uint8_t *p, size_t want)
-{
-	struct pollfd	pfd;
-	size_t		done = 0;
-	ssize_t		n;
-	int		rc;
-
-	while (done < want) {
-		if ((n = read(cl->fd, p + done, want - done)) > 0) {
-			done += (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			errno = 0;
-			break;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			break;
-		pfd.fd = cl->fd;
-		pfd.events = POLLIN;
-		if ((rc = poll(&pfd, 1, cl->ms)) == 0) {
-			errno = ETIMEDOUT;
-			break;
-		}
-		if (rc == -1 && errno != EINTR)
-			break;
-	}
-	return done;
-}
-
-/*
- * Receive file bytes [*got, size) into w, hashing them; a second thread
- * writes them (sk_wb), so the copy into the page cache overlaps the next
- * receive.  0 once all have come; -1 when the connection ended first
- * (*got says how far; errno why, 0 for the server's close) or when a
- * write failed (sk_wb_close() says why).
- */
-static int
-recv_body(struct client *cl, struct sk_wb *w, long long *got,
-    long long size, struct sk_hash *h)
-{
-	uint8_t	*p;
-	size_t	 n, want;
-	int	 e;
-
-	for (; *got < size; *got += (long long)n) {
-		if ((p = sk_wb_buf(w)) == NULL)
-			return -1;
-		want = size - *got < CHUNK ? (size_t)(size - *got) : CHUNK;
-		n = recv_some(cl, p, want);
-		e = errno;
-		if (n > 0) {
-			sk_hash_update(h, p, n);
-			sk_wb_push(w, n);
-		}
-		if (n < want) {
-			*got += (long long)n;
-			errno = e;	/* 0: the server closed */
-			return -1;
-		}
-		progress(cl, *got + (long long)n, size, 0);
-	}
-	return 0;
-}
-
-/* The last component of a remote path, trailing slashes aside. */
-static void
-remote_base(const char *path, char *out, size_t cap)
-{
-	const char	*end = path + strlen(path), *b;
-
-	while (end > path && end[-1] == '/')
-		end--;
-	for (b = end; b > path && b[-1] != '/'; b--)
-		;
-	snprintf(out, cap, "%.*s", (int)(end - b), b);
-}
-
-/*
- * get's local name, malloc'd: -o LOCAL, else the last component of the
- * remote path; an existing directory (or a name ending in '/') gets that
- * component inside it, as curl, wget and scp do.  NULL after a message,
- * with *status the exit status.
- */
-static char *
-local_name(struct client *cl, int *status)
-{
-	const char	*out = cl->o->output;
-	char		 base[PATH_MAX], *local;
-	struct stat	 st;
-	size_t		 n;
-	int		 into;
-
-	remote_base(cl->o->path, base, sizeof(base));
-	into = out != NULL && ((n = strlen(out)) > 0 && (out[n - 1] == '/' ||
-	    (stat(out, &st) == 0 && S_ISDIR(st.st_mode))));
-	if ((out == NULL || into) && (*base == '\0' ||
-	    strcmp(base, ".") == 0 || strcmp(base, "..") == 0)) {
-		cmd_err(CMD, "no local name in '%s': use -o LOCAL",
-		    cl->o->path);
-		*status = EXIT_USAGE;
-		return NULL;
-	}
-	*status = EXIT_RUNTIME;
-	if (out == NULL)
-		local = strdup(base);
-	else if (into) {
-		if (asprintf(&local, "%s%s%s", out, out[strlen(out) - 1] ==
-		    '/' ? "" : "/", base) == -1)
-			local = NULL;
-	} else
-		local = strdup(out);
-	if (local == NULL) {
-		cmd_err(CMD, "out of memory");
-		return NULL;
-	}
-	/* Found only after the whole file had come, this would waste it. */
-	if (stat(local, &st) == 0 && S_ISDIR(st.st_mode)) {
-		cmd_err(CMD, "%s: %s", local, strerror(EISDIR));
-		free(local);
-		return NULL;
-	}
-	return local;
-}
-
-/*
- * Where a symbolic link LOCAL leads, followed link by link (a relative
- * target from the link's own directory), so that get writes through it as
- * curl does: the real file's directory made absolute (realpath) and its
- * name, malloc'd; the part goes beside the real file and is renamed onto
- * it, and the link stays a link.  The real file need not exist yet.
- * NULL after a message.
- */
-static char *
-link_target(const char *local)
-{
-	char		 path[PATH_MAX], lk[PATH_MAX], dir[PATH_MAX];
-	char		 rdir[PATH_MAX], *out, *slash;
-	const char	*base;
-	struct stat	 st;
-	ssize_t		 n;
-	size_t		 keep;
-	int		 hops, e = 0;
-
-	if (strlen(local) >= sizeof(path)) {
-		e = ENAMETOOLONG;
-		goto fail;
-	}
-	strcpy(path, local);
-	for (hops = 0; ; hops++) {
-		if (lstat(path, &st) == -1) {
-			if (errno == ENOENT)
-				break;
-			e = errno;
-			goto fail;
-		}
-		if (!S_ISLNK(st.st_mode))
-			break;
-		if (hops == 40) {
-			e = ELOOP;
-			goto fail;
-		}
-		if ((n = readlink(path, lk, sizeof(lk) - 1)) == -1) {
-			e = errno;
-			goto fail;
-		}
-		lk[n] = '\0';
-		slash = strrchr(path, '/');
-		keep = lk[0] == '/' || slash == NULL ? 0 :
-		    (size_t)(slash - path) + 1;
-		if (keep + (size_t)n >= sizeof(path)) {
-			e = ENAMETOOLONG;
-			goto fail;
-		}
-		memcpy(path + keep, lk, (size_t)n + 1);
-	}
-	/* path: the real file, or the name it is to have. */
-	if ((slash = strrchr(path, '/')) == NULL) {
-		strcpy(dir, ".");
-		base = path;
-	} else {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		if (*dir == '\0')
-			strcpy(dir, "/");
-		base = slash + 1;
-	}
-	if (*base == '\0' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0) {
-		e = EISDIR;
-		goto fail;
-	}
-	if (realpath(dir, rdir) == NULL) {
-		e = errno;
-		goto fail;
-	}
-	if (asprintf(&out, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ? "" : "/",
-	    base) == -1) {
-		cmd_err(CMD, "out of memory");
-		return NULL;
-	}
-	return out;
-fail:
-	cmd_err(CMD, "%s: %s", local, strerror(e));
-	return NULL;
-}
-
-/*
- * One get per local name at a time: a lock on the partial file, which
- * the system drops when the process ends however it ends.  0, or -1.
- */
-static int
-lock_part(int fd)
-{
-	struct flock	fl;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	return fcntl(fd, F_SETLK, &fl);
-}
-
-/*
- * The partial file of an earlier get, opened and locked: its fd, or -1
- * with *none set when there is none, or -1 after a message.
- */
-static int
-open_part(struct client *cl, const char *local, const char *tmp, int create,
-    int *none)
-{
-	struct stat	st;
-	int		fd, e;
-
-	*none = 0;
-	fd = open(tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
-	    (create ? O_CREAT | O_EXCL : 0), 0644);
-	if (fd == -1 && errno == ENOENT && !create) {
-		*none = 1;
-		return -1;
-	}
-	if (fd == -1 && (errno == EEXIST || errno == ELOOP)) {
-		/* Made meanwhile, or a symbolic link: not ours to follow. */
-		cl_err(cl, "%s: %s is in the way: %s", local, tmp,
-		    errno == EEXIST ? "another get made it" :
-		    "a symbolic link");
-		return -1;
-	}
-	if (fd == -1) {
-		cl_err(cl, "%s: %s", local, strerror(errno));
-		return -1;
-	}
-	if (lock_part(fd) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode)) {
-		e = errno;
-		close(fd);
-		if (e == EACCES || e == EAGAIN)
-			cl_err(cl, "%s: another fileserve get is writing it",
-			    local);
-		else
-			cl_err(cl, "%s: %s is in the way: not a regular file",
-			    local, tmp);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * get's local side: the name written (-o, a directory's entry, where a
- * link leads), or standard output, or a device or FIFO written straight
- * into.  0, or the exit status after a message.
- */
-static int
-get_local(struct client *cl, struct get *g)
-{
-	const struct fs_opts	*o = cl->o;
-	struct stat		 st;
-	char			*real;
-	int			 status;
-
-	g->to_stdout = o->output != NULL && strcmp(o->output, "-") == 0;
-	if (!g->to_stdout && (g->local = local_name(cl, &status)) == NULL)
-		return status;
-	/*
-	 * A device, a FIFO or a socket (links followed) is written straight
-	 * into, as standard output is: no part, no resume, no rename, which
-	 * would put a regular file in its place.  A symbolic link to a
-	 * regular file, or to a name not there yet, is written through.
-	 */
-	g->stream = g->to_stdout;
-	if (!g->to_stdout) {
-		if (stat(g->local, &st) == 0 && !S_ISREG(st.st_mode))
-			g->stream = 1;
-		else if (lstat(g->local, &st) == 0 && S_ISLNK(st.st_mode)) {
-			if ((real = link_target(g->local)) == NULL)
-				return EXIT_RUNTIME;
-			free(g->local);
-			g->local = real;
-		}
-	}
-	g->where = g->to_stdout ? "stdout" : g->local;
-	cl->what = g->to_stdout ? base_name(o->path) : base_name(g->local);
-	return 0;
-}
-
-/*
- * Ask for the file: STAT it, resume the part of an earlier get (hashed
- * now: it is verified too), GET the rest.  0, or -1 after a message.
- */
-static int
-get_start(struct client *cl, struct get *g)
-{
-	const struct fs_opts	*o = cl->o;
-	struct sk_fs_reply	 r;
-	struct stat		 st;
-	char			 sp[SHOWMAX];
-	int			 none;
-
-	sk_hash_init(&g->h);
-	if (posix_memalign((void **)&g->buf, PAGE_ALIGN, CHUNK) != 0)
-		g->buf = NULL;
-	if (g->buf == NULL || (!g->stream && asprintf(&g->tmp, "%s" PART,
-	    g->local) == -1)) {
-		cl_err(cl, "out of memory");
-		g->tmp = NULL;
-		return -1;
-	}
-	if (connect_hello(cl) == -1 || send_req(cl, SK_FS_STAT, 0,
-	    o->path) == -1 || expect_ok(cl, SK_FS_R_STAT, &r) == -1)
-		return -1;
-	if (r.type != 'f') {
-		cl_err(cl, "%s: not a regular file", fs_shown(sp, sizeof(sp),
-		    o->path, strlen(o->path)));
-		return -1;
-	}
-	g->size = r.size;
-	/*
-	 * Only now, the server having the file, is there anything to write:
-	 * a failed get leaves no empty partial file behind.
-	 */
-	if (!g->stream) {
-		g->fd = open_part(cl, g->local, g->tmp, 0, &none);
-		if (g->fd == -1 && !none)
-			return -1;
-		if (g->fd != -1 && fstat(g->fd, &st) == 0 && !o->no_resume &&
-		    st.st_size <= g->size)
-			g->resumed = st.st_size;
-		/* (Longer than the file: not a part of it.  Start over.) */
-		if (g->resumed > 0 && hash_local(&g->h, g->fd, g->resumed,
-		    g->buf) == -1) {
-			cl_err(cl, "%s: %s", g->local, strerror(errno));
-			return -1;
-		}
-	}
-	if (send_req(cl, SK_FS_GET, g->resumed, o->path) == -1 ||
-	    expect_ok(cl, SK_FS_R_GET, &r) == -1)
-		return -1;
-	/* The size must be the one STAT gave: no more is written. */
-	if (r.size != g->size) {
-		cl_err(cl, "a malformed reply from the server");
-		return -1;
-	}
-	return 0;
-}
-
-/* Where the bytes go: g->fd, positioned.  0, or -1 after a message. */
-static int
-get_open(struct client *cl, struct get *g)
-{
-	int	none;
-
-	if (g->to_stdout)
-		g->fd = STDOUT_FILENO;
-	else if (g->stream) {
-		/* As it is: no O_CREAT, no O_TRUNC, never a new tty. */
-		if ((g->fd = open(g->local, O_WRONLY | O_NOCTTY |
-		    O_CLOEXEC)) == -1) {
-			cl_err(cl, "%s: %s", g->local, strerror(errno));
-			return -1;
-		}
-	} else {
-		if (g->fd == -1) {
-			g->made = 1;
-			if ((g->fd = open_part(cl, g->local, g->tmp, 1,
-			    &none)) == -1)
-				return -1;
-		}
-		if ((g->resumed == 0 && ftruncate(g->fd, 0) == -1) ||
-		    lseek(g->fd, (off_t)g->resumed, SEEK_SET) == -1) {
-			cl_err(cl, "%s: %s", g->local, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The bytes, written by a second thread: 0, or -1 after a message. */
-static int
-get_body(struct client *cl, struct get *g)
-{
-	struct sk_wb	*w;
-	char		 err[SK_ERRLEN];
-	long long	 got;
-	int		 rc, e;
-
-	if (get_open(cl, g) == -1)
-		return -1;
-	if ((w = sk_wb_new(err, g->fd, CHUNK, WBUFS)) == NULL) {
-		cl_err(cl, "%s", err);
-		return -1;
-	}
-	got = g->resumed;
-	rc = recv_body(cl, w, &got, g->size, &g->h);
-	e = errno;
-	if (sk_wb_close(w) == -1) {
-		if (g->to_stdout && errno == EPIPE) {
-			end_progress(cl);
-			cmd_stdout_gone();	/* quiet: cmd_exit() */
-		} else
-			cl_err(cl, "%s: %s", g->where, strerror(errno));
-		return -1;
-	}
-	if (rc == -1) {
-		cl_err(cl, "the transfer was cut at %lld of %lld bytes%s%s%s",
-		    got, g->size, e != 0 ? ": " : "", e != 0 ? why(cl, e) : "",
-		    g->stream ? "" : ": run again to resume");
-		return -1;
-	}
-	progress(cl, g->size, g->size, 1);
-	return 0;
-}
-
-/*
- * The SUM trailer: 0 when it matches, or -1 after a message (a
- * mismatched part is removed; one the server could not vouch for, an
- * ERR or a trailer it garbled, is kept for a resume to check).
- */
-static int
-get_check(struct client *cl, struct get *g)
-{
-	const char		*path = cl->o->path;
-	struct sk_fs_reply	 r;
-	char			 sp[SHOWMAX], sw[SHOWMAX];
-	int			 rc = -1;
-
-	if (recv_line(cl) == 0 && (rc = sk_fs_parse_reply(cl->line, cl->len,
-	    SK_FS_R_SUM, &r)) == -1 && !g->stream)
-		bad_reply(cl, &r);
-	if (rc == -1) {
-		/* On stdout, the bytes have gone and cannot be taken back. */
-		if (g->stream)
-			cl_err(cl, "%s: not verified: what went to %s may "
-			    "not be the server's file", fs_shown(sp,
-			    sizeof(sp), path, strlen(path)),
-			    fs_shown(sw, sizeof(sw), g->where,
-			    strlen(g->where)));
-		return -1;
-	}
-	if (r.err != 0) {
-		/* The file changed as it was sent: keep what came. */
-		server_err(cl, &r);
-		return -1;
-	}
-	if (r.sum == sk_hash_final(&g->h))
-		return 0;
-	cl_err(cl, "checksum mismatch for %s%s%s%s", fs_shown(sp, sizeof(sp),
-	    path, strlen(path)), g->stream ? ": what went to " : "",
-	    g->stream ? fs_shown(sw, sizeof(sw), g->where,
-	    strlen(g->where)) : "", g->stream ? " is not the server's "
-	    "file: do not use it" : g->resumed > 0 ? ": the partial file "
-	    "was corrupt; removed, run again" : ": removed");
-	if (!g->stream)
-		(void)sk_path_part_drop(AT_FDCWD, g->tmp, g->fd);
-	return -1;
-}
-
-/* Verified: the part renamed into place.  0, or -1 after a message. */
-static int
-get_finish(struct client *cl, struct get *g)
-{
-	char	sp[SHOWMAX];
-
-	if (get_check(cl, g) == -1)
-		return -1;
-	/*
-	 * Never renamed over anything but a regular file (a device, FIFO or
-	 * link put there meanwhile stays, and so does what came), and what
-	 * is renamed is the part verified, not a name put there.
-	 */
-	if (!g->stream && sk_path_commit(AT_FDCWD, g->fd, g->tmp,
-	    g->local) == -1) {
-		if (errno == EEXIST)
-			cl_err(cl, "%s: not a regular file any more: not "
-			    "replaced; what came is in %s", g->local, g->tmp);
-		else if (errno == ESTALE)
-			cl_err(cl, "%s: %s was replaced or removed meanwhile: "
-			    "not renamed into place", g->local, g->tmp);
-		else
-			cl_err(cl, "%s: %s", g->local, strerror(errno));
-		return -1;
-	}
-	if (cl->o->c.verbose)
-		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
-		    "verified", fs_shown(sp, sizeof(sp), g->where,
-		    strlen(g->where)), g->size, g->resumed,
-		    (double)(sk_clock_ms() - cl->start_ms) / 1000);
-	return 0;
-}
-
-static int
-client_get(struct client *cl)
-{
-	struct get	g;
-	struct stat	st;
-	int		status;
-
-	memset(&g, 0, sizeof(g));
-	g.fd = -1;
-	if ((status = get_local(cl, &g)) == 0) {
-		status = EXIT_RUNTIME;
-		if (get_start(cl, &g) == 0 && get_body(cl, &g) == 0 &&
-		    get_finish(cl, &g) == 0)
-			status = 0;
-	}
-	end_progress(cl);
-	if (g.fd != -1 && !g.to_stdout) {
-		/* (made is never set when stream: no part.) */
-		/* Made by this get, and nothing came: not worth keeping. */
-		if (status != 0 && g.made && fstat(g.fd, &st) == 0 &&
-		    st.st_size == 0)
-			(void)sk_path_part_drop(AT_FDCWD, g.tmp, g.fd);
-		close(g.fd);
-	}
-	free(g.local);
-	free(g.tmp);
-	free(g.buf);
-	return status;
+		fs_end_progress(cl);
 }
 
 /*
@@ -1019,7 +440,7 @@ changed(int fd, const struct stat *was)
 static char *
 remote_name(struct client *cl)
 {
-	const char		*path = cl->o->path, *base = base_name(cl->o->local);
+	const char		*path = cl->o->path, *base = fs_base_name(cl->o->local);
 	struct sk_fs_reply	 r;
 	char			*remote = NULL;
 	size_t			 n;
@@ -1027,7 +448,7 @@ remote_name(struct client *cl)
 
 	n = path != NULL ? strlen(path) : 0;
 	if (path != NULL && !(into = n > 0 && path[n - 1] == '/')) {
-		if (send_req(cl, SK_FS_STAT, 0, path) == -1 ||
+		if (fs_send_req(cl, SK_FS_STAT, 0, path) == -1 ||
 		    (rc = recv_reply(cl, SK_FS_R_STAT, &r)) == -1)
 			return NULL;
 		into = rc == 1 && r.type == 'd';
@@ -1040,7 +461,7 @@ remote_name(struct client *cl)
 	    '/' ? "" : "/", base) == -1)
 		remote = NULL;
 	if (remote == NULL)
-		cl_err(cl, "out of memory");
+		fs_cl_err(cl, "out of memory");
 	return remote;
 }
 
@@ -1082,23 +503,23 @@ put_body(struct client *cl, int fd, long long off, long long size,
 	for (at = off; at < size; at += n) {
 		n = size - at < UPCHUNK ? size - at : UPCHUNK;
 		if (fs_hash_pread(h, fd, (off_t)at, (off_t)n, buf) == -1) {
-			cl_err(cl, "%s: %s", local, errno == EIO ?
+			fs_cl_err(cl, "%s: %s", local, errno == EIO ?
 			    "it shrank while it was sent" : strerror(errno));
 			return -1;
 		}
 		if (send_range(cl, fd, at, n, buf) == -1) {
 			if (errno == EIO)
-				cl_err(cl, "%s: it shrank while it was sent",
+				fs_cl_err(cl, "%s: it shrank while it was sent",
 				    local);
 			else
-				cl_err(cl, "the transfer was cut at %lld of "
+				fs_cl_err(cl, "the transfer was cut at %lld of "
 				    "%lld bytes: %s: run again to resume", at,
-				    size, why(cl, errno));
+				    size, fs_why(cl, errno));
 			return -1;
 		}
-		progress(cl, at + n, size, 0);
+		fs_progress(cl, at + n, size, 0);
 	}
-	progress(cl, size, size, 1);
+	fs_progress(cl, size, size, 1);
 	return 0;
 }
 
@@ -1117,24 +538,24 @@ client_put(struct client *cl)
 
 	if ((fd = put_open(o->local, &st)) == -1)
 		return EXIT_RUNTIME;
-	cl->what = base_name(o->local);
+	cl->what = fs_base_name(o->local);
 	if (posix_memalign((void **)&buf, PAGE_ALIGN, CHUNK) != 0) {
-		cl_err(cl, "out of memory");
+		fs_cl_err(cl, "out of memory");
 		buf = NULL;
 		goto out;
 	}
-	if (connect_hello(cl) == -1 || (remote = remote_name(cl)) == NULL)
+	if (fs_connect(cl) == -1 || (remote = remote_name(cl)) == NULL)
 		goto out;
-	if (send_req(cl, SK_FS_PUT, (long long)st.st_size, remote) == -1 ||
-	    expect_ok(cl, SK_FS_R_PUT, &r) == -1)
+	if (fs_send_req(cl, SK_FS_PUT, (long long)st.st_size, remote) == -1 ||
+	    fs_expect_ok(cl, SK_FS_R_PUT, &r) == -1)
 		goto out;
 	if ((off = r.num) > st.st_size) {
-		cl_err(cl, "a malformed reply from the server");
+		fs_cl_err(cl, "a malformed reply from the server");
 		goto out;
 	}
 	sk_hash_init(&h);
-	if (off > 0 && hash_local(&h, fd, off, buf) == -1) {
-		cl_err(cl, "%s: %s", o->local, strerror(errno));
+	if (off > 0 && fs_hash_local(&h, fd, off, buf) == -1) {
+		fs_cl_err(cl, "%s: %s", o->local, strerror(errno));
 		goto out;
 	}
 	if (put_body(cl, fd, off, (long long)st.st_size, &h, buf) == -1)
@@ -1145,13 +566,13 @@ client_put(struct client *cl)
 	 * server keeps the part, and the next put's check sorts it out.
 	 */
 	if (changed(fd, &st)) {
-		cl_err(cl, "%s changed while it was sent: run again",
+		fs_cl_err(cl, "%s changed while it was sent: run again",
 		    o->local);
 		goto out;
 	}
 	sk_fs_sum_hex(hex, sk_hash_final(&h));
-	if (send_req(cl, SK_FS_SUM, 0, hex) == -1 ||
-	    expect_ok(cl, SK_FS_R_DONE, &r) == -1)
+	if (fs_send_req(cl, SK_FS_SUM, 0, hex) == -1 ||
+	    fs_expect_ok(cl, SK_FS_R_DONE, &r) == -1)
 		goto out;
 	if (o->c.verbose)
 		cmd_err(CMD, "%s: %lld bytes (%lld resumed) in %.3f s, "
@@ -1160,7 +581,7 @@ client_put(struct client *cl)
 		    (double)(sk_clock_ms() - cl->start_ms) / 1000);
 	status = 0;
 out:
-	end_progress(cl);
+	fs_end_progress(cl);
 	close(fd);
 	free(remote);
 	free(buf);
@@ -1205,16 +626,16 @@ client_ls(struct client *cl)
 	struct sk_fs_reply	r, e;
 	long long		i;
 
-	if (connect_hello(cl) == -1 || send_req(cl, SK_FS_LS, 0,
-	    cl->o->path) == -1 || expect_ok(cl, SK_FS_R_LS, &r) == -1)
+	if (fs_connect(cl) == -1 || fs_send_req(cl, SK_FS_LS, 0,
+	    cl->o->path) == -1 || fs_expect_ok(cl, SK_FS_R_LS, &r) == -1)
 		return EXIT_RUNTIME;
 	for (i = 0; i < r.num; i++) {
 		/* "<type> <size> <mtime> <name>": a name has no NUL. */
-		if (recv_line(cl) == -1)
+		if (fs_recv_line(cl) == -1)
 			return EXIT_RUNTIME;
 		if (sk_fs_parse_reply(cl->line, cl->len, SK_FS_R_ENTRY,
 		    &e) == -1) {
-			cl_err(cl, "a malformed listing");
+			fs_cl_err(cl, "a malformed listing");
 			return EXIT_RUNTIME;
 		}
 		ls_show(cl, &e);
@@ -1236,7 +657,7 @@ fs_client(const struct fs_opts *o)
 	cl.ms = (int)o->wait_ms;
 	cl.what = "";
 	client_signals();
-	status = o->action == A_GET ? client_get(&cl) :
+	status = o->action == A_GET ? fs_client_get(&cl) :
 	    o->action == A_PUT ? client_put(&cl) : client_ls(&cl);
 	client_fd = -1;
 	if (cl.fd != -1)
