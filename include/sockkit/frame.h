@@ -18,6 +18,24 @@
 #define SK_FRAME_HDRLEN		4
 #define SK_FRAME_MAX_DEFAULT	(16u * 1024 * 1024)
 
+/* The unsigned 32-bit big-endian number at p (a frame's length). */
+static inline uint32_t
+sk_be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Store v at p, big-endian. */
+static inline void
+sk_be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 /*
  * Parse one frame at the start of p[0..len).  Allocates nothing.
  * Returns the bytes the frame takes (SK_FRAME_HDRLEN + *plen) and points
@@ -82,5 +100,29 @@ ssize_t	sk_frame_dec_read(struct sk_frame_dec *d, int fd, size_t max);
  */
 int	sk_frame_dec_next(struct sk_frame_dec *d, const uint8_t **payload,
 	    uint32_t *plen);
+
+/*
+ * Blocking helpers for clients, over sk_net_send_all() and
+ * sk_net_recv_exact(): on a nonblocking fd each wait is bounded by
+ * timeout_ms (< 0: none), as theirs are.
+ *
+ * sk_frame_send() sends one whole frame (header and payload, in one write
+ * where it fits): 0, or -1 with errno (EMSGSIZE: len over 32 bits;
+ * ETIMEDOUT; EPIPE: the peer has gone) and err naming the step.
+ *
+ * sk_frame_recv() receives one whole frame into buf (cap bytes, cap >=
+ * max): the payload's length (0 for an empty frame), or -1 with errno
+ *   EPIPE     the stream ended before the header was whole (a close
+ *             between frames, or within the header)
+ *   EPROTO    the stream ended within the payload (a truncated frame)
+ *   EMSGSIZE  the header announces more than max (nothing of the payload
+ *             is read; *plen says how much, for the message)
+ *   ETIMEDOUT, ECONNRESET, ...  from the receive
+ * and err naming it.
+ */
+int	sk_frame_send(char *err, int fd, const void *payload, size_t len,
+	    int timeout_ms);
+ssize_t	sk_frame_recv(char *err, int fd, uint8_t *buf, size_t cap,
+	    size_t max, int timeout_ms, uint32_t *plen);
 
 #endif /* SOCKKIT_FRAME_H */

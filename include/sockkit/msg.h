@@ -1,8 +1,7 @@
 /*
- * msg.h - the small line protocols sockkit's servers speak, parsed without
- * allocating: chat lines (tcp-server --chat) and fileserve requests
- * (docs/protocol.md).  Both take the bytes of one line or frame, as they
- * came, and return views into them.
+ * msg.h - chat lines (tcp-server --chat), parsed without allocating: the
+ * bytes of one line, as they came, and views into them.  (fileserve's
+ * messages are in fsproto.h.)
  */
 #ifndef SOCKKIT_MSG_H
 #define SOCKKIT_MSG_H
@@ -37,27 +36,5 @@ int			sk_chat_nick_same(const uint8_t *a, size_t an,
  * relays. */
 void			sk_chat_clean(const uint8_t *p, size_t n,
 			    uint8_t *out);
-
-enum sk_fs_verb {
-	SK_FS_HELLO,		/* "HELLO <version>": num */
-	SK_FS_LS,		/* "LS <path>" */
-	SK_FS_STAT,		/* "STAT <path>" */
-	SK_FS_GET,		/* "GET <offset> <path>": num, path */
-	SK_FS_PUT,		/* "PUT <size> <path>": num, path */
-	SK_FS_SUM		/* "SUM <hex>": path is the hex */
-};
-
-struct sk_fs_req {
-	enum sk_fs_verb	 verb;
-	long long	 num;		/* HELLO, GET, PUT: >= 0 */
-	const char	*arg;		/* the path (or hex); not terminated */
-	size_t		 arg_len;
-};
-
-/*
- * One fileserve request: 0, or -1 for a NUL byte, an unknown verb, or a
- * number that is missing, negative or out of range.
- */
-int	sk_fs_parse(const uint8_t *p, size_t n, struct sk_fs_req *req);
 
 #endif /* SOCKKIT_MSG_H */

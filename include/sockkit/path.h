@@ -8,6 +8,12 @@
  * every symbolic link: -1 with errno from realpath (ENOENT, ENOTDIR,
  * EACCES, ...) or EPERM when the result is outside the root.
  * sk_path_open() does both and opens, in one system call on Linux.
+ *
+ * Everything after that is relative to directory fds held, never a name
+ * opened again: the root (sk_path_root_open), what a request reads
+ * (sk_path_open_served, sk_path_stat), and an upload's directory, part
+ * file and rename (sk_path_open_parent, sk_path_part_open,
+ * sk_path_commit, sk_path_part_drop).
  */
 #ifndef SOCKKIT_PATH_H
 #define SOCKKIT_PATH_H
@@ -73,5 +79,65 @@ int		 sk_path_stat(int rootfd, const char *rel, int how,
  */
 int		 sk_path_open_served(int rootfd, const char *rel, int how,
 		    struct stat *st);
+
+/*
+ * The root to serve: dir resolved (realpath(3), into real: PATH_MAX
+ * bytes, or NULL) and opened as a directory, close-on-exec.  Every path
+ * served is then opened relative to this fd, never by name.  The fd, or
+ * -1 with errno and err "DIR: why".  (fileserve and http start here.)
+ */
+int		 sk_path_root_open(char *err, const char *dir, char *real);
+
+/*
+ * Is the directory dir names still the one open as rootfd?  (A served
+ * directory removed and made again, or a link pointed elsewhere, is
+ * served anew.)  Returns 1 when dir now leads to another directory, its
+ * fd in *fd and its real path in real (PATH_MAX bytes); 0 when it is the
+ * same, or cannot be opened just now (ask again later); -1 with errno
+ * when dir leads to no directory at all.
+ */
+int		 sk_path_root_moved(int rootfd, const char *dir, int *fd,
+		    char *real);
+
+/*
+ * The directory an upload of rel goes into: the part of rel before its
+ * last '/' ("" when none: the root) opened beneath rootfd as
+ * sk_path_open_served() opens it, with its stat in st, and *name pointed
+ * at the last component in rel.  The fd, or -1 with errno: ENOTDIR when
+ * the parent is not a directory, ENAMETOOLONG, else as
+ * sk_path_open_served().
+ */
+int		 sk_path_open_parent(int rootfd, const char *rel, int how,
+		    const char **name, struct stat *st);
+
+/*
+ * The partial file name in the directory dirfd, opened for reading and
+ * writing or made (mode 0644 less the umask): never through a symbolic
+ * link, never blocking on a FIFO, and only a regular file with no other
+ * name that this process's user owns (a hard link planted there would
+ * have a file elsewhere written).  The fd with its stat in st, or -1 with
+ * errno EEXIST when what is there is not such a file, else from openat.
+ */
+int		 sk_path_part_open(int dirfd, const char *name,
+		    struct stat *st);
+
+/*
+ * Put the verified part tmp (open as fd) in place as final, both names
+ * in dirfd (AT_FDCWD: relative to the working directory): only while tmp
+ * still names fd's file, and final is absent or a regular file; then
+ * fsync(fd), renameat(), and fsync(dirfd) so that the rename survives a
+ * crash (not for AT_FDCWD).  0, or -1 with errno: ESTALE when tmp was
+ * replaced or removed meanwhile, EEXIST when final is not a regular file
+ * (a link, a directory, a FIFO put there), else from fsync or renameat.
+ */
+int		 sk_path_commit(int dirfd, int fd, const char *tmp,
+		    const char *final);
+
+/*
+ * Remove the part tmp in dirfd, if it still names fd's file (a file
+ * renamed to that name meanwhile is not ours to remove): 0, or -1 with
+ * errno (ESTALE: it is another file now).
+ */
+int		 sk_path_part_drop(int dirfd, const char *tmp, int fd);
 
 #endif /* SOCKKIT_PATH_H */

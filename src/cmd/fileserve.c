@@ -132,7 +132,7 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 	};
 	static const char *const actions[] = { "serve", "get", "put", "ls" };
 	const char	*serve_only = NULL, *get_only = NULL;
-	const char	*client_only = NULL, *what, *with, *empty, *why;
+	const char	*client_only = NULL, *what, *with, *empty;
 	int		 ch, rc, i, max;
 
 	memset(o, 0, sizeof(*o));
@@ -178,14 +178,9 @@ parse_args(int argc, char **argv, struct fs_opts *o)
 		case OPT_ANNOUNCE:
 			serve_only = "--announce";
 			o->announce = optarg != NULL ? optarg : "fileserve";
-			if ((why = cmd_announce_name_bad(o->announce)) !=
-			    NULL) {
-				cmd_usage_err(CMD, "--announce: a NAME is 1-64 "
-				    "bytes of text, no spaces or control bytes: "
-				    "'%.64s%s' %s", o->announce,
-				    strlen(o->announce) > 64 ? "..." : "", why);
+			if (cmd_announce_name(CMD, "--announce",
+			    o->announce) == -1)
 				return -1;
-			}
 			break;
 		case OPT_IFACE:
 			o->iface = optarg;

@@ -1,9 +1,10 @@
 /*
  * fileserve_serve.c - sockkit fileserve serve: share a directory with many
- * clients at once from one event loop (docs/protocol.md).  Downloads go
- * out with sendfile, hashed through a mapping just ahead of it (no copy),
- * and the digests of files sent whole are remembered; uploads are spliced
- * from the socket into the file and hashed while still in the cache.
+ * clients at once from one event loop (docs/protocol.md).  This part holds
+ * the connections (accept, read, write, close), reads each request and
+ * answers HELLO, LS and STAT; downloads are fileserve_serve_get.c's,
+ * uploads fileserve_serve_put.c's.  Every path is opened beneath the root
+ * held open (sockkit/path.h), never by name.
  */
 #define _GNU_SOURCE		/* O_NOFOLLOW, realpath's PATH_MAX */
 
@@ -17,7 +18,6 @@
 #include <sys/sendfile.h>
 #endif
 
-#include <dirent.h>
 #include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,23 +32,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sockkit/announce.h>
 #include <sockkit/buf.h>
+#include <sockkit/dir.h>
 #include <sockkit/frame.h>
 #include <sockkit/hash.h>
 #include <sockkit/loop.h>
-#include <sockkit/msg.h>
+#include <sockkit/fsproto.h>
 #include <sockkit/net.h>
 #include <sockkit/path.h>
 #include <sockkit/text.h>
 
 #include "fileserve.h"
 
-
-/* Paths: a request's path, confined to the served directory. */
-
 /* A requested path's form: sk_path_check(), and not a partial upload. */
-static const char *
-bad_path(const char *p, size_t n)
+const char *
+fs_bad_path(const char *p, size_t n)
 {
 	const char	*why;
 
@@ -60,142 +59,33 @@ bad_path(const char *p, size_t n)
 	return NULL;
 }
 
-/* Event-loop server. */
-
-/*
- * What is known of a file's digest, so no file is hashed twice: the hash
- * state over its first `upto` bytes (the whole file's digest once upto is
- * its size).  Every connection that hashes a file adds to its entry as it
- * goes, and starts from it, so however many clients ask for a file, at
- * offsets near its end, cut and come back, the server reads each version
- * of it at most once to hash it.  An entry stands only while the file's
- * inode, size, mtime and ctime are all unchanged (any write moves ctime,
- * which no one can set).
- */
-#define DIGESTS		256
-#define HASH_STEP	(4 * CHUNK)	/* hashed per loop turn, at most */
-
-struct digest {
-	struct stat	st;
-	struct sk_hash	h;
-	off_t		upto;
-};
-
-struct fsrv {
-	const struct fs_opts	*o;
-	struct sk_loop		*loop;
-	int			 lfd;
-	int			 rootfd;	/* the served directory */
-	int			 root_gone;	/* DIR's name leads nowhere */
-	uint8_t			*buf;		/* CHUNK, shared */
-	int			 nconns;
-	struct fconn		*conns;
-	int			 afd;		/* --announce: UDP, or -1 */
-	char			 adgram[128];
-	size_t			 alen;
-	struct sockaddr_in	 adst;
-	struct digest		 digests[DIGESTS];
-	int			 ndigests, nextdigest;
-};
-
-/*
- * F_PREP: an upload's partial file being hashed (a step a loop turn)
- * before the server says how much of it it has.
- */
-enum fstate { F_REQ, F_SEND, F_PREP, F_RECV, F_SUMWAIT, F_CLOSING };
-
-struct fconn {
-	struct fsrv		*srv;
-	int			 fd;
-	enum fstate		 state;
-	int			 hello;
-	struct sk_frame_dec	 dec;
-	struct sk_buf		 out;
-	int			 file;		/* -1 when none */
-	off_t			 off;		/* next byte to send or write */
-	off_t			 hashed;	/* bytes of [0, end) hashed */
-	off_t			 end;
-	struct sk_hash		 h;
-	struct stat		 st;		/* get: the file at the start */
-	int			 known;		/* get: its digest is known: */
-	uint64_t		 sum;		/* this */
-	char			*name;		/* get, put: the path */
-	int			 pipe[2];	/* put: socket to file, or -1 */
-	int			 werr;		/* put: errno of a write */
-	int			 dirfd;		/* put: the target's directory */
-	dev_t			 ddev;		/* ...which is this one */
-	ino_t			 dino;
-	char			*tmp;		/* put: the partial file's name */
-	char			*final;		/* put: the file's name */
-	off_t			 have;		/* put: the part, to resume */
-	char			 peer[SK_ADDRSTRLEN];
-	long long		 last_ms;	/* bytes last moved */
-	int			 abort;		/* close with a reset */
-	struct fconn		*next;
-};
-
-/* Out of descriptors: the frame a client gets before it is turned away
- * (the reply to its HELLO, as far as it can tell). */
-#define FULL_ERR	"\0\0\0\x32" "ERR 503 server full: out of descriptors, " \
-			"try later"
-
 static void	on_conn(struct sk_loop *, int, int, void *);
 static void	resume_accept(struct sk_loop *, long long, void *);
-static int	conn_read(struct fconn *);
-static int	conn_settle(struct fconn *);
-
-/* Queue one control frame, printf-style. */
-static void
-reply(struct fconn *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-reply(struct fconn *c, const char *fmt, ...)
-{
-	char	line[ERRPATH + 1024], sp[SHOWMAX * 2];
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	(void)sk_frame_encode(&c->out, line, (size_t)n);
-	/* An error quotes the client's path: its bytes, escaped. */
-	if (c->srv->o->c.verbose && strncmp(line, "ERR", 3) == 0)
-		cmd_err(CMD, "%s: %s", c->peer, fs_shown(sp, sizeof(sp), line,
-		    (size_t)n));
-}
 
 /*
- * put, on Linux: the bytes go from the socket to the file through a pipe
- * (splice), so they are copied once, into the page cache, and not through
- * a buffer of ours first; the hash then reads them there while they are
- * still in the CPU's cache.  The pipe lives while the upload does.
+ * Queue one reply (fsproto.h formats it).  r: the OK form of kind, with
+ * num (HELLO, LS, PUT), st's type, size and mtime (STAT, GET, ENTRY) and
+ * name (ENTRY); the SUM trailer is queued by fs_send_download().
  */
-static void
-pipe_close(struct fconn *c)
+void
+fs_reply(struct fconn *c, enum sk_fs_kind kind, long long num,
+    const struct stat *st, const char *name)
 {
-	if (c->pipe[0] != -1) {
-		close(c->pipe[0]);
-		close(c->pipe[1]);
-		c->pipe[0] = c->pipe[1] = -1;
-	}
-}
+	struct sk_fs_reply	r;
 
-static void
-pipe_open(struct fconn *c)
-{
-#ifdef __linux__
-	/* Out of descriptors, read and pwrite will do. */
-	if (c->pipe[0] == -1 && pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) == 0)
-		(void)fcntl(c->pipe[0], F_SETPIPE_SZ, UPCHUNK);
-#else
-	(void)c;
-#endif
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.num = num;
+	if (st != NULL) {
+		r.type = sk_fs_type(st->st_mode);
+		r.size = (long long)st->st_size;
+		r.mtime = (long long)st->st_mtime;
+	}
+	if (name != NULL) {
+		r.text = name;
+		r.text_len = strlen(name);
+	}
+	(void)sk_fs_reply_format(&c->out, &r);
 }
 
 /*
@@ -203,19 +93,18 @@ pipe_open(struct fconn *c)
  * top), or about the request itself when path is NULL: "ERR 404 a/b: No
  * such file or directory".  After 400 and 505 the connection is closed.
  */
-static void
-fail_req(struct fconn *c, int code, const char *path, const char *msg)
+void
+fs_fail(struct fconn *c, int code, const char *path, const char *msg)
 {
-	size_t	len;
+	char	sp[SHOWMAX * 2];
+	size_t	at = sk_buf_len(&c->out);
 
-	if (path == NULL)
-		reply(c, "ERR %d %s", code, msg);
-	else {
-		len = strlen(path);
-		reply(c, "ERR %d %.*s%s: %s", code, len > ERRPATH ? ERRPATH :
-		    (int)len, *path != '\0' ? path : ".", len > ERRPATH ?
-		    "..." : "", msg);
-	}
+	/* An error quotes the client's path: its bytes, escaped. */
+	if (sk_fs_err_format(&c->out, code, path, msg) == 0 &&
+	    c->srv->o->c.verbose)
+		cmd_err(CMD, "%s: %s", c->peer, fs_shown(sp, sizeof(sp),
+		    sk_buf_data(&c->out) + at + SK_FRAME_HDRLEN,
+		    sk_buf_len(&c->out) - at - SK_FRAME_HDRLEN));
 	if (c->file != -1) {
 		close(c->file);
 		c->file = -1;
@@ -224,12 +113,12 @@ fail_req(struct fconn *c, int code, const char *path, const char *msg)
 		close(c->dirfd);
 		c->dirfd = -1;
 	}
-	pipe_close(c);
+	fs_pipe_close(c);
 	c->state = code == 400 || code == 505 ? F_CLOSING : F_REQ;
 }
 
-static void
-conn_close(struct fconn *c)
+void
+fs_conn_close(struct fconn *c)
 {
 	struct fsrv	*s = c->srv;
 	struct fconn	**pp;
@@ -258,7 +147,7 @@ conn_close(struct fconn *c)
 		close(c->file);
 	if (c->dirfd != -1)
 		close(c->dirfd);
-	pipe_close(c);
+	fs_pipe_close(c);
 	sk_frame_dec_release(&c->dec);
 	sk_buf_release(&c->out);
 	free(c->name);
@@ -268,6 +157,16 @@ conn_close(struct fconn *c)
 	free(c);
 }
 
+/* The error reply for errno from opening p beneath the root. */
+void
+fs_fail_errno(struct fconn *c, const char *p, int open_it)
+{
+	fs_fail(c, errno == ENOENT || errno == ENOTDIR ? 404 :
+	    errno == ENAMETOOLONG ? 400 : 403, p, errno == EPERM ?
+	    "outside the served directory" : errno == EACCES && open_it ?
+	    "not a regular file or a directory" : strerror(errno));
+}
+
 /*
  * What a request names, beneath the root and never by name again: for
  * reading (a regular file or a directory, sk_path_open_served), or only
@@ -275,85 +174,57 @@ conn_close(struct fconn *c)
  * sent.  A local user renaming things inside DIR meanwhile cannot lead it
  * outside: every component is resolved relative to a directory fd held.
  */
-static int
-beneath(struct fconn *c, const char *p, struct stat *st, int open_it)
+int
+fs_beneath(struct fconn *c, const char *p, struct stat *st, int open_it)
 {
 	const char	*why;
 	int		 fd;
 
-	if ((why = bad_path(p, strlen(p))) != NULL) {
-		fail_req(c, 403, p, why);
+	if ((why = fs_bad_path(p, strlen(p))) != NULL) {
+		fs_fail(c, 403, p, why);
 		return -1;
 	}
 	fd = open_it ? sk_path_open_served(c->srv->rootfd, p, 0, st) :
 	    sk_path_stat(c->srv->rootfd, p, 0, st);
 	if (fd == -1)
-		fail_req(c, errno == ENOENT || errno == ENOTDIR ? 404 :
-		    errno == ENAMETOOLONG ? 400 : 403, p, errno == EPERM ?
-		    "outside the served directory" : errno == EACCES &&
-		    open_it ? "not a regular file or a directory" :
-		    strerror(errno));
+		fs_fail_errno(c, p, open_it);
 	return fd;
 }
 
-static char
-type_of(mode_t m)
-{
-	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : 'o';
-}
-
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/*
+ * LS: the names sorted (sk_dir_read), each with its lstat; a partial
+ * upload's name is not listed.
+ */
 static void
 do_ls(struct fconn *c, const char *p)
 {
-	char		 **names = NULL, **nn;
-	struct dirent	*de;
+	struct sk_dir	 d;
 	struct stat	 st;
 	size_t		 n = 0, i;
-	DIR		*d;
 	int		 fd;
 
-	if ((fd = beneath(c, p, &st, 1)) == -1)
+	if ((fd = fs_beneath(c, p, &st, 1)) == -1)
 		return;
 	if (!S_ISDIR(st.st_mode)) {
 		close(fd);
-		fail_req(c, 404, p, strerror(ENOTDIR));
+		fs_fail(c, 404, p, strerror(ENOTDIR));
 		return;
 	}
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		fail_req(c, 403, p, strerror(errno));
+	if (sk_dir_read(NULL, fd, &d) == -1) {
+		fs_fail(c, 403, p, strerror(errno));
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    bad_path(de->d_name, strlen(de->d_name)) != NULL)
+	for (i = 0; i < d.n; i++)
+		n += fs_bad_path(d.names[i], strlen(d.names[i])) == NULL;
+	fs_reply(c, SK_FS_R_LS, (long long)n, NULL, NULL);
+	for (i = 0; i < d.n; i++) {
+		if (fs_bad_path(d.names[i], strlen(d.names[i])) != NULL)
 			continue;
-		if ((nn = realloc(names, (n + 1) * sizeof(*nn))) == NULL)
-			break;
-		names = nn;
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), by_name);
-	reply(c, "OK %zu", n);
-	for (i = 0; i < n; i++) {
-		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+		if (fstatat(d.fd, d.names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
 			memset(&st, 0, sizeof(st));
-		reply(c, "%c %lld %lld %s", type_of(st.st_mode),
-		    (long long)st.st_size, (long long)st.st_mtime, names[i]);
-		free(names[i]);
+		fs_reply(c, SK_FS_R_ENTRY, 0, &st, d.names[i]);
 	}
-	free(names);
-	closedir(d);
+	sk_dir_close(&d);
 }
 
 static void
@@ -361,384 +232,9 @@ do_stat(struct fconn *c, const char *p)
 {
 	struct stat	st;
 
-	if (beneath(c, p, &st, 0) == -1)
+	if (fs_beneath(c, p, &st, 0) == -1)
 		return;
-	reply(c, "OK %c %lld %lld", type_of(st.st_mode),
-	    (long long)st.st_size, (long long)st.st_mtime);
-}
-
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-static struct digest *
-digest_find(struct fsrv *s, const struct stat *st)
-{
-	int	i;
-
-	for (i = 0; i < s->ndigests; i++)
-		if (same_file(&s->digests[i].st, st))
-			return &s->digests[i];
-	return NULL;
-}
-
-/* Remember how far c has hashed its file, replacing the oldest entry
- * when full; an entry further along is kept. */
-static void
-digest_note(struct fsrv *s, const struct fconn *c)
-{
-	struct digest	*d;
-
-	if ((d = digest_find(s, &c->st)) == NULL) {
-		if (s->ndigests < DIGESTS)
-			d = &s->digests[s->ndigests++];
-		else {
-			d = &s->digests[s->nextdigest];
-			s->nextdigest = (s->nextdigest + 1) % DIGESTS;
-		}
-		d->st = c->st;
-		d->upto = -1;
-	}
-	if (d->upto < c->hashed) {
-		d->h = c->h;
-		d->upto = c->hashed;
-	}
-}
-
-/*
- * One step of hashing c's file, [hashed, hashed + n): 0, or -1 (the file
- * shrank or cannot be read).  Another connection hashing the same file
- * may have got further meanwhile: c takes up from there, so clients that
- * ask for one file at once share one pass over it (shared: a download;
- * an upload's part is its own).
- */
-static int
-hash_step(struct fconn *c, off_t n, int shared)
-{
-	struct digest	*d;
-
-	if (shared && (d = digest_find(c->srv, &c->st)) != NULL &&
-	    d->upto > c->hashed &&
-	    d->upto <= c->end) {
-		c->h = d->h;
-		c->hashed = d->upto;
-	}
-	if (n > c->end - c->hashed)
-		n = c->end - c->hashed;
-	if (n > 0 && sk_hash_file(&c->h, c->file, c->hashed, n, c->srv->buf,
-	    CHUNK) == -1)
-		return -1;
-	c->hashed += n;
-	return 0;
-}
-
-static void
-do_get(struct fconn *c, long long off, const char *p)
-{
-	char		 sp[SHOWMAX];
-	struct stat	 st;
-	struct digest	*d;
-	int		 fd;
-
-	/* A FIFO or a device is never opened: regular files only. */
-	if ((fd = beneath(c, p, &st, 1)) == -1)
-		return;
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		fail_req(c, 403, p, "not a regular file");
-		return;
-	}
-	if (off < 0 || off > st.st_size) {
-		close(fd);
-		fail_req(c, 416, p, "offset past the end of the file");
-		return;
-	}
-	free(c->name);
-	if ((c->name = strdup(p)) == NULL) {
-		close(fd);
-		fail_req(c, 500, NULL, "out of memory");
-		return;
-	}
-	/*
-	 * The digest covers the whole file, so the bytes before off are
-	 * hashed too: from what is known of this file already, a step a loop
-	 * turn (conn_write), never all at once while the others wait.
-	 */
-	c->st = st;
-	c->file = fd;
-	c->off = (off_t)off;
-	c->end = st.st_size;
-	if ((d = digest_find(c->srv, &st)) != NULL) {
-		c->h = d->h;
-		c->hashed = d->upto;
-	} else {
-		sk_hash_init(&c->h);
-		c->hashed = 0;
-	}
-	c->known = c->hashed == c->end;
-	c->sum = c->known ? sk_hash_final(&c->h) : 0;
-	reply(c, "OK %lld %lld", (long long)st.st_size,
-	    (long long)st.st_mtime);
-	c->state = F_SEND;
-	if (c->srv->o->c.verbose)
-		cmd_err(CMD, "%s: GET %s from %lld", c->peer,
-		    fs_shown(sp, sizeof(sp), p, strlen(p)), off);
-}
-
-/*
- * The connection other than c writing the upload to final, or NULL: one
- * writer per name, always, or two would interleave their bytes in one
- * partial file.  A writer whose client has gone but whose last bytes still
- * wait in its socket is not one for long: take them in now (they are kept
- * for the resume being asked for) and close it, so that a client killed
- * and run again at once resumes rather than meets its own ghost.
- */
-static struct fconn *
-writer_of(struct fsrv *s, struct fconn *c)
-{
-	struct fconn	*w;
-	ssize_t		 n;
-	char		 b;
-	int		 i;
-
-	for (w = s->conns; w != NULL; w = w->next)
-		if (w != c && w->file != -1 && w->final != NULL &&
-		    (w->state == F_PREP || w->state == F_RECV ||
-		    w->state == F_SUMWAIT) && w->ddev == c->ddev &&
-		    w->dino == c->dino && strcmp(w->final, c->final) == 0)
-			break;
-	if (w == NULL)
-		return NULL;
-	for (i = 0; i < DRAIN_MAX && w->state == F_RECV; i++) {
-		n = recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR))
-			break;		/* alive, and nothing waits */
-		if (n <= 0 || conn_read(w) == -1) {
-			conn_close(w);
-			return NULL;
-		}
-		w->last_ms = sk_loop_now_ms();
-	}
-	/* It may have failed a write meanwhile, and be closing. */
-	if (conn_settle(w) == -1 || w->file == -1)
-		return NULL;
-	return w;
-}
-
-/* put: the upload may begin, from c->have; say so. */
-static void
-put_ready(struct fconn *c)
-{
-	char	sp[SHOWMAX];
-
-	c->off = c->have;
-	reply(c, "OK %lld", (long long)c->have);
-	c->state = c->have < c->end ? F_RECV : F_SUMWAIT;
-	if (c->state == F_RECV)
-		pipe_open(c);
-	if (c->srv->o->c.verbose)
-		cmd_err(CMD, "%s: PUT %s, %lld bytes, from %lld", c->peer,
-		    fs_shown(sp, sizeof(sp), c->name, strlen(c->name)),
-		    (long long)c->end, (long long)c->have);
-}
-
-/*
- * PUT: into the target's directory, held open (c->dirfd) and used for
- * everything after: the partial file is made, checked, renamed and synced
- * relative to it, so a directory swapped for a link meanwhile changes
- * nothing.  O_NOFOLLOW guards the last component, the held fd the rest.
- */
-static void
-do_put(struct fconn *c, long long size, const char *p)
-{
-	struct fsrv	*s = c->srv;
-	char		 dir[PATH_MAX], *slash, msg[256];
-	const char	*name = p, *why;
-	struct stat	 st;
-	struct statvfs	 vfs;
-	int		 fd;
-
-	if (!s->o->upload) {
-		fail_req(c, 403, NULL, "uploads are not allowed "
-		    "(--allow-upload)");
-		return;
-	}
-	if (*p == '\0') {
-		fail_req(c, 403, NULL, "an empty path");
-		return;
-	}
-	if ((why = bad_path(p, strlen(p))) != NULL) {
-		fail_req(c, 403, p, why);
-		return;
-	}
-	/* Never cut: what was left of a cut path kept its slashes. */
-	if (strlen(p) >= sizeof(dir)) {
-		fail_req(c, 400, p, strerror(ENAMETOOLONG));
-		return;
-	}
-	snprintf(dir, sizeof(dir), "%s", p);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		name = p + (slash - dir) + 1;
-	} else
-		dir[0] = '\0';
-	if (*name == '\0' || strcmp(name, ".") == 0) {
-		fail_req(c, 403, p, "no file name");
-		return;
-	}
-	/* A name to list and log: no control bytes, no broken UTF-8. */
-	if (sk_text_has_ctl((const uint8_t *)name, strlen(name), 0)) {
-		fail_req(c, 403, p, "a control byte or broken UTF-8 in the "
-		    "name");
-		return;
-	}
-	if (c->dirfd != -1)
-		close(c->dirfd);
-	if ((c->dirfd = beneath(c, dir, &st, 1)) == -1)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		fail_req(c, 404, p, strerror(ENOTDIR));
-		return;
-	}
-	c->ddev = st.st_dev;
-	c->dino = st.st_ino;
-	free(c->name);
-	free(c->final);
-	free(c->tmp);
-	c->name = c->final = c->tmp = NULL;
-	if ((c->name = strdup(p)) == NULL ||
-	    (c->final = strdup(name)) == NULL ||
-	    asprintf(&c->tmp, ".%s" PART, name) == -1) {
-		c->tmp = NULL;
-		fail_req(c, 500, NULL, "out of memory");
-		return;
-	}
-	if (writer_of(s, c) != NULL) {
-		fail_req(c, 409, p, "another connection is uploading it: "
-		    "try again once it has ended");
-		return;
-	}
-	/* Never write through a symlink, nor over a directory. */
-	if (fstatat(c->dirfd, c->final, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISREG(st.st_mode)) {
-		fail_req(c, 409, p, S_ISLNK(st.st_mode) ? "the target is a "
-		    "symbolic link" : "the target is not a regular file");
-		return;
-	}
-	/*
-	 * Read and written: a part from before is hashed to resume it.
-	 * Nonblocking, so a FIFO planted there cannot stall the server; it
-	 * must be a plain file with no other name (a hard link planted
-	 * there would have a file elsewhere overwritten) that we own.
-	 */
-	fd = openat(c->dirfd, c->tmp, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		if (fd != -1)
-			close(fd);
-		fail_req(c, 500, p, strerror(errno));
-		return;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    st.st_uid != geteuid()) {
-		close(fd);
-		fail_req(c, 409, p, "its partial upload file is not one this "
-		    "server made");
-		return;
-	}
-	/* A partial upload from before: resume it if it can be. */
-	c->have = st.st_size <= size ? st.st_size : 0;
-	if (c->have != st.st_size && ftruncate(fd, 0) == -1) {
-		close(fd);
-		fail_req(c, 500, p, strerror(errno));
-		return;
-	}
-	/* Refuse at once what clearly cannot fit, rather than fill the disk. */
-	if (fstatvfs(fd, &vfs) == 0 && (unsigned long long)vfs.f_bavail *
-	    vfs.f_frsize < (unsigned long long)(size - c->have)) {
-		close(fd);
-		if (c->have == 0)
-			(void)unlinkat(c->dirfd, c->tmp, 0); /* made just now */
-		snprintf(msg, sizeof(msg), "not enough space: %lld bytes "
-		    "needed, %llu free", size - (long long)c->have,
-		    (unsigned long long)vfs.f_bavail * vfs.f_frsize);
-		fail_req(c, 507, p, msg);
-		return;
-	}
-	c->file = fd;
-	c->end = (off_t)size;
-	sk_hash_init(&c->h);
-	c->hashed = 0;
-	/* The part is hashed a step a loop turn (conn_write), then OK. */
-	if (c->have > 0)
-		c->state = F_PREP;
-	else
-		put_ready(c);
-}
-
-/* The trailer of an upload: verify, sync, rename into place. */
-static void
-do_sum(struct fconn *c, const char *hex)
-{
-	struct stat	fst, nst;
-	char		want[32], sp[SHOWMAX];
-
-	if (c->final == NULL || c->tmp == NULL || c->dirfd == -1) {
-		fail_req(c, 400, NULL, "SUM without an upload");
-		return;
-	}
-	snprintf(want, sizeof(want), "%016" PRIx64, sk_hash_final(&c->h));
-	if (strcmp(want, hex) != 0) {
-		(void)unlinkat(c->dirfd, c->tmp, 0);
-		fail_req(c, 422, c->name, "checksum mismatch: the upload was "
-		    "corrupt and is removed");
-		return;
-	}
-	/*
-	 * What is renamed into place must be the file verified: a local
-	 * user may have put another file (or a link) under the part's name
-	 * meanwhile.
-	 */
-	if (fstat(c->file, &fst) == -1 || fstatat(c->dirfd, c->tmp, &nst,
-	    AT_SYMLINK_NOFOLLOW) == -1 || fst.st_dev != nst.st_dev ||
-	    fst.st_ino != nst.st_ino) {
-		fail_req(c, 409, c->name, "its partial upload file was "
-		    "replaced or removed meanwhile: not renamed into place");
-		return;
-	}
-	/* Nor over a link, FIFO or device put at the name meanwhile. */
-	if (fstatat(c->dirfd, c->final, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISREG(nst.st_mode)) {
-		fail_req(c, 409, c->name, "the target is no longer a regular "
-		    "file: not renamed into place");
-		return;
-	}
-	if (fsync(c->file) == -1 || renameat(c->dirfd, c->tmp, c->dirfd,
-	    c->final) == -1) {
-		fail_req(c, 500, c->name, strerror(errno));
-		return;
-	}
-	/* The rename itself survives a crash once the directory is synced. */
-	(void)fsync(c->dirfd);
-	close(c->dirfd);
-	c->dirfd = -1;
-	close(c->file);
-	c->file = -1;
-	pipe_close(c);
-	reply(c, "OK");
-	c->state = F_REQ;
-	if (c->srv->o->c.verbose)
-		cmd_err(CMD, "%s: PUT %s: %lld bytes, verified", c->peer,
-		    fs_shown(sp, sizeof(sp), c->name, strlen(c->name)),
-		    (long long)c->end);
+	fs_reply(c, SK_FS_R_STAT, 0, &st, NULL);
 }
 
 /* One request frame. */
@@ -746,10 +242,10 @@ static void
 request(struct fconn *c, const uint8_t *p, uint32_t n)
 {
 	struct sk_fs_req	 req;
-	char			 line[CTLMAX + 1], *arg;
+	char			 line[SK_FS_CTLMAX + 1], *arg;
 
 	if (sk_fs_parse(p, n, &req) == -1) {
-		fail_req(c, 400, NULL, memchr(p, '\0', n) != NULL ?
+		fs_fail(c, 400, NULL, memchr(p, '\0', n) != NULL ?
 		    "a NUL byte in "
 		    "a request" : !c->hello ? "expected HELLO" :
 		    "unknown or malformed request");
@@ -761,23 +257,23 @@ request(struct fconn *c, const uint8_t *p, uint32_t n)
 	arg = req.arg != NULL ? line + (req.arg - (const char *)p) : line + n;
 	if (!c->hello) {
 		if (req.verb != SK_FS_HELLO) {
-			fail_req(c, 400, NULL, "expected HELLO");
+			fs_fail(c, 400, NULL, "expected HELLO");
 			return;
 		}
-		if (req.num != VERSION) {
-			fail_req(c, 505, NULL, "this server speaks version 1");
+		if (req.num != SK_FS_VERSION) {
+			fs_fail(c, 505, NULL, "this server speaks version 1");
 			return;
 		}
 		c->hello = 1;
-		reply(c, "OK %d", VERSION);
+		fs_reply(c, SK_FS_R_HELLO, SK_FS_VERSION, NULL, NULL);
 		return;
 	}
 	if (c->state == F_SUMWAIT) {
 		if (req.verb != SK_FS_SUM) {
-			fail_req(c, 400, NULL, "expected SUM");
+			fs_fail(c, 400, NULL, "expected SUM");
 			return;
 		}
-		do_sum(c, arg);
+		fs_do_sum(c, arg);
 		return;
 	}
 	switch (req.verb) {
@@ -788,102 +284,19 @@ request(struct fconn *c, const uint8_t *p, uint32_t n)
 		do_stat(c, arg);
 		break;
 	case SK_FS_GET:
-		do_get(c, req.num, arg);
+		fs_do_get(c, req.num, arg);
 		break;
 	case SK_FS_PUT:
-		do_put(c, req.num, arg);
+		fs_do_put(c, req.num, arg);
 		break;
 	default:
-		fail_req(c, 400, NULL, "unknown or malformed request");
+		fs_fail(c, 400, NULL, "unknown or malformed request");
 	}
-}
-
-#ifdef __linux__
-/* Up to left bytes from the pipe to the file at *at: the count, or -1. */
-static ssize_t
-pipe_by_hand(struct fconn *c, loff_t *at, size_t left)
-{
-	ssize_t	n, w;
-
-	if ((n = read(c->pipe[0], c->srv->buf, left < CHUNK ? left :
-	    CHUNK)) <= 0) {
-		if (n == 0)
-			errno = EIO;
-		return -1;
-	}
-	if ((w = pwrite(c->file, c->srv->buf, (size_t)n, *at)) != n) {
-		if (w != -1)
-			errno = ENOSPC;
-		return -1;
-	}
-	*at += n;
-	return n;
-}
-#endif
-
-/*
- * Upload bytes from the socket into the file at c->off, at most want, and
- * hash them: the count, 0 at the end of the stream, or -1 with errno
- * (EAGAIN: none yet; EIO: writing failed, why in c->werr).
- */
-static ssize_t
-recv_upload(struct fconn *c, size_t want)
-{
-	struct fsrv	*s = c->srv;
-	ssize_t		 n, k;
-
-#ifdef __linux__
-	if (c->pipe[0] != -1) {
-		loff_t	at = c->off;
-		size_t	left;
-
-		n = splice(c->fd, NULL, c->pipe[1], NULL, want,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n == -1 && (errno == EINVAL || errno == ENOSYS)) {
-			pipe_close(c);	/* no splice here: read and pwrite */
-			return recv_upload(c, want);
-		}
-		if (n <= 0)
-			return n;
-		for (left = (size_t)n; left > 0; left -= (size_t)k) {
-			k = splice(c->pipe[0], NULL, c->file, &at, left,
-			    SPLICE_F_MOVE);
-			if (k == -1 && errno == EINTR) {
-				k = 0;
-				continue;
-			}
-			/* A file system that cannot take a splice: by hand. */
-			if (k == -1 && (errno == EINVAL || errno == ENOSYS))
-				k = pipe_by_hand(c, &at, left);
-			if (k <= 0) {
-				c->werr = k == 0 ? ENOSPC : errno;
-				errno = EIO;
-				return -1;
-			}
-		}
-		if (fs_hash_pread(&c->h, c->file, c->off, (off_t)n,
-		    s->buf) == -1) {
-			c->werr = errno;
-			errno = EIO;
-			return -1;
-		}
-		return n;
-	}
-#endif
-	if ((n = read(c->fd, s->buf, want < CHUNK ? want : CHUNK)) <= 0)
-		return n;
-	if ((k = pwrite(c->file, s->buf, (size_t)n, c->off)) != n) {
-		c->werr = k == -1 ? errno : ENOSPC;
-		errno = EIO;
-		return -1;
-	}
-	sk_hash_update(&c->h, s->buf, (size_t)n);
-	return n;
 }
 
 /* Readable: requests, or upload data. */
-static int
-conn_read(struct fconn *c)
+int
+fs_conn_read(struct fconn *c)
 {
 	const uint8_t	*payload;
 	uint32_t	 plen;
@@ -895,7 +308,7 @@ conn_read(struct fconn *c)
 	if (c->state == F_RECV) {
 		want = (size_t)(c->end - c->off) < UPCHUNK ?
 		    (size_t)(c->end - c->off) : UPCHUNK;
-		n = recv_upload(c, want);
+		n = fs_recv_upload(c, want);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return 0;
 		if (n == 0 || (n == -1 && errno != EIO))
@@ -903,7 +316,7 @@ conn_read(struct fconn *c)
 		if (n == -1) {
 			snprintf(why, sizeof(why), "cannot write the upload: "
 			    "%s", strerror(c->werr));
-			fail_req(c, 500, c->name, why);
+			fs_fail(c, 500, c->name, why);
 			c->state = F_CLOSING;
 			return 0;
 		}
@@ -912,7 +325,7 @@ conn_read(struct fconn *c)
 			c->state = F_SUMWAIT;
 		return 0;
 	}
-	n = sk_frame_dec_read(&c->dec, c->fd, CTLMAX);
+	n = sk_frame_dec_read(&c->dec, c->fd, SK_FS_CTLMAX);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
@@ -921,121 +334,13 @@ conn_read(struct fconn *c)
 		if ((rc = sk_frame_dec_next(&c->dec, &payload, &plen)) == 0)
 			break;
 		if (rc == -1) {
-			fail_req(c, 400, NULL, "a request over 65536 bytes");
+			fs_fail(c, 400, NULL, "a request over 65536 bytes");
 			break;
 		}
 		request(c, payload, plen);
 	}
 	if (sk_frame_dec_pending(&c->dec) == 0)
 		sk_frame_dec_release(&c->dec);
-	return 0;
-}
-
-/*
- * Send file bytes [off, upto): with sendfile on Linux, straight from the
- * page cache; elsewhere read and written through the shared buffer.
- * Returns 1 when the socket is full, 0 when all of it went, -1 on error.
- */
-static int
-send_file(struct fconn *c, off_t upto)
-{
-	ssize_t	n;
-
-	while (c->off < upto) {
-#ifdef __linux__
-		n = sendfile(c->fd, c->file, &c->off, (size_t)(upto -
-		    c->off));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 1;
-		if (n <= 0)
-			return -1;
-#else
-		n = pread(c->file, c->srv->buf, upto - c->off < CHUNK ?
-		    (size_t)(upto - c->off) : CHUNK, c->off);
-		if (n <= 0)
-			return -1;	/* the file shrank: the client sees it */
-		n = sk_net_write(c->fd, c->srv->buf, (size_t)n);
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 1;
-		if (n <= 0)
-			return -1;
-		c->off += n;
-#endif
-	}
-	return 0;
-}
-
-/*
- * A download: its bytes, then its checksum.  Each chunk is hashed just
- * before it goes (read once into the cache, then sent from the page cache
- * without another copy); the bytes before the offset, a step a loop turn
- * first.  How far it got is noted for the next one (digest_note).
- */
-static int
-send_download(struct fconn *c)
-{
-	struct stat	st;
-	char		sum[32];
-	int		rc;
-
-	if (!c->known && c->hashed < c->off) {
-		if (hash_step(c, c->off - c->hashed < HASH_STEP ?
-		    c->off - c->hashed : HASH_STEP, 1) == -1)
-			return -1;	/* the file shrank: the client sees it */
-		digest_note(c->srv, c);
-		return 0;
-	}
-	for (;;) {
-		if ((rc = send_file(c, c->known ? c->end : c->hashed)) != 0)
-			return rc == 1 ? 0 : -1;
-		if (c->known || c->hashed == c->end)
-			break;
-		if (hash_step(c, CHUNK, 1) == -1)
-			return -1;
-		if (c->hashed == c->end) {
-			digest_note(c->srv, c);
-			c->sum = sk_hash_final(&c->h);
-			c->known = 1;
-		}
-	}
-	/* What went must be one version of the file, or it is no use. */
-	if (fstat(c->file, &st) == -1 || !same_file(&st, &c->st)) {
-		fail_req(c, 409, c->name, "the file changed while it was sent: "
-		    "try again");
-		return 0;
-	}
-	snprintf(sum, sizeof(sum), "%016" PRIx64, c->sum);
-	reply(c, "SUM %s", sum);
-	close(c->file);
-	c->file = -1;
-	c->state = F_REQ;
-	return 0;
-}
-
-/* An upload to resume: hash its part a step, then say go. */
-static int
-prep_upload(struct fconn *c)
-{
-	off_t	end = c->end;
-
-	c->end = c->have;
-	if (hash_step(c, HASH_STEP, 0) == -1) {
-		/* It shrank under us: start over. */
-		c->end = end;
-		sk_hash_init(&c->h);
-		c->hashed = c->have = 0;
-		if (ftruncate(c->file, 0) == -1) {
-			fail_req(c, 500, c->name, strerror(errno));
-			return 0;
-		}
-		put_ready(c);
-		return 0;
-	}
-	c->end = end;
-	if (c->hashed == c->have)
-		put_ready(c);
 	return 0;
 }
 
@@ -1047,9 +352,9 @@ conn_write(struct fconn *c)
 		return -1;
 	if (sk_buf_len(&c->out) > 0)
 		return 0;
-	if (c->state == F_PREP && prep_upload(c) == -1)
+	if (c->state == F_PREP && fs_prep_upload(c) == -1)
 		return -1;
-	if (c->state == F_SEND && send_download(c) == -1)
+	if (c->state == F_SEND && fs_send_download(c) == -1)
 		return -1;
 	return sk_buf_write(&c->out, c->fd) == -1 ? -1 : 0;
 }
@@ -1059,13 +364,13 @@ conn_write(struct fconn *c)
  * watch it for what it waits for (reading waits while a reply or a
  * download is going out).  -1 when it was closed.
  */
-static int
-conn_settle(struct fconn *c)
+int
+fs_conn_settle(struct fconn *c)
 {
 	int	want;
 
 	if (c->state == F_CLOSING && sk_buf_len(&c->out) == 0) {
-		conn_close(c);
+		fs_conn_close(c);
 		return -1;
 	}
 	want = sk_buf_len(&c->out) > 0 || c->state == F_SEND ||
@@ -1085,16 +390,16 @@ on_conn(struct sk_loop *loop, int fd, int mask, void *arg)
 	(void)fd;
 	/* Readable or writable: the client sent or took something. */
 	c->last_ms = sk_loop_now_ms();
-	if (((mask & SK_READ) && conn_read(c) == -1) ||
+	if (((mask & SK_READ) && fs_conn_read(c) == -1) ||
 	    ((mask & SK_WRITE) || sk_buf_len(&c->out) > 0 ||
 	    c->state == F_SEND || c->state == F_PREP ? conn_write(c) :
 	    0) == -1) {
 		/* A download that cannot go on (the file shrank): reset. */
 		c->abort = c->state == F_SEND;
-		conn_close(c);
+		fs_conn_close(c);
 		return;
 	}
-	(void)conn_settle(c);
+	(void)fs_conn_settle(c);
 }
 
 static void
@@ -1104,38 +409,24 @@ on_accept(struct sk_loop *loop, int lfd, int mask, void *arg)
 	struct sockaddr_storage	 ss;
 	struct fconn		*c;
 	socklen_t		 sslen;
-	char			 err[SK_ERRLEN];
 	int			 fd;
 
 	(void)mask;
-	for (;;) {
-		sslen = sizeof(ss);
-		if ((fd = sk_net_accept(NULL, lfd, &ss, &sslen)) == -1) {
-			(void)cmd_accept_pause(CMD, loop, lfd, resume_accept,
-			    s, FULL_ERR, sizeof(FULL_ERR) - 1, 0);
-			return;
-		}
-		/* The select backend cannot watch fd 1024 and up: the client
-		 * is told so, as when out of descriptors. */
-		if (sk_loop_watchable(err, loop, fd) == -1) {
-			cmd_accept_turn_away(CMD, fd, FULL_ERR,
-			    sizeof(FULL_ERR) - 1, 0, err);
-			continue;
-		}
+	/* Out of descriptors, or past what select can watch, a client is
+	 * told so (s->full) and closed. */
+	while ((fd = cmd_accept_next(&s->acc, loop, lfd, &ss,
+	    &sslen)) != -1) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
 		}
-		/* Replies, data and SUM are separate writes: without this a
-		 * small GET waited 40 ms for a delayed ACK. */
-		(void)sk_net_nodelay(NULL, fd);
 		c->srv = s;
 		c->fd = fd;
 		c->file = -1;
 		c->dirfd = -1;
 		c->pipe[0] = c->pipe[1] = -1;
 		c->last_ms = sk_loop_now_ms();
-		sk_frame_dec_init(&c->dec, CTLMAX);
+		sk_frame_dec_init(&c->dec, SK_FS_CTLMAX);
 		sk_buf_init(&c->out, 0);
 		sk_net_addr_str((struct sockaddr *)&ss, sslen, c->peer,
 		    sizeof(c->peer));
@@ -1171,7 +462,7 @@ on_sweep(struct sk_loop *loop, long long id, void *arg)
 			if (s->o->c.verbose)
 				cmd_err(CMD, "%s: idle for %gs: closed",
 				    c->peer, (double)s->o->idle_ms / 1000);
-			conn_close(c);
+			fs_conn_close(c);
 		}
 	}
 }
@@ -1188,15 +479,12 @@ static void
 on_check_root(struct sk_loop *loop, long long id, void *arg)
 {
 	struct fsrv	*s = arg;
-	struct stat	 now, was;
 	char		 real[PATH_MAX], sp[SHOWMAX];
-	int		 fd;
+	int		 fd, rc;
 
 	(void)loop;
 	(void)id;
-	if (fstat(s->rootfd, &was) == -1)
-		return;
-	if (stat(s->o->dir, &now) == -1 || !S_ISDIR(now.st_mode)) {
+	if ((rc = sk_path_root_moved(s->rootfd, s->o->dir, &fd, real)) == -1) {
 		if (!s->root_gone)
 			cmd_err(CMD, "%s: removed: nothing is shared until it "
 			    "is made again", fs_shown(sp, sizeof(sp), s->o->dir,
@@ -1204,11 +492,8 @@ on_check_root(struct sk_loop *loop, long long id, void *arg)
 		s->root_gone = 1;
 		return;
 	}
-	if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
-		return;
-	if (realpath(s->o->dir, real) == NULL || (fd = open(real,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;		/* again next time */
+	if (rc == 0)
+		return;		/* the same, or again next time */
 	close(s->rootfd);
 	s->rootfd = fd;
 	s->root_gone = 0;
@@ -1247,20 +532,21 @@ on_announce(struct sk_loop *loop, long long id, void *arg)
 static int
 start_announce(struct fsrv *s, char *err)
 {
-	if ((s->afd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, SK_ERRLEN, "announce: %s", strerror(errno));
-		return -1;
-	}
-	if (sk_net_broadcast(err, s->afd) == -1 || (s->o->iface != NULL &&
-	    sk_net_bind_iface(err, s->afd, s->o->iface) == -1))
+	int	n;
+
+	if ((s->afd = sk_ann_socket(err, AF_INET, 0, -1, s->o->iface)) == -1)
 		return -1;
 	memset(&s->adst, 0, sizeof(s->adst));
 	s->adst.sin_family = AF_INET;
-	s->adst.sin_port = htons((uint16_t)strtol(ANNOUNCE_PORT, NULL, 10));
+	s->adst.sin_port = htons((uint16_t)strtol(SK_ANN_PORT, NULL, 10));
 	s->adst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
-	s->alen = (size_t)snprintf(s->adgram, sizeof(s->adgram),
-	    ANNOUNCE_MAGIC "%s %d\n", s->o->announce,
-	    sk_net_local_port(NULL, s->lfd));
+	if ((n = sk_ann_format(s->adgram, sizeof(s->adgram), s->o->announce,
+	    sk_net_local_port(NULL, s->lfd))) == -1) {
+		snprintf(err, SK_ERRLEN, "announce: no announcement of '%s'",
+		    s->o->announce);
+		return -1;
+	}
+	s->alen = (size_t)n;
 	on_announce(s->loop, 0, s);
 	return sk_loop_timer_add(err, s->loop, 1000, 1000, on_announce, s) ==
 	    -1 ? -1 : 0;
@@ -1271,7 +557,7 @@ fs_serve(const struct fs_opts *o)
 {
 	struct fsrv	s;
 	struct fconn	*c;
-	char		err[SK_ERRLEN], root[PATH_MAX];
+	char		err[SK_ERRLEN];
 	long long	sweep = o->idle_ms / 4;
 	int		status = 0;
 
@@ -1284,8 +570,7 @@ fs_serve(const struct fs_opts *o)
 	 * A directory that cannot be listed and entered would start and
 	 * then answer 404 or 403 to everything: refuse it now, as http does.
 	 */
-	if (realpath(o->dir, root) == NULL || (s.rootfd = open(root,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	if ((s.rootfd = sk_path_root_open(NULL, o->dir, NULL)) == -1 ||
 	    faccessat(s.rootfd, ".", R_OK | X_OK, AT_EACCESS) == -1) {
 		cmd_err(CMD, "%s: %s", o->dir, strerror(errno));
 		if (s.rootfd != -1)
@@ -1299,6 +584,16 @@ fs_serve(const struct fs_opts *o)
 	}
 	/* Out of descriptors, a client is told, not left to wait. */
 	(void)cmd_accept_reserve();
+	/* Out of descriptors: the frame a client gets before it is turned
+	 * away (the reply to its HELLO, as far as it can tell). */
+	sk_buf_init(&s.full, 0);
+	(void)sk_fs_err_format(&s.full, 503, NULL, "server full: out of "
+	    "descriptors, try later");
+	s.acc = (struct cmd_accept){ .cmd = CMD, .resume = resume_accept,
+	    .arg = &s, .full = sk_buf_data(&s.full),
+	    .fulllen = sk_buf_len(&s.full), .nodelay = 1 };
+	/* (nodelay: replies, data and SUM are separate writes; without it a
+	 * small GET waited 40 ms for a delayed ACK.) */
 	sweep = sweep < 10 ? 10 : sweep > 1000 ? 1000 : sweep;
 	if (posix_memalign((void **)&s.buf, PAGE_ALIGN, CHUNK) != 0 ||
 	    (s.loop = sk_loop_new(err, o->c.backend)) == NULL ||
@@ -1329,15 +624,16 @@ fs_serve(const struct fs_opts *o)
 			c->abort = c->state == F_SEND || c->state == F_PREP ||
 			    c->state == F_RECV || c->state == F_SUMWAIT ||
 			    sk_buf_len(&c->out) > 0;
-	/* conn_close() unlinks what it frees (the analyzer cannot tell). */
+	/* fs_conn_close() unlinks what it frees (the analyzer cannot tell). */
 	while (s.conns != NULL)
-		conn_close(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
+		fs_conn_close(s.conns);	/* NOLINT(clang-analyzer-unix.Malloc) */
 	if (s.lfd != -1)
 		close(s.lfd);
 	if (s.afd != -1)
 		close(s.afd);
 	close(s.rootfd);
 	sk_loop_free(s.loop);
+	sk_buf_release(&s.full);
 	free(s.buf);
 	return status;
 }

@@ -5,10 +5,14 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sockkit/buf.h>
 #include <sockkit/frame.h>
+#include <sockkit/net.h>
+
+#include "err.h"
 
 ssize_t
 sk_frame_decode(const uint8_t *p, size_t len, size_t max,
@@ -18,8 +22,7 @@ sk_frame_decode(const uint8_t *p, size_t len, size_t max,
 
 	if (len < SK_FRAME_HDRLEN)
 		return -2;
-	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	n = sk_be32_get(p);
 	if (n > max)
 		return -1;
 	if (len - SK_FRAME_HDRLEN < n)
@@ -32,10 +35,7 @@ sk_frame_decode(const uint8_t *p, size_t len, size_t max,
 void
 sk_frame_header(uint8_t hdr[SK_FRAME_HDRLEN], uint32_t len)
 {
-	hdr[0] = (uint8_t)(len >> 24);
-	hdr[1] = (uint8_t)(len >> 16);
-	hdr[2] = (uint8_t)(len >> 8);
-	hdr[3] = (uint8_t)len;
+	sk_be32_put(hdr, len);
 }
 
 int
@@ -95,8 +95,7 @@ sk_frame_dec_announced(const struct sk_frame_dec *d)
 	if (sk_frame_dec_pending(d) < SK_FRAME_HDRLEN)
 		return -1;
 	p = sk_buf_data(&d->buf) + d->taken;
-	return (long long)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3]);
+	return (long long)sk_be32_get(p);
 }
 
 /* Drop the frame handed out last; its payload view is now dead. */
@@ -157,4 +156,70 @@ sk_frame_dec_next(struct sk_frame_dec *d, const uint8_t **payload,
 		return 0;
 	d->taken = (size_t)n;
 	return 1;
+}
+
+/* Frames up to this size go out in one write, header and payload copied
+ * together (no delayed-ACK stall between two small writes). */
+#define SEND_JOIN	4096
+
+int
+sk_frame_send(char *err, int fd, const void *payload, size_t len,
+    int timeout_ms)
+{
+	uint8_t	one[SK_FRAME_HDRLEN + SEND_JOIN];
+
+	if (len > UINT32_MAX) {
+		core_err(err, "send: a frame of %zu bytes", len);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	sk_frame_header(one, (uint32_t)len);
+	if (len <= SEND_JOIN) {
+		if (len > 0)
+			memcpy(one + SK_FRAME_HDRLEN, payload, len);
+		return sk_net_send_all(err, fd, one, SK_FRAME_HDRLEN + len,
+		    timeout_ms) == -1 ? -1 : 0;
+	}
+	if (sk_net_send_all(err, fd, one, SK_FRAME_HDRLEN, timeout_ms) == -1 ||
+	    sk_net_send_all(err, fd, payload, len, timeout_ms) == -1)
+		return -1;
+	return 0;
+}
+
+ssize_t
+sk_frame_recv(char *err, int fd, uint8_t *buf, size_t cap, size_t max,
+    int timeout_ms, uint32_t *plen)
+{
+	uint8_t		 hdr[SK_FRAME_HDRLEN];
+	const uint8_t	*payload;
+	ssize_t		 n;
+
+	*plen = 0;
+	if ((n = sk_net_recv_exact(err, fd, hdr, sizeof(hdr),
+	    timeout_ms)) == -1)
+		return -1;
+	if (n < (ssize_t)sizeof(hdr)) {
+		core_err(err, "recv: the stream ended");
+		errno = EPIPE;
+		return -1;
+	}
+	/* The header alone says whether the frame is too big. */
+	if (max > cap)
+		max = cap;
+	if (sk_frame_decode(hdr, sizeof(hdr), max, &payload, plen) == -1) {
+		*plen = sk_be32_get(hdr);
+		core_err(err, "recv: a frame of %lu bytes (at most %zu)",
+		    (unsigned long)*plen, max);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	*plen = sk_be32_get(hdr);
+	if ((n = sk_net_recv_exact(err, fd, buf, *plen, timeout_ms)) == -1)
+		return -1;
+	if (n < (ssize_t)*plen) {
+		core_err(err, "recv: the stream ended within a frame");
+		errno = EPROTO;
+		return -1;
+	}
+	return (ssize_t)*plen;
 }

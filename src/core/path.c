@@ -19,6 +19,8 @@
 
 #include <sockkit/path.h>
 
+#include "err.h"
+
 static void
 close_keep_errno(int fd)
 {
@@ -114,6 +116,30 @@ walk_unwind(int *fds, int depth)
 	errno = saved;
 }
 
+/*
+ * A link's text (n bytes at link, relative) then what was left of the
+ * path after it (rest, inside path): the new path, in path.  0, or -1
+ * with errno (EPERM: the link is absolute or empty; ENAMETOOLONG).
+ */
+static int
+splice_link(char *path, const char *link, size_t n, const char *rest)
+{
+	size_t	len = strlen(rest);
+
+	if (n == 0 || link[0] == '/') {
+		errno = EPERM;
+		return -1;
+	}
+	if (n + 1 + len >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memmove(path + n + 1, rest, len + 1);
+	memcpy(path, link, n);
+	path[n] = len > 0 ? '/' : '\0';
+	return 0;
+}
+
 int
 sk_path_walk(int rootfd, const char *rel, int flags)
 {
@@ -123,7 +149,6 @@ sk_path_walk(int rootfd, const char *rel, int flags)
 	struct stat st;
 #endif
 	ssize_t	 n;
-	size_t	 len;
 
 	if (strlen(rel) >= sizeof(path)) {
 		errno = ENAMETOOLONG;
@@ -143,15 +168,6 @@ sk_path_walk(int rootfd, const char *rel, int flags)
 			flags |= O_DIRECTORY;
 		if (*rest != '\0')
 			*rest++ = '\0';
-		if (*name == '\0' || strcmp(name, ".") == 0) {
-			if (!final)
-				continue;
-			/* The directory reached is what was asked for. */
-			fd = openat(fds[depth], ".", (flags & ~(O_CREAT |
-			    O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
-			walk_unwind(fds, depth);
-			return fd;
-		}
 		if (strcmp(name, "..") == 0) {
 			if (depth == 0) {
 				walk_unwind(fds, depth);
@@ -159,8 +175,12 @@ sk_path_walk(int rootfd, const char *rel, int flags)
 				return -1;
 			}
 			close(fds[depth--]);
+		}
+		if (*name == '\0' || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0) {
 			if (!final)
 				continue;
+			/* The directory reached is what was asked for. */
 			fd = openat(fds[depth], ".", (flags & ~(O_CREAT |
 			    O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
 			walk_unwind(fds, depth);
@@ -202,22 +222,13 @@ sk_path_walk(int rootfd, const char *rel, int flags)
 			walk_unwind(fds, depth);
 			return -1;
 		}
-		link[n] = '\0';
-		if (++links > WALK_LINKS || link[0] == '/' || n == 0) {
+		if (++links > WALK_LINKS || splice_link(path, link, (size_t)n,
+		    rest) == -1) {
 			walk_unwind(fds, depth);
-			errno = links > WALK_LINKS ? ELOOP : EPERM;
+			if (links > WALK_LINKS)
+				errno = ELOOP;
 			return -1;
 		}
-		/* The link's text, then what was left: the new path. */
-		len = strlen(rest);
-		if ((size_t)n + 1 + len >= sizeof(path)) {
-			walk_unwind(fds, depth);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memmove(path + n + 1, rest, len + 1);
-		memcpy(path, link, (size_t)n);
-		path[n] = len > 0 ? '/' : '\0';
 		rest = path;
 	}
 }
@@ -332,4 +343,134 @@ sk_path_open_served(int rootfd, const char *rel, int how, struct stat *st)
 	}
 	return fd;
 #endif
+}
+
+int
+sk_path_root_open(char *err, const char *dir, char *real)
+{
+	char	buf[PATH_MAX];
+	int	fd;
+
+	if (real == NULL)
+		real = buf;
+	if (realpath(dir, real) == NULL || (fd = open(real, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1) {
+		core_errno(err, "%s", dir);
+		return -1;
+	}
+	return fd;
+}
+
+int
+sk_path_root_moved(int rootfd, const char *dir, int *fd, char *real)
+{
+	struct stat	now, was;
+
+	if (fstat(rootfd, &was) == -1)
+		return 0;
+	if (stat(dir, &now) == -1)
+		return -1;
+	if (!S_ISDIR(now.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+		return 0;
+	if ((*fd = sk_path_root_open(NULL, dir, real)) == -1)
+		return 0;	/* again next time */
+	return 1;
+}
+
+int
+sk_path_open_parent(int rootfd, const char *rel, int how, const char **name,
+    struct stat *st)
+{
+	char		 dir[PATH_MAX];
+	const char	*slash = strrchr(rel, '/');
+	size_t		 n = slash != NULL ? (size_t)(slash - rel) : 0;
+	int		 fd;
+
+	/* Never cut: what was left of a cut path kept its slashes. */
+	if (strlen(rel) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, rel, n);
+	dir[n] = '\0';
+	*name = slash != NULL ? slash + 1 : rel;
+	if ((fd = sk_path_open_served(rootfd, dir, how, st)) == -1)
+		return -1;
+	if (!S_ISDIR(st->st_mode)) {
+		close(fd);
+		errno = ENOTDIR;
+		return -1;
+	}
+	return fd;
+}
+
+int
+sk_path_part_open(int dirfd, const char *name, struct stat *st)
+{
+	int	fd;
+
+	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+	    st->st_uid != geteuid()) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	return fd;
+}
+
+/* Does name in dirfd (not followed) still name fd's file? */
+static int
+still(int dirfd, const char *name, int fd)
+{
+	struct stat	fst, nst;
+
+	return fstat(fd, &fst) == 0 && fstatat(dirfd, name, &nst,
+	    AT_SYMLINK_NOFOLLOW) == 0 && fst.st_dev == nst.st_dev &&
+	    fst.st_ino == nst.st_ino;
+}
+
+int
+sk_path_commit(int dirfd, int fd, const char *tmp, const char *final)
+{
+	struct stat	st;
+
+	/* A local user may have put another file (or a link) there. */
+	if (!still(dirfd, tmp, fd)) {
+		errno = ESTALE;
+		return -1;
+	}
+	/* Nor over a link, FIFO or device put at the name meanwhile. */
+	if (fstatat(dirfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (fsync(fd) == -1 || renameat(dirfd, tmp, dirfd, final) == -1)
+		return -1;
+	/* The rename itself survives a crash once the directory is synced. */
+	if (dirfd != AT_FDCWD)
+		(void)fsync(dirfd);
+	return 0;
+}
+
+int
+sk_path_part_drop(int dirfd, const char *tmp, int fd)
+{
+	if (!still(dirfd, tmp, fd)) {
+		errno = ESTALE;
+		return -1;
+	}
+	return unlinkat(dirfd, tmp, 0);
 }

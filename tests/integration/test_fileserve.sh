@@ -1119,3 +1119,143 @@ assert r.startswith(b"ERR 403 fifo: "), r' || fail "GET of a FIFO"
 	kill -0 $wpid 2>/dev/null || fail "the FIFO was opened for reading"
 	stop_server
 }
+
+# Issue 15: every malformed reply form, now parsed in the core
+# (sk_fs_parse_reply), from a fake server, to get, put and ls: a wrong
+# verb, a missing, negative or huge number, a NUL byte, an oversize or a
+# truncated frame, a bad listing line, a bad or wrong SUM, a reply to
+# another request, an early close.  Each is one line "sockkit:
+# fileserve: ..." and exit 1, within -w, and leaves nothing under the
+# final name (a part only where a resume can check it).  (The client of
+# before took a SUM trailer it could not read for a mismatch, and an
+# upload's "OK 0" to its SUM for success.)  The fake writes
+# its table of cases (action, message, what is left) to cases.txt, then
+# answers one connection per case in that order.
+t_fs_malformed_replies() {
+	cat >bad.py <<'PY'
+M = "a malformed reply from the server"
+U = "an unexpected reply from the server"
+L = "a malformed listing"
+C = "the server closed the connection"
+OK1 = frame(b"OK 1")
+big = struct.pack(">I", 1 << 20)
+D = ("data", 5)
+R = ("read",)		# the next request, read before a close (no reset)
+def get(*r):
+    return [OK1, frame(b"OK f 5 0")] + list(r)
+cases = [
+    # HELLO
+    ("get", [frame(b"HTTP/1.0 400 Bad Request")], U, "none"),
+    ("get", [frame(b"OK 2")], M, "none"),
+    ("get", [frame(b"OK 1 x")], M, "none"),
+    ("get", [frame(b"OK")], M, "none"),
+    ("get", [b""], C, "none"),
+    # STAT
+    ("get", [OK1, frame(b"OK f")], M, "none"),
+    ("get", [OK1, frame(b"OK f -5 0")], M, "none"),
+    ("get", [OK1, frame(b"OK f 99999999999999999999 0")], M, "none"),
+    ("get", [OK1, frame(b"OK f 5 0\0")], M, "none"),
+    ("get", [OK1, frame(b"OK f 5\0 0")], M, "none"),
+    ("get", [OK1, big + b"OK"], M, "none"),
+    ("get", [OK1, struct.pack(">I", 10) + b"OK f"], M, "none"),
+    ("get", [OK1, frame(b"OK 5 0")], M, "none"),
+    ("get", [OK1, frame(b"SUM 0000000000000000")], U, "none"),
+    ("get", [OK1, frame(b"ERR 9999 nope")], M, "none"),
+    ("get", [OK1, frame(b"ERR")], U, "none"),
+    ("get", [OK1, R], C, "none"),
+    # GET, its bytes and its trailer
+    ("get", get(frame(b"OK 6 0")), M, "none"),
+    ("get", get(frame(b"OK 5 -")), M, "none"),
+    ("get", get(frame(b"OK f 5 0")), M, "none"),
+    ("get", get(frame(b"OK 5 0") + b"hello" + frame(b"SUM xyz")), M,
+        "part"),
+    ("get", get(frame(b"OK 5 0") + b"hello" +
+        frame(b"SUM 00000000000000000")), M, "part"),
+    ("get", get(frame(b"OK 5 0") + b"hello" +
+        frame(b"SUM 0000000000000000")),
+        "checksum mismatch for f.bin: removed", "none"),
+    ("get", get(frame(b"OK 5 0") + b"hello" + frame(b"OK")), U, "part"),
+    ("get", get(frame(b"OK 5 0") + b"hello" + big), M, "part"),
+    ("get", get(frame(b"OK 5 0") + b"hello"), C, "part"),
+    ("get", get(frame(b"OK 5 0") + b"hel"),
+        "the transfer was cut at 3 of 5 bytes: run again to resume",
+        "part"),
+    # PUT, and the answer to its SUM
+    ("put", [OK1, frame(b"OK -1")], M, "none"),
+    ("put", [OK1, frame(b"OK 99")], M, "none"),
+    ("put", [OK1, frame(b"OK 0\0")], M, "none"),
+    ("put", [OK1, frame(b"OK f 5 0")], M, "none"),
+    ("put", [OK1, frame(b"OK 0"), D, frame(b"OK 0")], M, "none"),
+    ("put", [OK1, frame(b"OK 0"), D, frame(b"SUM 0000000000000000")], U,
+        "none"),
+    ("put", [OK1, frame(b"OK 0"), D, big], M, "none"),
+    ("put", [OK1, frame(b"OK 0"), D, R], C, "none"),
+    # LS and its listing lines
+    ("ls", [OK1, frame(b"OK x")], M, "none"),
+    ("ls", [OK1, frame(b"OK 99999999999999999999")], M, "none"),
+    ("ls", [OK1, frame(b"OK f 5 0")], M, "none"),
+    ("ls", [OK1, frame(b"OK 1") + frame(b"x 5 0 name")], L, "none"),
+    ("ls", [OK1, frame(b"OK 1") + frame(b"f 5 0")], L, "none"),
+    ("ls", [OK1, frame(b"OK 1") + frame(b"f 5 0 ")], L, "none"),
+    ("ls", [OK1, frame(b"OK 1") + frame(b"f -5 0 a")], L, "none"),
+    ("ls", [OK1, frame(b"OK 1") + frame(b"f 5 0 a\0b")], L, "none"),
+    ("ls", [OK1, frame(b"OK 1") + frame(b"ERR 404 x")], L, "none"),
+    ("ls", [OK1, frame(b"OK 1") + big], M, "none"),
+    ("ls", [OK1, frame(b"OK 2") + frame(b"f 5 0 a")], C, "none"),
+    ("ls", [OK1, frame(b"ERR 404 .: gone")], "server: 404 .: gone",
+        "none"),
+]
+with open("cases.txt", "w") as f:
+    for act, _, want, left in cases:
+        f.write("%s\t%s\t%s\n" % (act, want, left))
+for act, replies, _, _ in cases:
+    c, _ = l.accept()
+    c.settimeout(20)
+    for r in replies:
+        if r == R:
+            recv_frame(c)
+            continue
+        if isinstance(r, tuple):
+            recvall(c, r[1])
+            continue
+        if recv_frame(c) is None:
+            break
+        c.sendall(r)
+    c.close()
+PY
+	fake_server bad.py
+	wait_for cases.txt . || fail "no cases: $(cat fake.err)"
+	mkdir cli
+	cd cli
+	echo hello >up.txt
+	truncate -s 5 up.txt
+	n=$(wc -l <../cases.txt)
+	i=1
+	while [ "$i" -le "$n" ]; do
+		line=$(sed -n "${i}p" ../cases.txt)
+		act=$(printf '%s' "$line" | cut -f1)
+		want=$(printf '%s' "$line" | cut -f2)
+		left=$(printf '%s' "$line" | cut -f3)
+		case $act in
+		get)	set -- get 127.0.0.1 "$FAKE_PORT" f.bin ;;
+		put)	set -- put 127.0.0.1 "$FAKE_PORT" up.txt ;;
+		ls)	set -- ls 127.0.0.1 "$FAKE_PORT" ;;
+		esac
+		timeout 20 "$SK" fileserve "$@" -w 5 </dev/null >out 2>err
+		rc=$?
+		[ "$rc" -eq 1 ] || fail "case $i ($act, $want): exit $rc: $(cat err)"
+		[ "$(wc -l <err)" -eq 1 ] && grep -qF "sockkit: fileserve: $want" err ||
+		    fail "case $i ($act): wanted '$want', got: $(cat err)"
+		[ ! -e f.bin ] || fail "case $i: f.bin was written"
+		if [ "$left" = part ]; then
+			[ -f f.bin.sockkit-part ] || fail "case $i: no part kept"
+			rm f.bin.sockkit-part
+		fi
+		extra=$(ls -A | grep -v '^up.txt$' | grep -v '^out$' | grep -v '^err$')
+		[ -z "$extra" ] || fail "case $i ($act, $want): left $extra"
+		i=$((i + 1))
+	done
+	[ "$n" -ge 45 ] || fail "only $n cases"
+	[ "$(cat up.txt)" = hello ] || fail "up.txt changed"
+	cd ..
+}

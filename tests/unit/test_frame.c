@@ -4,6 +4,9 @@
  * and many frames at a time; zero-length frames; the maximum size and one
  * byte over it, refused before anything is buffered for it.
  */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +242,114 @@ test_dec_read_fd(void **state)
 	sk_frame_dec_release(&d);
 }
 
+static void
+test_be32(void **state)
+{
+	static const struct {
+		uint32_t	v;
+		uint8_t		b[4];
+	} t[] = {
+		{ 0, { 0, 0, 0, 0 } },
+		{ 258, { 0, 0, 1, 2 } },
+		{ 0x01020304, { 1, 2, 3, 4 } },
+		{ 0xffffffff, { 0xff, 0xff, 0xff, 0xff } },
+	};
+	uint8_t	b[4];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sk_be32_put(b, t[i].v);
+		assert_memory_equal(b, t[i].b, 4);
+		assert_int_equal(sk_be32_get(t[i].b), t[i].v);
+	}
+}
+
+/* What the peer wrote, then closed, as sk_frame_recv() sees it. */
+static ssize_t
+recv_after(const void *wire, size_t n, uint8_t *buf, size_t cap, size_t max,
+    uint32_t *plen, int *e)
+{
+	int	sv[2];
+	ssize_t	rc;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], wire, n), (ssize_t)n);
+	close(sv[1]);
+	errno = 0;
+	rc = sk_frame_recv(NULL, sv[0], buf, cap, max, 1000, plen);
+	*e = errno;
+	close(sv[0]);
+	return rc;
+}
+
+static void
+test_send_recv(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*wire;
+		size_t		 n;
+		ssize_t		 want;
+		int		 e;
+	} t[] = {
+		{ "whole",		"\0\0\0\3abc",	7,  3, 0 },
+		{ "empty frame",	"\0\0\0\0",	4,  0, 0 },
+		{ "exactly max",	"\0\0\0\10abcdefgh", 12, 8, 0 },
+		{ "over max",		"\0\0\0\11abcdefghi", 13, -1, EMSGSIZE },
+		{ "huge",		"\377\377\377\377", 4, -1, EMSGSIZE },
+		{ "closed",		"",		0, -1, EPIPE },
+		{ "torn header",	"\0\0",		2, -1, EPIPE },
+		{ "truncated",		"\0\0\0\5ab",	6, -1, EPROTO },
+	};
+	uint8_t		 buf[8], big[9000];
+	uint32_t	 plen;
+	size_t		 i;
+	ssize_t		 rc;
+	int		 sv[2], e;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rc = recv_after(t[i].wire, t[i].n, buf, sizeof(buf), 8,
+		    &plen, &e);
+		if (rc != t[i].want || (rc == -1 && e != t[i].e))
+			fail_msg("%s: got %zd (errno %d)", t[i].name, rc, e);
+		if (rc >= 0)
+			assert_memory_equal(buf, t[i].wire + 4, (size_t)rc);
+	}
+	/* Over the maximum: the length announced, for the message. */
+	(void)recv_after("\0\0\1\0", 4, buf, sizeof(buf), 8, &plen, &e);
+	assert_int_equal(plen, 256);
+	/* A max above cap is held to cap. */
+	rc = recv_after("\0\0\0\11abcdefghi", 13, buf, sizeof(buf), 1000,
+	    &plen, &e);
+	assert_int_equal(rc, -1);
+	assert_int_equal(e, EMSGSIZE);
+	/* Small frames go in one write, big ones in two: both arrive whole. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(sk_frame_send(NULL, sv[1], "hi", 2, 1000), 0);
+	assert_int_equal(sk_frame_send(NULL, sv[1], "", 0, 1000), 0);
+	assert_int_equal(sk_frame_recv(NULL, sv[0], buf, sizeof(buf), 8, 1000,
+	    &plen), 2);
+	assert_memory_equal(buf, "hi", 2);
+	assert_int_equal(sk_frame_recv(NULL, sv[0], buf, sizeof(buf), 8, 1000,
+	    &plen), 0);
+	memset(big, 'x', sizeof(big));
+	if (fork() == 0) {
+		close(sv[0]);
+		_exit(sk_frame_send(NULL, sv[1], big, sizeof(big), 1000) == 0 ?
+		    0 : 1);
+	}
+	memset(big, 0, sizeof(big));
+	assert_int_equal(sk_frame_recv(NULL, sv[0], big, sizeof(big),
+	    sizeof(big), 1000, &plen), (ssize_t)sizeof(big));
+	assert_int_equal(big[0], 'x');
+	assert_int_equal(big[sizeof(big) - 1], 'x');
+	close(sv[1]);
+	close(sv[0]);
+	assert_int_equal(sk_frame_send(NULL, -1, "x", 1, 10), -1);
+}
+
 int
 main(void)
 {
@@ -250,6 +361,8 @@ main(void)
 		cmocka_unit_test(test_dec_max),
 		cmocka_unit_test(test_dec_hostile_length),
 		cmocka_unit_test(test_dec_read_fd),
+		cmocka_unit_test(test_be32),
+		cmocka_unit_test(test_send_recv),
 	};
 
 	return cmocka_run_group_tests_name("frame", tests, NULL, NULL);

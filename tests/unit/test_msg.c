@@ -1,6 +1,6 @@
 /*
- * test_msg.c - chat lines and fileserve requests: every verb, the edges of
- * each form, and what is refused.
+ * test_msg.c - chat lines: every command, the edges of each form, and what
+ * is refused.  (fileserve's requests: test_fsproto.c.)
  */
 #include <string.h>
 
@@ -54,48 +54,11 @@ test_chat(void **state)
 	assert_memory_equal(out, "a\tb???", 6);
 }
 
-static void
-test_fs(void **state)
-{
-	struct sk_fs_req	r;
-	static const char *const bad[] = {
-		"", "HELLO", "HELLO ", "HELLO x", "HELLO 1 ", "HELLO -1",
-		"GET 1", "GET x y", "GET -1 y", "GET  1 y",
-		"PUT 99999999999999999999 y", "get 1 y", "LIST x", "LS",
-		"NOPE x",
-	};
-	size_t	i;
-
-	(void)state;
-	assert_int_equal(sk_fs_parse(U("HELLO 1"), 7, &r), 0);
-	assert_int_equal(r.verb, SK_FS_HELLO);
-	assert_int_equal(r.num, 1);
-	assert_int_equal(sk_fs_parse(U("GET 42 a b/c"), 12, &r), 0);
-	assert_int_equal(r.verb, SK_FS_GET);
-	assert_int_equal(r.num, 42);
-	assert_int_equal(r.arg_len, 5);
-	assert_memory_equal(r.arg, "a b/c", 5);
-	assert_int_equal(sk_fs_parse(U("PUT 0 x"), 7, &r), 0);
-	assert_int_equal(r.verb, SK_FS_PUT);
-	assert_int_equal(sk_fs_parse(U("LS ."), 4, &r), 0);
-	assert_int_equal(r.verb, SK_FS_LS);
-	assert_int_equal(sk_fs_parse(U("STAT f"), 6, &r), 0);
-	assert_int_equal(r.verb, SK_FS_STAT);
-	assert_int_equal(sk_fs_parse(U("SUM 00ff"), 8, &r), 0);
-	assert_int_equal(r.verb, SK_FS_SUM);
-	assert_int_equal(r.arg_len, 4);
-	assert_int_equal(sk_fs_parse(U("LS a\0b"), 6, &r), -1);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (sk_fs_parse(U(bad[i]), strlen(bad[i]), &r) != -1)
-			fail_msg("accepted '%s'", bad[i]);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chat),
-		cmocka_unit_test(test_fs),
 	};
 
 	return cmocka_run_group_tests_name("msg", tests, NULL, NULL);

@@ -259,6 +259,151 @@ test_walk(void **state)
 	untree();
 }
 
+/* Does top/rel exist (not followed)? */
+static int
+there(const char *rel)
+{
+	char		p[PATH_MAX + 64];
+	struct stat	st;
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	return lstat(p, &st) == 0;
+}
+
+static void
+test_root(void **state)
+{
+	char	p[PATH_MAX + 64], q[PATH_MAX + 64], real[PATH_MAX];
+	char	want[PATH_MAX], err[256];
+	int	fd, nfd;
+
+	(void)state;
+	tree();
+	snprintf(p, sizeof(p), "%s/root/subl", top);
+	assert_true((fd = sk_path_root_open(err, p, real)) >= 0);
+	snprintf(q, sizeof(q), "%s/root/sub", top);
+	assert_non_null(realpath(q, want));
+	assert_string_equal(real, want);
+	assert_int_equal(faccessat(fd, "g", R_OK, 0), 0);
+	/* The same directory: 0; another one under the name: 1. */
+	assert_int_equal(sk_path_root_moved(fd, p, &nfd, real), 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(".", p), 0);
+	assert_int_equal(sk_path_root_moved(fd, p, &nfd, real), 1);
+	snprintf(q, sizeof(q), "%s/root", top);
+	assert_non_null(realpath(q, want));
+	assert_string_equal(real, want);
+	assert_int_equal(faccessat(nfd, "f", R_OK, 0), 0);
+	close(nfd);
+	/* A name that leads to no directory: -1. */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(sk_path_root_moved(fd, p, &nfd, real), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(symlink("f", p), 0);
+	assert_int_equal(sk_path_root_moved(fd, p, &nfd, real), -1);
+	assert_int_equal(errno, ENOTDIR);
+	close(fd);
+	assert_int_equal(sk_path_root_open(err, p, NULL), -1);
+	assert_int_equal(errno, ENOTDIR);
+	assert_non_null(strstr(err, "subl"));
+	untree();
+}
+
+static void
+test_upload(void **state)
+{
+	static const struct {
+		const char	*rel;
+		const char	*name;
+		int		 err;
+	} parents[] = {
+		{ "new",	"new",	0 },
+		{ "sub/new",	"new",	0 },
+		{ "subl/new",	"new",	0 },
+		{ "sub/",	"",	0 },
+		{ "f/new",	NULL,	ENOTDIR },
+		{ "nope/new",	NULL,	ENOENT },
+		{ "out/new",	NULL,	EPERM },
+		{ "abs/new",	NULL,	EPERM },
+	};
+	const char	*name;
+	char		 p[PATH_MAX + 64], q[PATH_MAX + 64];
+	struct stat	 st;
+	size_t		 i;
+	int		 dfd, fd, fd2;
+
+	(void)state;
+	tree();
+	for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+		errno = 0;
+		dfd = sk_path_open_parent(rootfd, parents[i].rel, 0, &name,
+		    &st);
+		if (parents[i].err != 0) {
+			if (dfd != -1 || errno != parents[i].err)
+				fail_msg("'%s': fd %d errno %d", parents[i].rel,
+				    dfd, errno);
+			continue;
+		}
+		if (dfd < 0)
+			fail_msg("'%s': errno %d", parents[i].rel, errno);
+		assert_true(S_ISDIR(st.st_mode));
+		assert_string_equal(name, parents[i].name);
+		close(dfd);
+	}
+	assert_true((dfd = sk_path_open_parent(rootfd, "sub/x", 0, &name,
+	    &st)) >= 0);
+	/* A part made, written, put in place; the directory held. */
+	assert_true((fd = sk_path_part_open(dfd, ".x.part", &st)) >= 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(write(fd, "X", 1), 1);
+	assert_true((fd2 = sk_path_part_open(dfd, ".x.part", &st)) >= 0);
+	assert_int_equal(st.st_size, 1);
+	close(fd2);
+	assert_int_equal(sk_path_commit(dfd, fd, ".x.part", "x"), 0);
+	close(fd);
+	assert_true(there("root/sub/x") && !there("root/sub/.x.part"));
+	/* Parts planted: a link, a hard link, a FIFO. */
+	ln("../../secret", "root/sub/.l.part");
+	assert_int_equal(sk_path_part_open(dfd, ".l.part", &st), -1);
+	assert_int_equal(errno, ELOOP);
+	snprintf(p, sizeof(p), "%s/secret", top);
+	snprintf(q, sizeof(q), "%s/root/sub/.h.part", top);
+	assert_int_equal(link(p, q), 0);
+	assert_int_equal(sk_path_part_open(dfd, ".h.part", &st), -1);
+	assert_int_equal(errno, EEXIST);
+	snprintf(p, sizeof(p), "%s/root/sub/.p.part", top);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(sk_path_part_open(dfd, ".p.part", &st), -1);
+	assert_int_equal(errno, EEXIST);
+	/* The part replaced meanwhile: not renamed, not removed. */
+	assert_true((fd = sk_path_part_open(dfd, ".y.part", &st)) >= 0);
+	assert_int_equal(renameat(dfd, ".y.part", dfd, ".z"), 0);
+	mk("root/sub/.y.part", "O");
+	assert_int_equal(sk_path_commit(dfd, fd, ".y.part", "y"), -1);
+	assert_int_equal(errno, ESTALE);
+	assert_int_equal(sk_path_part_drop(dfd, ".y.part", fd), -1);
+	assert_int_equal(errno, ESTALE);
+	assert_true(there("root/sub/.y.part") && !there("root/sub/y"));
+	close(fd);
+	/* The target a link or a directory: not renamed over. */
+	assert_true((fd = sk_path_part_open(dfd, ".w.part", &st)) >= 0);
+	ln("../../secret", "root/sub/w");
+	assert_int_equal(sk_path_commit(dfd, fd, ".w.part", "w"), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(sk_path_part_drop(dfd, ".w.part", fd), 0);
+	assert_false(there("root/sub/.w.part"));
+	close(fd);
+	/* Relative to the working directory, as get's client does. */
+	assert_int_equal(fchdir(dfd), 0);
+	assert_true((fd = open(".c.part", O_RDWR | O_CREAT, 0644)) >= 0);
+	assert_int_equal(sk_path_commit(AT_FDCWD, fd, ".c.part", "c"), 0);
+	close(fd);
+	assert_int_equal(chdir("/"), 0);
+	assert_true(there("root/sub/c"));
+	close(dfd);
+	untree();
+}
+
 /*
  * The race: "d" is swapped, again and again, between a directory holding
  * a file "x" that says "I" and a link to a directory outside whose "x"
@@ -341,6 +486,57 @@ test_walk_race(void **state)
 	race(by_open, "open");
 }
 
+/*
+ * Uploads through the same swap: "d/up" made, written and renamed into
+ * place again and again while "d" flips between the directory and a link
+ * to outside.  Nothing is ever made outside.
+ */
+static void
+test_upload_race(void **state)
+{
+	pthread_t	 t;
+	const char	*name;
+	char		 p[PATH_MAX + 64];
+	struct stat	 st;
+	long		 tries = 0, done = 0;
+	time_t		 end = time(NULL) + 2;
+	int		 dfd, fd;
+
+	(void)state;
+	if (getenv("SK_UNDER_VALGRIND") != NULL)
+		skip();
+	swaps = 0;
+	tree();
+	snprintf(p, sizeof(p), "%s/root/d", top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/outside", top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	ln("../outside", "root/e");
+	racing = 1;
+	assert_int_equal(pthread_create(&t, NULL, swapper, NULL), 0);
+	while (time(NULL) < end && tries < 200000) {
+		tries++;
+		if ((dfd = sk_path_open_parent(rootfd, "d/up", 0, &name,
+		    &st)) < 0)
+			continue;
+		if ((fd = sk_path_part_open(dfd, ".up.part", &st)) >= 0) {
+			if (write(fd, "U", 1) == 1 && sk_path_commit(dfd, fd,
+			    ".up.part", name) == 0)
+				done++;
+			close(fd);
+		}
+		close(dfd);
+	}
+	racing = 0;
+	pthread_join(t, NULL);
+	printf("    upload: %ld tries, %ld swaps, %ld renamed\n", tries,
+	    (long)swaps, done);
+	assert_false(there("outside/up"));
+	assert_false(there("outside/.up.part"));
+	assert_true(done > 0);
+	untree();
+}
+
 int
 main(void)
 {
@@ -350,6 +546,9 @@ main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_race),
+		cmocka_unit_test(test_root),
+		cmocka_unit_test(test_upload),
+		cmocka_unit_test(test_upload_race),
 	};
 
 	return cmocka_run_group_tests_name("path", tests, NULL, NULL);
