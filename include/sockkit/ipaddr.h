@@ -50,8 +50,29 @@ int	sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip);
 int	sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
 	    int *prefix);
 
-/* The network's facts. */
+/*
+ * 128-bit unsigned arithmetic, wrapping modulo 2^128 as unsigned C
+ * arithmetic does.  Shifts by n >= 128 give 0 (n < 0 is not allowed).
+ * sk_u128_cmp() returns -1, 0 or 1; sk_u128_bit() bit n (0 the least
+ * significant, 0..127) as 0 or 1; sk_u128_ctz() the trailing zero bits,
+ * 128 for zero.
+ */
+struct sk_u128	sk_u128_make(uint64_t hi, uint64_t lo);
+int		sk_u128_cmp(struct sk_u128 a, struct sk_u128 b);
+struct sk_u128	sk_u128_and(struct sk_u128 a, struct sk_u128 b);
+struct sk_u128	sk_u128_or(struct sk_u128 a, struct sk_u128 b);
+struct sk_u128	sk_u128_not(struct sk_u128 a);
+struct sk_u128	sk_u128_add(struct sk_u128 a, uint64_t n);
+struct sk_u128	sk_u128_sub(struct sk_u128 a, uint64_t n);
+struct sk_u128	sk_u128_shl(struct sk_u128 a, int n);
+struct sk_u128	sk_u128_shr(struct sk_u128 a, int n);
+int		sk_u128_bit(struct sk_u128 a, int n);
+int		sk_u128_ctz(struct sk_u128 a);
+
+/* The network's facts.  The wildcard is the mask's host bits (IPv4: in
+ * the low 32 bits only). */
 struct sk_u128	sk_ip_mask(int family, int prefix);
+struct sk_u128	sk_ip_wildcard(int family, int prefix);
 struct sk_u128	sk_ip_network(const struct sk_ip *ip);
 struct sk_u128	sk_ip_last(const struct sk_ip *ip);	/* broadcast (v4) */
 /* First and last usable host: RFC 3021 for /31 and /32; IPv6: all. */
@@ -79,7 +100,6 @@ int	sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a);
  * 1 or 0. */
 int	sk_ip_covers(const struct sk_ip *net, const struct sk_ip *sub);
 
-int	sk_u128_cmp(struct sk_u128 a, struct sk_u128 b);
 
 /*
  * The minimal CIDR blocks covering [*from, to], one call each: fills
