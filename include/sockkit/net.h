@@ -56,6 +56,14 @@ int	sk_net_parse_port(char *err, const char *s, int allow_zero);
 int	sk_net_numeric_ok(const char *host);
 
 /*
+ * Is s a numeric IPv4 or IPv6 address (as inet_pton(3) takes it, no
+ * brackets, no zone)?  Returns 1 or 0, not -1: on 1 *family is AF_INET or
+ * AF_INET6 and *mcast says whether it is a multicast group (224.0.0.0/4,
+ * ff00::/8); either pointer may be NULL.
+ */
+int	sk_net_numeric_addr(const char *s, int *family, int *mcast);
+
+/*
  * Resolve host and port with getaddrinfo.  "[V6]" is taken as V6, as
  * curl and ssh take it; a host sk_net_numeric_ok() refuses fails with
  * errno EINVAL ("HOST: not an address ...").  host NULL means the wildcard

@@ -89,6 +89,28 @@ sk_net_numeric_ok(const char *host)
 }
 
 int
+sk_net_numeric_addr(const char *s, int *family, int *mcast)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+	int		f, m;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		f = AF_INET;
+		m = IN_MULTICAST(ntohl(a4.s_addr));
+	} else if (inet_pton(AF_INET6, s, &a6) == 1) {
+		f = AF_INET6;
+		m = IN6_IS_ADDR_MULTICAST(&a6);
+	} else
+		return 0;
+	if (family != NULL)
+		*family = f;
+	if (mcast != NULL)
+		*mcast = m != 0;
+	return 1;
+}
+
+int
 sk_net_resolve(char *err, const char *host, const char *port, int family,
     int socktype, int passive, struct addrinfo **res)
 {
