@@ -30,7 +30,8 @@ struct sk_ip {
 
 /*
  * "ADDR", "ADDR/PREFIX" or "ADDR/MASK" (IPv4: a dotted or 0x netmask, or
- * a wildcard mask that cannot be taken for a netmask): 0, or -1.  A bare
+ * a wildcard mask that cannot be taken for a netmask): 0, or -1 (no errno:
+ * a text parser, all of s or nothing).  A bare
  * address is a /32 (/128).  s need not be NUL-terminated; a NUL in it is
  * an error.
  */
@@ -41,7 +42,8 @@ int	sk_ip_parse(const char *s, size_t n, struct sk_ip *ip);
 int	sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix);
 
 /*
- * The same two, saying why on -1: err (SK_IP_ERRLEN bytes, may be NULL)
+ * The same two, saying why on -1 in their own err shape: err (SK_IP_ERRLEN
+ * bytes, may be NULL)
  * holds "" when the address itself is bad, else a phrase naming what is
  * wrong with the prefix or netmask ("prefix 33 is over 32"), made of no
  * byte of s but digits, so it is safe to print as it is.
@@ -94,7 +96,7 @@ size_t	sk_ip6_expanded(struct sk_u128 a, char *buf);
 /* The in-addr.arpa / ip6.arpa name of a network (whole labels only). */
 size_t	sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size);
 
-/* Is a (same family) inside ip's network? */
+/* Is a (same family) inside ip's network?  1 or 0. */
 int	sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a);
 /* Is all of sub's network inside net's (same family, prefix no shorter)?
  * 1 or 0. */

@@ -41,6 +41,7 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 	long		 v = 0;
 
 	if (s == NULL || *s == '\0') {
+		errno = EINVAL;
 		core_err(err, "invalid port ''");
 		return -1;
 	}
@@ -51,6 +52,7 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 	}
 	if (*p == '\0') {
 		if (v > 65535 || (v == 0 && !allow_zero)) {
+			errno = EINVAL;
 			core_err(err, "invalid port '%s' (use 1-65535%s)", s,
 			    allow_zero ? ", or 0 for any free port" : "");
 			return -1;
@@ -62,9 +64,11 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 		if ((se = getservbyname(s, "tcp")) != NULL ||
 		    (se = getservbyname(s, "udp")) != NULL)
 			return ntohs((uint16_t)se->s_port);
+		errno = EINVAL;
 		core_err(err, "invalid port '%s' (unknown service)", s);
 		return -1;
 	}
+	errno = EINVAL;
 	core_err(err, "invalid port '%s'", s);
 	return -1;
 }

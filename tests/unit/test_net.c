@@ -61,13 +61,16 @@ test_parse_port(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
 		err[0] = '\0';
+		errno = 0;
 		got = sk_net_parse_port(err, pcases[i].in,
 		    pcases[i].allow_zero);
 		if (got != pcases[i].want)
 			fail_msg("port '%s': got %d, want %d", pcases[i].in,
 			    got, pcases[i].want);
-		if (got == -1)
+		if (got == -1) {
 			assert_non_null(strstr(err, "invalid port"));
+			assert_int_equal(errno, EINVAL);
+		}
 	}
 	/* Service names, where the services database has them. */
 	if (getservbyname("http", "tcp") != NULL)
