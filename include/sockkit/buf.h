@@ -46,12 +46,13 @@ sk_buf_len(const struct sk_buf *b)
 /* How many more bytes the limit lets in (SIZE_MAX when unlimited). */
 size_t	sk_buf_room(const struct sk_buf *b);
 
-/* True when the limit is reached: stop reading into this buffer. */
+/* 1 when the limit is reached (stop reading into this buffer), else 0. */
 int	sk_buf_full(const struct sk_buf *b);
 
 /*
  * Make at least n bytes writable after the held ones, compacting or growing.
- * Returns a pointer to them, or NULL (errno ENOBUFS past the limit, ENOMEM).
+ * Returns a pointer to them, or NULL, not -1 (errno ENOBUFS past the
+ * limit, ENOMEM).
  * Write into them, then sk_buf_commit() what was written.
  */
 uint8_t	*sk_buf_reserve(struct sk_buf *b, size_t n);
@@ -80,7 +81,8 @@ void	sk_buf_compact(struct sk_buf *b);
 /*
  * One read(2) of up to max bytes (bounded by the limit) into the buffer.
  * Returns the count, 0 at end of file, -1 on error (errno EAGAIN when
- * nothing is ready, ENOBUFS when the buffer is full).
+ * nothing is ready, ENOBUFS when the buffer is full).  No err argument:
+ * it runs per event, so errno alone says why (as for sk_buf_write()).
  */
 ssize_t	sk_buf_read(struct sk_buf *b, int fd, size_t max);
 

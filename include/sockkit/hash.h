@@ -29,10 +29,11 @@ uint64_t	sk_hash_final(const struct sk_hash *h);
 /*
  * Feed bytes [at, at + len) of the file fd to h, read through a mapping of
  * the page cache (no copy) or, where the file cannot be mapped, through buf
- * (bufsize bytes).  0, or -1 with errno set (EIO when the file is shorter
- * than that: shrunk under us).  Mapped pages of a file truncated meanwhile
- * fault with SIGBUS; that is caught for the duration of the call (the
- * previous SIGBUS action is put back), so it is not for threaded callers.
+ * (bufsize bytes).  0, or -1 with errno set, and no err argument (EIO when
+ * the file is shorter than that: shrunk under us).  Mapped pages of a file
+ * truncated meanwhile fault with SIGBUS; that is caught for the duration
+ * of the call (the previous SIGBUS action is put back), so it is not for
+ * threaded callers.
  * After -1, h is undefined.
  */
 int		sk_hash_file(struct sk_hash *h, int fd, off_t at, off_t len,

@@ -30,7 +30,8 @@ struct sk_ip {
 
 /*
  * "ADDR", "ADDR/PREFIX" or "ADDR/MASK" (IPv4: a dotted or 0x netmask, or
- * a wildcard mask that cannot be taken for a netmask): 0, or -1.  A bare
+ * a wildcard mask that cannot be taken for a netmask): 0, or -1 (no errno:
+ * a text parser, all of s or nothing).  A bare
  * address is a /32 (/128).  s need not be NUL-terminated; a NUL in it is
  * an error.
  */
@@ -41,7 +42,8 @@ int	sk_ip_parse(const char *s, size_t n, struct sk_ip *ip);
 int	sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix);
 
 /*
- * The same two, saying why on -1: err (SK_IP_ERRLEN bytes, may be NULL)
+ * The same two, saying why on -1 in their own err shape: err (SK_IP_ERRLEN
+ * bytes, may be NULL)
  * holds "" when the address itself is bad, else a phrase naming what is
  * wrong with the prefix or netmask ("prefix 33 is over 32"), made of no
  * byte of s but digits, so it is safe to print as it is.
@@ -50,8 +52,29 @@ int	sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip);
 int	sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
 	    int *prefix);
 
-/* The network's facts. */
+/*
+ * 128-bit unsigned arithmetic, wrapping modulo 2^128 as unsigned C
+ * arithmetic does.  Shifts by n >= 128 give 0 (n < 0 is not allowed).
+ * sk_u128_cmp() returns -1, 0 or 1; sk_u128_bit() bit n (0 the least
+ * significant, 0..127) as 0 or 1; sk_u128_ctz() the trailing zero bits,
+ * 128 for zero.
+ */
+struct sk_u128	sk_u128_make(uint64_t hi, uint64_t lo);
+int		sk_u128_cmp(struct sk_u128 a, struct sk_u128 b);
+struct sk_u128	sk_u128_and(struct sk_u128 a, struct sk_u128 b);
+struct sk_u128	sk_u128_or(struct sk_u128 a, struct sk_u128 b);
+struct sk_u128	sk_u128_not(struct sk_u128 a);
+struct sk_u128	sk_u128_add(struct sk_u128 a, uint64_t n);
+struct sk_u128	sk_u128_sub(struct sk_u128 a, uint64_t n);
+struct sk_u128	sk_u128_shl(struct sk_u128 a, int n);
+struct sk_u128	sk_u128_shr(struct sk_u128 a, int n);
+int		sk_u128_bit(struct sk_u128 a, int n);
+int		sk_u128_ctz(struct sk_u128 a);
+
+/* The network's facts.  The wildcard is the mask's host bits (IPv4: in
+ * the low 32 bits only). */
 struct sk_u128	sk_ip_mask(int family, int prefix);
+struct sk_u128	sk_ip_wildcard(int family, int prefix);
 struct sk_u128	sk_ip_network(const struct sk_ip *ip);
 struct sk_u128	sk_ip_last(const struct sk_ip *ip);	/* broadcast (v4) */
 /* First and last usable host: RFC 3021 for /31 and /32; IPv6: all. */
@@ -73,13 +96,12 @@ size_t	sk_ip6_expanded(struct sk_u128 a, char *buf);
 /* The in-addr.arpa / ip6.arpa name of a network (whole labels only). */
 size_t	sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size);
 
-/* Is a (same family) inside ip's network? */
+/* Is a (same family) inside ip's network?  1 or 0. */
 int	sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a);
 /* Is all of sub's network inside net's (same family, prefix no shorter)?
  * 1 or 0. */
 int	sk_ip_covers(const struct sk_ip *net, const struct sk_ip *sub);
 
-int	sk_u128_cmp(struct sk_u128 a, struct sk_u128 b);
 
 /*
  * The minimal CIDR blocks covering [*from, to], one call each: fills

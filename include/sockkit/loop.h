@@ -45,6 +45,7 @@ const char *const *sk_loop_backends(void);
  * Watch fd for the events in mask (SK_READ, SK_WRITE or both), calling cb.
  * Adding an fd already watched replaces its mask, callback and argument.
  * The select backend refuses an fd >= FD_SETSIZE with an error naming it.
+ * 0, or -1 with err set (as sk_loop_mod()).
  */
 int	sk_loop_add(char *err, struct sk_loop *loop, int fd, int mask,
 	    sk_io_cb *cb, void *arg);
@@ -58,7 +59,8 @@ int	sk_loop_watchable(char *err, const struct sk_loop *loop, int fd);
 /* Change what fd is watched for; mask 0 pauses it but keeps its callback. */
 int	sk_loop_mod(char *err, struct sk_loop *loop, int fd, int mask);
 
-/* The mask fd is watched for, or -1 when it is not watched. */
+/* The mask fd is watched for, or -1 when it is not watched (a lookup:
+ * no error, errno untouched). */
 int	sk_loop_mask(const struct sk_loop *loop, int fd);
 
 /* Stop watching fd (before closing it).  Unwatched fds are ignored. */
@@ -72,7 +74,8 @@ void	sk_loop_del(struct sk_loop *loop, int fd);
 long long	sk_loop_timer_add(char *err, struct sk_loop *loop,
 		    long long after_ms, long long every_ms, sk_timer_cb *cb,
 		    void *arg);
-/* Cancel a timer; returns 0, or -1 when there is no such timer. */
+/* Cancel a timer; returns 0, or -1 (no errno, no err) when there is no
+ * such timer. */
 int		sk_loop_timer_del(struct sk_loop *loop, long long id);
 
 /*

@@ -41,12 +41,14 @@ int	sk_net_unix_addr(char *err, const char *path, struct sockaddr_un *sun,
 /*
  * Parse a port: a decimal number in 1..65535 (0 too when allow_zero), or
  * a service name from the services database ("http", "ssh").  Returns the
- * port number, or -1 with a message in err ("invalid port '70000'").
+ * port number, or -1 with errno EINVAL and a message in err ("invalid port
+ * '70000'").
  */
 int	sk_net_parse_port(char *err, const char *s, int allow_zero);
 
 /*
- * 1 when host may go to the resolver; 0 when it looks like a number
+ * 1 or 0, not -1: 1 when host may go to the resolver; 0 when it looks like
+ * a number
  * (digits, dots, 0x: what inet_aton() takes, "2130706433", "10.1",
  * "0x7f.1", "0177.0.0.1", "1.2.3.4.5") but is not a strict dotted quad
  * (four decimal parts 0-255, no leading zeros): getaddrinfo() would take
@@ -54,6 +56,14 @@ int	sk_net_parse_port(char *err, const char *s, int allow_zero);
  * addresses (bracketed or not) are 1.
  */
 int	sk_net_numeric_ok(const char *host);
+
+/*
+ * Is s a numeric IPv4 or IPv6 address (as inet_pton(3) takes it, no
+ * brackets, no zone)?  Returns 1 or 0, not -1: on 1 *family is AF_INET or
+ * AF_INET6 and *mcast says whether it is a multicast group (224.0.0.0/4,
+ * ff00::/8); either pointer may be NULL.
+ */
+int	sk_net_numeric_addr(const char *s, int *family, int *mcast);
 
 /*
  * Resolve host and port with getaddrinfo.  "[V6]" is taken as V6, as
@@ -166,7 +176,8 @@ int	sk_net_nodelay(char *err, int fd);
 
 /*
  * One write of up to len bytes: send(2) without SIGPIPE on a socket,
- * write(2) on anything else.  Returns what they return.
+ * write(2) on anything else.  Returns what they return: a count, or -1
+ * with errno and no err argument (it runs per event).
  */
 ssize_t	sk_net_write(int fd, const void *p, size_t len);
 
@@ -196,7 +207,8 @@ ssize_t	sk_net_recv_exact(char *err, int fd, void *p, size_t len,
 /*
  * Format a socket address as "1.2.3.4:80", "[::1]:80", or the path of a
  * Unix socket.  IPv4-mapped IPv6 addresses print as IPv4.  Returns the
- * length written; buf should hold SK_ADDRSTRLEN bytes.
+ * length written, never -1 ("?" for another family); buf should hold
+ * SK_ADDRSTRLEN bytes.
  */
 int	sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
 	    size_t len);
@@ -214,7 +226,8 @@ int	sk_net_addr_str(const struct sockaddr *sa, socklen_t salen, char *buf,
 int	sk_net_host_str(const struct sockaddr *sa, socklen_t salen, char *buf,
 	    size_t len, int flags);
 
-/* The local address of fd, formatted as by sk_net_addr_str(). */
+/* The local address of fd, formatted as by sk_net_addr_str(): its length,
+ * or -1 with err set. */
 int	sk_net_local_str(char *err, int fd, char *buf, size_t len);
 
 /*

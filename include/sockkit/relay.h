@@ -95,7 +95,8 @@ struct sk_relay	*sk_relay_new(char *err, struct sk_loop *loop, int in,
 /*
  * Queue bytes to send before anything read from `in` (a scripted
  * request), as they are: not framed.  Call it before the loop runs.
- * Returns 0, or -1 when memory runs out.
+ * Returns 0, or -1 with errno (ENOMEM; or the loop refused the watch,
+ * sk_relay_error() then says so).
  */
 int		 sk_relay_queue(struct sk_relay *r, const void *p, size_t n);
 
@@ -104,12 +105,12 @@ void		 sk_relay_free(struct sk_relay *r);
 
 const struct sk_relay_stats *sk_relay_stats(const struct sk_relay *r);
 
-/* Has `in` ended (end of file, or it was -1)? */
+/* Has `in` ended (end of file, or it was -1)?  1 or 0. */
 int		 sk_relay_in_done(const struct sk_relay *r);
 
 /*
  * Has all of `in` been sent (it ended and nothing waits; the half-close,
- * if any, is done)?
+ * if any, is done)?  1 or 0.
  */
 int		 sk_relay_sent_all(const struct sk_relay *r);
 

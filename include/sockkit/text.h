@@ -40,7 +40,8 @@ size_t	sk_text_escape(char *out, size_t cap, const uint8_t *p, size_t n,
  */
 void	sk_text_clean(const uint8_t *p, size_t n, uint8_t *out);
 
-/* Does p[0..n) hold any control byte (tab counts only without TAB)? */
+/* Does p[0..n) hold any control byte (tab counts only without TAB)?
+ * 1 or 0. */
 int	sk_text_has_ctl(const uint8_t *p, size_t n, int flags);
 
 /* ASCII a-z to A-Z in place; every other byte (UTF-8 too) is kept. */

@@ -22,10 +22,22 @@
 
 struct sk_wb;
 
+/* Start the writer thread: the handle, or NULL with err set (errno
+ * EINVAL for no buffers, ENOMEM, or pthread_create's). */
 struct sk_wb	*sk_wb_new(char *err, int fd, size_t bufsize, int nbufs);
+
+/* A free buffer of bufsize bytes to fill, or NULL once a write failed
+ * (no errno: sk_wb_close() says why). */
 void		*sk_wb_buf(struct sk_wb *w);
+
+/* Queue len bytes (at most bufsize) of the buffer sk_wb_buf() gave. */
 void		 sk_wb_push(struct sk_wb *w, size_t len);
+
+/* Bytes written to fd so far. */
 long long	 sk_wb_written(struct sk_wb *w);
+
+/* Write what is queued, stop the thread and free w: 0, or -1 with errno
+ * the first write's error (no err argument: the caller names the file). */
 int		 sk_wb_close(struct sk_wb *w);
 
 #endif /* SOCKKIT_WB_H */

@@ -96,6 +96,20 @@ want_colour(void)
 	    term != NULL && *term != '\0' && strcmp(term, "dumb") != 0;
 }
 
+/* What the user typed, safe to print: controls as \xHH, cut short.
+ * Returns out. */
+static const char *
+shown(const char *s, size_t n, char *out, size_t size)
+{
+	size_t	took;
+
+	took = sk_text_escape(out, size - 3, (const uint8_t *)s, n,
+	    SK_TEXT_BACKSLASH);
+	if (took < n)
+		strcat(out, "...");
+	return out;
+}
+
 /*
  * Every option combination is settled here: the four modes (--split,
  * --range, --reverse, --contains) exclude each other; --limit needs
@@ -105,8 +119,6 @@ want_colour(void)
  * of the other family is an error (in take()).  Returns 0, or EXIT_USAGE
  * after saying why.
  */
-static void	shown(const char *, size_t, char *, size_t);
-
 static int
 parse_args(int argc, char **argv, struct ipcalc_opts *o)
 {
@@ -173,14 +185,11 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		return 0;
 	argc -= optind;
 	argv += optind;
-	if (o->c.verbose) {
-		cmd_usage_err(CMD, "-v: ipcalc has nothing more to say");
-		return EXIT_USAGE;
-	}
-	if (o->c.backend != NULL) {
-		cmd_usage_err(CMD, "--backend: ipcalc has no event loop");
-		return EXIT_USAGE;
-	}
+	if (o->c.verbose)
+		return cmd_usage_err(CMD, "-v: ipcalc has nothing more to say");
+	if (o->c.backend != NULL)
+		return cmd_usage_err(CMD, "--backend: ipcalc has no event "
+		    "loop");
 	if (o->split >= 0)
 		mode[nmode++] = "--split";
 	if (o->range != NULL)
@@ -189,101 +198,68 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 		mode[nmode++] = "--reverse";
 	if (o->contains != NULL)
 		mode[nmode++] = "--contains";
-	if (nmode > 1) {
-		cmd_usage_err(CMD, "%s and %s do not go together", mode[0],
-		    mode[1]);
-		return EXIT_USAGE;
-	}
-	if (o->limit > 0 && o->split < 0) {
-		cmd_usage_err(CMD, "--limit goes with --split only");
-		return EXIT_USAGE;
-	}
-	if (o->binary && o->c.json) {
-		cmd_usage_err(CMD, "--binary and --json do not go together");
-		return EXIT_USAGE;
-	}
-	if (o->binary && nmode > 0) {
-		cmd_usage_err(CMD, "--binary and %s do not go together "
+	if (nmode > 1)
+		return cmd_usage_err(CMD, "%s and %s do not go together",
+		    mode[0], mode[1]);
+	if (o->limit > 0 && o->split < 0)
+		return cmd_usage_err(CMD, "--limit goes with --split only");
+	if (o->binary && o->c.json)
+		return cmd_usage_err(CMD, "--binary and --json do not go "
+		    "together");
+	if (o->binary && nmode > 0)
+		return cmd_usage_err(CMD, "--binary and %s do not go together "
 		    "(--binary is for the report)", mode[0]);
-		return EXIT_USAGE;
-	}
-	if (o->c.json && (o->reverse || o->contains != NULL)) {
-		cmd_usage_err(CMD, "--json and %s do not go together "
+	if (o->c.json && (o->reverse || o->contains != NULL))
+		return cmd_usage_err(CMD, "--json and %s do not go together "
 		    "(%s)", mode[0], o->reverse ? "--reverse prints a name" :
 		    "--contains answers by its exit status");
-		return EXIT_USAGE;
-	}
 
 	if (o->range != NULL) {
-		if (argc > 0) {
-			cmd_usage_err(CMD, "--range A-B takes no other "
+		if (argc > 0)
+			return cmd_usage_err(CMD, "--range A-B takes no other "
 			    "operand: '%s'", argv[0]);
-			return EXIT_USAGE;
-		}
 		return 0;
 	}
-	if (argc == 0) {
-		cmd_usage_err(CMD, o->contains != NULL ?
+	if (argc == 0)
+		return cmd_usage_err(CMD, o->contains != NULL ?
 		    "--contains ADDR: no NETWORK given" : "no ADDRESS given");
-		return EXIT_USAGE;
-	}
 	if (argc == 3 && strcmp(argv[1], "-") == 0) {
 		/* Debian ipcalc's "ipcalc A - B" deaggregates. */
 		shown(argv[0], strlen(argv[0]), a, sizeof(a));
 		shown(argv[2], strlen(argv[2]), b, sizeof(b));
-		cmd_usage_err(CMD, "a range is one operand of --range: "
+		return cmd_usage_err(CMD, "a range is one operand of --range: "
 		    "'sockkit ipcalc --range %s-%s'", a, b);
-		return EXIT_USAGE;
 	}
-	if (argc > 2) {
-		cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
-		return EXIT_USAGE;
-	}
+	if (argc > 2)
+		return cmd_usage_err(CMD, "too many operands: '%s'", argv[2]);
 	/* "A-B" where --range A-B was meant: still an invalid address
 	 * (the contract's words), with the way to a range. */
 	dash = argc == 1 && o->contains == NULL ? strchr(argv[0], '-') : NULL;
 	if (dash != NULL && dash != argv[0] && dash[1] != '\0' &&
 	    strchr(argv[0], '/') == NULL) {
 		shown(argv[0], strlen(argv[0]), a, sizeof(a));
-		cmd_usage_err(CMD, "invalid address '%s' (a range? 'sockkit "
-		    "ipcalc --range %s')", a, a);
-		return EXIT_USAGE;
+		return cmd_usage_err(CMD, "invalid address '%s' (a range? "
+		    "'sockkit ipcalc --range %s')", a, a);
 	}
 	o->input = argv[0];
 	o->mask = argc == 2 ? argv[1] : NULL;
 	bulk = strcmp(o->input, "-") == 0;
-	if (bulk && o->mask != NULL) {
-		cmd_usage_err(CMD, "- (bulk mode) takes no NETMASK: "
+	if (bulk && o->mask != NULL)
+		return cmd_usage_err(CMD, "- (bulk mode) takes no NETMASK: "
 		    "put it on each line");
-		return EXIT_USAGE;
-	}
-	if (bulk && (o->split >= 0 || o->contains != NULL || o->binary)) {
-		cmd_usage_err(CMD, "- (bulk mode) and %s do not go "
+	if (bulk && (o->split >= 0 || o->contains != NULL || o->binary))
+		return cmd_usage_err(CMD, "- (bulk mode) and %s do not go "
 		    "together", o->binary ? "--binary" : mode[0]);
-		return EXIT_USAGE;
-	}
 	o->colour = o->binary && want_colour();
 	return 0;
-}
-
-/* What the user typed, safe to print: controls as \xHH, cut short. */
-static void
-shown(const char *s, size_t n, char *out, size_t size)
-{
-	size_t	took;
-
-	took = sk_text_escape(out, size - 3, (const uint8_t *)s, n,
-	    SK_TEXT_BACKSLASH);
-	if (took < n)
-		strcat(out, "...");
 }
 
 /*
  * Bad input: one line on stderr, after what stdout holds (so a reader of
  * both sees the answers and the complaints in order); brief (a few words,
- * for a JSON error object) into why, SK_IP_ERRLEN bytes.
+ * for a JSON error object) into why, SK_IP_ERRLEN bytes.  Returns -1.
  */
-static void
+static int
 refuse(char *why, const char *brief, const char *fmt, ...)
 {
 	char	msg[512];
@@ -295,6 +271,7 @@ refuse(char *why, const char *brief, const char *fmt, ...)
 	(void)fflush(stdout);
 	cmd_err(CMD, "%s", msg);
 	snprintf(why, SK_IP_ERRLEN, "%s", brief);
+	return -1;
 }
 
 /*
@@ -307,52 +284,39 @@ static int
 take(const struct ipcalc_opts *o, const char *s, size_t n, const char *mask,
     size_t mlen, struct sk_ip *ip, char *why)
 {
-	char	a[120], m[120], err[SK_IP_ERRLEN];
+	char	a[120], err[SK_IP_ERRLEN];
 	int	p, want;
 
-	if (n > LINE_MAX_IN) {
-		shown(s, n, a, sizeof(a));
-		refuse(why, "over " STR(LINE_MAX_IN) " bytes",
-		    "invalid address '%s': over %d bytes", a, LINE_MAX_IN);
-		return -1;
-	}
-	if (sk_ip_parse_err(err, s, n, ip) == -1) {
-		shown(s, n, a, sizeof(a));
-		if (err[0] == '\0')
-			refuse(why, "invalid address", "invalid address '%s'",
-			    a);
-		else
-			refuse(why, err, "'%s': %s", a, err);
-		return -1;
-	}
+	if (n > LINE_MAX_IN)
+		return refuse(why, "over " STR(LINE_MAX_IN) " bytes",
+		    "invalid address '%s': over %d bytes",
+		    shown(s, n, a, sizeof(a)), LINE_MAX_IN);
+	if (sk_ip_parse_err(err, s, n, ip) == -1)
+		return err[0] == '\0' ? refuse(why, "invalid address",
+		    "invalid address '%s'", shown(s, n, a, sizeof(a))) :
+		    refuse(why, err, "'%s': %s", shown(s, n, a, sizeof(a)),
+		    err);
 	if (mask != NULL) {
-		if (memchr(s, '/', n) != NULL) {
-			shown(s, n, a, sizeof(a));
-			refuse(why, "a prefix and a netmask", "'%s' has a "
-			    "prefix already: give a /PREFIX or a NETMASK, not "
-			    "both", a);
-			return -1;
-		}
+		if (memchr(s, '/', n) != NULL)
+			return refuse(why, "a prefix and a netmask", "'%s' has "
+			    "a prefix already: give a /PREFIX or a NETMASK, "
+			    "not both", shown(s, n, a, sizeof(a)));
 		if (mlen > 0 && mask[0] == '/') {
 			mask++;
 			mlen--;
 		}
 		if (sk_ip_parse_mask_err(err, mask, mlen, ip->family,
-		    &p) == -1) {
-			shown(mask, mlen, m, sizeof(m));
-			refuse(why, err, "'%s': %s", m, err);
-			return -1;
-		}
+		    &p) == -1)
+			return refuse(why, err, "'%s': %s", shown(mask, mlen, a,
+			    sizeof(a)), err);
 		ip->prefix = p;
 	}
 	want = o->c.family == AF_INET ? 4 : o->c.family == AF_INET6 ? 6 : 0;
-	if (want != 0 && ip->family != want) {
-		shown(s, n, a, sizeof(a));
-		refuse(why, want == 4 ? "not IPv4 (-4)" : "not IPv6 (-6)",
-		    "'%s' is an IPv%d address, and -%d asks for IPv%d", a,
-		    ip->family, want, want);
-		return -1;
-	}
+	if (want != 0 && ip->family != want)
+		return refuse(why, want == 4 ? "not IPv4 (-4)" :
+		    "not IPv6 (-6)", "'%s' is an IPv%d address, and -%d asks "
+		    "for IPv%d", shown(s, n, a, sizeof(a)), ip->family, want,
+		    want);
 	return 0;
 }
 
@@ -360,7 +324,7 @@ take(const struct ipcalc_opts *o, const char *s, size_t n, const char *mask,
 static void
 put_binary(FILE *f, const struct sk_ip *ip, struct sk_u128 a, int colour)
 {
-	int	w = ip->family == 4 ? 32 : 128, i, bit;
+	int	w = ip->family == 4 ? 32 : 128, i;
 
 	if (colour)
 		fputs("\033[34m", f);
@@ -371,9 +335,7 @@ put_binary(FILE *f, const struct sk_ip *ip, struct sk_u128 a, int colour)
 			if (i > 0)
 				fputc(' ', f);
 		}
-		bit = i < w - 64 ? (int)(a.hi >> (127 - i) & 1) :
-		    (int)(a.lo >> (w - 1 - i) & 1);
-		fputc('0' + bit, f);
+		fputc('0' + sk_u128_bit(a, w - 1 - i), f);
 		if (i + 1 < w && (i + 1) % (ip->family == 4 ? 8 : 16) == 0)
 			fputc(ip->family == 4 ? '.' : ':', f);
 	}
@@ -421,9 +383,8 @@ report(FILE *f, const struct ipcalc_opts *o, const struct sk_ip *ip)
 		sk_ip_str(4, m, a);
 		snprintf(b, sizeof(b), "%s = %d", a, ip->prefix);
 		field(f, o, ip, "Netmask:", b, &m);
-		x.hi = 0;
-		x.lo = ~m.lo & 0xffffffffu;
-		addr_field(f, o, ip, "Wildcard:", x);
+		addr_field(f, o, ip, "Wildcard:", sk_ip_wildcard(4,
+		    ip->prefix));
 	} else {
 		sk_ip6_expanded(ip->addr, a);
 		field(f, o, ip, "Expanded:", a, NULL);
@@ -455,7 +416,7 @@ line_out(FILE *f, const struct sk_ip *ip)
 	char		a[SK_IP_STRLEN], n[SK_IP_STRLEN], l[SK_IP_STRLEN];
 	char		fh[SK_IP_STRLEN], lh[SK_IP_STRLEN], c[SK_IP_STRLEN];
 	char		m[SK_IP_STRLEN], w[SK_IP_STRLEN];
-	struct sk_u128	mask = sk_ip_mask(ip->family, ip->prefix), wild;
+	struct sk_u128	mask = sk_ip_mask(ip->family, ip->prefix);
 
 	sk_ip_str(ip->family, ip->addr, a);
 	sk_ip_str(ip->family, sk_ip_network(ip), n);
@@ -464,10 +425,8 @@ line_out(FILE *f, const struct sk_ip *ip)
 	sk_ip_str(ip->family, sk_ip_last_host(ip), lh);
 	sk_ip_count_str(ip, c);
 	if (ip->family == 4) {
-		wild.hi = 0;
-		wild.lo = ~mask.lo & 0xffffffffu;
 		sk_ip_str(4, mask, m);
-		sk_ip_str(4, wild, w);
+		sk_ip_str(4, sk_ip_wildcard(4, ip->prefix), w);
 		fprintf(f, "%s/%d network=%s broadcast=%s first_host=%s "
 		    "last_host=%s hosts=%s class=%c type=%s netmask=%s "
 		    "wildcard=%s\n", a, ip->prefix, n, l, fh, lh, c,
@@ -516,7 +475,7 @@ json_out(FILE *f, const struct sk_ip *ip)
 	struct obj	j;
 	char		x[SK_IP_STRLEN];
 	int		fam = ip->family;
-	struct sk_u128	m = sk_ip_mask(fam, ip->prefix), w;
+	struct sk_u128	m = sk_ip_mask(fam, ip->prefix);
 
 	j.p = j.buf;
 	put(&j, "{\"address\":\"");
@@ -526,10 +485,8 @@ json_out(FILE *f, const struct sk_ip *ip)
 	snprintf(x, sizeof(x), "%d", ip->prefix);
 	put(&j, x);
 	if (fam == 4) {
-		w.hi = 0;
-		w.lo = ~m.lo & 0xffffffffu;
 		put_addr(&j, "netmask", 4, m);
-		put_addr(&j, "wildcard", 4, w);
+		put_addr(&j, "wildcard", 4, sk_ip_wildcard(4, ip->prefix));
 	} else {
 		put(&j, ",\"expanded\":\"");
 		j.p += sk_ip6_expanded(ip->addr, j.p);
@@ -575,7 +532,12 @@ json_error(FILE *f, const char *s, size_t n, const char *why)
 static void
 show(const struct ipcalc_opts *o, const struct sk_ip *ip, int bulk)
 {
-	if (o->c.json)
+	char	rev[128];
+
+	if (o->reverse) {
+		sk_ip_reverse(ip, rev, sizeof(rev));
+		puts(rev);
+	} else if (o->c.json)
 		json_out(stdout, ip);
 	else if (bulk)
 		line_out(stdout, ip);
@@ -594,28 +556,22 @@ split(const struct ipcalc_opts *o, const struct sk_ip *ip)
 	char		a[SK_IP_STRLEN];
 
 	sk_ip_str(ip->family, ip->addr, a);
-	if (o->split > w) {
-		cmd_usage_err(CMD, "--split %d: IPv%d prefixes go up to /%d",
-		    o->split, ip->family, w);
-		return EXIT_USAGE;
-	}
+	if (o->split > w)
+		return cmd_usage_err(CMD, "--split %d: IPv%d prefixes go up "
+		    "to /%d", o->split, ip->family, w);
 	/* A bare address is a /32: say so, and suggest a prefix (a /24 or
 	 * /64, or the split's own when that is shorter). */
 	hint = w == 32 ? 24 : 64;
 	if (o->split < hint)
 		hint = o->split;
-	if (o->split < ip->prefix && ip->prefix == w) {
-		cmd_usage_err(CMD, "--split %d: %s is a /%d, one address; "
-		    "give the network to split, e.g. %s/%d", o->split, a, w,
-		    a, hint);
-		return EXIT_USAGE;
-	}
-	if (o->split < ip->prefix) {
-		cmd_usage_err(CMD, "--split %d: %s/%d is smaller than "
+	if (o->split < ip->prefix && ip->prefix == w)
+		return cmd_usage_err(CMD, "--split %d: %s is a /%d, one "
+		    "address; give the network to split, e.g. %s/%d",
+		    o->split, a, w, a, hint);
+	if (o->split < ip->prefix)
+		return cmd_usage_err(CMD, "--split %d: %s/%d is smaller than "
 		    "a /%d; split it into /%d to /%d", o->split, a,
 		    ip->prefix, o->split, ip->prefix, w);
-		return EXIT_USAGE;
-	}
 	sub.prefix = o->split;
 	while (!done && (o->limit == 0 || n < o->limit)) {
 		sub.addr = at;
@@ -628,13 +584,8 @@ split(const struct ipcalc_opts *o, const struct sk_ip *ip)
 		n++;
 		if (sk_u128_cmp(sk_ip_last(&sub), last) == 0)
 			done = 1;
-		else {
-			/* The next block: one past this one's last address. */
-			at = sk_ip_last(&sub);
-			at.lo++;
-			if (at.lo == 0)
-				at.hi++;
-		}
+		else	/* the next block: one past this one's last address */
+			at = sk_u128_add(sk_ip_last(&sub), 1);
 		/* A reader that left, or a full disk, ends it at once. */
 		if (ferror(stdout))
 			break;
@@ -649,12 +600,9 @@ range_end(const struct ipcalc_opts *o, const char *s, size_t n,
 {
 	char	a[120], why[SK_IP_ERRLEN];
 
-	if (memchr(s, '/', n) != NULL) {
-		shown(s, n, a, sizeof(a));
-		cmd_usage_err(CMD, "--range: '%s' is a network; a range is "
-		    "two addresses, A-B", a);
-		return EXIT_USAGE;
-	}
+	if (memchr(s, '/', n) != NULL)
+		return cmd_usage_err(CMD, "--range: '%s' is a network; a "
+		    "range is two addresses, A-B", shown(s, n, a, sizeof(a)));
 	return take(o, s, n, NULL, 0, ip, why) == -1 ? EXIT_USAGE : 0;
 }
 
@@ -669,12 +617,10 @@ range(const struct ipcalc_opts *o)
 	char		s[120];
 	int		done = 0;
 
-	if (dash == NULL) {
-		shown(o->range, strlen(o->range), s, sizeof(s));
-		cmd_usage_err(CMD, "--range '%s': not a range; give it as A-B, "
-		    "e.g. 10.0.0.1-10.0.0.9", s);
-		return EXIT_USAGE;
-	}
+	if (dash == NULL)
+		return cmd_usage_err(CMD, "--range '%s': not a range; give "
+		    "it as A-B, e.g. 10.0.0.1-10.0.0.9", shown(o->range,
+		    strlen(o->range), s, sizeof(s)));
 	/* whois writes "inetnum: 10.0.0.0 - 10.255.255.255": spaces around
 	 * the dash are taken, as pasted. */
 	alen = (size_t)(dash - o->range);
@@ -687,15 +633,11 @@ range(const struct ipcalc_opts *o)
 	    range_end(o, end, strlen(end), &b) != 0)
 		return EXIT_USAGE;
 	shown(o->range, strlen(o->range), s, sizeof(s));
-	if (a.family != b.family) {
-		cmd_usage_err(CMD, "--range %s: mixes IPv4 and IPv6", s);
-		return EXIT_USAGE;
-	}
-	if (sk_u128_cmp(a.addr, b.addr) > 0) {
-		cmd_usage_err(CMD, "--range %s: the start is after the end",
-		    s);
-		return EXIT_USAGE;
-	}
+	if (a.family != b.family)
+		return cmd_usage_err(CMD, "--range %s: mixes IPv4 and IPv6", s);
+	if (sk_u128_cmp(a.addr, b.addr) > 0)
+		return cmd_usage_err(CMD, "--range %s: the start is after "
+		    "the end", s);
 	from = a.addr;
 	while (sk_ip_range_next(a.family, &from, b.addr, &done, &block)) {
 		if (o->c.json)
@@ -836,8 +778,7 @@ bulk(const struct ipcalc_opts *o)
 {
 	static char	out[1 << 16];
 	struct reader	r;
-	char		line[LINE_MAX_IN + 1], why[SK_IP_ERRLEN], rev[128];
-	char		a[120];
+	char		line[LINE_MAX_IN + 1], why[SK_IP_ERRLEN], a[120];
 	const char	*sp, *mask;
 	size_t		n, alen;
 	struct sk_ip	ip;
@@ -853,16 +794,12 @@ bulk(const struct ipcalc_opts *o)
 		alen = sp != NULL ? (size_t)(sp - line) : n;
 		mask = sp != NULL ? sp + 1 : NULL;
 		if (sp != NULL && memchr(mask, ' ', n - alen - 1) != NULL) {
-			shown(line, n, a, sizeof(a));
-			refuse(why, "too many fields", "'%s': one "
-			    "ADDRESS and at most a NETMASK per line", a);
+			refuse(why, "too many fields", "'%s': one ADDRESS "
+			    "and at most a NETMASK per line", shown(line, n, a,
+			    sizeof(a)));
 		} else if (take(o, line, alen, mask, mask != NULL ? n - alen -
 		    1 : 0, &ip, why) == 0) {
-			if (o->reverse) {
-				sk_ip_reverse(&ip, rev, sizeof(rev));
-				puts(rev);
-			} else
-				show(o, &ip, 1);
+			show(o, &ip, 1);
 			if (ferror(stdout))
 				break;
 			continue;
@@ -888,7 +825,7 @@ cmd_ipcalc(int argc, char **argv)
 {
 	struct ipcalc_opts	o;
 	struct sk_ip		ip;
-	char			r[128], why[SK_IP_ERRLEN];
+	char			why[SK_IP_ERRLEN];
 
 	if (parse_args(argc, argv, &o) != 0)
 		return EXIT_USAGE;
@@ -905,10 +842,6 @@ cmd_ipcalc(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.split >= 0)
 		return split(&o, &ip);
-	if (o.reverse) {
-		sk_ip_reverse(&ip, r, sizeof(r));
-		puts(r);
-	} else
-		show(&o, &ip, 0);
+	show(&o, &ip, 0);
 	return cmd_finish_stdout(CMD) == 0 ? 0 : EXIT_RUNTIME;
 }

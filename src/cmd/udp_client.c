@@ -24,6 +24,7 @@
 #include <sockkit/buf.h>
 #include <sockkit/loop.h>
 #include <sockkit/net.h>
+#include <sockkit/text.h>
 
 #include "cmd.h"
 
@@ -256,6 +257,7 @@ static int
 unix_client(struct uc *u, char *err)
 {
 	struct sockaddr_un	 sun;
+	socklen_t		 sunlen;
 	const char		*dir = getenv("TMPDIR");
 	int			 n;
 
@@ -273,11 +275,12 @@ unix_client(struct uc *u, char *err)
 		u->local[0] = '\0';
 		return -1;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, u->local, sizeof(sun.sun_path));
+	if (sk_net_unix_addr(err, u->local, &sun, &sunlen) == -1) {
+		u->local[0] = '\0';
+		return -1;
+	}
 	(void)unlink(u->local);
-	if (bind(u->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (bind(u->fd, (struct sockaddr *)&sun, sunlen) == -1) {
 		snprintf(err, SK_ERRLEN, "bind %s: %s", u->local,
 		    strerror(errno));
 		u->local[0] = '\0';
@@ -390,9 +393,9 @@ static void
 on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
 {
 	struct uc	*u = arg;
-	const uint8_t	*p, *nl;
-	size_t		 len, used = 0;
-	ssize_t		 n;
+	const uint8_t	*p;
+	size_t		 len, ln, nl, used = 0;
+	ssize_t		 n, k;
 
 	(void)mask;
 	n = sk_buf_read(&u->line, fd, RBUFSZ);
@@ -409,17 +412,19 @@ on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
 	p = sk_buf_data(&u->line);
 	len = sk_buf_len(&u->line);
 	while (used < len) {
-		nl = memchr(p + used, '\n', len - used);
+		/* A line, or without a '\n' yet all that is left. */
+		if ((k = sk_text_line(p + used, len - used, &ln)) == -2)
+			ln = len - used;
+		nl = k > 0 ? 1 : 0;	/* the '\n' */
 		if (u->skip > 0) {
 			/* The rest of a line too long to send. */
-			n = nl != NULL ? nl - (p + used) : (ssize_t)(len - used);
-			u->skip += (size_t)n;
-			used += (size_t)n + (nl != NULL);
-			if (nl != NULL)
+			u->skip += ln;
+			used += ln + nl;
+			if (nl)
 				line_skipped(u);
 			continue;
 		}
-		if (nl == NULL && !u->in_done) {
+		if (!nl && !u->in_done) {
 			/* Part of a line: wait for the rest, unless it
 			 * fills the buffer alone. */
 			if (used == 0 && sk_buf_full(&u->line)) {
@@ -428,14 +433,13 @@ on_stdin(struct sk_loop *loop, int fd, int mask, void *arg)
 			}
 			break;
 		}
-		n = nl != NULL ? nl - (p + used) : (ssize_t)(len - used);
-		if ((size_t)n > DGRAMMAX) {
+		if (ln > DGRAMMAX) {
 			/* At the end of input, a full buffer. */
-			u->skip = (size_t)n;
+			u->skip = ln;
 			line_skipped(u);
-		} else if (send_dgram(u, p + used, (size_t)n) == -1)
+		} else if (send_dgram(u, p + used, ln) == -1)
 			return;
-		used += (size_t)n + (nl != NULL);
+		used += ln + nl;
 	}
 	sk_buf_consume(&u->line, used);
 	if (u->in_done && u->skip > 0)

@@ -174,13 +174,9 @@ nc_hint(int ch)
 static int
 is_group(const char *host)
 {
-	struct in_addr	a4;
-	struct in6_addr	a6;
+	int	mcast;
 
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return IN_MULTICAST(ntohl(a4.s_addr));
-	return inet_pton(AF_INET6, host, &a6) == 1 &&
-	    IN6_IS_ADDR_MULTICAST(&a6);
+	return sk_net_numeric_addr(host, NULL, &mcast) && mcast;
 }
 
 static int
@@ -464,18 +460,13 @@ static void
 held_back(struct udp_server *us, const struct sockaddr_storage *ss,
     socklen_t sslen)
 {
-	char	host[SK_ADDRSTRLEN], *colon;
+	char	host[SK_ADDRSTRLEN];
 	size_t	i;
 
-	sk_net_addr_str((const struct sockaddr *)ss, sslen, host,
-	    sizeof(host));
-	/* The address alone, as the limit is kept: "[::1]:5" -> "::1". */
-	if ((colon = strrchr(host, ':')) != NULL)
-		*colon = '\0';
-	if (host[0] == '[' && (colon = strchr(host, ']')) != NULL) {
-		*colon = '\0';
-		memmove(host, host + 1, strlen(host + 1) + 1);
-	}
+	/* The address alone, as the limit is kept: "::1", not "[::1]:5". */
+	if (sk_net_host_str((const struct sockaddr *)ss, sslen, host,
+	    sizeof(host), 0) == -1)
+		snprintf(host, sizeof(host), "?");
 	for (i = 0; i < us->nheld; i++)
 		if (strcmp(us->held[i].host, host) == 0)
 			break;
@@ -532,7 +523,7 @@ from_self(const struct udp_server *us, const struct sockaddr_storage *ss,
 		((struct sockaddr_in *)&probe)->sin_port = 0;
 	else
 		((struct sockaddr_in6 *)&probe)->sin6_port = 0;
-	if ((fd = socket(probe.ss_family, SOCK_DGRAM, 0)) == -1)
+	if ((fd = sk_net_socket(NULL, probe.ss_family, SOCK_DGRAM, 0)) == -1)
 		return 1;	/* cannot tell: not worth the risk */
 	local = bind(fd, (struct sockaddr *)&probe, sslen) == 0 ||
 	    errno != EADDRNOTAVAIL;
@@ -633,7 +624,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 	const uint8_t		*out;
 	const char		*svc;
 	ssize_t			 n;
-	size_t			 i, outlen;
+	size_t			 outlen;
 	int			 trunc, burst;
 
 	(void)mask;
@@ -687,9 +678,7 @@ on_datagram(struct sk_loop *loop, int fd, int mask, void *arg)
 		out = us->buf;
 		outlen = (size_t)n;
 		if (us->o->mode == MODE_UPPER)
-			for (i = 0; i < outlen; i++)
-				if (us->buf[i] >= 'a' && us->buf[i] <= 'z')
-					us->buf[i] -= 'a' - 'A';
+			sk_text_upper(us->buf, outlen);
 		if (us->o->mode == MODE_TIME) {
 			if (!rate_ok(us, &ss)) {
 				held_back(us, &ss, sslen);

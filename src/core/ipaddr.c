@@ -16,10 +16,8 @@
 #include <sockkit/ipaddr.h>
 #include <sockkit/text.h>
 
-static const struct sk_u128	zero128;
-
-static struct sk_u128
-u128(uint64_t hi, uint64_t lo)
+struct sk_u128
+sk_u128_make(uint64_t hi, uint64_t lo)
 {
 	struct sk_u128	x;
 
@@ -38,38 +36,81 @@ sk_u128_cmp(struct sk_u128 a, struct sk_u128 b)
 	return 0;
 }
 
-static struct sk_u128
-and128(struct sk_u128 a, struct sk_u128 b)
+struct sk_u128
+sk_u128_and(struct sk_u128 a, struct sk_u128 b)
 {
-	return u128(a.hi & b.hi, a.lo & b.lo);
+	return sk_u128_make(a.hi & b.hi, a.lo & b.lo);
 }
 
-static struct sk_u128
-or128(struct sk_u128 a, struct sk_u128 b)
+struct sk_u128
+sk_u128_or(struct sk_u128 a, struct sk_u128 b)
 {
-	return u128(a.hi | b.hi, a.lo | b.lo);
+	return sk_u128_make(a.hi | b.hi, a.lo | b.lo);
 }
 
-static struct sk_u128
-not128(int family, struct sk_u128 a)
+struct sk_u128
+sk_u128_not(struct sk_u128 a)
 {
-	return family == 4 ? u128(0, ~a.lo & 0xffffffffu) : u128(~a.hi, ~a.lo);
+	return sk_u128_make(~a.hi, ~a.lo);
 }
 
-static struct sk_u128
-add128(struct sk_u128 a, uint64_t n)
+struct sk_u128
+sk_u128_add(struct sk_u128 a, uint64_t n)
 {
-	struct sk_u128	x = u128(a.hi, a.lo + n);
+	struct sk_u128	x = sk_u128_make(a.hi, a.lo + n);
 
 	if (x.lo < a.lo)
 		x.hi++;
 	return x;
 }
 
-static struct sk_u128
-sub1(struct sk_u128 a)
+struct sk_u128
+sk_u128_sub(struct sk_u128 a, uint64_t n)
 {
-	return u128(a.lo == 0 ? a.hi - 1 : a.hi, a.lo - 1);
+	return sk_u128_make(a.lo < n ? a.hi - 1 : a.hi, a.lo - n);
+}
+
+/* C leaves shifts by the width or more undefined: each case apart. */
+struct sk_u128
+sk_u128_shl(struct sk_u128 a, int n)
+{
+	if (n >= 128)
+		return sk_u128_make(0, 0);
+	if (n >= 64)
+		return sk_u128_make(a.lo << (n - 64), 0);
+	if (n == 0)
+		return a;
+	return sk_u128_make(a.hi << n | a.lo >> (64 - n), a.lo << n);
+}
+
+struct sk_u128
+sk_u128_shr(struct sk_u128 a, int n)
+{
+	if (n >= 128)
+		return sk_u128_make(0, 0);
+	if (n >= 64)
+		return sk_u128_make(0, a.hi >> (n - 64));
+	if (n == 0)
+		return a;
+	return sk_u128_make(a.hi >> n, a.lo >> n | a.hi << (64 - n));
+}
+
+int
+sk_u128_bit(struct sk_u128 a, int n)
+{
+	return (int)(sk_u128_shr(a, n).lo & 1);
+}
+
+int
+sk_u128_ctz(struct sk_u128 a)
+{
+	int	n = 0;
+
+	if (a.lo == 0 && a.hi == 0)
+		return 128;
+	while (sk_u128_bit(a, n) == 0)
+		n++;
+	return n;
 }
 
 /* IPv4 text, inet_pton's way: 0 and the address, or -1. */
@@ -255,7 +296,7 @@ sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip)
 	alen = slash != NULL ? (size_t)(slash - s) : n;
 	if (parse4(s, alen, &a4) == 0) {
 		ip->family = 4;
-		ip->addr = u128(0, a4);
+		ip->addr = sk_u128_make(0, a4);
 		ip->prefix = 32;
 	} else {
 		pct = memchr(s, '%', alen);
@@ -289,29 +330,32 @@ sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip)
 }
 
 struct sk_u128
+sk_ip_wildcard(int family, int prefix)
+{
+	int	w = family == 4 ? 32 : 128;
+
+	return sk_u128_shr(sk_u128_make(~0ULL, ~0ULL), 128 - w + prefix);
+}
+
+/* The family's bits that are not the wildcard's. */
+struct sk_u128
 sk_ip_mask(int family, int prefix)
 {
-	if (family == 4)
-		return u128(0, prefix == 0 ? 0 :
-		    (0xffffffffu << (32 - prefix)) & 0xffffffffu);
-	if (prefix == 0)
-		return zero128;
-	if (prefix <= 64)
-		return u128(~0ULL << (64 - prefix), 0);
-	return u128(~0ULL, prefix == 128 ? ~0ULL : ~0ULL << (128 - prefix));
+	return sk_u128_and(sk_u128_not(sk_ip_wildcard(family, prefix)),
+	    sk_ip_wildcard(family, 0));
 }
 
 struct sk_u128
 sk_ip_network(const struct sk_ip *ip)
 {
-	return and128(ip->addr, sk_ip_mask(ip->family, ip->prefix));
+	return sk_u128_and(ip->addr, sk_ip_mask(ip->family, ip->prefix));
 }
 
 struct sk_u128
 sk_ip_last(const struct sk_ip *ip)
 {
-	return or128(sk_ip_network(ip), not128(ip->family,
-	    sk_ip_mask(ip->family, ip->prefix)));
+	return sk_u128_or(sk_ip_network(ip), sk_ip_wildcard(ip->family,
+	    ip->prefix));
 }
 
 struct sk_u128
@@ -319,7 +363,7 @@ sk_ip_first_host(const struct sk_ip *ip)
 {
 	struct sk_u128	n = sk_ip_network(ip);
 
-	return ip->family == 4 && ip->prefix <= 30 ? add128(n, 1) : n;
+	return ip->family == 4 && ip->prefix <= 30 ? sk_u128_add(n, 1) : n;
 }
 
 struct sk_u128
@@ -327,7 +371,7 @@ sk_ip_last_host(const struct sk_ip *ip)
 {
 	struct sk_u128	l = sk_ip_last(ip);
 
-	return ip->family == 4 && ip->prefix <= 30 ? sub1(l) : l;
+	return ip->family == 4 && ip->prefix <= 30 ? sk_u128_sub(l, 1) : l;
 }
 
 uint64_t
@@ -525,9 +569,7 @@ sk_ip6_expanded(struct sk_u128 a, char *buf)
 	char			*p = buf;
 
 	for (i = 0; i < 32; i++) {
-		uint64_t	half = i < 16 ? a.hi : a.lo;
-
-		*p++ = SK_TEXT_HEXDIGITS[half >> (60 - 4 * (i % 16)) & 0xf];
+		*p++ = SK_TEXT_HEXDIGITS[sk_u128_shr(a, 124 - 4 * i).lo & 0xf];
 		if (i % 4 == 3 && i < 31)
 			*p++ = ':';
 	}
@@ -553,9 +595,8 @@ sk_ip_reverse(const struct sk_ip *ip, char *buf, size_t size)
 	}
 	labels = ip->prefix / 4;
 	for (i = labels - 1; i >= 0 && o + 2 < size; i--) {
-		uint64_t	half = i < 16 ? n.hi : n.lo;
-
-		buf[o++] = SK_TEXT_HEXDIGITS[half >> (60 - 4 * (i % 16)) & 0xf];
+		buf[o++] = SK_TEXT_HEXDIGITS[sk_u128_shr(n, 124 - 4 * i).lo &
+		    0xf];
 		buf[o++] = '.';
 	}
 	o += (size_t)snprintf(buf + o, size - o, "ip6.arpa");
@@ -567,7 +608,7 @@ sk_ip_contains(const struct sk_ip *ip, struct sk_u128 a)
 {
 	struct sk_u128	m = sk_ip_mask(ip->family, ip->prefix);
 
-	return sk_u128_cmp(and128(a, m), sk_ip_network(ip)) == 0;
+	return sk_u128_cmp(sk_u128_and(a, m), sk_ip_network(ip)) == 0;
 }
 
 int
@@ -579,31 +620,19 @@ sk_ip_covers(const struct sk_ip *net, const struct sk_ip *sub)
 	    sk_ip_contains(net, sub->addr);
 }
 
-/* Trailing zero bits of a (the family's width when a is zero). */
-static int
-tz(int family, struct sk_u128 a)
-{
-	int	n = 0, w = family == 4 ? 32 : 128;
-
-	if (a.lo == 0 && a.hi == 0)
-		return w;
-	while (n < w && ((n < 64 ? a.lo >> n : a.hi >> (n - 64)) & 1) == 0)
-		n++;
-	return n;
-}
-
 int
 sk_ip_range_next(int family, struct sk_u128 *from, struct sk_u128 to,
     int *done, struct sk_ip *block)
 {
-	int		w = family == 4 ? 32 : 128, p;
+	int		w = family == 4 ? 32 : 128, p, tz;
 	struct sk_u128	last = *from;
 
 	if (*done || sk_u128_cmp(*from, to) > 0)
 		return 0;
 	/* The biggest aligned block at from that ends at or before to. */
-	for (p = w - tz(family, *from); p <= w; p++) {
-		last = or128(*from, not128(family, sk_ip_mask(family, p)));
+	tz = sk_u128_ctz(*from);
+	for (p = w - (tz < w ? tz : w); p <= w; p++) {
+		last = sk_u128_or(*from, sk_ip_wildcard(family, p));
 		if (sk_u128_cmp(last, to) <= 0)
 			break;
 	}
@@ -611,10 +640,10 @@ sk_ip_range_next(int family, struct sk_u128 *from, struct sk_u128 to,
 	block->family = family;
 	block->addr = *from;
 	block->prefix = p;
-	if (sk_u128_cmp(last, not128(family, zero128)) == 0)
+	if (sk_u128_cmp(last, sk_ip_wildcard(family, 0)) == 0)
 		*done = 1;	/* the end of the address space */
 	else
-		*from = add128(last, 1);
+		*from = sk_u128_add(last, 1);
 	if (sk_u128_cmp(last, to) == 0)
 		*done = 1;
 	return 1;

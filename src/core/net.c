@@ -1,5 +1,8 @@
 /*
- * net.c - socket wrappers (see net.h).
+ * net.c - socket wrappers (see net.h): resolving, listening, connecting,
+ * accepting, socket options and addresses as text.  Unix-domain sockets
+ * are in net_unix.c, the complete sends and receives in net_io.c, and
+ * datagrams, broadcast and multicast in net_dgram.c.
  *
  * Every fd made here is close-on-exec.  Connects are always nonblocking
  * underneath so that a timeout can bound them; the blocking helpers hand
@@ -9,33 +12,26 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
-#include <net/if.h>
-
-#include <ifaddrs.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <sockkit/clock.h>
 #include <sockkit/net.h>
 
 #include "err.h"
-
-/* Linux caps this at net.core.somaxconn; ask for all it allows. */
-#define BACKLOG	65535
+#include "net_impl.h"
 
 int
 sk_net_parse_port(char *err, const char *s, int allow_zero)
@@ -45,6 +41,7 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 	long		 v = 0;
 
 	if (s == NULL || *s == '\0') {
+		errno = EINVAL;
 		core_err(err, "invalid port ''");
 		return -1;
 	}
@@ -55,6 +52,7 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 	}
 	if (*p == '\0') {
 		if (v > 65535 || (v == 0 && !allow_zero)) {
+			errno = EINVAL;
 			core_err(err, "invalid port '%s' (use 1-65535%s)", s,
 			    allow_zero ? ", or 0 for any free port" : "");
 			return -1;
@@ -66,9 +64,11 @@ sk_net_parse_port(char *err, const char *s, int allow_zero)
 		if ((se = getservbyname(s, "tcp")) != NULL ||
 		    (se = getservbyname(s, "udp")) != NULL)
 			return ntohs((uint16_t)se->s_port);
+		errno = EINVAL;
 		core_err(err, "invalid port '%s' (unknown service)", s);
 		return -1;
 	}
+	errno = EINVAL;
 	core_err(err, "invalid port '%s'", s);
 	return -1;
 }
@@ -90,6 +90,28 @@ sk_net_numeric_ok(const char *host)
 	if (!digits_dots && inet_aton(host, &a) == 0)
 		return 1;
 	return inet_pton(AF_INET, host, &a) == 1;
+}
+
+int
+sk_net_numeric_addr(const char *s, int *family, int *mcast)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+	int		f, m;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		f = AF_INET;
+		m = IN_MULTICAST(ntohl(a4.s_addr));
+	} else if (inet_pton(AF_INET6, s, &a6) == 1) {
+		f = AF_INET6;
+		m = IN6_IS_ADDR_MULTICAST(&a6);
+	} else
+		return 0;
+	if (family != NULL)
+		*family = f;
+	if (mcast != NULL)
+		*mcast = m != 0;
+	return 1;
 }
 
 int
@@ -138,8 +160,8 @@ sk_net_resolve(char *err, const char *host, const char *port, int family,
 	return 0;
 }
 
-static void
-close_keep_errno(int fd)
+void
+net_close_keep_errno(int fd)
 {
 	int	saved = errno;
 
@@ -160,7 +182,7 @@ sk_net_socket(char *err, int family, int type, int protocol)
 	if ((fd = socket(family, type & ~SOCK_NONBLOCK, protocol)) != -1) {
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 		if (nonblock && sk_net_nonblock(NULL, fd, 1) == -1) {
-			close_keep_errno(fd);
+			net_close_keep_errno(fd);
 			fd = -1;
 		}
 	}
@@ -200,7 +222,7 @@ listen_one(char *err, const struct addrinfo *ai, int v6only, int flags)
 	if ((flags & SK_NET_SHARED) && setsockopt(fd, SOL_SOCKET,
 	    SO_REUSEPORT, &on, sizeof(on)) == -1) {
 		core_errno(err, "setsockopt SO_REUSEPORT");
-		close_keep_errno(fd);
+		net_close_keep_errno(fd);
 		return -1;
 	}
 #endif
@@ -209,12 +231,12 @@ listen_one(char *err, const struct addrinfo *ai, int v6only, int flags)
 		    &off, sizeof(off));
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 		core_errno(err, "bind %s", as);
-		close_keep_errno(fd);
+		net_close_keep_errno(fd);
 		return -1;
 	}
-	if (ai->ai_socktype == SOCK_STREAM && listen(fd, BACKLOG) == -1) {
+	if (ai->ai_socktype == SOCK_STREAM && listen(fd, NET_BACKLOG) == -1) {
 		core_errno(err, "listen on %s", as);
-		close_keep_errno(fd);
+		net_close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -271,15 +293,21 @@ sk_net_nonblock(char *err, int fd, int on)
 }
 
 int
-sk_net_nodelay(char *err, int fd)
+net_set_on(char *err, int fd, int level, int name, const char *what)
 {
 	int	on = 1;
 
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1) {
-		core_errno(err, "setsockopt TCP_NODELAY");
+	if (setsockopt(fd, level, name, &on, sizeof(on)) == -1) {
+		core_errno(err, "setsockopt %s", what);
 		return -1;
 	}
 	return 0;
+}
+
+int
+sk_net_nodelay(char *err, int fd)
+{
+	return net_set_on(err, fd, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY");
 }
 
 int
@@ -304,9 +332,9 @@ sk_net_abort(char *err, int fd)
 }
 
 /* Open a nonblocking socket, bind it to src if given, start connecting. */
-static int
-start(char *err, const struct sockaddr *sa, socklen_t salen, int socktype,
-    const struct addrinfo *src)
+int
+net_start(char *err, const struct sockaddr *sa, socklen_t salen,
+    int socktype, const struct addrinfo *src)
 {
 	char	as[SK_ADDRSTRLEN];
 	int	fd, on = 1;
@@ -317,7 +345,7 @@ start(char *err, const struct sockaddr *sa, socklen_t salen, int socktype,
 		return -1;
 	}
 	if (sk_net_nonblock(err, fd, 1) == -1) {
-		close_keep_errno(fd);
+		net_close_keep_errno(fd);
 		return -1;
 	}
 	if (src != NULL) {
@@ -329,14 +357,14 @@ start(char *err, const struct sockaddr *sa, socklen_t salen, int socktype,
 			sk_net_addr_str(src->ai_addr, src->ai_addrlen, ss,
 			    sizeof(ss));
 			core_errno(err, "bind source %s", ss);
-			close_keep_errno(fd);
+			net_close_keep_errno(fd);
 			return -1;
 		}
 	}
 	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS &&
 	    errno != EINTR) {
 		core_errno(err, "connect to %s", as);
-		close_keep_errno(fd);
+		net_close_keep_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -346,7 +374,7 @@ int
 sk_net_connect_start(char *err, const struct sockaddr *sa, socklen_t salen,
     int socktype)
 {
-	return start(err, sa, salen, socktype, NULL);
+	return net_start(err, sa, salen, socktype, NULL);
 }
 
 int
@@ -387,51 +415,13 @@ sk_net_connect_finish(char *err, int fd)
 	return 0;
 }
 
-/*
- * Wait for events on fd until the deadline (-1: none).  Returns 1 when
- * ready, 0 on timeout (errno ETIMEDOUT), -1 on error.
- */
-static int
-wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd	pfd;
-	long long	left;
-	int		n, ms;
-
-	for (;;) {
-		ms = -1;
-		if (deadline >= 0) {
-			left = deadline - sk_clock_ms();
-			if (left <= 0) {
-				errno = ETIMEDOUT;
-				return 0;
-			}
-			ms = left > INT_MAX ? INT_MAX : (int)left;
-		}
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, ms);
-		if (n > 0)
-			return 1;
-		if (n == -1 && errno != EINTR)
-			return -1;
-	}
-}
-
-static long long
-deadline_of(int timeout_ms)
-{
-	return timeout_ms < 0 ? -1 : sk_clock_ms() + timeout_ms;
-}
-
-/* Finish a started connect within timeout_ms and make fd blocking again. */
-static int
-complete(char *err, int fd, const char *what, int timeout_ms)
+/* See net_impl.h, as for net_start(). */
+int
+net_complete(char *err, int fd, const char *what, int timeout_ms)
 {
 	int	rc;
 
-	rc = wait_fd(fd, POLLOUT, deadline_of(timeout_ms <= 0 ? -1 :
+	rc = net_wait_fd(fd, POLLOUT, net_deadline(timeout_ms <= 0 ? -1 :
 	    timeout_ms));
 	if (rc <= 0) {
 		core_errno(err, "connect to %s", what);
@@ -477,177 +467,18 @@ sk_net_connect(char *err, const char *host, const char *port,
 			    host);
 			continue;
 		}
-		if ((fd = start(err, ai->ai_addr, ai->ai_addrlen, socktype,
+		if ((fd = net_start(err, ai->ai_addr, ai->ai_addrlen, socktype,
 		    s)) == -1)
 			continue;
 		sk_net_addr_str(ai->ai_addr, ai->ai_addrlen, as, sizeof(as));
-		if (complete(err, fd, as, dial->timeout_ms) == -1) {
-			close_keep_errno(fd);
+		if (net_complete(err, fd, as, dial->timeout_ms) == -1) {
+			net_close_keep_errno(fd);
 			fd = -1;
 		}
 	}
 	freeaddrinfo(res);
 	if (src != NULL)
 		freeaddrinfo(src);
-	return fd;
-}
-
-int
-sk_net_unix_addr(char *err, const char *path, struct sockaddr_un *sun,
-    socklen_t *len)
-{
-	size_t	n = strlen(path);
-
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	/* "" would bind an unnamed (Linux: autobound abstract) socket. */
-	if (n == 0) {
-		errno = EINVAL;
-		core_err(err, "empty unix socket path");
-		return -1;
-	}
-	if (n >= sizeof(sun->sun_path)) {
-		errno = ENAMETOOLONG;
-		core_err(err, "unix socket path too long (%zu bytes at most): "
-		    "%s", sizeof(sun->sun_path) - 1, path);
-		return -1;
-	}
-	memcpy(sun->sun_path, path, n + 1);
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	return 0;
-}
-
-/*
- * A refused connect to a path that is not a socket at all (a regular
- * file, a directory): say that, not "Connection refused".  errno stays.
- */
-static void
-not_a_socket(char *err, const char *path)
-{
-	struct stat	st;
-	int		saved = errno;
-
-	if (saved == ECONNREFUSED && stat(path, &st) == 0 &&
-	    !S_ISSOCK(st.st_mode))
-		core_err(err, "connect to %s: not a socket", path);
-	errno = saved;
-}
-
-int
-sk_net_unix_connect(char *err, const char *path, int socktype,
-    int timeout_ms)
-{
-	struct sockaddr_un	sun;
-	socklen_t		sunlen;
-	int			fd;
-
-	if (sk_net_unix_addr(err, path, &sun, &sunlen) == -1)
-		return -1;
-	if ((fd = start(err, (struct sockaddr *)&sun, sunlen, socktype,
-	    NULL)) == -1) {
-		not_a_socket(err, path);
-		return -1;
-	}
-	if (complete(err, fd, path, timeout_ms) == -1) {
-		close_keep_errno(fd);
-		not_a_socket(err, path);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * A socket file at path: remove it if it is stale (no server answers), as
- * a crashed server leaves it; refuse to touch a live one or a non-socket.
- */
-static int
-clear_stale(char *err, const char *path, int socktype)
-{
-	struct stat	st;
-	int		fd;
-
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : (core_errno(err, "%s", path), -1);
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		core_err(err, "%s exists and is not a socket", path);
-		return -1;
-	}
-	if ((fd = sk_net_unix_connect(NULL, path, socktype, 1000)) != -1) {
-		close(fd);
-		errno = EADDRINUSE;
-		core_errno(err, "%s", path);
-		return -1;
-	}
-	if (errno != ECONNREFUSED) {
-		core_errno(err, "probe %s", path);
-		return -1;
-	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		core_errno(err, "remove stale socket %s", path);
-		return -1;
-	}
-	return 0;
-}
-
-int
-sk_net_unix_mark(char *err, const char *path, struct sk_net_unix_file *f)
-{
-	struct stat	st;
-
-	f->set = 0;
-	if (lstat(path, &st) == -1) {
-		core_errno(err, "stat %s", path);
-		return -1;
-	}
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->set = 1;
-	return 0;
-}
-
-int
-sk_net_unix_remove(char *err, const char *path,
-    const struct sk_net_unix_file *f)
-{
-	struct stat	st;
-
-	if (!f->set || lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-	    st.st_dev != f->dev || st.st_ino != f->ino) {
-		errno = EEXIST;
-		core_err(err, "%s is no longer our socket: left alone", path);
-		return -1;
-	}
-	if (unlink(path) == -1) {
-		core_errno(err, "remove %s", path);
-		return -1;
-	}
-	return 0;
-}
-
-int
-sk_net_unix_listen(char *err, const char *path, int socktype)
-{
-	struct sockaddr_un	sun;
-	socklen_t		sunlen;
-	int			fd;
-
-	if (sk_net_unix_addr(err, path, &sun, &sunlen) == -1)
-		return -1;
-	if (clear_stale(err, path, socktype) == -1)
-		return -1;
-	if ((fd = sk_net_socket(err, AF_UNIX, socktype, 0)) == -1)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sunlen) == -1) {
-		core_errno(err, "bind %s", path);
-		close_keep_errno(fd);
-		return -1;
-	}
-	if (socktype == SOCK_STREAM && listen(fd, BACKLOG) == -1) {
-		core_errno(err, "listen on %s", path);
-		close_keep_errno(fd);
-		return -1;
-	}
 	return fd;
 }
 
@@ -673,7 +504,7 @@ sk_net_accept(char *err, int lfd, struct sockaddr_storage *ss,
 		if (fd != -1) {
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 			if (sk_net_nonblock(err, fd, 1) == -1) {
-				close_keep_errno(fd);
+				net_close_keep_errno(fd);
 				return -1;
 			}
 		}
@@ -685,76 +516,6 @@ sk_net_accept(char *err, int lfd, struct sockaddr_storage *ss,
 	if (fd == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
 		core_errno(err, "accept");
 	return fd;
-}
-
-ssize_t
-sk_net_write(int fd, const void *p, size_t len)
-{
-	ssize_t	n;
-
-	n = send(fd, p, len, MSG_NOSIGNAL);
-	if (n == -1 && errno == ENOTSOCK)
-		n = write(fd, p, len);
-	return n;
-}
-
-enum { T_READ, T_SEND, T_WRITE };
-
-/*
- * Move len bytes through fd in one direction (T_READ, T_SEND: send(2)
- * falling back to write(2), T_WRITE: write(2) only), across short
- * transfers, EINTR and EAGAIN (waiting with poll until the deadline).  A
- * read that meets the end of the stream returns the count moved so far.
- */
-static ssize_t
-transfer(char *err, int fd, void *p, size_t len, int timeout_ms, int how)
-{
-	int		 writing = how != T_READ;
-	char		*c = p;
-	long long	 deadline = deadline_of(timeout_ms);
-	size_t		 done = 0;
-	ssize_t		 n;
-
-	while (done < len) {
-		n = how == T_SEND ? sk_net_write(fd, c + done, len - done) :
-		    how == T_WRITE ? write(fd, c + done, len - done) :
-		    read(fd, c + done, len - done);
-		if (n > 0) {
-			done += (size_t)n;
-			continue;
-		}
-		if (n == 0 && !writing)
-			break;
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    wait_fd(fd, writing ? POLLOUT : POLLIN, deadline) == 1)
-			continue;
-		core_errno(err, writing ? "send" : "receive");
-		return -1;
-	}
-	return (ssize_t)done;
-}
-
-ssize_t
-sk_net_send_all(char *err, int fd, const void *p, size_t len,
-    int timeout_ms)
-{
-	/* transfer() only reads through p when it is not writing. */
-	return transfer(err, fd, (void *)(uintptr_t)p, len, timeout_ms,
-	    T_SEND);
-}
-
-ssize_t
-sk_net_write_all(char *err, int fd, const void *p, size_t len)
-{
-	return transfer(err, fd, (void *)(uintptr_t)p, len, -1, T_WRITE);
-}
-
-ssize_t
-sk_net_recv_exact(char *err, int fd, void *p, size_t len, int timeout_ms)
-{
-	return transfer(err, fd, p, len, timeout_ms, T_READ);
 }
 
 int
@@ -866,284 +627,4 @@ sk_net_local_port(char *err, int fd)
 	errno = EAFNOSUPPORT;
 	core_errno(err, "local port");
 	return -1;
-}
-
-ssize_t
-sk_net_recv_dgram(char *err, int fd, void *p, size_t len,
-    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated)
-{
-	return sk_net_recv_dgram_if(err, fd, p, len, ss, sslen, truncated,
-	    NULL);
-}
-
-int
-sk_net_recv_ifindex(char *err, int fd, int family)
-{
-	int	on = 1;
-
-#ifdef IPV6_RECVPKTINFO
-	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1) {
-		core_errno(err, "setsockopt IPV6_RECVPKTINFO");
-		return -1;
-	}
-#endif
-#ifdef IP_PKTINFO
-	/* An IPv6 socket takes it too, for IPv4-mapped senders. */
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == -1 &&
-	    family == AF_INET) {
-		core_errno(err, "setsockopt IP_PKTINFO");
-		return -1;
-	}
-#endif
-	(void)family;
-	(void)on;
-	return 0;
-}
-
-/*
- * The arrival interface from a datagram's control messages, or 0.  Only
- * pktinfo was asked for, so the first message is one (either family's
- * says the index); that also spares CMSG_NXTHDR(), whose musl macro does
- * not pass -Wsign-conversion.
- */
-static unsigned
-cmsg_ifindex(struct msghdr *msg)
-{
-	struct cmsghdr	*c = CMSG_FIRSTHDR(msg);
-
-	if (c == NULL)
-		return 0;
-#ifdef IP_PKTINFO
-	if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-		struct in_pktinfo	pi;
-
-		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-		return (unsigned)pi.ipi_ifindex;
-	}
-#endif
-#ifdef IPV6_PKTINFO
-	if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-		struct in6_pktinfo	pi6;
-
-		memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
-		return pi6.ipi6_ifindex;
-	}
-#endif
-	return 0;
-}
-
-ssize_t
-sk_net_recv_dgram_if(char *err, int fd, void *p, size_t len,
-    struct sockaddr_storage *ss, socklen_t *sslen, int *truncated,
-    unsigned *ifindex)
-{
-	struct msghdr	msg;
-	struct iovec	iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[256];
-	}		ctl;
-	ssize_t		n;
-
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = p;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (ss != NULL) {
-		msg.msg_name = ss;
-		msg.msg_namelen = sizeof(*ss);
-	}
-	if (ifindex != NULL) {
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		*ifindex = 0;
-	}
-	do
-		n = recvmsg(fd, &msg, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			core_errno(err, "receive");
-		return -1;
-	}
-	if (sslen != NULL)
-		*sslen = msg.msg_namelen;
-	if (truncated != NULL)
-		*truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-	if (ifindex != NULL)
-		*ifindex = cmsg_ifindex(&msg);
-	return n;
-}
-
-int
-sk_net_broadcast(char *err, int fd)
-{
-	int	on = 1;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) == -1) {
-		core_errno(err, "setsockopt SO_BROADCAST");
-		return -1;
-	}
-	return 0;
-}
-
-/* The index of the interface named, or 0 for "the system's choice". */
-static int
-iface_index(char *err, const char *iface, unsigned *idx)
-{
-	*idx = 0;
-	if (iface == NULL)
-		return 0;
-	if ((*idx = if_nametoindex(iface)) == 0) {
-		core_errno(err, "interface '%s'", iface);
-		return -1;
-	}
-	return 0;
-}
-
-/* The first IPv4 address of an interface, for IPv4 multicast options. */
-static int
-iface_addr4(char *err, const char *iface, struct in_addr *a)
-{
-	struct ifaddrs	*ifa, *i;
-
-	a->s_addr = htonl(INADDR_ANY);
-	if (iface == NULL)
-		return 0;
-	if (getifaddrs(&ifa) == -1) {
-		core_errno(err, "getifaddrs");
-		return -1;
-	}
-	for (i = ifa; i != NULL; i = i->ifa_next)
-		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
-		    strcmp(i->ifa_name, iface) == 0) {
-			*a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-			break;
-		}
-	freeifaddrs(ifa);
-	if (i == NULL) {
-		errno = EADDRNOTAVAIL;
-		core_err(err, "interface '%s' has no IPv4 address", iface);
-		return -1;
-	}
-	return 0;
-}
-
-int
-sk_net_mcast_join(char *err, int fd, const char *group, const char *iface,
-    int join)
-{
-	struct ip_mreq		m4;
-	struct ipv6_mreq	m6;
-	unsigned		idx;
-	int			off = 0;
-
-	if (inet_pton(AF_INET, group, &m4.imr_multiaddr) == 1) {
-		if (!IN_MULTICAST(ntohl(m4.imr_multiaddr.s_addr))) {
-			errno = EINVAL;
-			core_err(err, "'%s' is not a multicast group", group);
-			return -1;
-		}
-		if (iface_addr4(err, iface, &m4.imr_interface) == -1)
-			return -1;
-#ifdef IP_MULTICAST_ALL
-		/* Linux delivers every group joined on the host otherwise. */
-		(void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off,
-		    sizeof(off));
-#endif
-		if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP :
-		    IP_DROP_MEMBERSHIP, &m4, sizeof(m4)) == -1) {
-			core_errno(err, "%s group %s", join ? "join" : "leave",
-			    group);
-			return -1;
-		}
-		return 0;
-	}
-	if (inet_pton(AF_INET6, group, &m6.ipv6mr_multiaddr) == 1) {
-		if (!IN6_IS_ADDR_MULTICAST(&m6.ipv6mr_multiaddr)) {
-			errno = EINVAL;
-			core_err(err, "'%s' is not a multicast group", group);
-			return -1;
-		}
-		if (iface_index(err, iface, &idx) == -1)
-			return -1;
-		m6.ipv6mr_interface = idx;
-#ifdef IPV6_MULTICAST_ALL
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
-		    sizeof(off));
-#endif
-		if (setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP :
-		    IPV6_LEAVE_GROUP, &m6, sizeof(m6)) == -1) {
-			core_errno(err, "%s group %s", join ? "join" : "leave",
-			    group);
-			return -1;
-		}
-		return 0;
-	}
-	(void)off;
-	errno = EINVAL;
-	core_err(err, "invalid multicast group '%s'", group);
-	return -1;
-}
-
-int
-sk_net_mcast_send_opts(char *err, int fd, int family, int ttl,
-    const char *iface, int loop)
-{
-	struct in_addr	a;
-	unsigned	idx;
-	unsigned char	t4, l4 = loop ? 1 : 0;
-	int		l6 = loop ? 1 : 0;
-
-	if (family == AF_INET) {
-		t4 = (unsigned char)ttl;
-		if ((ttl >= 0 && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL,
-		    &t4, sizeof(t4)) == -1) ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &l4,
-		    sizeof(l4)) == -1) {
-			core_errno(err, "multicast options");
-			return -1;
-		}
-		if (iface != NULL && (iface_addr4(err, iface, &a) == -1 ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a,
-		    sizeof(a)) == -1)) {
-			core_errno(err, "multicast interface '%s'", iface);
-			return -1;
-		}
-		return 0;
-	}
-	if ((ttl >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS,
-	    &ttl, sizeof(ttl)) == -1) ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &l6,
-	    sizeof(l6)) == -1) {
-		core_errno(err, "multicast options");
-		return -1;
-	}
-	if (iface != NULL && (iface_index(err, iface, &idx) == -1 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
-	    sizeof(idx)) == -1)) {
-		core_errno(err, "multicast interface '%s'", iface);
-		return -1;
-	}
-	return 0;
-}
-
-int
-sk_net_bind_iface(char *err, int fd, const char *iface)
-{
-#ifdef SO_BINDTODEVICE
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface,
-	    (socklen_t)strlen(iface) + 1) == -1) {
-		core_errno(err, "bind to interface '%s'", iface);
-		return -1;
-	}
-	return 0;
-#else
-	(void)fd;
-	errno = ENOTSUP;
-	core_errno(err, "bind to interface '%s'", iface);
-	return -1;
-#endif
 }

@@ -356,6 +356,147 @@ test_count(void **state)
 	assert_string_equal(buf, "4294967294");
 }
 
+#define M	UINT64_MAX
+#define H	0x8000000000000000ULL
+
+/* Each operation on its edges: carries and borrows across the halves,
+ * wrapping at 2^128, shifts by 0, 63, 64, 65, 127 and 128. */
+static void
+test_u128(void **state)
+{
+	static const struct {
+		char		 op;		/* + - < > */
+		uint64_t	 ahi, alo;
+		uint64_t	 n;		/* addend or shift */
+		uint64_t	 whi, wlo;
+	} acases[] = {
+		{ '+', 0, 0, 1, 0, 1 },
+		{ '+', 0, M, 1, 1, 0 },			/* carry */
+		{ '+', 5, M - 1, 3, 6, 1 },
+		{ '+', M, M, 1, 0, 0 },			/* wraps */
+		{ '+', 7, 9, 0, 7, 9 },
+		{ '-', 0, 1, 1, 0, 0 },
+		{ '-', 1, 0, 1, 0, M },			/* borrow */
+		{ '-', 6, 1, 3, 5, M - 1 },
+		{ '-', 0, 0, 1, M, M },			/* wraps */
+		{ '<', 0, 1, 0, 0, 1 },
+		{ '<', 0, 1, 1, 0, 2 },
+		{ '<', 0, H, 1, 1, 0 },			/* across the halves */
+		{ '<', 0, 3, 63, 1, H },
+		{ '<', 0, 3, 64, 3, 0 },
+		{ '<', 0, 3, 65, 6, 0 },
+		{ '<', 0, 1, 127, H, 0 },
+		{ '<', M, M, 128, 0, 0 },
+		{ '<', M, M, 200, 0, 0 },
+		{ '>', H, 0, 0, H, 0 },
+		{ '>', 1, 0, 1, 0, H },
+		{ '>', 3, 0, 63, 0, 6 },
+		{ '>', 3, 0, 64, 0, 3 },
+		{ '>', 6, 0, 65, 0, 3 },
+		{ '>', H, 0, 127, 0, 1 },
+		{ '>', M, M, 128, 0, 0 },
+	};
+	static const struct {
+		uint64_t	ahi, alo, bhi, blo;
+		int		cmp;
+	} ccases[] = {
+		{ 0, 0, 0, 0, 0 }, { 0, 1, 0, 2, -1 }, { 1, 0, 0, M, 1 },
+		{ M, M, M, M, 0 }, { 0, M, 1, 0, -1 }, { 2, 0, 1, M, 1 },
+	};
+	static const struct {
+		uint64_t	hi, lo;
+		int		ctz;
+	} zcases[] = {
+		{ 0, 0, 128 }, { 0, 1, 0 }, { 0, H, 63 }, { 1, 0, 64 },
+		{ H, 0, 127 }, { M, M, 0 }, { 4, 0, 66 },
+	};
+	struct sk_u128	a, b, r;
+	size_t		i;
+	int		k;
+
+	(void)state;
+	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
+		a = sk_u128_make(acases[i].ahi, acases[i].alo);
+		switch (acases[i].op) {
+		case '+':
+			r = sk_u128_add(a, acases[i].n);
+			break;
+		case '-':
+			r = sk_u128_sub(a, acases[i].n);
+			break;
+		case '<':
+			r = sk_u128_shl(a, (int)acases[i].n);
+			break;
+		default:
+			r = sk_u128_shr(a, (int)acases[i].n);
+			break;
+		}
+		if (r.hi != acases[i].whi || r.lo != acases[i].wlo)
+			fail_msg("case %zu (%c): %016llx%016llx", i,
+			    acases[i].op, (unsigned long long)r.hi,
+			    (unsigned long long)r.lo);
+	}
+	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
+		a = sk_u128_make(ccases[i].ahi, ccases[i].alo);
+		b = sk_u128_make(ccases[i].bhi, ccases[i].blo);
+		assert_int_equal(sk_u128_cmp(a, b), ccases[i].cmp);
+		assert_int_equal(sk_u128_cmp(b, a), -ccases[i].cmp);
+	}
+	for (i = 0; i < sizeof(zcases) / sizeof(zcases[0]); i++)
+		assert_int_equal(sk_u128_ctz(sk_u128_make(zcases[i].hi,
+		    zcases[i].lo)), zcases[i].ctz);
+	/* The bitwise ones, and bit n agreeing with the shifts. */
+	a = sk_u128_make(0xf0f0f0f0f0f0f0f0ULL, 0x00ff00ff00ff00ffULL);
+	b = sk_u128_make(0xff00ff00ff00ff00ULL, 0x0f0f0f0f0f0f0f0fULL);
+	r = sk_u128_and(a, b);
+	assert_true(r.hi == 0xf000f000f000f000ULL &&
+	    r.lo == 0x000f000f000f000fULL);
+	r = sk_u128_or(a, b);
+	assert_true(r.hi == 0xfff0fff0fff0fff0ULL &&
+	    r.lo == 0x0fff0fff0fff0fffULL);
+	r = sk_u128_not(a);
+	assert_true(r.hi == 0x0f0f0f0f0f0f0f0fULL &&
+	    r.lo == 0xff00ff00ff00ff00ULL);
+	for (k = 0; k < 128; k++) {
+		assert_int_equal(sk_u128_bit(sk_u128_shl(sk_u128_make(0, 1),
+		    k), k), 1);
+		assert_int_equal(sk_u128_bit(a, k), k < 64 ?
+		    (int)(a.lo >> k & 1) : (int)(a.hi >> (k - 64) & 1));
+	}
+}
+
+/* The mask and the wildcard split the family's bits between them. */
+static void
+test_mask_wildcard(void **state)
+{
+	static const struct {
+		int		family, prefix;
+		uint64_t	mhi, mlo, whi, wlo;
+	} cases[] = {
+		{ 4, 0, 0, 0, 0, 0xffffffff },
+		{ 4, 8, 0, 0xff000000, 0, 0x00ffffff },
+		{ 4, 31, 0, 0xfffffffe, 0, 1 },
+		{ 4, 32, 0, 0xffffffff, 0, 0 },
+		{ 6, 0, 0, 0, M, M },
+		{ 6, 1, H, 0, M >> 1, M },
+		{ 6, 64, M, 0, 0, M },
+		{ 6, 65, M, H, 0, M >> 1 },
+		{ 6, 127, M, M - 1, 0, 1 },
+		{ 6, 128, M, M, 0, 0 },
+	};
+	struct sk_u128	m, w;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = sk_ip_mask(cases[i].family, cases[i].prefix);
+		w = sk_ip_wildcard(cases[i].family, cases[i].prefix);
+		if (m.hi != cases[i].mhi || m.lo != cases[i].mlo ||
+		    w.hi != cases[i].whi || w.lo != cases[i].wlo)
+			fail_msg("case %zu: /%d", i, cases[i].prefix);
+	}
+}
+
 int
 main(void)
 {
@@ -369,6 +510,8 @@ main(void)
 		cmocka_unit_test(test_parse_reasons),
 		cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_u128),
+		cmocka_unit_test(test_mask_wildcard),
 	};
 
 	return cmocka_run_group_tests_name("ipaddr", tests, NULL, NULL);

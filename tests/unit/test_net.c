@@ -61,13 +61,16 @@ test_parse_port(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
 		err[0] = '\0';
+		errno = 0;
 		got = sk_net_parse_port(err, pcases[i].in,
 		    pcases[i].allow_zero);
 		if (got != pcases[i].want)
 			fail_msg("port '%s': got %d, want %d", pcases[i].in,
 			    got, pcases[i].want);
-		if (got == -1)
+		if (got == -1) {
 			assert_non_null(strstr(err, "invalid port"));
+			assert_int_equal(errno, EINVAL);
+		}
 	}
 	/* Service names, where the services database has them. */
 	if (getservbyname("http", "tcp") != NULL)
@@ -179,6 +182,46 @@ test_addr_str(void **state)
 	sk_net_addr_str((struct sockaddr *)&sun, sizeof(sun), buf,
 	    sizeof(buf));
 	assert_string_equal(buf, "/tmp/x.sock");
+}
+
+static void
+test_numeric_addr(void **state)
+{
+	static const struct {
+		const char	*s;
+		int		 want, family, mcast;
+	} ncases[] = {
+		{ "127.0.0.1", 1, AF_INET, 0 },
+		{ "224.0.0.1", 1, AF_INET, 1 },
+		{ "239.255.255.255", 1, AF_INET, 1 },
+		{ "223.255.255.255", 1, AF_INET, 0 },
+		{ "240.0.0.0", 1, AF_INET, 0 },
+		{ "::1", 1, AF_INET6, 0 },
+		{ "ff02::1", 1, AF_INET6, 1 },
+		{ "fe80::1", 1, AF_INET6, 0 },
+		{ "::ffff:224.0.0.1", 1, AF_INET6, 0 },
+		{ "[::1]", 0, 0, 0 },
+		{ "ff02::1%eth0", 0, 0, 0 },
+		{ "10.1", 0, 0, 0 },
+		{ "localhost", 0, 0, 0 },
+		{ "", 0, 0, 0 },
+	};
+	size_t	i;
+	int	family, mcast;
+
+	(void)state;
+	for (i = 0; i < sizeof(ncases) / sizeof(ncases[0]); i++) {
+		family = mcast = -1;
+		assert_int_equal(sk_net_numeric_addr(ncases[i].s, &family,
+		    &mcast), ncases[i].want);
+		if (ncases[i].want == 1) {
+			assert_int_equal(family, ncases[i].family);
+			assert_int_equal(mcast, ncases[i].mcast);
+		} else
+			assert_true(family == -1 && mcast == -1);
+		assert_int_equal(sk_net_numeric_addr(ncases[i].s, NULL, NULL),
+		    ncases[i].want);
+	}
 }
 
 static void
@@ -768,6 +811,7 @@ main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_numeric_ok),
 		cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_numeric_addr),
 		cmocka_unit_test(test_host_str),
 		cmocka_unit_test(test_socket_unix_addr),
 		cmocka_unit_test(test_listen_connect_v4),
