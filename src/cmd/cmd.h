@@ -20,7 +20,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sockkit/announce.h>
 #include <sockkit/loop.h>
 
 struct sk_loop;
@@ -28,26 +27,14 @@ struct sk_loop;
 /*
  * LAN service discovery (broadcast announce/discover, fileserve serve
  * --announce): the datagram, its NAME rule and its socket are the core's
- * (sockkit/announce.h).  These names stay until every command uses the
- * SK_ANN_ ones.
+ * (sockkit/announce.h).  A NAME to announce, typed by the user (operand
+ * or option what; NULL for an operand): 0 when sk_ann_name_bad() takes
+ * it, else -1 after a usage error saying what is wrong ("[what: ]a NAME
+ * is 1-64 bytes of text, no spaces or control bytes: 'NAME' holds a
+ * space"): discover would drop it, so it is refused where it is typed.
  */
-#define ANNOUNCE_MAGIC		SK_ANN_MAGIC
-#define ANNOUNCE_PORT		SK_ANN_PORT
-#define ANNOUNCE_NAMEMAX	SK_ANN_NAMEMAX
-
-/*
- * A NAME to announce, typed by the user (operand or option what; NULL
- * for an operand): 0 when sk_ann_name_bad() takes it, else -1 after a
- * usage error saying what is wrong ("[what: ]a NAME is 1-64 bytes of
- * text, no spaces or control bytes: 'NAME' holds a space"): discover
- * would drop it, so it is refused where it is typed.
- */
-int		 cmd_announce_name(const char *cmd, const char *what,
-		    const char *name);
-
-/* The same test, for fileserve.c until it calls cmd_announce_name():
- * NULL or why not (static storage). */
-const char	*cmd_announce_name_bad(const char *s);
+int	cmd_announce_name(const char *cmd, const char *what,
+	    const char *name);
 
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
