@@ -311,10 +311,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	}
 	if (cmd_host_ok(CMD, o->bind != NULL ? "-b" : NULL, o->host) == -1)
 		return -1;
-	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
-		cmd_usage_err(CMD, "invalid port '%s'", o->port);
+	if (cmd_port(CMD, NULL, o->port, 1) == -1)
 		return -1;
-	}
 	/* What would do nothing where it is given. */
 	if (family_conflict(o))
 		return -1;
