@@ -268,6 +268,13 @@ int	cmd_accept_next(struct cmd_accept *a, struct sk_loop *loop, int lfd,
 	    struct sockaddr_storage *ss, socklen_t *sslen);
 
 /*
+ * A server's end of one connection's socket: stop watching fd in loop and
+ * close it, with a reset (sk_net_abort()) when reset, so that a client cut
+ * short (a signal, a fault) cannot take what it got for the whole.
+ */
+void	cmd_conn_close(struct sk_loop *loop, int fd, int reset);
+
+/*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so
  * the loop wakes at once).  cmd_signals_fini() restores the defaults.
  * cmd_signalled() returns the signal that arrived, or 0.  A signal is
