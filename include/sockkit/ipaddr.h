@@ -43,9 +43,10 @@ int	sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix);
 
 /*
  * The same two, saying why on -1 in their own err shape: err (SK_IP_ERRLEN
- * bytes, may be NULL) holds "" when the address itself is bad, else a phrase naming what is
- * wrong with the prefix or netmask ("prefix 33 is over 32"), made of no
- * byte of s but digits, so it is safe to print as it is.
+ * bytes, may be NULL) holds "" when the address itself is bad, else a
+ * phrase naming what is wrong with the prefix or netmask ("prefix 33 is
+ * over 32"), made of no byte of s but digits, so it is safe to print as
+ * it is.
  */
 int	sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip);
 int	sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,

@@ -193,10 +193,10 @@ void	cmd_listening(const char *cmd, int fd);
  * (len bytes: a line, a frame, an HTTP 503; NULL: none), closes it (with
  * a reset when `reset`, so a netcat-like client cannot take the close for
  * a clean end) and takes the descriptor back.  If it cannot, it stops
- * watching lfd and calls resume (which watches it again) in 100 ms, rather than spin on a
- * socket that stays readable.  Says so at most once a second.  Returns 1
- * when it handled that (turned away or paused), 0 for other errors
- * (EAGAIN: nothing more to accept).
+ * watching lfd and calls resume (which watches it again) in 100 ms,
+ * rather than spin on a socket that stays readable.  Says so at most once
+ * a second.  Returns 1 when it handled that (turned away or paused), 0
+ * for other errors (EAGAIN: nothing more to accept).
  */
 int	cmd_accept_reserve(void);
 int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
