@@ -103,13 +103,15 @@ struct sk_fs_reply {
 int	sk_fs_parse_reply(const uint8_t *p, size_t n, enum sk_fs_kind kind,
 	    struct sk_fs_reply *r);
 
-/* Append r (its kind's OK form, or ERR when r->err) as one frame. */
+/* Append r (its kind's OK form, or ERR when r->err) as one frame: 0, or
+ * -1 as above (EINVAL: no such kind). */
 int	sk_fs_reply_format(struct sk_buf *out, const struct sk_fs_reply *r);
 
 /*
  * Append "ERR <code> <path>: <msg>", the path cut at SK_FS_ERRPATH bytes
  * with "...", or "ERR <code> <msg>" when path is NULL.  (The server names
  * the top "." in its requests' own words; an empty path stays empty.)
+ * 0, or -1 as above.
  */
 int	sk_fs_err_format(struct sk_buf *out, int code, const char *path,
 	    const char *msg);

@@ -63,13 +63,15 @@ ssize_t	sk_http_parse_request(const char *buf, size_t len, size_t max_head,
 const struct sk_http_field *
 	sk_http_field(const struct sk_http_req *req, const char *name);
 
-/* Does a comma-separated field value hold token (case-insensitive)? */
+/* Does a comma-separated field value hold token (case-insensitive)?  1 or
+ * 0. */
 int	sk_http_has_token(const char *v, size_t n, const char *token);
 
 /*
  * Percent-decode in[0..n) into out (outsize bytes, NUL-terminated): the
  * decoded length, or -1 for a '%' not followed by two hex digits, a
- * decoded NUL, or no room.
+ * decoded NUL, or no room (errno is not set: the input is bad, not the
+ * OS).
  */
 ssize_t	sk_http_unescape(const char *in, size_t n, char *out, size_t outsize);
 
@@ -85,12 +87,13 @@ int	sk_http_range(const char *v, size_t n, off_t size, off_t *first,
 /* IMF-fixdate of t into buf (SK_HTTP_DATELEN bytes). */
 void	sk_http_date(time_t t, char *buf);
 
-/* An HTTP-date (IMF-fixdate, RFC 850 or asctime form): 0, or -1. */
+/* An HTTP-date (IMF-fixdate, RFC 850 or asctime form): 0, or -1 (errno
+ * not set). */
 int	sk_http_parse_date(const char *s, size_t n, time_t *t);
 
 /*
  * Does an If-None-Match value match etag (weak comparison: W/ ignored)?
- * "*" matches any.
+ * "*" matches any.  1 or 0.
  */
 int	sk_http_etag_match(const char *v, size_t n, const char *etag);
 

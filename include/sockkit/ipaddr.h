@@ -43,10 +43,10 @@ int	sk_ip_parse_mask(const char *s, size_t n, int family, int *prefix);
 
 /*
  * The same two, saying why on -1 in their own err shape: err (SK_IP_ERRLEN
- * bytes, may be NULL)
- * holds "" when the address itself is bad, else a phrase naming what is
- * wrong with the prefix or netmask ("prefix 33 is over 32"), made of no
- * byte of s but digits, so it is safe to print as it is.
+ * bytes, may be NULL) holds "" when the address itself is bad, else a
+ * phrase naming what is wrong with the prefix or netmask ("prefix 33 is
+ * over 32"), made of no byte of s but digits, so it is safe to print as
+ * it is.
  */
 int	sk_ip_parse_err(char *err, const char *s, size_t n, struct sk_ip *ip);
 int	sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
@@ -89,7 +89,11 @@ char		sk_ip4_class(uint32_t a);
 /* What the address itself is: "private", "public", "loopback", ... */
 const char	*sk_ip_type(int family, struct sk_u128 a);
 
-/* Text: IPv4 dotted; IPv6 per RFC 5952 (IPv4-mapped as ::ffff:a.b.c.d). */
+/*
+ * Text, NUL-terminated, into buf (SK_IP_STRLEN bytes; sk_ip_reverse():
+ * size): each returns the length of the text.
+ * IPv4 dotted; IPv6 per RFC 5952 (IPv4-mapped as ::ffff:a.b.c.d).
+ */
 size_t	sk_ip_str(int family, struct sk_u128 a, char *buf);
 /* IPv6 with all eight groups of four digits. */
 size_t	sk_ip6_expanded(struct sk_u128 a, char *buf);

@@ -56,7 +56,8 @@ int	sk_loop_add(char *err, struct sk_loop *loop, int fd, int mask,
  */
 int	sk_loop_watchable(char *err, const struct sk_loop *loop, int fd);
 
-/* Change what fd is watched for; mask 0 pauses it but keeps its callback. */
+/* Change what fd is watched for; mask 0 pauses it but keeps its callback.
+ * 0, or -1 with err set (EBADF: fd is not watched). */
 int	sk_loop_mod(char *err, struct sk_loop *loop, int fd, int mask);
 
 /* The mask fd is watched for, or -1 when it is not watched (a lookup:

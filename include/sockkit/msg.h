@@ -23,12 +23,13 @@ enum sk_chat_kind	sk_chat_parse(const uint8_t *p, size_t n,
  * A nick: 1..max bytes of valid UTF-8, none of them space, '<', '>' or a
  * control (C0, DEL, C1, bidi: see text.h), and no character that shows
  * nothing or a blank (default-ignorable and format characters, Unicode
- * spaces, Hangul fillers).
+ * spaces, Hangul fillers).  Returns 1 or 0, never -1.
  */
 int			sk_chat_nick_ok(const uint8_t *p, size_t n,
 			    size_t max);
 
-/* Whether two nicks are the same one: ASCII letters in either case. */
+/* Whether two nicks are the same one (ASCII letters in either case): 1 or
+ * 0. */
 int			sk_chat_nick_same(const uint8_t *a, size_t an,
 			    const uint8_t *b, size_t bn);
 

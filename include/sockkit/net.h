@@ -48,8 +48,7 @@ int	sk_net_parse_port(char *err, const char *s, int allow_zero);
 
 /*
  * 1 or 0, not -1: 1 when host may go to the resolver; 0 when it looks like
- * a number
- * (digits, dots, 0x: what inet_aton() takes, "2130706433", "10.1",
+ * a number (digits, dots, 0x: what inet_aton() takes, "2130706433", "10.1",
  * "0x7f.1", "0177.0.0.1", "1.2.3.4.5") but is not a strict dotted quad
  * (four decimal parts 0-255, no leading zeros): getaddrinfo() would take
  * those shorthands for an address nobody meant.  NULL, names and IPv6

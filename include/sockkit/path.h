@@ -14,6 +14,11 @@
  * (sk_path_open_served, sk_path_stat), and an upload's directory, part
  * file and rename (sk_path_open_parent, sk_path_part_open,
  * sk_path_commit, sk_path_part_drop).
+ *
+ * Error shapes: the functions that touch the file system return -1 with
+ * errno set and take no err (only sk_path_root_open(), which names DIR,
+ * takes one); sk_path_check() returns a reason string, sk_path_inside()
+ * 1 or 0, sk_path_root_moved() 1/0/-1, each said next to it.
  */
 #ifndef SOCKKIT_PATH_H
 #define SOCKKIT_PATH_H
@@ -25,7 +30,7 @@
 /* NULL, or why p[0..n) is refused. */
 const char	*sk_path_check(const char *p, size_t n);
 
-/* Is real (a resolved path) root itself or inside it? */
+/* Is real (a resolved path) root itself or inside it?  1 or 0. */
 int		 sk_path_inside(const char *root, const char *real);
 
 /* rel inside root, resolved into real (PATH_MAX bytes): 0, or -1. */

@@ -113,30 +113,6 @@ static const unsigned action_opts[] = {
 	    GIVEN(OPT_TIMEOUT) | GIVEN_JSON
 };
 
-/*
- * A numeric address: 1 with *family set and *mcast saying whether it is
- * a multicast one (IPv4 224.0.0.0/4, IPv6 ff00::/8), 0 when s is not a
- * numeric address (a host name).
- */
-static int
-numeric_addr(const char *s, int *family, int *mcast)
-{
-	struct in_addr	a4;
-	struct in6_addr	a6;
-
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		*family = AF_INET;
-		*mcast = IN_MULTICAST(ntohl(a4.s_addr));
-		return 1;
-	}
-	if (inet_pton(AF_INET6, s, &a6) == 1) {
-		*family = AF_INET6;
-		*mcast = IN6_IS_ADDR_MULTICAST(&a6);
-		return 1;
-	}
-	return 0;
-}
-
 /* -4 or -6 against an address of the other family: a usage error. */
 static int
 family_clash(const struct bc_opts *o, const char *opt, const char *addr,
@@ -156,7 +132,7 @@ check_addrs(const struct bc_opts *o)
 	int	family, mcast;
 
 	if (o->group != NULL) {
-		if (!numeric_addr(o->group, &family, &mcast) || !mcast) {
+		if (!sk_net_numeric_addr(o->group, &family, &mcast) || !mcast) {
 			cmd_usage_err(CMD, "'%s' is not a multicast group "
 			    "(IPv4 224.0.0.0/4, IPv6 ff00::/8)", o->group);
 			return -1;
@@ -164,7 +140,7 @@ check_addrs(const struct bc_opts *o)
 		if (family_clash(o, "--group", o->group, family))
 			return -1;
 	}
-	if (o->to != NULL && numeric_addr(o->to, &family, &mcast)) {
+	if (o->to != NULL && sk_net_numeric_addr(o->to, &family, &mcast)) {
 		if (mcast) {
 			cmd_usage_err(CMD, "--to %s is a multicast group: use "
 			    "--group %s", o->to, o->to);
@@ -439,11 +415,11 @@ setup_listener(struct bc *b)
 {
 	const struct bc_opts	*o = b->o;
 	char			 err[SK_ERRLEN];
-	int			 family = o->c.family, mcast;
+	int			 family = o->c.family;
 
 	/* A group's family decides the socket's. */
 	if (o->group != NULL)
-		(void)numeric_addr(o->group, &family, &mcast);
+		(void)sk_net_numeric_addr(o->group, &family, NULL);
 	else if (family == AF_UNSPEC)
 		family = AF_INET;	/* broadcasts are IPv4 */
 	b->fd = sk_net_bind(err, NULL, o->port, family, SOCK_DGRAM,

@@ -424,11 +424,3 @@ cmd_announce_name(const char *cmd, const char *what, const char *name)
 	    n > SK_ANN_NAMEMAX ? "..." : "", why);
 	return -1;
 }
-
-const char *
-cmd_announce_name_bad(const char *s)
-{
-	static char	why[SK_ANN_WHYLEN];
-
-	return sk_ann_name_bad(s, strlen(s), why, sizeof(why));
-}

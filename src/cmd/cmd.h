@@ -20,7 +20,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sockkit/announce.h>
 #include <sockkit/loop.h>
 
 struct sk_loop;
@@ -28,26 +27,14 @@ struct sk_loop;
 /*
  * LAN service discovery (broadcast announce/discover, fileserve serve
  * --announce): the datagram, its NAME rule and its socket are the core's
- * (sockkit/announce.h).  These names stay until every command uses the
- * SK_ANN_ ones.
+ * (sockkit/announce.h).  A NAME to announce, typed by the user (operand
+ * or option what; NULL for an operand): 0 when sk_ann_name_bad() takes
+ * it, else -1 after a usage error saying what is wrong ("[what: ]a NAME
+ * is 1-64 bytes of text, no spaces or control bytes: 'NAME' holds a
+ * space"): discover would drop it, so it is refused where it is typed.
  */
-#define ANNOUNCE_MAGIC		SK_ANN_MAGIC
-#define ANNOUNCE_PORT		SK_ANN_PORT
-#define ANNOUNCE_NAMEMAX	SK_ANN_NAMEMAX
-
-/*
- * A NAME to announce, typed by the user (operand or option what; NULL
- * for an operand): 0 when sk_ann_name_bad() takes it, else -1 after a
- * usage error saying what is wrong ("[what: ]a NAME is 1-64 bytes of
- * text, no spaces or control bytes: 'NAME' holds a space"): discover
- * would drop it, so it is refused where it is typed.
- */
-int		 cmd_announce_name(const char *cmd, const char *what,
-		    const char *name);
-
-/* The same test, for fileserve.c until it calls cmd_announce_name():
- * NULL or why not (static storage). */
-const char	*cmd_announce_name_bad(const char *s);
+int	cmd_announce_name(const char *cmd, const char *what,
+	    const char *name);
 
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
@@ -206,10 +193,10 @@ void	cmd_listening(const char *cmd, int fd);
  * (len bytes: a line, a frame, an HTTP 503; NULL: none), closes it (with
  * a reset when `reset`, so a netcat-like client cannot take the close for
  * a clean end) and takes the descriptor back.  If it cannot, it stops
- * watching lfd and calls resume (which watches it again) in 100 ms, rather than spin on a
- * socket that stays readable.  Says so at most once a second.  Returns 1
- * when it handled that (turned away or paused), 0 for other errors
- * (EAGAIN: nothing more to accept).
+ * watching lfd and calls resume (which watches it again) in 100 ms,
+ * rather than spin on a socket that stays readable.  Says so at most once
+ * a second.  Returns 1 when it handled that (turned away or paused), 0
+ * for other errors (EAGAIN: nothing more to accept).
  */
 int	cmd_accept_reserve(void);
 int	cmd_accept_pause(const char *cmd, struct sk_loop *loop, int lfd,
@@ -279,6 +266,13 @@ struct cmd_accept {
 
 int	cmd_accept_next(struct cmd_accept *a, struct sk_loop *loop, int lfd,
 	    struct sockaddr_storage *ss, socklen_t *sslen);
+
+/*
+ * A server's end of one connection's socket: stop watching fd in loop and
+ * close it, with a reset (sk_net_abort()) when reset, so that a client cut
+ * short (a signal, a fault) cannot take what it got for the whole.
+ */
+void	cmd_conn_close(struct sk_loop *loop, int fd, int reset);
 
 /*
  * Stop the loop cleanly on SIGINT and SIGTERM (through a self-pipe, so

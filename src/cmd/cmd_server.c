@@ -2,7 +2,8 @@
  * cmd_server.c - what the servers share: their listening socket and the
  * "listening on" line, and the accept loop: a descriptor set aside so
  * that a client is told when the process is out of them, clients past
- * select's fd limit turned away, and cmd_accept_next() over all of it.
+ * select's fd limit turned away, and cmd_accept_next() over all of it;
+ * and the end of a connection's socket.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -177,4 +178,14 @@ cmd_accept_next(struct cmd_accept *a, struct sk_loop *loop, int lfd,
 			(void)sk_net_nodelay(NULL, fd);
 		return fd;
 	}
+}
+
+void
+cmd_conn_close(struct sk_loop *loop, int fd, int reset)
+{
+	sk_loop_del(loop, fd);
+	if (reset)
+		(void)sk_net_abort(NULL, fd);
+	else
+		close(fd);
 }

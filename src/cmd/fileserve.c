@@ -14,14 +14,12 @@
 #include <sys/stat.h>
 #include <netdb.h>
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <sockkit/hash.h>
 #include <sockkit/net.h>
 #include <sockkit/text.h>
 
@@ -286,35 +284,6 @@ fs_shown(char *out, size_t cap, const void *p, size_t n)
 	if (sk_text_escape(out, cap - 3, p, n, SK_TEXT_BACKSLASH) < n)
 		strcat(out, "...");
 	return out;
-}
-
-/*
- * Hash bytes [at, at + len) of fd, read through buf (CHUNK bytes): 0, or
- * -1 with errno (EIO: the file is shorter).  For bytes just written or
- * about to be sent, this copy into a buffer that stays in the CPU's cache
- * costs less than sk_hash_file()'s mapping: populating and unmapping a
- * mapping of each piece took half of put's client time, the copy a third
- * of that.
- */
-int
-fs_hash_pread(struct sk_hash *h, int fd, off_t at, off_t len, uint8_t *buf)
-{
-	ssize_t	n;
-
-	for (; len > 0; at += n, len -= n) {
-		n = pread(fd, buf, len < CHUNK ? (size_t)len : CHUNK, at);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		sk_hash_update(h, buf, (size_t)n);
-	}
-	return 0;
 }
 
 int

@@ -78,17 +78,6 @@ int		 fs_client(const struct fs_opts *o);
  */
 const char	*fs_shown(char *out, size_t cap, const void *p, size_t n);
 
-/*
- * Hash bytes [at, at + len) of fd, read through buf (CHUNK bytes): 0, or
- * -1 with errno (EIO: the file is shorter).  For bytes just written or
- * about to be sent, this copy into a buffer that stays in the CPU's cache
- * costs less than sk_hash_file()'s mapping: populating and unmapping a
- * mapping of each piece took half of put's client time, the copy a third
- * of that.
- */
-int		 fs_hash_pread(struct sk_hash *h, int fd, off_t at, off_t len,
-		    uint8_t *buf);
-
 /* The server (fileserve_serve*.c). */
 
 /*

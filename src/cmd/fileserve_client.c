@@ -502,7 +502,8 @@ put_body(struct client *cl, int fd, long long off, long long size,
 
 	for (at = off; at < size; at += n) {
 		n = size - at < UPCHUNK ? size - at : UPCHUNK;
-		if (fs_hash_pread(h, fd, (off_t)at, (off_t)n, buf) == -1) {
+		if (sk_hash_pread(h, fd, (off_t)at, (off_t)n, buf, CHUNK) ==
+		    -1) {
 			fs_cl_err(cl, "%s: %s", local, errno == EIO ?
 			    "it shrank while it was sent" : strerror(errno));
 			return -1;

@@ -138,11 +138,7 @@ fs_conn_close(struct fconn *c)
 		    (long long)c->end);
 	else if (s->o->c.verbose)
 		cmd_err(CMD, "%s disconnected", c->peer);
-	sk_loop_del(s->loop, c->fd);
-	if (c->abort)
-		(void)sk_net_abort(NULL, c->fd);
-	else
-		close(c->fd);
+	cmd_conn_close(s->loop, c->fd, c->abort);
 	if (c->file != -1)
 		close(c->file);
 	if (c->dirfd != -1)

@@ -346,8 +346,8 @@ fs_recv_upload(struct fconn *c, size_t want)
 				return -1;
 			}
 		}
-		if (fs_hash_pread(&c->h, c->file, c->off, (off_t)n,
-		    s->buf) == -1) {
+		if (sk_hash_pread(&c->h, c->file, c->off, (off_t)n, s->buf,
+		    CHUNK) == -1) {
 			c->werr = errno;
 			errno = EIO;
 			return -1;

@@ -115,29 +115,20 @@ path_operand(const struct http_opts *o, const char *a, int port)
 }
 
 /*
- * One operand "HOST:PORT", "[V6]:PORT" or ":PORT", where sockkit takes the
- * address and the port apart: 1 after a usage error with the form meant,
- * else 0 (a bare IPv6 address has colons too).
+ * One operand "HOST:PORT", "[V6]:PORT" (cmd_colon_hint()) or ":PORT",
+ * where sockkit takes the address and the port apart: 1 after a usage
+ * error with the form meant, else 0 (a bare IPv6 address has colons too).
  */
 static int
 colon_operand(const char *a)
 {
-	const char	*colon = strrchr(a, ':');
-	int		 br = a[0] == '[';
-
-	if (colon == NULL || colon[1] == '\0' || strspn(colon + 1,
-	    "0123456789") != strlen(colon + 1))
-		return 0;
-	if (colon == a) {
+	if (strrchr(a, ':') == a && a[1] != '\0' &&
+	    strspn(a + 1, "0123456789") == strlen(a + 1)) {
 		cmd_usage_err(CMD, "'%s': give the port alone: 'sockkit http "
 		    "%s' listens on all addresses", a, a + 1);
 		return 1;
 	}
-	if (strchr(a, ':') != colon && colon[-1] != ']')
-		return 0;
-	cmd_usage_err(CMD, "'%s': the address and the port are two operands: "
-	    "'%.*s %s'", a, (int)(colon - a) - 2 * br, a + br, colon + 1);
-	return 1;
+	return cmd_colon_hint(CMD, a, 1) == -1;
 }
 
 /* A numeric address of the other family than -4 or -6 asks for. */
@@ -311,10 +302,8 @@ parse_args(int argc, char **argv, struct http_opts *o)
 	}
 	if (cmd_host_ok(CMD, o->bind != NULL ? "-b" : NULL, o->host) == -1)
 		return -1;
-	if (sk_net_parse_port(NULL, o->port, 1) == -1) {
-		cmd_usage_err(CMD, "invalid port '%s'", o->port);
+	if (cmd_port(CMD, NULL, o->port, 1) == -1)
 		return -1;
-	}
 	/* What would do nothing where it is given. */
 	if (family_conflict(o))
 		return -1;

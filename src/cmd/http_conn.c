@@ -375,11 +375,7 @@ http_conn_free(struct hconn *c)
 	*c->pprev = c->next;
 	if (c->next != NULL)
 		c->next->pprev = c->pprev;
-	sk_loop_del(s->loop, c->fd);
-	if (c->abort)
-		(void)sk_net_abort(NULL, c->fd);
-	else
-		close(c->fd);
+	cmd_conn_close(s->loop, c->fd, c->abort);
 	hfile_unref(c->file);
 	sk_buf_release(&c->in);
 	sk_buf_release(&c->out);

@@ -4,11 +4,10 @@
  * and the URL line, then the event loop until a signal; at the end every
  * connection is closed, a download under way with a reset.
  */
-#define _GNU_SOURCE		/* realpath, NI_MAXHOST */
+#define _GNU_SOURCE		/* NI_MAXHOST */
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include <sockkit/loop.h>
+#include <sockkit/path.h>
 #include <sockkit/text.h>
 
 #include "http.h"
@@ -56,31 +56,25 @@ http_say_errno(const char *what, const char *name, int err)
 void
 http_check_root(struct hsrv *s)
 {
-	struct stat	 now, was;
-	char		 real[PATH_MAX];
-	int		 fd;
+	char	real[PATH_MAX];
+	int	fd, rc;
 
-	if (fstat(s->rootfd, &was) == -1)
-		return;
-	if (stat(s->o->dir, &now) == 0 && S_ISDIR(now.st_mode)) {
-		if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
-			return;
-		if (realpath(s->o->dir, real) == NULL || (fd = open(real,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-			return;		/* again next tick */
-		close(s->rootfd);
-		s->rootfd = fd;
-		memcpy(s->root, real, sizeof(real));
-		http_cache_clear(s);
-		s->root_gone = 0;
-		http_say_name("now serving ", s->root, "");
+	if ((rc = sk_path_root_moved(s->rootfd, s->o->dir, &fd, real)) == -1) {
+		if (!s->root_gone) {
+			s->root_gone = 1;
+			http_say_name("", s->o->dir, ": removed: nothing is "
+			    "served until it is made again");
+		}
 		return;
 	}
-	if (!s->root_gone) {
-		s->root_gone = 1;
-		http_say_name("", s->o->dir, ": removed: nothing is served "
-		    "until it is made again");
-	}
+	if (rc == 0)
+		return;		/* the same, or again next tick */
+	close(s->rootfd);
+	s->rootfd = fd;
+	memcpy(s->root, real, sizeof(real));
+	http_cache_clear(s);
+	s->root_gone = 0;
+	http_say_name("now serving ", s->root, "");
 }
 
 /*
@@ -172,8 +166,7 @@ http_serve(const struct http_opts *o)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lfd = -1;
-	if (realpath(o->dir, s.root) == NULL || (s.rootfd = open(s.root,
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((s.rootfd = sk_path_root_open(NULL, o->dir, s.root)) == -1) {
 		http_say_errno("", o->dir, errno);
 		return EXIT_RUNTIME;
 	}

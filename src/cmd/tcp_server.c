@@ -254,11 +254,8 @@ parse_args(int argc, char **argv, struct server_opts *o)
 			o->numeric = 1;
 			break;
 		case 'p':
-			if (sk_net_parse_port(NULL, optarg, 1) == -1) {
-				cmd_usage_err(CMD, "-p: invalid port '%s'",
-				    optarg);
+			if (cmd_port(CMD, "-p", optarg, 1) == -1)
 				return -1;
-			}
 			o->opt_port = optarg;
 			break;
 		case 'q':

@@ -407,12 +407,8 @@ conn_release(struct conn *c)
 
 	if (srv->ops->release != NULL)
 		srv->ops->release(c);
-	sk_loop_del(srv->loop, c->fd);
 	/* Stopped by a signal, or cut: a reset, so the client knows. */
-	if (cmd_signalled() || c->cut)
-		(void)sk_net_abort(NULL, c->fd);
-	else
-		close(c->fd);
+	cmd_conn_close(srv->loop, c->fd, cmd_signalled() || c->cut);
 	srv->held -= c->held;
 	sk_buf_release(&c->out);
 	if (c->prev != NULL)

@@ -173,11 +173,8 @@ parse_args(int argc, char **argv, struct uc_opts *o)
 			o->src_host = optarg;
 			break;
 		case 'p':
-			if (sk_net_parse_port(NULL, optarg, 0) == -1) {
-				cmd_usage_err(CMD, "-p: invalid port '%s'",
-				    optarg);
+			if (cmd_port(CMD, "-p", optarg, 0) == -1)
 				return -1;
-			}
 			o->src_port = optarg;
 			break;
 		case 'n':

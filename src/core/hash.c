@@ -220,29 +220,37 @@ out:
 }
 
 int
-sk_hash_file(struct sk_hash *h, int fd, off_t at, off_t len, void *buf,
+sk_hash_pread(struct sk_hash *h, int fd, off_t at, off_t len, void *buf,
     size_t bufsize)
 {
 	ssize_t	n;
-	int	rc;
 
-	if (len <= 0)
-		return 0;
-	if ((rc = hash_mapped(h, fd, at, len)) != 1)
-		return rc;
-	while (len > 0) {
+	for (; len > 0; at += n, len -= n) {
 		n = pread(fd, buf, (off_t)bufsize < len ? bufsize :
 		    (size_t)len, at);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR) {
+			n = 0;
 			continue;
+		}
 		if (n <= 0) {
 			if (n == 0)
 				errno = EIO;
 			return -1;
 		}
 		sk_hash_update(h, buf, (size_t)n);
-		at += n;
-		len -= n;
 	}
 	return 0;
+}
+
+int
+sk_hash_file(struct sk_hash *h, int fd, off_t at, off_t len, void *buf,
+    size_t bufsize)
+{
+	int	rc;
+
+	if (len <= 0)
+		return 0;
+	if ((rc = hash_mapped(h, fd, at, len)) != 1)
+		return rc;
+	return sk_hash_pread(h, fd, at, len, buf, bufsize);
 }

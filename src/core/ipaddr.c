@@ -245,10 +245,7 @@ sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
 		if (n > 10)
 			return why(err, "hex netmask is over 32 bits");
 		for (i = 2; i < n; i++) {
-			h = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
-			    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
-			    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
-			if (h < 0)
+			if ((h = sk_text_hexval((unsigned char)s[i])) < 0)
 				return why(err, "hex netmask has a digit "
 				    "that is not hex");
 			m = m << 4 | (uint32_t)h;

@@ -1,7 +1,8 @@
 /*
  * test_hash.c - XXH64: the published test vectors, the same digest
  * however the input is split across updates, and sk_hash_file() on a
- * file, on ranges, past its end and on what cannot be mapped.
+ * file, on ranges, past its end and on what cannot be mapped; the same
+ * for sk_hash_pread(), which always copies through the buffer.
  */
 #include <errno.h>
 #include <signal.h>
@@ -122,9 +123,63 @@ test_file_ranges(void **state)
 		assert_int_equal(sk_hash_file(&h, fd, r[i].at, r[i].len, buf,
 		    sizeof(buf)), 0);
 		assert_true(sk_hash_final(&h) == sk_hash_final(&want));
+		sk_hash_init(&h);
+		assert_int_equal(sk_hash_pread(&h, fd, r[i].at, r[i].len, buf,
+		    sizeof(buf)), 0);
+		assert_true(sk_hash_final(&h) == sk_hash_final(&want));
 	}
 	close(fd);
 	free(bytes);
+}
+
+/*
+ * sk_hash_pread(): any buffer size, a range ending at or past the end of
+ * the file (EIO), and what cannot be read at an offset (ESPIPE).
+ */
+static void
+test_pread(void **state)
+{
+	static const size_t	 sizes[] = { 1, 7, 32, 33, 4096, 20000 };
+	struct sk_hash		 h;
+	uint8_t			*bytes, buf[20000];
+	size_t			 i;
+	int			 fd, p[2];
+
+	(void)state;
+	fd = temp_file(&bytes, 10000);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		sk_hash_init(&h);
+		assert_int_equal(sk_hash_pread(&h, fd, 0, 10000, buf,
+		    sizes[i]), 0);
+		assert_true(sk_hash_final(&h) == digest(bytes, 10000));
+		sk_hash_init(&h);
+		assert_int_equal(sk_hash_pread(&h, fd, 9999, 1, buf,
+		    sizes[i]), 0);
+		assert_true(sk_hash_final(&h) == digest(bytes + 9999, 1));
+		sk_hash_init(&h);
+		errno = 0;
+		assert_int_equal(sk_hash_pread(&h, fd, 5000, 5001, buf,
+		    sizes[i]), -1);
+		assert_int_equal(errno, EIO);
+		errno = 0;
+		assert_int_equal(sk_hash_pread(&h, fd, 10000, 1, buf,
+		    sizes[i]), -1);
+		assert_int_equal(errno, EIO);
+	}
+	/* Nothing to read: nothing read, even past the end. */
+	sk_hash_init(&h);
+	assert_int_equal(sk_hash_pread(&h, fd, 20000, 0, buf, 1), 0);
+	assert_true(sk_hash_final(&h) == digest("", 0));
+	close(fd);
+	free(bytes);
+	assert_int_equal(pipe(p), 0);
+	assert_true(write(p[1], "hello", 5) == 5);
+	sk_hash_init(&h);
+	errno = 0;
+	assert_int_equal(sk_hash_pread(&h, p[0], 0, 5, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ESPIPE);
+	close(p[0]);
+	close(p[1]);
 }
 
 /*
@@ -183,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_file_ranges),
+		cmocka_unit_test(test_pread),
 		cmocka_unit_test(test_file_short),
 		cmocka_unit_test(test_file_unmappable),
 	};
