@@ -59,16 +59,92 @@ int	sk_ip_parse_mask_err(char *err, const char *s, size_t n, int family,
  * significant, 0..127) as 0 or 1; sk_u128_ctz() the trailing zero bits,
  * 128 for zero.
  */
-struct sk_u128	sk_u128_make(uint64_t hi, uint64_t lo);
-int		sk_u128_cmp(struct sk_u128 a, struct sk_u128 b);
-struct sk_u128	sk_u128_and(struct sk_u128 a, struct sk_u128 b);
-struct sk_u128	sk_u128_or(struct sk_u128 a, struct sk_u128 b);
-struct sk_u128	sk_u128_not(struct sk_u128 a);
-struct sk_u128	sk_u128_add(struct sk_u128 a, uint64_t n);
-struct sk_u128	sk_u128_sub(struct sk_u128 a, uint64_t n);
-struct sk_u128	sk_u128_shl(struct sk_u128 a, int n);
-struct sk_u128	sk_u128_shr(struct sk_u128 a, int n);
-int		sk_u128_bit(struct sk_u128 a, int n);
+/* Inline: ipcalc's --split and --range loops call these per address. */
+static inline struct sk_u128
+sk_u128_make(uint64_t hi, uint64_t lo)
+{
+	struct sk_u128	x;
+
+	x.hi = hi;
+	x.lo = lo;
+	return x;
+}
+
+static inline int
+sk_u128_cmp(struct sk_u128 a, struct sk_u128 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	if (a.lo != b.lo)
+		return a.lo < b.lo ? -1 : 1;
+	return 0;
+}
+
+static inline struct sk_u128
+sk_u128_and(struct sk_u128 a, struct sk_u128 b)
+{
+	return sk_u128_make(a.hi & b.hi, a.lo & b.lo);
+}
+
+static inline struct sk_u128
+sk_u128_or(struct sk_u128 a, struct sk_u128 b)
+{
+	return sk_u128_make(a.hi | b.hi, a.lo | b.lo);
+}
+
+static inline struct sk_u128
+sk_u128_not(struct sk_u128 a)
+{
+	return sk_u128_make(~a.hi, ~a.lo);
+}
+
+static inline struct sk_u128
+sk_u128_add(struct sk_u128 a, uint64_t n)
+{
+	struct sk_u128	x = sk_u128_make(a.hi, a.lo + n);
+
+	if (x.lo < a.lo)
+		x.hi++;
+	return x;
+}
+
+static inline struct sk_u128
+sk_u128_sub(struct sk_u128 a, uint64_t n)
+{
+	return sk_u128_make(a.lo < n ? a.hi - 1 : a.hi, a.lo - n);
+}
+
+/* C leaves shifts by the width or more undefined: each case apart. */
+static inline struct sk_u128
+sk_u128_shl(struct sk_u128 a, int n)
+{
+	if (n >= 128)
+		return sk_u128_make(0, 0);
+	if (n >= 64)
+		return sk_u128_make(a.lo << (n - 64), 0);
+	if (n == 0)
+		return a;
+	return sk_u128_make(a.hi << n | a.lo >> (64 - n), a.lo << n);
+}
+
+static inline struct sk_u128
+sk_u128_shr(struct sk_u128 a, int n)
+{
+	if (n >= 128)
+		return sk_u128_make(0, 0);
+	if (n >= 64)
+		return sk_u128_make(0, a.hi >> (n - 64));
+	if (n == 0)
+		return a;
+	return sk_u128_make(a.hi >> n, a.lo >> n | a.hi << (64 - n));
+}
+
+static inline int
+sk_u128_bit(struct sk_u128 a, int n)
+{
+	return (int)(sk_u128_shr(a, n).lo & 1);
+}
+
 int		sk_u128_ctz(struct sk_u128 a);
 
 /* The network's facts.  The wildcard is the mask's host bits (IPv4: in
