@@ -72,7 +72,8 @@ static const char usage_text[] =
 "      --json               discover: one JSON object per service\n"
 "  -4, -6, -v, --backend NAME, -h/--help as everywhere\n"
 "\n"
-"A message or line over 65,507 bytes is not sent (exit 1).\n";
+"A MESSAGE over 65,507 bytes is a usage error; a line that long is not\n"
+"sent (the others are) and the exit status is 1.\n";
 
 enum {
 	OPT_PORT = OPT_FIRST_CMD,

@@ -215,3 +215,15 @@ t_install_and_completion() {
 	grep -q '^tilde: --head-timeout --help$' comp ||
 	    fail "completion off PATH: $(grep tilde comp)"
 }
+
+# broadcast's --help said a MESSAGE over 65,507 bytes exits 1; it is a
+# usage error (2), as the man page says.  The help and the exit agree.
+t_broadcast_long_message_is_usage_error() {
+	msg=$(head -c 70000 /dev/zero | tr '\0' a)
+	expect_exit 2 "$SK" broadcast send --to 127.0.0.1 --port 9 "$msg" \
+	    2>err
+	one_line err "sockkit: broadcast: a MESSAGE of 70000 bytes is over"
+	"$SK" broadcast --help >help
+	grep -q 'A MESSAGE over 65,507 bytes is a usage error' help ||
+	    fail "$(tail -3 help)"
+}
