@@ -98,8 +98,9 @@ int		 sk_path_root_open(char *err, const char *dir, char *real);
  * directory removed and made again, or a link pointed elsewhere, is
  * served anew.)  Returns 1 when dir now leads to another directory, its
  * fd in *fd and its real path in real (PATH_MAX bytes); 0 when it is the
- * same, or cannot be opened just now (ask again later); -1 with errno
- * when dir leads to no directory at all.
+ * same one (also when it was moved away and back); -1 with errno when dir
+ * leads to no directory, or to another that cannot be opened (ask again
+ * later).
  */
 int		 sk_path_root_moved(int rootfd, const char *dir, int *fd,
 		    char *real);

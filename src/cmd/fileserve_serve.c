@@ -488,10 +488,14 @@ on_check_root(struct sk_loop *loop, long long id, void *arg)
 		s->root_gone = 1;
 		return;
 	}
-	if (rc == 0)
-		return;		/* the same, or again next time */
-	close(s->rootfd);
-	s->rootfd = fd;
+	if (rc == 0 && !s->root_gone)
+		return;		/* the same */
+	if (rc == 1) {
+		close(s->rootfd);
+		s->rootfd = fd;
+	} else if (realpath(s->o->dir, real) == NULL)	/* to say */
+		(void)snprintf(real, sizeof(real), "%s", s->o->dir);
+	/* A new directory, or the same one back from a rename away. */
 	s->root_gone = 0;
 	cmd_err(CMD, "now sharing %s", fs_shown(sp, sizeof(sp), real,
 	    strlen(real)));

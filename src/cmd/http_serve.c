@@ -67,12 +67,15 @@ http_check_root(struct hsrv *s)
 		}
 		return;
 	}
-	if (rc == 0)
-		return;		/* the same, or again next tick */
-	close(s->rootfd);
-	s->rootfd = fd;
-	memcpy(s->root, real, sizeof(real));
-	http_cache_clear(s);
+	if (rc == 0 && !s->root_gone)
+		return;		/* the same */
+	if (rc == 1) {
+		close(s->rootfd);
+		s->rootfd = fd;
+		memcpy(s->root, real, sizeof(real));
+		http_cache_clear(s);
+	}
+	/* A new directory, or the same one back from a rename away. */
 	s->root_gone = 0;
 	http_say_name("now serving ", s->root, "");
 }

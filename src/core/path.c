@@ -376,8 +376,10 @@ sk_path_root_moved(int rootfd, const char *dir, int *fd, char *real)
 	}
 	if (now.st_dev == was.st_dev && now.st_ino == was.st_ino)
 		return 0;
+	/* Another directory that cannot be opened is not served: the one
+	 * held was moved away from dir. */
 	if ((*fd = sk_path_root_open(NULL, dir, real)) == -1)
-		return 0;	/* again next time */
+		return -1;
 	return 1;
 }
 

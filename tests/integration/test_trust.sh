@@ -3004,3 +3004,39 @@ t_trust_ipcalc_other_calculators_habits() {
 	expect_exit 2 "$SK" ipcalc "$(printf 'a\033-b')" 2>err
 	one_line err "sockkit: ipcalc: invalid address 'a\\\\x1b-b'"
 }
+
+# DIR renamed away and back: the same directory is shared again.  (Its
+# name led nowhere for a moment; coming back as the very directory held,
+# it stayed "removed" and every request was refused until a restart.)
+t_trust_fs_dir_renamed_back() {
+	mkdir www
+	echo zero >www/t.txt
+	tfs_serve s -d www
+	"$SK" fileserve get -o - 127.0.0.1 "$PORT" t.txt >got 2>/dev/null
+	[ "$(cat got)" = zero ] || fail "first get: $(cat got)"
+	mv www away
+	wait_for s.err 'www: removed: nothing is shared until it is made again$' ||
+	    fail "not said"
+	mv away www
+	wait_for s.err "now sharing $PWD/www\$" || fail "not said: $(cat s.err)"
+	"$SK" fileserve get -o - 127.0.0.1 "$PORT" t.txt >got 2>err ||
+	    fail "after the rename back: $(cat err)"
+	[ "$(cat got)" = zero ] || fail "$(cat got)"
+	stop_server
+}
+
+t_trust_http_dir_renamed_back() {
+	mkdir www
+	echo zero >www/t.txt
+	start_server h http -d www 127.0.0.1 0
+	U=http://127.0.0.1:$PORT
+	[ "$(curl -s "$U/t.txt")" = zero ] || fail "first get"
+	mv www away
+	wait_for h.err 'www: removed: nothing is served until it is made again$' ||
+	    fail "not said"
+	[ "$(code "$U/t.txt")" = 404 ] || fail "while away: $(code "$U/t.txt")"
+	mv away www
+	wait_for h.err "now serving $PWD/www\$" || fail "not said: $(cat h.err)"
+	[ "$(curl -s "$U/t.txt")" = zero ] || fail "after the rename back"
+	stop_server
+}
