@@ -4,6 +4,8 @@
  * SIGPIPE's quiet end, as for cat), and cmd_exit(), which dies by the
  * signal that stopped the command once it has cleaned up.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,6 +26,30 @@
  */
 static int			sigpipe_fds[2] = { -1, -1 };
 static volatile sig_atomic_t	signalled;
+static volatile sig_atomic_t	stdout_flags = -1;	/* to give back */
+
+/*
+ * A write to a full pipe on stdout that a signal cuts short returns what
+ * it wrote, and stdio writes the rest at once, blocked again with the
+ * signal spent: a reader that stopped reading would hold us for ever.  So
+ * a stop signal makes a pipe or socket on stdout nonblocking (fcntl() is
+ * async-signal-safe): what cannot go now fails with EAGAIN, the signal's
+ * end with no news.  cmd_exit() gives the flags back; a terminal or a
+ * file is never touched.
+ */
+static void
+unblock_stdout(void)
+{
+	struct stat	st;
+	int		fl;
+
+	if (stdout_flags != -1 || fstat(STDOUT_FILENO, &st) == -1 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) ||
+	    (fl = fcntl(STDOUT_FILENO, F_GETFL)) == -1 || (fl & O_NONBLOCK))
+		return;
+	if (fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) == 0)
+		stdout_flags = fl;
+}
 
 static void
 on_signal(int sig)
@@ -33,6 +59,7 @@ on_signal(int sig)
 	signalled = sig;
 	if (sigpipe_fds[1] != -1)
 		(void)write(sigpipe_fds[1], "", 1);
+	unblock_stdout();
 	errno = saved;
 }
 
@@ -168,7 +195,7 @@ cmd_flush_stdout(const char *cmd)
 		return 0;
 	if (errno == EPIPE)
 		stdout_gone = 1;
-	else if (errno == EINTR && signalled)
+	else if ((errno == EINTR || errno == EAGAIN) && signalled)
 		stdout_failed = 1;	/* a signal cut a blocked write: it
 					   ends us, no news */
 	else {
@@ -198,6 +225,8 @@ cmd_exit(int status)
 	if (!stdout_failed && !stdout_blocked())
 		(void)fflush(stdout);
 	(void)fflush(stderr);
+	if (stdout_flags != -1)
+		(void)fcntl(STDOUT_FILENO, F_SETFL, (int)stdout_flags);
 	if (__lsan_do_leak_check != NULL)
 		__lsan_do_leak_check();
 	signal(sig, SIG_DFL);

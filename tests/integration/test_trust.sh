@@ -3040,3 +3040,50 @@ t_trust_http_dir_renamed_back() {
 	[ "$(curl -s "$U/t.txt")" = zero ] || fail "after the rename back"
 	stop_server
 }
+
+# udp-server printing into a FIFO nobody reads: SIGTERM ends it.  (A
+# write the signal cut short came back with what it wrote, stdio wrote
+# the rest blocked again, the signal spent: it never ended.)
+t_trust_udp_signal_while_stdout_blocked() {
+	rm -f fifo
+	mkfifo fifo
+	sleep 30 <fifo &
+	hold=$!
+	track $hold
+	for f in "" --hex; do
+		: >s.err
+		rm -f rc.txt spid
+		# The same stdout (one open file) for the server and, after it,
+		# a check that it was given back blocking.
+		sh -c '"$1" udp-server $2 127.0.0.1 0 2>s.err &
+		    echo $! >spid
+		    wait $!
+		    echo "rc=$?" >rc.txt
+		    python3 -c "import fcntl, os, sys; sys.exit(1 if fcntl.fcntl(1, fcntl.F_GETFL) & os.O_NONBLOCK else 0)"
+		    echo "nb=$?" >>rc.txt' sh "$SK" "$f" >fifo &
+		track $!
+		wait_for s.err 'listening on' || fail "$(cat s.err)"
+		spid=$(cat spid)
+		track $spid
+		port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' s.err)
+		python3 - "$port" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(60):
+    s.sendto(b"x" * 60000, ("127.0.0.1", int(sys.argv[1])))
+PY
+		# Until the pipe is full and the server waits on it.
+		i=0
+		while [ $i -lt 100 ] && ! grep -q pipe_w \
+		    "/proc/$spid/wchan" 2>/dev/null; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		kill -TERM "$spid"
+		wait_for rc.txt '^nb=' || fail "udp-server $f hung after SIGTERM"
+		grep -q '^rc=143$' rc.txt || fail "$f: $(cat rc.txt) ($(cat s.err))"
+		grep -q '^nb=0$' rc.txt || fail "$f: stdout left nonblocking"
+		grep -v 'listening on' s.err | grep . && fail "$f: said more"
+	done
+	kill $hold 2>/dev/null
+}
