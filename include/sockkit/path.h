@@ -18,7 +18,8 @@
  * Error shapes: the functions that touch the file system return -1 with
  * errno set and take no err (only sk_path_root_open(), which names DIR,
  * takes one); sk_path_check() returns a reason string, sk_path_inside()
- * 1 or 0, sk_path_root_moved() 1/0/-1, each said next to it.
+ * 1 or 0, sk_path_root_moved() and sk_path_root_check() 1/0/-1, each
+ * said next to it.
  */
 #ifndef SOCKKIT_PATH_H
 #define SOCKKIT_PATH_H
@@ -103,6 +104,18 @@ int		 sk_path_root_open(char *err, const char *dir, char *real);
  * later).
  */
 int		 sk_path_root_moved(int rootfd, const char *dir, int *fd,
+		    char *real);
+
+/*
+ * What a server asks once a second, on top of sk_path_root_moved(): the
+ * directory it holds as *rootfd is replaced (the old fd closed) when dir
+ * leads to another one; *gone (0 at the start) remembers that dir led
+ * nowhere.  Returns -1 the first time dir leads nowhere (say it once:
+ * nothing is served meanwhile), 1 when dir is served again (another
+ * directory, or the same one back from a rename away; its path in real,
+ * PATH_MAX bytes), 0 when there is no news.
+ */
+int		 sk_path_root_check(const char *dir, int *rootfd, int *gone,
 		    char *real);
 
 /*

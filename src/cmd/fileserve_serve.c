@@ -476,29 +476,21 @@ on_check_root(struct sk_loop *loop, long long id, void *arg)
 {
 	struct fsrv	*s = arg;
 	char		 real[PATH_MAX], sp[SHOWMAX];
-	int		 fd, rc;
 
 	(void)loop;
 	(void)id;
-	if ((rc = sk_path_root_moved(s->rootfd, s->o->dir, &fd, real)) == -1) {
-		if (!s->root_gone)
-			cmd_err(CMD, "%s: removed: nothing is shared until it "
-			    "is made again", fs_shown(sp, sizeof(sp), s->o->dir,
-			    strlen(s->o->dir)));
-		s->root_gone = 1;
-		return;
+	switch (sk_path_root_check(s->o->dir, &s->rootfd, &s->root_gone,
+	    real)) {
+	case -1:
+		cmd_err(CMD, "%s: removed: nothing is shared until it is made "
+		    "again", fs_shown(sp, sizeof(sp), s->o->dir,
+		    strlen(s->o->dir)));
+		break;
+	case 1:
+		cmd_err(CMD, "now sharing %s", fs_shown(sp, sizeof(sp), real,
+		    strlen(real)));
+		break;
 	}
-	if (rc == 0 && !s->root_gone)
-		return;		/* the same */
-	if (rc == 1) {
-		close(s->rootfd);
-		s->rootfd = fd;
-	} else if (realpath(s->o->dir, real) == NULL)	/* to say */
-		(void)snprintf(real, sizeof(real), "%s", s->o->dir);
-	/* A new directory, or the same one back from a rename away. */
-	s->root_gone = 0;
-	cmd_err(CMD, "now sharing %s", fs_shown(sp, sizeof(sp), real,
-	    strlen(real)));
 }
 
 /* Out of descriptors a moment ago: accept again. */

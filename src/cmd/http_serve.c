@@ -57,27 +57,19 @@ void
 http_check_root(struct hsrv *s)
 {
 	char	real[PATH_MAX];
-	int	fd, rc;
 
-	if ((rc = sk_path_root_moved(s->rootfd, s->o->dir, &fd, real)) == -1) {
-		if (!s->root_gone) {
-			s->root_gone = 1;
-			http_say_name("", s->o->dir, ": removed: nothing is "
-			    "served until it is made again");
-		}
-		return;
-	}
-	if (rc == 0 && !s->root_gone)
-		return;		/* the same */
-	if (rc == 1) {
-		close(s->rootfd);
-		s->rootfd = fd;
+	switch (sk_path_root_check(s->o->dir, &s->rootfd, &s->root_gone,
+	    real)) {
+	case -1:
+		http_say_name("", s->o->dir, ": removed: nothing is served "
+		    "until it is made again");
+		break;
+	case 1:
 		memcpy(s->root, real, sizeof(real));
 		http_cache_clear(s);
+		http_say_name("now serving ", s->root, "");
+		break;
 	}
-	/* A new directory, or the same one back from a rename away. */
-	s->root_gone = 0;
-	http_say_name("now serving ", s->root, "");
 }
 
 /*

@@ -384,6 +384,28 @@ sk_path_root_moved(int rootfd, const char *dir, int *fd, char *real)
 }
 
 int
+sk_path_root_check(const char *dir, int *rootfd, int *gone, char *real)
+{
+	int	fd, rc;
+
+	if ((rc = sk_path_root_moved(*rootfd, dir, &fd, real)) == -1) {
+		if (*gone)
+			return 0;
+		*gone = 1;
+		return -1;
+	}
+	if (rc == 0 && !*gone)
+		return 0;
+	if (rc == 1) {
+		close(*rootfd);
+		*rootfd = fd;
+	} else if (realpath(dir, real) == NULL)	/* only to say */
+		(void)snprintf(real, PATH_MAX, "%s", dir);
+	*gone = 0;
+	return 1;
+}
+
+int
 sk_path_open_parent(int rootfd, const char *rel, int how, const char **name,
     struct stat *st)
 {

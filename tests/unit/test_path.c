@@ -309,6 +309,44 @@ test_root(void **state)
 	untree();
 }
 
+/* sk_path_root_check(): gone said once, back when the same directory
+ * returns from a rename away, replaced when another takes the name. */
+static void
+test_root_check(void **state)
+{
+	char	p[PATH_MAX + 64], q[PATH_MAX + 64], real[PATH_MAX];
+	char	want[PATH_MAX];
+	int	fd, first, gone = 0;
+
+	(void)state;
+	tree();
+	snprintf(p, sizeof(p), "%s/root/sub", top);
+	snprintf(q, sizeof(q), "%s/root/away", top);
+	assert_true((fd = sk_path_root_open(NULL, p, real)) >= 0);
+	first = fd;
+	assert_int_equal(sk_path_root_check(p, &fd, &gone, real), 0);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(sk_path_root_check(p, &fd, &gone, real), -1);
+	assert_int_equal(gone, 1);
+	assert_int_equal(sk_path_root_check(p, &fd, &gone, real), 0);
+	assert_int_equal(rename(q, p), 0);
+	assert_int_equal(sk_path_root_check(p, &fd, &gone, real), 1);
+	assert_int_equal(gone, 0);
+	assert_int_equal(fd, first);
+	assert_non_null(realpath(p, want));
+	assert_string_equal(real, want);
+	assert_int_equal(sk_path_root_check(p, &fd, &gone, real), 0);
+	/* Another directory under the name: served, the old fd closed. */
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(sk_path_root_check(p, &fd, &gone, real), 1);
+	assert_int_not_equal(fcntl(fd, F_GETFD), -1);
+	close(fd);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(rename(q, p), 0);
+	untree();
+}
+
 static void
 test_upload(void **state)
 {
@@ -547,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_race),
 		cmocka_unit_test(test_root),
+		cmocka_unit_test(test_root_check),
 		cmocka_unit_test(test_upload),
 		cmocka_unit_test(test_upload_race),
 	};
