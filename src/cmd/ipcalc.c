@@ -138,6 +138,7 @@ parse_args(int argc, char **argv, struct ipcalc_opts *o)
 	int		 ch, rc, nmode = 0, bulk;
 
 	memset(o, 0, sizeof(*o));
+	o->input = "";		/* a string on every path, for the analyzer */
 	o->split = -1;
 	optind = 1;
 	opterr = 0;
@@ -287,6 +288,7 @@ take(const struct ipcalc_opts *o, const char *s, size_t n, const char *mask,
 	char	a[120], err[SK_IP_ERRLEN];
 	int	p, want;
 
+	memset(ip, 0, sizeof(*ip));	/* the analyzer's comfort on -1 */
 	if (n > LINE_MAX_IN)
 		return refuse(why, "over " STR(LINE_MAX_IN) " bytes",
 		    "invalid address '%s': over %d bytes",
@@ -600,6 +602,7 @@ range_end(const struct ipcalc_opts *o, const char *s, size_t n,
 {
 	char	a[120], why[SK_IP_ERRLEN];
 
+	memset(ip, 0, sizeof(*ip));
 	if (memchr(s, '/', n) != NULL)
 		return cmd_usage_err(CMD, "--range: '%s' is a network; a "
 		    "range is two addresses, A-B", shown(s, n, a, sizeof(a)));

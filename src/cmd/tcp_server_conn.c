@@ -405,12 +405,7 @@ conn_release(struct conn *c)
 {
 	struct server	*srv = c->srv;
 
-	if (srv->ops->release != NULL)
-		srv->ops->release(c);
-	/* Stopped by a signal, or cut: a reset, so the client knows. */
-	cmd_conn_close(srv->loop, c->fd, cmd_signalled() || c->cut);
-	srv->held -= c->held;
-	sk_buf_release(&c->out);
+	/* Unlinked first: nothing after this reaches c through the list. */
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -418,6 +413,12 @@ conn_release(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	srv->nclients--;
+	if (srv->ops->release != NULL)
+		srv->ops->release(c);
+	/* Stopped by a signal, or cut: a reset, so the client knows. */
+	cmd_conn_close(srv->loop, c->fd, cmd_signalled() || c->cut);
+	srv->held -= c->held;
+	sk_buf_release(&c->out);
 }
 
 void
@@ -427,13 +428,12 @@ reap(struct server *srv)
 
 	while (srv->ndoomed > 0) {
 		srv->ndoomed = 0;
+		/* conn_free() may doom others (never free them): those
+		 * before c are taken by the next round. */
 		for (c = srv->conns; c != NULL; c = next) {
 			next = c->next;
-			if (!c->doomed)
-				continue;
-			conn_free(c);
-			/* conn_free may doom others: start over. */
-			next = srv->conns;
+			if (c->doomed)
+				conn_free(c);
 		}
 	}
 }
@@ -458,10 +458,11 @@ conn_free(struct conn *c)
 void
 conn_free_all(struct server *srv)
 {
-	struct conn	*c;
+	struct conn	*c, *next;
 
 	/* Leaving at shutdown is not news: close quietly. */
-	while ((c = srv->conns) != NULL) {	/* conn_release() unlinks it */
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
 		conn_release(c);
 		free(c);
 	}

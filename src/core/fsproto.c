@@ -172,7 +172,9 @@ take_sep(struct cur *c)
 static int
 take_type(struct cur *c, char *type)
 {
-	if (c->p == c->e || memchr("fdlo", *c->p, 4) == NULL)
+	/* f, d, l or o: a file, a directory, a link, other. */
+	if (c->p == c->e || (*c->p != 'f' && *c->p != 'd' && *c->p != 'l' &&
+	    *c->p != 'o'))
 		return -1;
 	*type = (char)*c->p++;
 	return 0;
