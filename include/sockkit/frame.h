@@ -102,13 +102,10 @@ int	sk_frame_dec_next(struct sk_frame_dec *d, const uint8_t **payload,
 	    uint32_t *plen);
 
 /*
- * Blocking helpers for clients, over sk_net_send_all() and
- * sk_net_recv_exact(): on a nonblocking fd each wait is bounded by
- * timeout_ms (< 0: none), as theirs are.
- *
- * sk_frame_send() sends one whole frame (header and payload, in one write
- * where it fits): 0, or -1 with errno (EMSGSIZE: len over 32 bits;
- * ETIMEDOUT; EPIPE: the peer has gone) and err naming the step.
+ * A blocking helper for clients, over sk_net_recv_exact(): on a
+ * nonblocking fd each wait is bounded by timeout_ms (< 0: none).  (To
+ * send, a client formats whole frames into a buffer, sk_frame_encode() or
+ * fsproto.h, and sends them with sk_net_send_all().)
  *
  * sk_frame_recv() receives one whole frame into buf (cap bytes, cap >=
  * max): the payload's length (0 for an empty frame), or -1 with errno
@@ -120,8 +117,6 @@ int	sk_frame_dec_next(struct sk_frame_dec *d, const uint8_t **payload,
  *   ETIMEDOUT, ECONNRESET, ...  from the receive
  * and err naming it.
  */
-int	sk_frame_send(char *err, int fd, const void *payload, size_t len,
-	    int timeout_ms);
 ssize_t	sk_frame_recv(char *err, int fd, uint8_t *buf, size_t cap,
 	    size_t max, int timeout_ms, uint32_t *plen);
 

@@ -158,34 +158,6 @@ sk_frame_dec_next(struct sk_frame_dec *d, const uint8_t **payload,
 	return 1;
 }
 
-/* Frames up to this size go out in one write, header and payload copied
- * together (no delayed-ACK stall between two small writes). */
-#define SEND_JOIN	4096
-
-int
-sk_frame_send(char *err, int fd, const void *payload, size_t len,
-    int timeout_ms)
-{
-	uint8_t	one[SK_FRAME_HDRLEN + SEND_JOIN];
-
-	if (len > UINT32_MAX) {
-		core_err(err, "send: a frame of %zu bytes", len);
-		errno = EMSGSIZE;
-		return -1;
-	}
-	sk_frame_header(one, (uint32_t)len);
-	if (len <= SEND_JOIN) {
-		if (len > 0)
-			memcpy(one + SK_FRAME_HDRLEN, payload, len);
-		return sk_net_send_all(err, fd, one, SK_FRAME_HDRLEN + len,
-		    timeout_ms) == -1 ? -1 : 0;
-	}
-	if (sk_net_send_all(err, fd, one, SK_FRAME_HDRLEN, timeout_ms) == -1 ||
-	    sk_net_send_all(err, fd, payload, len, timeout_ms) == -1)
-		return -1;
-	return 0;
-}
-
 ssize_t
 sk_frame_recv(char *err, int fd, uint8_t *buf, size_t cap, size_t max,
     int timeout_ms, uint32_t *plen)

@@ -14,6 +14,7 @@
 
 #include <sockkit/buf.h>
 #include <sockkit/frame.h>
+#include <sockkit/net.h>
 
 #include "testutil.h"
 
@@ -265,6 +266,18 @@ test_be32(void **state)
 	}
 }
 
+/* One frame as a client sends it: header, then payload. */
+static int
+send_frame(int fd, const void *p, size_t n)
+{
+	uint8_t	hdr[SK_FRAME_HDRLEN];
+
+	sk_frame_header(hdr, (uint32_t)n);
+	if (sk_net_send_all(NULL, fd, hdr, sizeof(hdr), 1000) == -1)
+		return -1;
+	return n == 0 || sk_net_send_all(NULL, fd, p, n, 1000) != -1 ? 0 : -1;
+}
+
 /* What the peer wrote, then closed, as sk_frame_recv() sees it. */
 static ssize_t
 recv_after(const void *wire, size_t n, uint8_t *buf, size_t cap, size_t max,
@@ -325,10 +338,10 @@ test_send_recv(void **state)
 	    &plen, &e);
 	assert_int_equal(rc, -1);
 	assert_int_equal(e, EMSGSIZE);
-	/* Small frames go in one write, big ones in two: both arrive whole. */
+	/* Frames back to back, small and big: each arrives whole. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(sk_frame_send(NULL, sv[1], "hi", 2, 1000), 0);
-	assert_int_equal(sk_frame_send(NULL, sv[1], "", 0, 1000), 0);
+	assert_int_equal(send_frame(sv[1], "hi", 2), 0);
+	assert_int_equal(send_frame(sv[1], "", 0), 0);
 	assert_int_equal(sk_frame_recv(NULL, sv[0], buf, sizeof(buf), 8, 1000,
 	    &plen), 2);
 	assert_memory_equal(buf, "hi", 2);
@@ -337,8 +350,7 @@ test_send_recv(void **state)
 	memset(big, 'x', sizeof(big));
 	if (fork() == 0) {
 		close(sv[0]);
-		_exit(sk_frame_send(NULL, sv[1], big, sizeof(big), 1000) == 0 ?
-		    0 : 1);
+		_exit(send_frame(sv[1], big, sizeof(big)) == 0 ? 0 : 1);
 	}
 	memset(big, 0, sizeof(big));
 	assert_int_equal(sk_frame_recv(NULL, sv[0], big, sizeof(big),
@@ -347,7 +359,6 @@ test_send_recv(void **state)
 	assert_int_equal(big[sizeof(big) - 1], 'x');
 	close(sv[1]);
 	close(sv[0]);
-	assert_int_equal(sk_frame_send(NULL, -1, "x", 1, 10), -1);
 }
 
 int
